@@ -1,0 +1,20 @@
+//! `tcpstate` reconstructs TCP connection state from packet captures.
+//!
+//! For every TCP segment of a pcap or pcapng capture it infers the RFC 9293
+//! state of **both** endpoints after the segment, and for every connection its
+//! whole lifecycle, who closed it, how it ended and what went wrong.
+//!
+//! The library is layered, one module per idea:
+//!
+//! * [`capture`]: reading pcap and pcapng files (or standard input) into frames;
+//! * [`decode`]: link layer, IPv4/IPv6 and TCP header decoding of one frame;
+//! * [`flow`]: demultiplexing segments into connections (4-tuple + incarnation,
+//!   numbered like Wireshark's `tcp.stream`);
+//! * [`state`]: the RFC 9293 endpoint state machine, one `match` on (state, event);
+//! * [`connection`]: the replay of one connection through two endpoint machines;
+//! * [`anomaly`]: the anomalies the replay flags;
+//! * [`engine`]: the streaming, parallel pipeline that ties them together;
+//! * [`output`]: text, JSON and JSONL renderings.
+
+pub mod capture;
+pub mod decode;
