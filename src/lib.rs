@@ -16,5 +16,8 @@
 //! * [`engine`]: the streaming, parallel pipeline that ties them together;
 //! * [`output`]: text, JSON and JSONL renderings.
 
+pub mod anomaly;
 pub mod capture;
+pub mod connection;
 pub mod decode;
+pub mod state;

@@ -1,0 +1,1794 @@
+//! The replay of one connection through two endpoint state machines.
+//!
+//! A [`Connection`] owns the client's and the server's [`Endpoint`]: their
+//! RFC 9293 states and the sequence variables the RFC's acceptance tests need
+//! (ISN, SND.NXT, RCV.NXT, the FIN's sequence number, the window and its
+//! scale). For each captured segment, [`Connection::process`]
+//!
+//! 1. lets timers fire that the segment's timestamp shows have expired
+//!    (TIME_WAIT's 2×MSL, the R2 limit on unanswered SYNs);
+//! 2. reads the sender's acknowledgment as evidence of what the sender has
+//!    received: it confirms, or withdraws, receipts we assumed earlier, and
+//!    reveals data the capture missed;
+//! 3. applies the *send* event to the sender;
+//! 4. judges whether the receiver would accept the segment (RFC 9293 3.10.7,
+//!    RFC 5961 for RSTs) and, if so, applies the *receive* event.
+//!
+//! The state changes themselves are all in [`crate::state::step`].
+//!
+//! By default the receiver is assumed to have got what the capture saw. Every
+//! transition records the basis it rests on, and a receipt of a SYN or FIN is
+//! held as *unconfirmed* until the receiver's own acknowledgment covers it. If
+//! the receiver instead sends a segment whose acknowledgment shows the SYN or
+//! FIN had not arrived (the two crossed on the wire: simultaneous open or
+//! close), the assumed receipt is withdrawn and the SYN or FIN is delivered
+//! later, when the receiver acknowledges it or the next segment reaches it.
+
+use crate::anomaly::{Anomaly, AnomalyKind};
+use crate::decode::{TcpFlags, TcpSegment};
+use crate::state::{self, Basis, Event, Origin, TcpState};
+use arrayvec::ArrayVec;
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// Which end of the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Client,
+    Server,
+}
+
+impl Role {
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+    pub const fn peer(self) -> Role {
+        match self {
+            Role::Client => Role::Server,
+            Role::Server => Role::Client,
+        }
+    }
+    pub const fn name(self) -> &'static str {
+        match self {
+            Role::Client => "client",
+            Role::Server => "server",
+        }
+    }
+}
+
+/// The direction of a segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Direction {
+    #[serde(rename = "c2s")]
+    ClientToServer,
+    #[serde(rename = "s2c")]
+    ServerToClient,
+}
+
+impl Direction {
+    pub const fn sender(self) -> Role {
+        match self {
+            Direction::ClientToServer => Role::Client,
+            Direction::ServerToClient => Role::Server,
+        }
+    }
+    pub const fn name(self) -> &'static str {
+        match self {
+            Direction::ClientToServer => "c2s",
+            Direction::ServerToClient => "s2c",
+        }
+    }
+}
+
+/// Replay parameters.
+#[derive(Clone, Copy, Debug)]
+pub struct Config {
+    /// Maximum segment lifetime in nanoseconds; TIME_WAIT lasts 2×MSL.
+    pub msl_ns: i64,
+    /// R2 for SYN segments (RFC 9293 3.8.3: at least 3 minutes).
+    pub syn_timeout_ns: i64,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            msl_ns: 30 * NS,
+            syn_timeout_ns: 180 * NS,
+        }
+    }
+}
+
+impl Config {
+    pub fn time_wait_ns(&self) -> i64 {
+        self.msl_ns.saturating_mul(2)
+    }
+    /// How long a connection whose endpoints are both closed is kept, so that
+    /// late segments (retransmissions, stray RSTs) are still attributed to it:
+    /// 2×MSL, the time a segment may still be in the network.
+    pub fn linger_ns(&self) -> i64 {
+        self.time_wait_ns()
+    }
+}
+
+const NS: i64 = 1_000_000_000;
+
+/// One state change of one endpoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transition {
+    pub endpoint: Role,
+    pub from: TcpState,
+    pub to: TcpState,
+    pub basis: Basis,
+    pub rule: &'static str,
+    /// The frame at which the change happened (for timers: the first frame
+    /// whose timestamp showed the timer had expired).
+    pub frame: u64,
+}
+
+/// What the receiver made of a segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Acceptable; processed.
+    Accepted,
+    /// A retransmission of the SYN or FIN the receiver already has; only its
+    /// control bit and acknowledgment are processed (RFC 9293 3.10.7.4:
+    /// TIME-WAIT's "acknowledge it, and restart the 2 MSL timeout", Figure 7).
+    Retransmission,
+    /// Entirely old: already received. Answered by an ACK, dropped.
+    OldDuplicate,
+    /// Outside the receive window. Answered by an ACK, dropped.
+    OutOfWindow,
+    /// An RST in the window but not at RCV.NXT: answered by a challenge ACK
+    /// (RFC 5961 3.2), dropped.
+    ChallengeAck,
+    /// An RST outside the window: silently dropped.
+    RstOutOfWindow,
+    /// An ACK that does not acknowledge our SYN in SYN-SENT or SYN-RECEIVED:
+    /// answered by an RST, dropped.
+    BadAck,
+    /// The receiver has no connection (CLOSED, or LISTEN and not a SYN).
+    NoConnection,
+    /// Dropped without reply (e.g. no ACK bit, an RST without ACK in SYN-SENT).
+    Dropped,
+    /// Acceptable, but a gap precedes its FIN: the FIN is held until the
+    /// missing data arrives (RFC 9293 3.10.7.4: segments are processed in
+    /// sequence).
+    FinHeld,
+}
+
+impl Verdict {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Verdict::Accepted => "accepted",
+            Verdict::Retransmission => "retransmission",
+            Verdict::OldDuplicate => "old-duplicate",
+            Verdict::OutOfWindow => "out-of-window",
+            Verdict::ChallengeAck => "challenge-ack",
+            Verdict::RstOutOfWindow => "rst-out-of-window",
+            Verdict::BadAck => "bad-ack",
+            Verdict::NoConnection => "no-connection",
+            Verdict::Dropped => "dropped",
+            Verdict::FinHeld => "fin-held",
+        }
+    }
+
+    /// Whether the receiver processed anything of the segment.
+    pub const fn processed(self) -> bool {
+        matches!(
+            self,
+            Verdict::Accepted | Verdict::Retransmission | Verdict::FinHeld
+        )
+    }
+}
+
+/// Up to this many transitions are reported per segment (a segment can move
+/// both endpoints, with timer expiries and withdrawn receipts before).
+pub const MAX_TRANSITIONS: usize = 8;
+/// Up to this many anomalies are reported per segment.
+pub const MAX_SEGMENT_ANOMALIES: usize = 4;
+/// Anomalies kept per connection; further ones are counted only.
+pub const MAX_CONNECTION_ANOMALIES: usize = 256;
+
+/// The result of replaying one segment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SegmentOutcome {
+    pub direction: Direction,
+    /// Sequence number relative to the sender's base (Wireshark's `tcp.seq`).
+    pub rel_seq: u32,
+    /// Acknowledgment number relative to the receiver's base (`tcp.ack`); 0
+    /// without the ACK flag.
+    pub rel_ack: u32,
+    /// States of the client and the server after the segment.
+    pub state: [TcpState; 2],
+    pub transitions: ArrayVec<Transition, MAX_TRANSITIONS>,
+    pub verdict: Verdict,
+    pub anomalies: ArrayVec<Anomaly, MAX_SEGMENT_ANOMALIES>,
+}
+
+/// A receipt assumed but not yet confirmed by the receiver's acknowledgment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Unconfirmed {
+    control: Control,
+    /// The acknowledgment that confirms it (SYN or FIN sequence number + 1).
+    ack_end: u32,
+    state_before: TcpState,
+    origin_before: Origin,
+    rcv_nxt_before: Option<u32>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Control {
+    Syn,
+    Fin,
+}
+
+/// One endpoint: its state and sequence variables.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    pub addr: IpAddr,
+    pub port: u16,
+    pub state: TcpState,
+    pub origin: Origin,
+    // ---- as a sender: its own sequence space ----
+    /// Base for relative sequence numbers: the ISN, or (joined mid-stream)
+    /// one less than the first sequence number seen, as Wireshark does.
+    pub base: Option<u32>,
+    /// Initial send sequence number, from its SYN.
+    pub isn: Option<u32>,
+    /// One past the highest sequence number it has sent (SND.NXT), as seen or
+    /// as its peer's acknowledgments reveal.
+    pub snd_nxt: Option<u32>,
+    /// Sequence number of its FIN and the frame that first carried it.
+    pub fin: Option<(u32, u64)>,
+    /// Frame of its last FIN transmission.
+    pub last_fin_frame: u64,
+    /// Whether its FIN has been acknowledged (ACK of FIN seq + 1).
+    pub fin_acked: bool,
+    /// Frame of its first SYN or SYN,ACK.
+    pub syn_frame: Option<u64>,
+    /// Whether its SYN has been acknowledged.
+    pub syn_acked: bool,
+    /// Window scale shift it offered on its SYN.
+    pub wscale_offered: Option<u8>,
+    /// Its receive window (RCV.WND) in sequence space, from its last segment:
+    /// scaled when both SYNs negotiated a scale (RFC 7323 2.2), unknown when
+    /// a SYN was not captured.
+    pub rcv_wnd: u32,
+    /// Whether any segment of it was seen.
+    pub seen: bool,
+    // ---- as a receiver: the peer's sequence space ----
+    /// RCV.NXT: the next in-order sequence number it expects.
+    pub rcv_nxt: Option<u32>,
+    /// Whether it has processed the peer's FIN.
+    pub peer_fin_processed: bool,
+    /// The peer's FIN it holds behind a gap, waiting for the missing data.
+    held_fin: bool,
+    /// Assumed receipts awaiting confirmation (SYN, FIN).
+    unconfirmed: ArrayVec<Unconfirmed, 2>,
+    /// Peer controls withdrawn as "not yet arrived", delivered later.
+    in_flight: ArrayVec<Control, 2>,
+    /// The acknowledgment of the last segment it found unacceptable (an RST
+    /// it sends with this sequence number is the RFC's reply, not an abort).
+    last_bad_ack: Option<u32>,
+    // ---- timers ----
+    /// When TIME_WAIT ends (2×MSL after entering it or the last FIN retransmission).
+    pub time_wait_deadline: Option<i64>,
+    /// When an unanswered handshake gives up (R2 after its last SYN activity).
+    handshake_deadline: Option<i64>,
+}
+
+impl Endpoint {
+    fn new(addr: IpAddr, port: u16, state: TcpState, origin: Origin) -> Endpoint {
+        Endpoint {
+            addr,
+            port,
+            state,
+            origin,
+            base: None,
+            isn: None,
+            snd_nxt: None,
+            fin: None,
+            last_fin_frame: 0,
+            fin_acked: false,
+            syn_frame: None,
+            syn_acked: false,
+            wscale_offered: None,
+            rcv_wnd: UNKNOWN_WINDOW,
+            seen: false,
+            rcv_nxt: None,
+            peer_fin_processed: false,
+            held_fin: false,
+            unconfirmed: ArrayVec::new(),
+            in_flight: ArrayVec::new(),
+            last_bad_ack: None,
+            time_wait_deadline: None,
+            handshake_deadline: None,
+        }
+    }
+}
+
+/// How a connection ended (or where it stood when the capture ended).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Both endpoints closed with FINs and every FIN was acknowledged.
+    Closed,
+    /// Both endpoints sent a FIN but a FIN was never acknowledged.
+    Closing,
+    /// One endpoint sent a FIN; the other never did.
+    HalfClosed,
+    /// An RST ended an established (or establishing) connection.
+    Reset,
+    /// The SYN was answered by an RST: nothing listened.
+    Refused,
+    /// The SYN was never answered.
+    Unanswered,
+    /// The handshake started but never completed, without an RST.
+    Incomplete,
+    /// Established and still open when the capture ended.
+    Open,
+}
+
+impl Outcome {
+    pub const fn name(self) -> &'static str {
+        match self {
+            Outcome::Closed => "closed",
+            Outcome::Closing => "closing",
+            Outcome::HalfClosed => "half-closed",
+            Outcome::Reset => "reset",
+            Outcome::Refused => "refused",
+            Outcome::Unanswered => "unanswered",
+            Outcome::Incomplete => "incomplete",
+            Outcome::Open => "open",
+        }
+    }
+}
+
+/// A connection: one incarnation of a 4-tuple.
+#[derive(Clone, Debug)]
+pub struct Connection {
+    /// `[client, server]`.
+    pub ep: [Endpoint; 2],
+    /// Roles decided from the ports, not from a SYN or SYN,ACK.
+    pub roles_guessed: bool,
+    /// No SYN or SYN,ACK began the capture of this connection.
+    pub mid_stream: bool,
+    /// The states the endpoints were in when the capture first saw them.
+    pub initial_state: [TcpState; 2],
+    pub first_frame: u64,
+    pub last_frame: u64,
+    pub first_ts: i64,
+    pub last_ts: i64,
+    /// Segments sent by client and server.
+    pub packets: [u64; 2],
+    /// Payload bytes sent by client and server (from IP lengths).
+    pub payload_bytes: [u64; 2],
+    /// The side whose FIN came first.
+    pub active_closer: Option<Role>,
+    /// Who sent the RST that was accepted first, if any.
+    pub reset_by: Option<Role>,
+    pub anomalies: Vec<Anomaly>,
+    /// Anomalies not kept because of [`MAX_CONNECTION_ANOMALIES`].
+    pub anomalies_dropped: u64,
+    /// Every transition of either endpoint, in order.
+    pub lifecycle: Vec<Transition>,
+    /// Timer transitions applied between segments, reported on the next row.
+    pending: ArrayVec<Transition, 4>,
+    /// Whether `finish` ran.
+    finished: bool,
+}
+
+// ---- sequence-number arithmetic (RFC 9293 3.4: modulo 2^32) ----
+#[inline]
+fn seq_lt(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
+#[inline]
+fn seq_le(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) <= 0
+}
+#[inline]
+fn seq_gt(a: u32, b: u32) -> bool {
+    seq_lt(b, a)
+}
+#[inline]
+fn seq_ge(a: u32, b: u32) -> bool {
+    seq_le(b, a)
+}
+#[inline]
+fn seq_max(a: u32, b: u32) -> u32 {
+    if seq_gt(a, b) { a } else { b }
+}
+
+/// A window assumed when the receiver's is unknown (no segment from it yet,
+/// or its scale was never negotiated in the capture): as large as TCP allows
+/// (RFC 7323 2.3: 2^30), so that no segment is wrongly found unacceptable.
+const UNKNOWN_WINDOW: u32 = 1 << 30;
+
+/// Picks the server by the ports when no SYN says: a well-known port (below
+/// 1024) against an ephemeral one, else the lower port; on a tie, the
+/// destination.
+fn server_is_destination(seg: &TcpSegment) -> bool {
+    let (s, d) = (seg.src_port, seg.dst_port);
+    match (s < 1024, d < 1024) {
+        (false, true) => true,
+        (true, false) => false,
+        _ => d <= s,
+    }
+}
+
+impl Connection {
+    /// Starts a connection at its first captured segment. Roles come from a
+    /// SYN (its sender is the client) or a SYN,ACK (its sender is the
+    /// server), otherwise from the ports (marked as guessed).
+    pub fn new(seg: &TcpSegment, frame: u64, ts: i64) -> Connection {
+        let f = seg.flags;
+        let syn = f.contains(TcpFlags::SYN) && !f.contains(TcpFlags::RST);
+        let ack = f.contains(TcpFlags::ACK);
+        let (client_is_src, guessed) = if syn && !ack {
+            (true, false)
+        } else if syn {
+            (false, false)
+        } else {
+            (server_is_destination(seg), true)
+        };
+        let (c, s) = if client_is_src {
+            ((seg.src, seg.src_port), (seg.dst, seg.dst_port))
+        } else {
+            ((seg.dst, seg.dst_port), (seg.src, seg.src_port))
+        };
+        // Initial states: what the first segment implies. A SYN: client
+        // CLOSED, server LISTEN. A SYN,ACK: the client's SYN was not captured,
+        // so the client is in SYN_SENT (the server's SYN,ACK itself moves the
+        // server out of LISTEN). Anything else: joined mid-stream, both
+        // ESTABLISHED (a FIN or RST then moves them on as usual).
+        let (cs, ss) = if syn && !ack {
+            (TcpState::Closed, TcpState::Listen)
+        } else if syn {
+            (TcpState::SynSent, TcpState::Listen)
+        } else {
+            (TcpState::Established, TcpState::Established)
+        };
+        let mid_stream = !syn;
+        let mut conn = Connection {
+            ep: [
+                Endpoint::new(c.0, c.1, cs, Origin::Active),
+                Endpoint::new(s.0, s.1, ss, Origin::Passive),
+            ],
+            roles_guessed: guessed,
+            mid_stream,
+            initial_state: [cs, ss],
+            first_frame: frame,
+            last_frame: frame,
+            first_ts: ts,
+            last_ts: ts,
+            packets: [0; 2],
+            payload_bytes: [0; 2],
+            active_closer: None,
+            reset_by: None,
+            anomalies: Vec::new(),
+            anomalies_dropped: 0,
+            lifecycle: Vec::new(),
+            pending: ArrayVec::new(),
+            finished: false,
+        };
+        if mid_stream {
+            conn.flag(
+                Anomaly::new(AnomalyKind::MidStream, frame, None, [0, 0]),
+                None,
+            );
+        }
+        conn
+    }
+
+    /// The direction of a segment of this connection.
+    pub fn direction_of(&self, seg: &TcpSegment) -> Direction {
+        let c = &self.ep[Role::Client.index()];
+        if seg.src == c.addr && seg.src_port == c.port {
+            Direction::ClientToServer
+        } else {
+            Direction::ServerToClient
+        }
+    }
+
+    /// The states of client and server.
+    pub fn state(&self) -> [TcpState; 2] {
+        [self.ep[0].state, self.ep[1].state]
+    }
+
+    /// Whether `finish` has run.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    fn flag(&mut self, a: Anomaly, out: Option<&mut SegmentOutcome>) {
+        if let Some(out) = out {
+            let _ = out.anomalies.try_push(a);
+        }
+        if self.anomalies.len() < MAX_CONNECTION_ANOMALIES {
+            self.anomalies.push(a);
+        } else {
+            self.anomalies_dropped += 1;
+        }
+    }
+
+    fn record(&mut self, t: Transition, out: &mut ArrayVec<Transition, MAX_TRANSITIONS>) {
+        self.lifecycle.push(t);
+        let _ = out.try_push(t);
+    }
+
+    /// Applies one event to one endpoint through the state machine and
+    /// records the transition(s). Returns the state machine's step.
+    #[allow(clippy::too_many_arguments)]
+    fn apply(
+        &mut self,
+        role: Role,
+        event: Event,
+        basis: Basis,
+        frame: u64,
+        ts: i64,
+        cfg: &Config,
+        out: &mut ArrayVec<Transition, MAX_TRANSITIONS>,
+    ) -> state::Step {
+        let ep = &self.ep[role.index()];
+        let from = ep.state;
+        let step = state::step(from, ep.origin, event);
+        let basis = if step.inferred {
+            Basis::Inferred
+        } else {
+            basis
+        };
+        let t = |from, to| Transition {
+            endpoint: role,
+            from,
+            to,
+            basis,
+            rule: step.rule,
+            frame,
+        };
+        if let Some(via) = step.via {
+            self.record(t(from, via), out);
+            self.record(t(via, step.to), out);
+        } else if step.to != from {
+            self.record(t(from, step.to), out);
+        }
+        let ep = &mut self.ep[role.index()];
+        ep.state = step.to;
+        if step.to == TcpState::TimeWait {
+            if from != TcpState::TimeWait || matches!(event, Event::RecvFin { .. }) {
+                // Entering TIME-WAIT starts the 2×MSL timer; a retransmitted
+                // FIN received in TIME-WAIT restarts it (RFC 9293 3.10.7.4).
+                ep.time_wait_deadline = Some(ts.saturating_add(cfg.time_wait_ns()));
+            }
+        } else {
+            ep.time_wait_deadline = None;
+        }
+        if step.to == TcpState::SynReceived && from != TcpState::SynReceived {
+            ep.handshake_deadline = Some(ts.saturating_add(cfg.syn_timeout_ns));
+        }
+        step
+    }
+
+    /// Lets timers fire that expired by `now` (the timestamp of `frame`, or
+    /// the end of the capture). Their transitions are reported on this
+    /// connection's next segment.
+    pub fn advance_clock(&mut self, now: i64, frame: u64, cfg: &Config) {
+        let mut buf: ArrayVec<Transition, MAX_TRANSITIONS> = ArrayVec::new();
+        for role in [Role::Client, Role::Server] {
+            let ep = &self.ep[role.index()];
+            if ep.state == TcpState::TimeWait && ep.time_wait_deadline.is_some_and(|d| now >= d) {
+                self.apply(
+                    role,
+                    Event::TimeWaitTimeout,
+                    Basis::Timer,
+                    frame,
+                    now,
+                    cfg,
+                    &mut buf,
+                );
+            }
+            let ep = &self.ep[role.index()];
+            if matches!(ep.state, TcpState::SynSent | TcpState::SynReceived)
+                && ep.handshake_deadline.is_some_and(|d| now >= d)
+            {
+                self.apply(
+                    role,
+                    Event::SynTimeout,
+                    Basis::Timer,
+                    frame,
+                    now,
+                    cfg,
+                    &mut buf,
+                );
+            }
+        }
+        for t in buf {
+            let _ = self.pending.try_push(t);
+        }
+    }
+
+    /// The next capture time at which something happens to this connection
+    /// without a segment: a timer expires, or (both endpoints closed) the
+    /// linger period ends and it is done. `None` while it is open.
+    pub fn deadline(&self, cfg: &Config) -> Option<i64> {
+        let mut d: Option<i64> = None;
+        for ep in &self.ep {
+            let t = match ep.state {
+                TcpState::TimeWait => ep.time_wait_deadline,
+                TcpState::SynSent | TcpState::SynReceived => ep.handshake_deadline,
+                _ => None,
+            };
+            if let Some(t) = t {
+                d = Some(d.map_or(t, |x| x.min(t)));
+            }
+        }
+        if self.ep.iter().all(|e| e.state.is_terminal()) {
+            let t = self.last_ts.saturating_add(cfg.linger_ns());
+            d = Some(d.map_or(t, |x| x.min(t)));
+        }
+        d
+    }
+
+    /// Whether the connection is over at `now`: both endpoints hold no
+    /// connection and the linger period since its last segment has passed.
+    pub fn is_done(&self, now: i64, cfg: &Config) -> bool {
+        self.ep.iter().all(|e| e.state.is_terminal())
+            && now >= self.last_ts.saturating_add(cfg.linger_ns())
+    }
+
+    /// Replays one segment of this connection.
+    pub fn process(
+        &mut self,
+        seg: &TcpSegment,
+        frame: u64,
+        ts: i64,
+        cfg: &Config,
+    ) -> SegmentOutcome {
+        let dir = self.direction_of(seg);
+        let x = dir.sender();
+        let y = x.peer();
+        let (xi, yi) = (x.index(), y.index());
+        let mut out = SegmentOutcome {
+            direction: dir,
+            rel_seq: 0,
+            rel_ack: 0,
+            state: self.state(),
+            transitions: ArrayVec::new(),
+            verdict: Verdict::Accepted,
+            anomalies: ArrayVec::new(),
+        };
+
+        // 1. Timers this segment's timestamp shows have expired (and any
+        //    that expired at earlier frames of other connections).
+        self.advance_clock(ts, frame, cfg);
+        for t in self.pending.drain(..) {
+            let _ = out.transitions.try_push(t);
+        }
+
+        self.last_frame = frame;
+        self.last_ts = self.last_ts.max(ts);
+        self.packets[xi] += 1;
+        self.payload_bytes[xi] += u64::from(seg.payload_len);
+
+        let f = seg.flags;
+        let rst = f.contains(TcpFlags::RST);
+        let syn = f.contains(TcpFlags::SYN);
+        let ack = f.contains(TcpFlags::ACK);
+        let fin = f.contains(TcpFlags::FIN);
+        // The sequence space the segment occupies (RFC 9293 3.4: SYN and FIN
+        // each take one number; an RST takes none).
+        let seg_len = if rst {
+            seg.payload_len
+        } else {
+            seg.payload_len + u32::from(syn) + u32::from(fin)
+        };
+        let fin_seq = seg
+            .seq
+            .wrapping_add(u32::from(syn))
+            .wrapping_add(seg.payload_len);
+
+        // Relative numbering (Wireshark's tcp.seq/tcp.ack): the ISN, or one
+        // less than the first number seen when the SYN was not captured.
+        if self.ep[xi].base.is_none() {
+            self.ep[xi].base = Some(if syn {
+                seg.seq
+            } else {
+                seg.seq.wrapping_sub(1)
+            });
+        }
+        if ack && self.ep[yi].base.is_none() {
+            self.ep[yi].base = Some(seg.ack.wrapping_sub(1));
+        }
+        out.rel_seq = seg.seq.wrapping_sub(self.ep[xi].base.unwrap_or(seg.seq));
+        if ack {
+            out.rel_ack = seg.ack.wrapping_sub(self.ep[yi].base.unwrap_or(seg.ack));
+        }
+
+        // 2. What the sender's own segment shows it has received.
+        if ack {
+            self.ack_evidence(x, seg.ack, frame, ts, cfg, &mut out);
+        } else if syn && !rst {
+            // A bare SYN shows its sender had not received the peer's SYN
+            // (it would have answered with SYN,ACK).
+            self.withdraw(x, Control::Syn, frame, &mut out);
+        }
+
+        // 3. The send event.
+        let event = if rst {
+            // An RST with SEQ = the ACK of a segment the sender found
+            // unacceptable is the RFC's reply to it, not an abort.
+            let reply = matches!(self.ep[xi].state, TcpState::SynSent | TcpState::SynReceived)
+                && self.ep[xi].last_bad_ack == Some(seg.seq);
+            Event::SendRst { reply }
+        } else if syn && !ack {
+            Event::SendSyn
+        } else if syn {
+            Event::SendSynAck
+        } else if fin {
+            Event::SendFin
+        } else {
+            Event::SendAck
+        };
+        self.update_sender(
+            x,
+            seg,
+            syn && !rst,
+            fin && !rst,
+            seg_len,
+            fin_seq,
+            frame,
+            ts,
+            cfg,
+        );
+        let before = self.ep[xi].state;
+        let step = self.apply(x, event, Basis::Sent, frame, ts, cfg, &mut out.transitions);
+        if event == Event::SendFin && self.active_closer.is_none() {
+            self.active_closer = Some(x);
+        }
+        if rst
+            && self.reset_by.is_none()
+            && step.to == TcpState::Closed
+            && before != TcpState::Closed
+        {
+            self.reset_by = Some(x);
+        }
+
+        // 4. The receiver: first what was in flight to it (segments arrive
+        //    in order), then this segment, if it would accept it.
+        self.deliver_in_flight(y, frame, ts, cfg, &mut out);
+        let (verdict, recv) = self.judge(y, seg, syn, ack, fin, rst, seg_len, fin_seq);
+        out.verdict = verdict;
+        if verdict == Verdict::BadAck {
+            self.ep[yi].last_bad_ack = Some(seg.ack);
+        }
+        if let Some(ev) = recv {
+            let snapshot = (self.ep[yi].state, self.ep[yi].origin, self.ep[yi].rcv_nxt);
+            let step = self.apply(y, ev, Basis::Received, frame, ts, cfg, &mut out.transitions);
+            self.after_receive(y, ev, snapshot, step.to, seg, frame, &mut out);
+        }
+        self.update_receiver(y, seg, verdict, syn && !rst, rst, seg_len);
+        if syn && !ack && !rst && self.ep[yi].state == TcpState::SynReceived {
+            // A repeated SYN keeps the passive handshake alive (it is
+            // answered by a repeated SYN,ACK): R2 restarts.
+            self.ep[yi].handshake_deadline = Some(ts.saturating_add(cfg.syn_timeout_ns));
+        }
+
+        let unacceptable = match verdict {
+            Verdict::OutOfWindow
+            | Verdict::ChallengeAck
+            | Verdict::RstOutOfWindow
+            | Verdict::BadAck => true,
+            // An old duplicate is an ordinary retransmission unless it
+            // carries a control bit the receiver has not processed.
+            Verdict::OldDuplicate => rst || (syn && self.ep[yi].rcv_nxt.is_none()),
+            _ => false,
+        };
+        if unacceptable {
+            let base = self.ep[xi].base.unwrap_or(0);
+            let expected = self.ep[yi].rcv_nxt.map_or(0, |r| r.wrapping_sub(base));
+            let a = Anomaly::new(
+                AnomalyKind::UnacceptableSegment,
+                frame,
+                Some(y),
+                [u64::from(out.rel_seq), u64::from(expected)],
+            );
+            self.flag(a, Some(&mut out));
+        }
+
+        out.state = self.state();
+        out
+    }
+
+    /// Updates the sender's own sequence variables from its segment.
+    #[allow(clippy::too_many_arguments)]
+    fn update_sender(
+        &mut self,
+        x: Role,
+        seg: &TcpSegment,
+        syn: bool,
+        fin: bool,
+        seg_len: u32,
+        fin_seq: u32,
+        frame: u64,
+        ts: i64,
+        cfg: &Config,
+    ) {
+        let negotiated = self.window_scale_negotiated();
+        let handshake_seen = self.ep[0].isn.is_some() && self.ep[1].isn.is_some();
+        let ex = &mut self.ep[x.index()];
+        ex.seen = true;
+        if syn {
+            if ex.isn.is_none() {
+                ex.isn = Some(seg.seq);
+                ex.syn_frame = Some(frame);
+                ex.wscale_offered = seg.options.window_scale;
+            }
+            // R2 counts from the last SYN transmission (RFC 9293 3.8.3).
+            ex.handshake_deadline = Some(ts.saturating_add(cfg.syn_timeout_ns));
+        }
+        // RCV.WND as this endpoint advertises it. Windows on SYNs are never
+        // scaled (RFC 7323 2.2).
+        ex.rcv_wnd = if syn {
+            u32::from(seg.window)
+        } else if let Some(shift) = negotiated.then_some(ex.wscale_offered).flatten() {
+            u32::from(seg.window) << shift.min(14)
+        } else if handshake_seen {
+            u32::from(seg.window)
+        } else {
+            UNKNOWN_WINDOW
+        };
+        if !seg.flags.contains(TcpFlags::RST) {
+            let end = seg.seq.wrapping_add(seg_len);
+            ex.snd_nxt = Some(ex.snd_nxt.map_or(end, |n| seq_max(n, end)));
+        }
+        if fin {
+            match ex.fin {
+                Some((old, first)) if seq_gt(fin_seq, old) => ex.fin = Some((fin_seq, first)),
+                Some(_) => {}
+                None => ex.fin = Some((fin_seq, frame)),
+            }
+            ex.last_fin_frame = frame;
+        }
+    }
+
+    /// Window scaling is in effect when both SYNs carried the option.
+    fn window_scale_negotiated(&self) -> bool {
+        self.ep
+            .iter()
+            .all(|e| e.isn.is_some() && e.wscale_offered.is_some())
+    }
+
+    /// Reads the sender's acknowledgment `a` as evidence of what it has
+    /// received: confirms or withdraws assumed receipts, delivers controls
+    /// it shows arrived, and reveals data the capture did not see.
+    fn ack_evidence(
+        &mut self,
+        x: Role,
+        a: u32,
+        frame: u64,
+        ts: i64,
+        cfg: &Config,
+        out: &mut SegmentOutcome,
+    ) {
+        let (xi, yi) = (x.index(), x.peer().index());
+        // Assumed receipts: confirmed when the acknowledgment covers them;
+        // withdrawn when it acknowledges everything the receiver had before
+        // but not the control (the control had not arrived when the segment
+        // was sent: it crossed this one on the wire). An acknowledgment
+        // older than that is stale and proves nothing.
+        let mut withdrawn: Option<Unconfirmed> = None;
+        let mut kept: ArrayVec<Unconfirmed, 2> = ArrayVec::new();
+        for u in std::mem::take(&mut self.ep[xi].unconfirmed) {
+            let fresh = u.rcv_nxt_before.is_none_or(|r| seq_ge(a, r));
+            if seq_ge(a, u.ack_end) {
+                continue;
+            } else if fresh || withdrawn.is_some() {
+                withdrawn.get_or_insert(u);
+                let _ = self.ep[xi].in_flight.try_push(u.control);
+            } else {
+                let _ = kept.try_push(u);
+            }
+        }
+        self.ep[xi].unconfirmed = kept;
+        if let Some(u) = withdrawn {
+            self.revert(x, u, frame, out);
+        }
+        // Controls in flight to x that this acknowledgment shows arrived.
+        self.deliver_acknowledged(x, a, frame, ts, cfg, out);
+        // RCV.NXT: x has received at least what it acknowledges.
+        let ex = &mut self.ep[xi];
+        match ex.rcv_nxt {
+            Some(r) if seq_gt(a, r) && a.wrapping_sub(r) < UNKNOWN_WINDOW => ex.rcv_nxt = Some(a),
+            None => ex.rcv_nxt = Some(a),
+            _ => {}
+        }
+        // A FIN held behind a gap is processed once x acknowledges it.
+        if self.ep[xi].held_fin && self.ep[yi].fin.is_some_and(|(fs, _)| seq_gt(a, fs)) {
+            self.ep[xi].held_fin = false;
+            self.receive_fin_late(x, frame, ts, cfg, out, Basis::Inferred);
+        }
+        // The peer must have sent what x acknowledges.
+        let ey = &mut self.ep[yi];
+        if let Some(n) = ey.snd_nxt {
+            if seq_gt(a, n) && a.wrapping_sub(n) < UNKNOWN_WINDOW {
+                ey.snd_nxt = Some(a);
+            }
+        }
+        if ey.isn.is_some_and(|isn| seq_gt(a, isn)) {
+            ey.syn_acked = true;
+        }
+        // A FIN counts as acknowledged only by an ACK of FIN seq + 1.
+        if ey.fin.is_some_and(|(fs, _)| seq_gt(a, fs)) {
+            ey.fin_acked = true;
+        }
+    }
+
+    /// Withdraws the assumed receipt of the peer's `control` by `x`.
+    fn withdraw(&mut self, x: Role, control: Control, frame: u64, out: &mut SegmentOutcome) {
+        let xi = x.index();
+        if let Some(i) = self.ep[xi]
+            .unconfirmed
+            .iter()
+            .position(|u| u.control == control)
+        {
+            let u = self.ep[xi].unconfirmed[i];
+            for later in self.ep[xi].unconfirmed.drain(i..) {
+                let _ = self.ep[xi].in_flight.try_push(later.control);
+            }
+            self.revert(x, u, frame, out);
+        }
+    }
+
+    /// Puts `x` back in the state it had before an assumed receipt.
+    fn revert(&mut self, x: Role, u: Unconfirmed, frame: u64, out: &mut SegmentOutcome) {
+        let ex = &mut self.ep[x.index()];
+        let from = ex.state;
+        ex.state = u.state_before;
+        ex.origin = u.origin_before;
+        ex.rcv_nxt = u.rcv_nxt_before;
+        ex.time_wait_deadline = None;
+        if u.control == Control::Fin {
+            ex.peer_fin_processed = false;
+        }
+        if from != u.state_before {
+            let rule = match u.control {
+                Control::Syn => {
+                    "the endpoint's own segment shows the peer's SYN had not arrived when it was sent: the receipt assumed from the capture is withdrawn"
+                }
+                Control::Fin => {
+                    "the endpoint's own acknowledgment shows the peer's FIN had not arrived when it was sent: the receipt assumed from the capture is withdrawn"
+                }
+            };
+            let t = Transition {
+                endpoint: x,
+                from,
+                to: u.state_before,
+                basis: Basis::Revised,
+                rule,
+                frame,
+            };
+            self.record(t, &mut out.transitions);
+        }
+    }
+
+    /// Delivers to `x` the controls in flight that acknowledgment `a` covers.
+    fn deliver_acknowledged(
+        &mut self,
+        x: Role,
+        a: u32,
+        frame: u64,
+        ts: i64,
+        cfg: &Config,
+        out: &mut SegmentOutcome,
+    ) {
+        let (xi, yi) = (x.index(), x.peer().index());
+        let mut i = 0;
+        while i < self.ep[xi].in_flight.len() {
+            let c = self.ep[xi].in_flight[i];
+            let covered = match c {
+                Control::Syn => self.ep[yi].isn.is_some_and(|s| seq_gt(a, s)),
+                Control::Fin => self.ep[yi].fin.is_some_and(|(s, _)| seq_gt(a, s)),
+            };
+            if covered {
+                self.ep[xi].in_flight.remove(i);
+                self.deliver(x, c, frame, ts, cfg, out, Basis::Inferred);
+            } else {
+                i += 1;
+            }
+        }
+    }
+
+    /// Delivers to `x` every control still in flight: the peer's next
+    /// segment is reaching it, and segments arrive in order.
+    fn deliver_in_flight(
+        &mut self,
+        x: Role,
+        frame: u64,
+        ts: i64,
+        cfg: &Config,
+        out: &mut SegmentOutcome,
+    ) {
+        while !self.ep[x.index()].in_flight.is_empty() {
+            let c = self.ep[x.index()].in_flight.remove(0);
+            self.deliver(x, c, frame, ts, cfg, out, Basis::Received);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn deliver(
+        &mut self,
+        x: Role,
+        c: Control,
+        frame: u64,
+        ts: i64,
+        cfg: &Config,
+        out: &mut SegmentOutcome,
+        basis: Basis,
+    ) {
+        let (xi, yi) = (x.index(), x.peer().index());
+        match c {
+            Control::Syn => {
+                let before = self.ep[xi].state;
+                let step = self.apply(
+                    x,
+                    Event::RecvSyn,
+                    basis,
+                    frame,
+                    ts,
+                    cfg,
+                    &mut out.transitions,
+                );
+                if let Some(isn) = self.ep[yi].isn {
+                    let ex = &mut self.ep[xi];
+                    let next = isn.wrapping_add(1);
+                    ex.rcv_nxt = Some(ex.rcv_nxt.map_or(next, |r| seq_max(r, next)));
+                }
+                if before == TcpState::SynSent && step.to == TcpState::SynReceived {
+                    self.flag_simultaneous_open(x, frame, out);
+                }
+            }
+            Control::Fin => self.receive_fin_late(x, frame, ts, cfg, out, basis),
+        }
+    }
+
+    /// `x` processes the peer's FIN now (it was held behind a gap or in flight).
+    fn receive_fin_late(
+        &mut self,
+        x: Role,
+        frame: u64,
+        ts: i64,
+        cfg: &Config,
+        out: &mut SegmentOutcome,
+        basis: Basis,
+    ) {
+        let (xi, yi) = (x.index(), x.peer().index());
+        if self.ep[xi].peer_fin_processed {
+            return;
+        }
+        let ev = Event::RecvFin {
+            acks_our_syn: self.ep[xi].syn_acked || self.ep[xi].isn.is_none(),
+            acks_our_fin: self.ep[xi].fin_acked,
+        };
+        let before = self.ep[xi].state;
+        let step = self.apply(x, ev, basis, frame, ts, cfg, &mut out.transitions);
+        self.ep[xi].peer_fin_processed = true;
+        if let Some((fs, _)) = self.ep[yi].fin {
+            let ex = &mut self.ep[xi];
+            let next = fs.wrapping_add(1);
+            ex.rcv_nxt = Some(ex.rcv_nxt.map_or(next, |r| seq_max(r, next)));
+        }
+        if before == TcpState::FinWait1 && step.to == TcpState::Closing {
+            self.flag_simultaneous_close(x, frame, out);
+        }
+    }
+
+    fn flag_simultaneous_open(&mut self, x: Role, frame: u64, out: &mut SegmentOutcome) {
+        if !self
+            .anomalies
+            .iter()
+            .any(|a| a.kind == AnomalyKind::SimultaneousOpen)
+        {
+            let own = self.ep[x.index()].syn_frame.unwrap_or(0);
+            self.flag(
+                Anomaly::new(AnomalyKind::SimultaneousOpen, frame, Some(x), [own, 0]),
+                Some(out),
+            );
+        }
+    }
+
+    fn flag_simultaneous_close(&mut self, x: Role, frame: u64, out: &mut SegmentOutcome) {
+        if !self
+            .anomalies
+            .iter()
+            .any(|a| a.kind == AnomalyKind::SimultaneousClose)
+        {
+            let own = self.ep[x.index()].fin.map_or(0, |(_, f)| f);
+            self.flag(
+                Anomaly::new(AnomalyKind::SimultaneousClose, frame, Some(x), [own, 0]),
+                Some(out),
+            );
+        }
+    }
+
+    /// Whether receiver `y` would accept the segment (RFC 9293 3.10.7), and
+    /// the event it causes.
+    #[allow(clippy::too_many_arguments)]
+    fn judge(
+        &self,
+        y: Role,
+        seg: &TcpSegment,
+        syn: bool,
+        ack: bool,
+        fin: bool,
+        rst: bool,
+        seg_len: u32,
+        fin_seq: u32,
+    ) -> (Verdict, Option<Event>) {
+        let (yi, xi) = (y.index(), y.peer().index());
+        let ey = &self.ep[yi];
+        let a = seg.ack;
+        // SND.UNA < SEG.ACK =< SND.NXT for the receiver's SYN (an unknown ISN,
+        // i.e. a SYN not captured, gets the benefit of the doubt).
+        let acks_our_syn = ack
+            && match (ey.isn, ey.snd_nxt) {
+                (Some(isn), Some(nxt)) => seq_gt(a, isn) && seq_le(a, nxt),
+                _ => true,
+            };
+        // A FIN counts as acknowledged only by an ACK of FIN seq + 1.
+        let acks_our_fin = ack && ey.fin.is_some_and(|(fs, _)| seq_gt(a, fs));
+        match ey.state {
+            // RFC 9293 3.10.7.1: no connection. An RST is discarded, anything
+            // else answered by an RST.
+            TcpState::Closed => (
+                if rst {
+                    Verdict::Dropped
+                } else {
+                    Verdict::NoConnection
+                },
+                None,
+            ),
+            // RFC 9293 3.10.7.2: an RST is ignored, an ACK answered by an
+            // RST, a SYN accepted, anything else dropped.
+            TcpState::Listen => {
+                if rst {
+                    (Verdict::Dropped, None)
+                } else if ack {
+                    (Verdict::NoConnection, None)
+                } else if syn {
+                    (Verdict::Accepted, Some(Event::RecvSyn))
+                } else {
+                    (Verdict::Dropped, None)
+                }
+            }
+            // RFC 9293 3.10.7.3: first the ACK, then the RST, then the SYN.
+            TcpState::SynSent => {
+                if ack && !acks_our_syn {
+                    (
+                        if rst {
+                            Verdict::Dropped
+                        } else {
+                            Verdict::BadAck
+                        },
+                        None,
+                    )
+                } else if rst {
+                    if ack {
+                        (Verdict::Accepted, Some(Event::RecvRst))
+                    } else {
+                        (Verdict::Dropped, None)
+                    }
+                } else if syn && ack {
+                    (
+                        Verdict::Accepted,
+                        Some(Event::RecvSynAck { acks_our_syn: true }),
+                    )
+                } else if syn {
+                    (Verdict::Accepted, Some(Event::RecvSyn))
+                } else {
+                    (Verdict::Dropped, None)
+                }
+            }
+            // RFC 9293 3.10.7.4: SYN-RECEIVED and the synchronized states.
+            _ => {
+                let Some(rcv_nxt) = ey.rcv_nxt else {
+                    // Nothing known of the peer's sequence space (joined
+                    // mid-stream): the first segment defines RCV.NXT.
+                    return Self::judge_controls(
+                        ey,
+                        syn,
+                        ack,
+                        fin,
+                        rst,
+                        acks_our_syn,
+                        acks_our_fin,
+                        seg.seq,
+                    );
+                };
+                // First, check sequence number. A segment starting exactly at
+                // RCV.NXT is accepted even with a zero window ("special
+                // allowance ... to accept valid ACKs, URGs, and RSTs").
+                let wnd = ey.rcv_wnd;
+                let in_wnd = |s: u32| seq_ge(s, rcv_nxt) && seq_lt(s, rcv_nxt.wrapping_add(wnd));
+                let acceptable = seg.seq == rcv_nxt
+                    || if seg_len == 0 {
+                        wnd > 0 && in_wnd(seg.seq)
+                    } else {
+                        wnd > 0 && (in_wnd(seg.seq) || in_wnd(seg.seq.wrapping_add(seg_len - 1)))
+                    };
+                if !acceptable {
+                    if rst {
+                        return (Verdict::RstOutOfWindow, None);
+                    }
+                    // The peer's FIN again, already processed: the only thing
+                    // that can arrive in TIME-WAIT; it is acknowledged and the
+                    // timer restarted (eighth check), and its ACK counts.
+                    let peer_fin = self.ep[xi].fin.map(|(s, _)| s);
+                    if fin && !syn && ack && ey.peer_fin_processed && peer_fin == Some(fin_seq) {
+                        return (
+                            Verdict::Retransmission,
+                            Some(Event::RecvFin {
+                                acks_our_syn,
+                                acks_our_fin,
+                            }),
+                        );
+                    }
+                    // Figure 7: in a simultaneous open the peer's SYN,ACK
+                    // repeats the SYN SYN-RECEIVED already has; its ACK counts.
+                    if syn
+                        && ack
+                        && ey.state == TcpState::SynReceived
+                        && self.ep[xi].isn == Some(seg.seq)
+                    {
+                        return (
+                            Verdict::Retransmission,
+                            Some(Event::RecvSynAck { acks_our_syn }),
+                        );
+                    }
+                    let old = seq_le(seg.seq.wrapping_add(seg_len), rcv_nxt);
+                    return (
+                        if old {
+                            Verdict::OldDuplicate
+                        } else {
+                            Verdict::OutOfWindow
+                        },
+                        None,
+                    );
+                }
+                if rst {
+                    // Second, the RST: RFC 5961 3.2 resets only on an exact
+                    // match with RCV.NXT; otherwise a challenge ACK.
+                    return if seg.seq == rcv_nxt {
+                        (Verdict::Accepted, Some(Event::RecvRst))
+                    } else {
+                        (Verdict::ChallengeAck, None)
+                    };
+                }
+                Self::judge_controls(ey, syn, ack, fin, rst, acks_our_syn, acks_our_fin, seg.seq)
+            }
+        }
+    }
+
+    /// RFC 9293 3.10.7.4 after the sequence check: the SYN (fourth), ACK
+    /// (fifth) and FIN (eighth) checks.
+    #[allow(clippy::too_many_arguments)]
+    fn judge_controls(
+        ey: &Endpoint,
+        syn: bool,
+        ack: bool,
+        fin: bool,
+        rst: bool,
+        acks_our_syn: bool,
+        acks_our_fin: bool,
+        seq: u32,
+    ) -> (Verdict, Option<Event>) {
+        if rst {
+            return (Verdict::Accepted, Some(Event::RecvRst));
+        }
+        if syn {
+            return if ack {
+                (Verdict::Accepted, Some(Event::RecvSynAck { acks_our_syn }))
+            } else {
+                (Verdict::Accepted, Some(Event::RecvSyn))
+            };
+        }
+        if !ack {
+            return (Verdict::Dropped, None);
+        }
+        if fin {
+            // A FIN is processed once everything before it has arrived.
+            if ey.rcv_nxt.is_some_and(|r| seq_gt(seq, r)) {
+                return (
+                    Verdict::FinHeld,
+                    Some(Event::RecvAck {
+                        acks_our_syn,
+                        acks_our_fin,
+                    }),
+                );
+            }
+            return (
+                Verdict::Accepted,
+                Some(Event::RecvFin {
+                    acks_our_syn,
+                    acks_our_fin,
+                }),
+            );
+        }
+        (
+            Verdict::Accepted,
+            Some(Event::RecvAck {
+                acks_our_syn,
+                acks_our_fin,
+            }),
+        )
+    }
+
+    /// Bookkeeping after a receive event: unconfirmed receipts, anomalies.
+    #[allow(clippy::too_many_arguments)]
+    fn after_receive(
+        &mut self,
+        y: Role,
+        ev: Event,
+        (before, origin_before, rcv_before): (TcpState, Origin, Option<u32>),
+        after: TcpState,
+        seg: &TcpSegment,
+        frame: u64,
+        out: &mut SegmentOutcome,
+    ) {
+        let yi = y.index();
+        let unconfirmed = |control, ack_end| Unconfirmed {
+            control,
+            ack_end,
+            state_before: before,
+            origin_before,
+            rcv_nxt_before: rcv_before,
+        };
+        match ev {
+            Event::RecvSyn => {
+                if before == TcpState::SynSent && after == TcpState::SynReceived {
+                    self.flag_simultaneous_open(y, frame, out);
+                }
+                if after != before {
+                    let u = unconfirmed(Control::Syn, seg.seq.wrapping_add(1));
+                    let _ = self.ep[yi].unconfirmed.try_push(u);
+                }
+            }
+            Event::RecvFin { .. } if !self.ep[yi].peer_fin_processed => {
+                self.ep[yi].peer_fin_processed = true;
+                if after != before {
+                    let end = self.ep[y.peer().index()]
+                        .fin
+                        .map_or(seg.seq, |(s, _)| s.wrapping_add(1));
+                    let _ = self.ep[yi]
+                        .unconfirmed
+                        .try_push(unconfirmed(Control::Fin, end));
+                }
+                if before == TcpState::FinWait1 && after == TcpState::Closing {
+                    self.flag_simultaneous_close(y, frame, out);
+                }
+            }
+            Event::RecvRst => {
+                if before == TcpState::SynReceived {
+                    let rel = u64::from(out.rel_seq);
+                    self.flag(
+                        Anomaly::new(AnomalyKind::RstInSynReceived, frame, Some(y), [rel, 0]),
+                        Some(out),
+                    );
+                }
+                if self.reset_by.is_none() && after != before {
+                    self.reset_by = Some(y.peer());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Advances the receiver's RCV.NXT over what it accepted in order.
+    fn update_receiver(
+        &mut self,
+        y: Role,
+        seg: &TcpSegment,
+        verdict: Verdict,
+        syn: bool,
+        rst: bool,
+        seg_len: u32,
+    ) {
+        if rst || !matches!(verdict, Verdict::Accepted | Verdict::FinHeld) {
+            return;
+        }
+        let ey = &mut self.ep[y.index()];
+        let end = seg.seq.wrapping_add(seg_len);
+        match ey.rcv_nxt {
+            // The first segment seen from the peer (or its SYN) defines RCV.NXT.
+            None => {
+                ey.rcv_nxt = Some(if verdict == Verdict::FinHeld {
+                    seg.seq
+                } else {
+                    end
+                })
+            }
+            Some(_) if syn => ey.rcv_nxt = Some(end),
+            Some(_) if verdict == Verdict::FinHeld => ey.held_fin = true,
+            Some(r) if seq_le(seg.seq, r) => ey.rcv_nxt = Some(seq_max(r, end)),
+            Some(_) => {}
+        }
+    }
+
+    /// Ends this incarnation because a new SYN reopened its 4-tuple: an
+    /// endpoint in TIME_WAIT leaves it (RFC 1122 4.2.2.13, RFC 6191).
+    pub fn reopened(&mut self, frame: u64, ts: i64, cfg: &Config) {
+        self.advance_clock(ts, frame, cfg);
+        let mut buf: ArrayVec<Transition, MAX_TRANSITIONS> = ArrayVec::new();
+        for role in [Role::Client, Role::Server] {
+            if self.ep[role.index()].state == TcpState::TimeWait {
+                self.apply(
+                    role,
+                    Event::Reopened,
+                    Basis::Received,
+                    frame,
+                    ts,
+                    cfg,
+                    &mut buf,
+                );
+            }
+        }
+    }
+
+    /// Ends the replay (the connection is done, was reopened, or the capture
+    /// ended): lets timers expire against `now` and flags what only the whole
+    /// connection shows.
+    pub fn finish(&mut self, now: i64, frame: u64, cfg: &Config) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        self.advance_clock(now, frame, cfg);
+        self.pending.clear();
+        if self.reset_by.is_none() {
+            // missing-final-ack: a FIN never acknowledged in the capture.
+            for role in [Role::Client, Role::Server] {
+                let ep = &self.ep[role.index()];
+                if ep.fin.is_some() && !ep.fin_acked {
+                    let f = ep.last_fin_frame;
+                    self.flag(
+                        Anomaly::new(AnomalyKind::MissingFinalAck, f, Some(role), [f, 0]),
+                        None,
+                    );
+                }
+            }
+            // ... or a handshake whose third ACK never came.
+            let s = &self.ep[Role::Server.index()];
+            if let (Some(f), false, true) = (s.syn_frame, s.syn_acked, self.ep[0].isn.is_some()) {
+                self.flag(
+                    Anomaly::new(AnomalyKind::MissingFinalAck, f, Some(Role::Server), [f, 1]),
+                    None,
+                );
+            }
+        }
+        self.anomalies.sort_by_key(|a| (a.frame, a.kind));
+    }
+
+    /// How the connection ended, or where it stood when the capture ended.
+    pub fn outcome(&self) -> Outcome {
+        let [c, s] = &self.ep;
+        if let Some(by) = self.reset_by {
+            // The client's SYN answered by the server's RST, no SYN,ACK.
+            return if by == Role::Server
+                && c.isn.is_some()
+                && s.isn.is_none()
+                && self.packets[1] <= 2
+            {
+                Outcome::Refused
+            } else {
+                Outcome::Reset
+            };
+        }
+        match (c.fin.is_some(), s.fin.is_some()) {
+            (true, true) if c.fin_acked && s.fin_acked => return Outcome::Closed,
+            (true, true) => return Outcome::Closing,
+            (true, false) | (false, true) => return Outcome::HalfClosed,
+            (false, false) => {}
+        }
+        if c.isn.is_some() && self.packets[1] == 0 {
+            return Outcome::Unanswered;
+        }
+        if !(c.state.is_synchronized() && s.state.is_synchronized()) {
+            return Outcome::Incomplete;
+        }
+        Outcome::Open
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{ChecksumStatus, TcpOptions};
+    use TcpState::*;
+
+    const C: (IpAddr, u16) = (IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1)), 40000);
+    const S: (IpAddr, u16) = (IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2)), 80);
+    const F: u16 = TcpFlags::FIN;
+    const SY: u16 = TcpFlags::SYN;
+    const R: u16 = TcpFlags::RST;
+    const A: u16 = TcpFlags::ACK;
+
+    fn seg(from_client: bool, flags: u16, seq: u32, ack: u32, len: u32) -> TcpSegment {
+        let (src, dst) = if from_client { (C, S) } else { (S, C) };
+        TcpSegment {
+            src: src.0,
+            dst: dst.0,
+            src_port: src.1,
+            dst_port: dst.1,
+            seq,
+            ack,
+            flags: TcpFlags(flags),
+            window: 65535,
+            urgent_ptr: 0,
+            header_len: 20,
+            payload_len: len,
+            captured_payload_len: len,
+            ip_len: 40 + len,
+            options: TcpOptions::default(),
+            checksum: ChecksumStatus::NotChecked,
+        }
+    }
+
+    /// Replays `(from_client, flags, seq, ack, len, seconds)` and returns the
+    /// connection and the states after each segment.
+    fn replay(
+        segs: &[(bool, u16, u32, u32, u32, i64)],
+    ) -> (Connection, Vec<[TcpState; 2]>, Vec<SegmentOutcome>) {
+        let cfg = Config::default();
+        let first = seg(segs[0].0, segs[0].1, segs[0].2, segs[0].3, segs[0].4);
+        let mut conn = Connection::new(&first, 1, segs[0].5 * NS);
+        let mut states = Vec::new();
+        let mut outs = Vec::new();
+        for (i, &(c, fl, sq, ak, len, t)) in segs.iter().enumerate() {
+            let o = conn.process(&seg(c, fl, sq, ak, len), i as u64 + 1, t * NS, &cfg);
+            states.push(o.state);
+            outs.push(o);
+        }
+        (conn, states, outs)
+    }
+
+    fn kinds(conn: &Connection) -> Vec<&'static str> {
+        conn.anomalies.iter().map(|a| a.kind.id()).collect()
+    }
+
+    #[test]
+    fn handshake_then_client_closes_first() {
+        let (mut conn, st, _) = replay(&[
+            (true, SY, 100, 0, 0, 0),
+            (false, SY | A, 500, 101, 0, 0),
+            (true, A, 101, 501, 0, 0),
+            (true, A, 101, 501, 10, 0),
+            (false, A, 501, 111, 0, 0),
+            (true, F | A, 111, 501, 0, 1),
+            (false, A, 501, 112, 0, 1),
+            (false, F | A, 501, 112, 0, 1),
+            (true, A, 112, 502, 0, 1),
+        ]);
+        assert_eq!(
+            st,
+            [
+                [SynSent, SynReceived],
+                [Established, SynReceived],
+                [Established, Established],
+                [Established, Established],
+                [Established, Established],
+                [FinWait1, CloseWait],
+                [FinWait2, CloseWait],
+                [TimeWait, LastAck],
+                [TimeWait, Closed],
+            ]
+        );
+        conn.finish(1 * NS, 9, &Config::default());
+        assert_eq!(conn.active_closer, Some(Role::Client));
+        assert_eq!(conn.outcome(), Outcome::Closed);
+        assert!(conn.anomalies.is_empty(), "{:?}", kinds(&conn));
+        // Still within 2×MSL at the end of the capture: TIME_WAIT stays.
+        assert_eq!(conn.state(), [TimeWait, Closed]);
+    }
+
+    #[test]
+    fn fin_and_ack_of_ours_in_one_segment_goes_from_fin_wait_1_to_time_wait() {
+        let (_, st, outs) = replay(&[
+            (true, SY, 100, 0, 0, 0),
+            (false, SY | A, 500, 101, 0, 0),
+            (true, A, 101, 501, 0, 0),
+            (false, F | A, 501, 101, 0, 0),
+            (true, F | A, 101, 502, 0, 0),
+            (false, A, 502, 102, 0, 0),
+        ]);
+        assert_eq!(st[3], [CloseWait, FinWait1]);
+        assert_eq!(st[4], [LastAck, TimeWait]);
+        let t: Vec<_> = outs[4]
+            .transitions
+            .iter()
+            .map(|t| (t.endpoint, t.from, t.to))
+            .collect();
+        assert_eq!(
+            t,
+            [
+                (Role::Client, CloseWait, LastAck),
+                (Role::Server, FinWait1, TimeWait)
+            ]
+        );
+        assert_eq!(st[5], [Closed, TimeWait]);
+    }
+
+    #[test]
+    fn crossing_fins_are_a_simultaneous_close_and_both_end_in_time_wait() {
+        // The client's FIN is captured first; the server's FIN acknowledges
+        // only up to the client's FIN: it was sent before that FIN arrived.
+        let (mut conn, st, outs) = replay(&[
+            (true, SY, 100, 0, 0, 0),
+            (false, SY | A, 500, 101, 0, 0),
+            (true, A, 101, 501, 0, 0),
+            (true, F | A, 101, 501, 0, 1),
+            (false, F | A, 501, 101, 0, 1),
+            (true, A, 102, 502, 0, 1),
+            (false, A, 502, 102, 0, 1),
+        ]);
+        assert_eq!(
+            st[3],
+            [FinWait1, CloseWait],
+            "receipt assumed when captured"
+        );
+        assert_eq!(
+            st[4],
+            [Closing, FinWait1],
+            "the server's FIN withdraws that assumption"
+        );
+        assert!(
+            outs[4]
+                .transitions
+                .iter()
+                .any(|t| t.basis == Basis::Revised)
+        );
+        assert_eq!(st[5], [Closing, TimeWait]);
+        assert_eq!(st[6], [TimeWait, TimeWait]);
+        conn.finish(1 * NS, 7, &Config::default());
+        assert_eq!(kinds(&conn), ["simultaneous-close"]);
+        assert_eq!(conn.outcome(), Outcome::Closed);
+    }
+
+    #[test]
+    fn crossing_syns_are_a_simultaneous_open() {
+        let (mut conn, st, _) = replay(&[
+            (true, SY, 100, 0, 0, 0),
+            (false, SY, 500, 0, 0, 0),
+            (true, SY | A, 100, 501, 0, 0),
+            (false, SY | A, 500, 101, 0, 0),
+        ]);
+        assert_eq!(st[0], [SynSent, SynReceived]);
+        assert_eq!(st[1], [SynReceived, SynSent]);
+        assert_eq!(st[2], [SynReceived, Established]);
+        assert_eq!(st[3], [Established, Established]);
+        conn.finish(0, 4, &Config::default());
+        assert_eq!(kinds(&conn), ["simultaneous-open"]);
+    }
+
+    #[test]
+    fn rst_in_syn_received_returns_a_passive_endpoint_to_listen() {
+        let (mut conn, st, _) = replay(&[
+            (true, SY, 100, 0, 0, 0),
+            (false, SY | A, 500, 101, 0, 0),
+            (true, R, 101, 0, 0, 0),
+        ]);
+        assert_eq!(st[2], [Closed, Listen]);
+        conn.finish(0, 3, &Config::default());
+        assert_eq!(kinds(&conn), ["rst-in-syn-received"]);
+        assert_eq!(conn.outcome(), Outcome::Reset);
+    }
+
+    #[test]
+    fn a_closed_port_refuses() {
+        let (mut conn, st, _) = replay(&[(true, SY, 100, 0, 0, 0), (false, R | A, 0, 101, 0, 0)]);
+        assert_eq!(st, [[SynSent, SynReceived], [Closed, Closed]]);
+        conn.finish(0, 2, &Config::default());
+        assert_eq!(conn.outcome(), Outcome::Refused);
+    }
+
+    #[test]
+    fn lost_final_ack_is_answered_again_from_time_wait_and_restarts_the_timer() {
+        let (mut conn, st, outs) = replay(&[
+            (true, SY, 100, 0, 0, 0),
+            (false, SY | A, 500, 101, 0, 0),
+            (true, A, 101, 501, 0, 0),
+            (true, F | A, 101, 501, 0, 10),
+            (false, A, 501, 102, 0, 10),
+            (false, F | A, 501, 102, 0, 10),
+            // the client's final ACK was lost; the server retransmits its FIN
+            (false, F | A, 501, 102, 0, 50),
+            (true, A, 102, 502, 0, 50),
+        ]);
+        assert_eq!(st[5], [TimeWait, LastAck]);
+        assert_eq!(outs[6].verdict, Verdict::Retransmission);
+        assert_eq!(st[6], [TimeWait, LastAck]);
+        assert_eq!(st[7], [TimeWait, Closed]);
+        // TIME_WAIT restarted at t=50: still there at t=100, gone at t=110.
+        assert_eq!(conn.ep[0].time_wait_deadline, Some(110 * NS));
+        conn.advance_clock(100 * NS, 9, &Config::default());
+        assert_eq!(conn.state()[0], TimeWait);
+        conn.finish(110 * NS, 10, &Config::default());
+        assert_eq!(conn.state(), [Closed, Closed]);
+    }
+
+    #[test]
+    fn an_rst_not_at_rcv_nxt_only_draws_a_challenge_ack() {
+        let (mut conn, st, outs) = replay(&[
+            (true, SY, 100, 0, 0, 0),
+            (false, SY | A, 500, 101, 0, 0),
+            (true, A, 101, 501, 0, 0),
+            (false, R, 600, 0, 0, 0),
+            (false, R, 501, 0, 0, 0),
+        ]);
+        assert_eq!(outs[3].verdict, Verdict::ChallengeAck);
+        assert_eq!(st[3], [Established, Closed]);
+        assert_eq!(st[4], [Closed, Closed]);
+        conn.finish(0, 5, &Config::default());
+        assert_eq!(kinds(&conn), ["unacceptable-segment"]);
+    }
+
+    #[test]
+    fn joined_mid_stream_on_a_fin() {
+        let (mut conn, st, _) = replay(&[
+            (false, F | A, 9000, 7000, 5, 0),
+            (true, A, 7000, 9006, 0, 0),
+        ]);
+        assert!(conn.mid_stream && conn.roles_guessed);
+        assert_eq!(conn.initial_state, [Established, Established]);
+        assert_eq!(st, [[CloseWait, FinWait1], [CloseWait, FinWait2]]);
+        conn.finish(0, 2, &Config::default());
+        assert_eq!(conn.active_closer, Some(Role::Server));
+        assert_eq!(kinds(&conn), ["mid-stream"]);
+        assert_eq!(conn.outcome(), Outcome::HalfClosed);
+    }
+
+    #[test]
+    fn a_syn_ack_first_infers_the_missing_syn() {
+        let (conn, st, outs) =
+            replay(&[(false, SY | A, 500, 101, 0, 0), (true, A, 101, 501, 0, 0)]);
+        assert!(!conn.roles_guessed);
+        assert_eq!(conn.initial_state, [SynSent, Listen]);
+        assert_eq!(st, [[Established, SynReceived], [Established, Established]]);
+        assert!(
+            outs[0]
+                .transitions
+                .iter()
+                .any(|t| t.basis == Basis::Inferred && t.to == SynReceived)
+        );
+    }
+
+    #[test]
+    fn a_fin_after_a_capture_gap_waits_for_the_receivers_acknowledgment() {
+        let (_, st, outs) = replay(&[
+            (true, SY, 100, 0, 0, 0),
+            (false, SY | A, 500, 101, 0, 0),
+            (true, A, 101, 501, 0, 0),
+            // 1000 bytes from the server were not captured
+            (false, F | A, 1501, 101, 0, 0),
+            (true, A, 101, 1502, 0, 0),
+        ]);
+        assert_eq!(outs[3].verdict, Verdict::FinHeld);
+        assert_eq!(st[3], [Established, FinWait1]);
+        assert_eq!(st[4], [CloseWait, FinWait2]);
+    }
+
+    #[test]
+    fn unanswered_syn_times_out_after_r2() {
+        let cfg = Config::default();
+        let (mut conn, st, _) = replay(&[
+            (true, SY, 100, 0, 0, 0),
+            (true, SY, 100, 0, 0, 1),
+            (true, SY, 100, 0, 0, 3),
+        ]);
+        assert_eq!(st[2], [SynSent, SynReceived]);
+        assert_eq!(conn.deadline(&cfg), Some(183 * NS));
+        conn.finish(200 * NS, 4, &cfg);
+        assert_eq!(conn.state(), [Closed, Closed]);
+        assert_eq!(conn.outcome(), Outcome::Unanswered);
+    }
+}
