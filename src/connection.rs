@@ -1583,7 +1583,7 @@ mod tests {
                 [TimeWait, Closed],
             ]
         );
-        conn.finish(1 * NS, 9, &Config::default());
+        conn.finish(NS, 9, &Config::default());
         assert_eq!(conn.active_closer, Some(Role::Client));
         assert_eq!(conn.outcome(), Outcome::Closed);
         assert!(conn.anomalies.is_empty(), "{:?}", kinds(&conn));
@@ -1649,7 +1649,7 @@ mod tests {
         );
         assert_eq!(st[5], [Closing, TimeWait]);
         assert_eq!(st[6], [TimeWait, TimeWait]);
-        conn.finish(1 * NS, 7, &Config::default());
+        conn.finish(NS, 7, &Config::default());
         assert_eq!(kinds(&conn), ["simultaneous-close"]);
         assert_eq!(conn.outcome(), Outcome::Closed);
     }

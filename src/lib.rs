@@ -20,4 +20,8 @@ pub mod anomaly;
 pub mod capture;
 pub mod connection;
 pub mod decode;
+pub mod engine;
+pub mod flow;
+pub mod output;
+pub mod report;
 pub mod state;

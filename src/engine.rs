@@ -1,0 +1,678 @@
+//! The streaming, parallel pipeline.
+//!
+//! ```text
+//!  reader thread          rayon pool                         caller's thread
+//!  ─────────────          ─────────────────────────────────  ────────────────
+//!  frame batches  ──▶  decode (parallel chunks)
+//!                      replay (parallel, one task per shard) ──▶ merge ──▶ Consumer
+//! ```
+//!
+//! * A reader thread frames the capture into batches (memory-mapped files
+//!   or chunked standard input) while the previous batch is processed.
+//! * Each batch is decoded in parallel chunks; every TCP segment gets the
+//!   shard of its canonical 4-tuple.
+//! * Each shard replays its connections in capture order. Every shard sees
+//!   every frame's timestamp, so timers (TIME_WAIT, SYN timeouts, the linger
+//!   period after which a closed connection is finished and freed) fire at
+//!   the same frame whatever the number of shards.
+//! * The merge, on the caller's thread, numbers new connections in frame
+//!   order (Wireshark's `tcp.stream`), puts segment rows back in frame order
+//!   and finished connections in completion order (the frame that finished
+//!   them, then stream; those still open at the end by stream).
+//!
+//! Output is therefore identical whatever the thread count. Memory is
+//! bounded by the batch size and the connections open at once: a finished
+//! connection is handed to the consumer and freed.
+
+use crate::capture::{Batch, CaptureError, CaptureReader, LinkType, Next};
+use crate::connection::{Config, Connection, SegmentOutcome};
+use crate::decode::{self, Decoded, Skip, TcpFlags, TcpSegment};
+use crate::flow::{self, FlowKey};
+use rayon::prelude::*;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::io;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+
+/// What to compute.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub replay: Config,
+    /// Verify IPv4 and TCP checksums while decoding.
+    pub verify_checksums: bool,
+    /// Produce one [`SegmentRecord`] per TCP segment (the timeline).
+    pub segments: bool,
+    /// Frames per batch.
+    pub batch_frames: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            replay: Config::default(),
+            verify_checksums: false,
+            segments: false,
+            batch_frames: 32 * 1024,
+        }
+    }
+}
+
+/// One timeline row: a segment and what it did.
+#[derive(Clone, Debug)]
+pub struct SegmentRecord {
+    pub frame: u64,
+    pub ts_ns: i64,
+    pub stream: u64,
+    pub flags: TcpFlags,
+    pub payload_len: u32,
+    pub outcome: SegmentOutcome,
+}
+
+/// A connection whose replay is finished.
+#[derive(Clone, Debug)]
+pub struct ConnectionRecord {
+    pub stream: u64,
+    pub conn: Box<Connection>,
+}
+
+/// Receives the results, on the caller's thread, batch by batch.
+pub trait Consumer {
+    /// Called once, before any record, with the capture's first timestamp.
+    fn capture_start(&mut self, first_ts: i64);
+    /// Segment rows of one batch, in frame order (only with
+    /// [`Options::segments`]).
+    fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()>;
+    /// Connections finished during one batch, in completion order.
+    fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()>;
+}
+
+/// Why packets were not analysed.
+pub const SKIP_KINDS: [Skip; 7] = [
+    Skip::UnsupportedLink,
+    Skip::NotIp,
+    Skip::NotTcp,
+    Skip::Fragment,
+    Skip::TruncatedIpHeader,
+    Skip::TruncatedTcpHeader,
+    Skip::Malformed,
+];
+
+fn skip_index(s: Skip) -> usize {
+    match s {
+        Skip::UnsupportedLink => 0,
+        Skip::NotIp => 1,
+        Skip::NotTcp => 2,
+        Skip::Fragment => 3,
+        Skip::TruncatedIpHeader => 4,
+        Skip::TruncatedTcpHeader => 5,
+        Skip::Malformed => 6,
+    }
+}
+
+/// The key under which a skip reason is reported.
+pub fn skip_name(s: Skip) -> &'static str {
+    match s {
+        Skip::UnsupportedLink => "unsupported_link",
+        Skip::NotIp => "not_ip",
+        Skip::NotTcp => "not_tcp",
+        Skip::Fragment => "ip_fragments",
+        Skip::TruncatedIpHeader => "truncated_ip_header",
+        Skip::TruncatedTcpHeader => "truncated_tcp_header",
+        Skip::Malformed => "malformed",
+    }
+}
+
+/// Packets on an interface whose link type is not supported.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnsupportedLink {
+    pub interface: u32,
+    pub link_type: LinkType,
+    pub packets: u64,
+}
+
+/// What a whole capture contained.
+#[derive(Debug, Default)]
+pub struct Totals {
+    /// Every packet record of the file.
+    pub frames: u64,
+    pub tcp_segments: u64,
+    pub connections: u64,
+    /// Packets not analysed, by reason (see [`SKIP_KINDS`]).
+    pub skipped: [u64; 7],
+    pub unsupported: Vec<UnsupportedLink>,
+    pub first_ts: Option<i64>,
+    pub last_ts: Option<i64>,
+    /// The damage that ended reading early, if any: everything before it
+    /// was analysed.
+    pub error: Option<CaptureError>,
+}
+
+impl Totals {
+    pub fn skipped(&self, s: Skip) -> u64 {
+        self.skipped[skip_index(s)]
+    }
+}
+
+/// A decoded frame.
+#[derive(Clone, Copy)]
+struct Decoded1 {
+    frame: u64,
+    ts: i64,
+    /// Shard of the segment, or `NOT_TCP`.
+    shard: u32,
+    seg: TcpSegment,
+}
+
+const NOT_TCP: u32 = u32::MAX;
+
+const EMPTY_SEGMENT: TcpSegment = TcpSegment {
+    src: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+    dst: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+    src_port: 0,
+    dst_port: 0,
+    seq: 0,
+    ack: 0,
+    flags: TcpFlags(0),
+    window: 0,
+    urgent_ptr: 0,
+    header_len: 0,
+    payload_len: 0,
+    captured_payload_len: 0,
+    ip_len: 0,
+    options: crate::decode::TcpOptions {
+        mss: None,
+        window_scale: None,
+        sack_permitted: false,
+        timestamps: None,
+        sack_blocks: [(0, 0); 4],
+        sack_count: 0,
+        malformed: false,
+    },
+    checksum: crate::decode::ChecksumStatus::NotChecked,
+};
+
+/// Per-chunk decode statistics.
+#[derive(Default)]
+struct DecodeStats {
+    tcp: u64,
+    skipped: [u64; 7],
+    unsupported: Vec<(u32, LinkType, u64)>,
+}
+
+impl DecodeStats {
+    fn merge(mut self, other: DecodeStats) -> DecodeStats {
+        self.tcp += other.tcp;
+        for (a, b) in self.skipped.iter_mut().zip(other.skipped) {
+            *a += b;
+        }
+        for (i, l, n) in other.unsupported {
+            add_unsupported(&mut self.unsupported, i, l, n);
+        }
+        self
+    }
+}
+
+fn add_unsupported(v: &mut Vec<(u32, LinkType, u64)>, iface: u32, link: LinkType, n: u64) {
+    match v.iter_mut().find(|(i, l, _)| *i == iface && *l == link) {
+        Some(e) => e.2 += n,
+        None => v.push((iface, link, n)),
+    }
+}
+
+/// A live connection in a shard.
+struct Slot {
+    conn: Box<Connection>,
+    key: FlowKey,
+    creation: u64,
+    stream: Option<u64>,
+    /// The deadline currently valid in the timer heap.
+    scheduled: Option<i64>,
+}
+
+/// A connection finished during the current batch.
+struct Done {
+    /// The frame that finished it (`u64::MAX`: the end of the capture).
+    frame: u64,
+    creation: u64,
+    stream: Option<u64>,
+    conn: Box<Connection>,
+}
+
+/// A segment row produced by a shard.
+struct Row {
+    index: usize,
+    creation: u64,
+    stream: Option<u64>,
+    record: SegmentRecord,
+}
+
+/// One shard: the connections whose 4-tuples hash to it.
+struct Shard {
+    id: u32,
+    flows: HashMap<FlowKey, u32, foldhash::fast::RandomState>,
+    slots: Vec<Option<Slot>>,
+    free: Vec<u32>,
+    /// Slots freed this batch, reusable from the next one (rows and done
+    /// records of this batch still name their creation).
+    to_free: Vec<u32>,
+    timers: BinaryHeap<Reverse<(i64, u32)>>,
+    live: usize,
+    creations: u64,
+    batch_first_creation: u64,
+    clock: i64,
+    new: Vec<(u64, u64, u32)>,
+    rows: Vec<Row>,
+    done: Vec<Done>,
+}
+
+impl Shard {
+    fn new(id: u32) -> Shard {
+        Shard {
+            id,
+            flows: HashMap::default(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            to_free: Vec::new(),
+            timers: BinaryHeap::new(),
+            live: 0,
+            creations: 0,
+            batch_first_creation: 0,
+            clock: i64::MIN,
+            new: Vec::new(),
+            rows: Vec::new(),
+            done: Vec::new(),
+        }
+    }
+
+    fn run(&mut self, frames: &[Decoded1], cfg: &Config, want_rows: bool) {
+        self.free.append(&mut self.to_free);
+        self.batch_first_creation = self.creations;
+        for (i, d) in frames.iter().enumerate() {
+            if d.ts > self.clock {
+                self.clock = d.ts;
+                self.fire_timers(d.frame, cfg);
+            }
+            if d.shard == self.id {
+                self.segment(i, d, cfg, want_rows);
+            }
+        }
+    }
+
+    fn fire_timers(&mut self, frame: u64, cfg: &Config) {
+        while let Some(&Reverse((deadline, s))) = self.timers.peek() {
+            if deadline > self.clock {
+                break;
+            }
+            self.timers.pop();
+            let Some(slot) = self.slots[s as usize].as_mut() else {
+                continue;
+            };
+            if slot.scheduled != Some(deadline) {
+                continue; // stale entry
+            }
+            slot.scheduled = None;
+            slot.conn.advance_clock(self.clock, frame, cfg);
+            if slot.conn.is_done(self.clock, cfg) {
+                self.retire(s, frame, cfg);
+            } else {
+                self.schedule(s, cfg);
+            }
+        }
+        if self.timers.len() > 2 * self.live + 4096 {
+            self.compact_timers();
+        }
+    }
+
+    fn compact_timers(&mut self) {
+        let entries: Vec<_> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                s.as_ref()
+                    .and_then(|s| s.scheduled)
+                    .map(|d| Reverse((d, i as u32)))
+            })
+            .collect();
+        self.timers = BinaryHeap::from(entries);
+    }
+
+    fn schedule(&mut self, s: u32, cfg: &Config) {
+        let slot = self.slots[s as usize].as_mut().expect("live slot");
+        let d = slot.conn.deadline(cfg);
+        if d != slot.scheduled {
+            slot.scheduled = d;
+            if let Some(d) = d {
+                self.timers.push(Reverse((d, s)));
+            }
+        }
+    }
+
+    /// Finishes a connection at `frame` and frees its slot.
+    fn retire(&mut self, s: u32, frame: u64, cfg: &Config) {
+        let mut slot = self.slots[s as usize].take().expect("live slot");
+        slot.conn.finish(self.clock, frame, cfg);
+        if self.flows.get(&slot.key) == Some(&s) {
+            self.flows.remove(&slot.key);
+        }
+        self.live -= 1;
+        self.to_free.push(s);
+        self.done.push(Done {
+            frame,
+            creation: slot.creation,
+            stream: slot.stream,
+            conn: slot.conn,
+        });
+    }
+
+    fn create(&mut self, key: FlowKey, seg: &TcpSegment, frame: u64, ts: i64) -> u32 {
+        let conn = Box::new(Connection::new(seg, frame, ts));
+        let creation = self.creations;
+        self.creations += 1;
+        let slot = Slot {
+            conn,
+            key,
+            creation,
+            stream: None,
+            scheduled: None,
+        };
+        let s = match self.free.pop() {
+            Some(s) => {
+                self.slots[s as usize] = Some(slot);
+                s
+            }
+            None => {
+                self.slots.push(Some(slot));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.live += 1;
+        self.flows.insert(key, s);
+        self.new.push((frame, creation, s));
+        s
+    }
+
+    fn segment(&mut self, index: usize, d: &Decoded1, cfg: &Config, want_rows: bool) {
+        let seg = &d.seg;
+        let key = FlowKey::of(seg);
+        let s = match self.flows.get(&key).copied() {
+            Some(s) => {
+                let conn = &self.slots[s as usize].as_ref().expect("live slot").conn;
+                let sender = conn.direction_of(seg).sender();
+                if flow::starts_new_incarnation(seg, conn.ep[sender.index()].base) {
+                    self.slots[s as usize]
+                        .as_mut()
+                        .expect("live slot")
+                        .conn
+                        .reopened(d.frame, d.ts, cfg);
+                    self.retire(s, d.frame, cfg);
+                    self.create(key, seg, d.frame, d.ts)
+                } else {
+                    s
+                }
+            }
+            None => self.create(key, seg, d.frame, d.ts),
+        };
+        let slot = self.slots[s as usize].as_mut().expect("live slot");
+        let outcome = slot.conn.process(seg, d.frame, d.ts, cfg);
+        if want_rows {
+            self.rows.push(Row {
+                index,
+                creation: slot.creation,
+                stream: slot.stream,
+                record: SegmentRecord {
+                    frame: d.frame,
+                    ts_ns: d.ts,
+                    stream: 0,
+                    flags: seg.flags,
+                    payload_len: seg.payload_len,
+                    outcome,
+                },
+            });
+        }
+        self.schedule(s, cfg);
+    }
+
+    /// Finishes every connection still live at the end of the capture.
+    fn finish_all(&mut self, frame: u64, cfg: &Config) {
+        for s in 0..self.slots.len() {
+            if self.slots[s].is_some() {
+                let slot = self.slots[s].as_mut().expect("live slot");
+                slot.conn.advance_clock(self.clock, frame, cfg);
+                self.retire(s as u32, u64::MAX, cfg);
+            }
+        }
+    }
+
+    /// The stream of a connection created by this shard.
+    fn stream_of(&self, creation: u64, known: Option<u64>, batch_streams: &[u64]) -> u64 {
+        known.unwrap_or_else(|| batch_streams[(creation - self.batch_first_creation) as usize])
+    }
+}
+
+/// Analyses one capture, handing results to `consumer` as they are final.
+/// `progress`, if given, is kept up to date with the bytes consumed.
+///
+/// Damage in the capture is not an `Err`: everything before it is analysed
+/// and the damage is reported in [`Totals::error`]. `Err` is an I/O error of
+/// the consumer (e.g. a closed pipe).
+pub fn analyze(
+    reader: CaptureReader,
+    opts: &Options,
+    consumer: &mut dyn Consumer,
+    progress: Option<Arc<AtomicU64>>,
+) -> io::Result<Totals> {
+    let nshards = (rayon::current_num_threads() * 2).clamp(1, 256);
+    let mut shards: Vec<Shard> = (0..nshards as u32).map(Shard::new).collect();
+    let cfg = opts.replay;
+    let mut totals = Totals::default();
+    let mut next_stream: u64 = 0;
+    let mut decoded: Vec<Decoded1> = Vec::new();
+    let mut unsupported: Vec<(u32, LinkType, u64)> = Vec::new();
+    let mut last_frame = 0u64;
+    let mut clock = i64::MIN;
+    let batch_frames = opts.batch_frames.max(1);
+    let verify = opts.verify_checksums;
+
+    // The reader thread: frames batches ahead of processing. Two batches
+    // circulate between it and us.
+    let (full_tx, full_rx) = mpsc::sync_channel::<(Batch, Option<CaptureError>, bool)>(1);
+    let (empty_tx, empty_rx) = mpsc::channel::<Batch>();
+    for _ in 0..2 {
+        let _ = empty_tx.send(Batch::new());
+    }
+    let reader_thread = std::thread::spawn(move || {
+        let mut reader = reader;
+        while let Ok(mut batch) = empty_rx.recv() {
+            let (err, end) = match reader.next_batch(&mut batch, batch_frames) {
+                Next::Frames => (None, false),
+                Next::End => (None, true),
+                Next::Damaged(e) => (Some(e), true),
+            };
+            if let Some(p) = &progress {
+                p.store(reader.bytes_consumed(), Ordering::Relaxed);
+            }
+            if full_tx.send((batch, err, end)).is_err() || end {
+                break;
+            }
+        }
+    });
+
+    let mut result = Ok(());
+    while let Ok((batch, err, end)) = full_rx.recv() {
+        let frames = batch.frames();
+        totals.frames += frames.len() as u64;
+        if let Some(f) = frames.last() {
+            last_frame = f.number;
+        }
+        // Decode in parallel chunks.
+        decoded.clear();
+        decoded.resize(
+            frames.len(),
+            Decoded1 {
+                frame: 0,
+                ts: 0,
+                shard: NOT_TCP,
+                seg: EMPTY_SEGMENT,
+            },
+        );
+        let stats = decoded
+            .par_chunks_mut(1024)
+            .zip(frames.par_chunks(1024))
+            .map(|(out, fr)| {
+                let mut st = DecodeStats::default();
+                for (o, f) in out.iter_mut().zip(fr) {
+                    o.frame = f.number;
+                    o.ts = f.ts_ns;
+                    match decode::decode(f.link_type, batch.frame_bytes(f), f.orig_len, verify) {
+                        Decoded::Tcp(seg) => {
+                            st.tcp += 1;
+                            o.shard = FlowKey::of(&seg).shard(nshards) as u32;
+                            o.seg = seg;
+                        }
+                        Decoded::Skipped(s) => {
+                            st.skipped[skip_index(s)] += 1;
+                            if s == Skip::UnsupportedLink {
+                                add_unsupported(&mut st.unsupported, f.interface, f.link_type, 1);
+                            }
+                        }
+                    }
+                }
+                st
+            })
+            .reduce(DecodeStats::default, DecodeStats::merge);
+        totals.tcp_segments += stats.tcp;
+        for (a, b) in totals.skipped.iter_mut().zip(stats.skipped) {
+            *a += b;
+        }
+        for (i, l, n) in stats.unsupported {
+            add_unsupported(&mut unsupported, i, l, n);
+        }
+        for d in &decoded {
+            if totals.first_ts.is_none() {
+                totals.first_ts = Some(d.ts);
+                consumer.capture_start(d.ts);
+            }
+            clock = clock.max(d.ts);
+        }
+        if !decoded.is_empty() {
+            totals.last_ts = Some(clock);
+        }
+        drop(batch_return(&empty_tx, batch));
+
+        // Replay, one task per shard.
+        let want_rows = opts.segments;
+        shards
+            .par_iter_mut()
+            .for_each(|sh| sh.run(&decoded, &cfg, want_rows));
+        if end {
+            shards
+                .par_iter_mut()
+                .for_each(|sh| sh.finish_all(last_frame, &cfg));
+        }
+        result = merge(&mut shards, &mut next_stream, consumer);
+        if let Some(e) = err {
+            totals.error = Some(e);
+        }
+        if end || result.is_err() {
+            break;
+        }
+    }
+    drop(empty_tx);
+    drop(full_rx);
+    let _ = reader_thread.join();
+    totals.connections = next_stream;
+    totals.unsupported = unsupported
+        .into_iter()
+        .map(|(interface, link_type, packets)| UnsupportedLink {
+            interface,
+            link_type,
+            packets,
+        })
+        .collect();
+    totals.unsupported.sort_by_key(|u| u.interface);
+    result.map(|()| totals)
+}
+
+fn batch_return(tx: &mpsc::Sender<Batch>, batch: Batch) -> Result<(), mpsc::SendError<Batch>> {
+    tx.send(batch)
+}
+
+/// Numbers this batch's new connections in frame order, then hands the
+/// consumer the rows in frame order and the finished connections in
+/// completion order.
+fn merge(
+    shards: &mut [Shard],
+    next_stream: &mut u64,
+    consumer: &mut dyn Consumer,
+) -> io::Result<()> {
+    // 1. Stream numbers: connections in the order of their first frame.
+    let mut new: Vec<(u64, usize, u64)> = Vec::new();
+    for (i, sh) in shards.iter().enumerate() {
+        new.extend(
+            sh.new
+                .iter()
+                .map(|&(frame, creation, _)| (frame, i, creation)),
+        );
+    }
+    new.sort_unstable();
+    let mut batch_streams: Vec<Vec<u64>> = shards.iter().map(|sh| vec![0; sh.new.len()]).collect();
+    for (frame_order, &(_, i, creation)) in new.iter().enumerate() {
+        let sh = &shards[i];
+        batch_streams[i][(creation - sh.batch_first_creation) as usize] =
+            *next_stream + frame_order as u64;
+    }
+    *next_stream += new.len() as u64;
+    for (sh, streams) in shards.iter_mut().zip(&batch_streams) {
+        for &(_, creation, s) in &sh.new {
+            if let Some(slot) = sh.slots[s as usize].as_mut() {
+                if slot.creation == creation {
+                    slot.stream = Some(streams[(creation - sh.batch_first_creation) as usize]);
+                }
+            }
+        }
+        sh.new.clear();
+    }
+
+    // 2. Segment rows, in frame order.
+    let total_rows: usize = shards.iter().map(|s| s.rows.len()).sum();
+    if total_rows > 0 {
+        let mut rows: Vec<(usize, SegmentRecord)> = Vec::with_capacity(total_rows);
+        for (sh, streams) in shards.iter_mut().zip(&batch_streams) {
+            for mut r in sh.rows.drain(..) {
+                r.record.stream = sh_stream(sh.batch_first_creation, r.creation, r.stream, streams);
+                rows.push((r.index, r.record));
+            }
+        }
+        rows.sort_unstable_by_key(|r| r.0);
+        let records: Vec<SegmentRecord> = rows.into_iter().map(|r| r.1).collect();
+        consumer.segments(&records)?;
+    }
+
+    // 3. Finished connections, in completion order.
+    let mut done: Vec<(u64, ConnectionRecord)> = Vec::new();
+    for (sh, streams) in shards.iter_mut().zip(&batch_streams) {
+        for d in std::mem::take(&mut sh.done) {
+            let stream = sh.stream_of(d.creation, d.stream, streams);
+            done.push((
+                d.frame,
+                ConnectionRecord {
+                    stream,
+                    conn: d.conn,
+                },
+            ));
+        }
+    }
+    if !done.is_empty() {
+        done.sort_unstable_by_key(|(frame, r)| (*frame, r.stream));
+        let records: Vec<ConnectionRecord> = done.into_iter().map(|d| d.1).collect();
+        consumer.connections(&records)?;
+    }
+    Ok(())
+}
+
+fn sh_stream(first: u64, creation: u64, known: Option<u64>, streams: &[u64]) -> u64 {
+    known.unwrap_or_else(|| streams[(creation - first) as usize])
+}

@@ -1,0 +1,129 @@
+//! Flow demultiplexing: which connection a segment belongs to.
+//!
+//! A connection is a 4-tuple plus an incarnation. The 4-tuple is kept in a
+//! canonical order ([`FlowKey`]) so both directions find the same entry. A
+//! new incarnation starts where Wireshark starts a new `tcp.stream`, so that
+//! our stream numbers are Wireshark's: on a SYN without ACK whose sequence
+//! number differs from the base sequence number already recorded for its
+//! direction (see [`starts_new_incarnation`]). That covers a SYN with a new
+//! ISN after the previous incarnation closed, was reset or timed out, while
+//! retransmitted SYNs (same ISN), FINs and RSTs never start one.
+//!
+//! Connections are sharded by a hash of the canonical 4-tuple, so every
+//! incarnation of a 4-tuple is replayed by the same shard, in capture order.
+
+use crate::decode::{TcpFlags, TcpSegment};
+use std::hash::BuildHasher;
+use std::net::IpAddr;
+
+/// A canonical 4-tuple: the lower (address, port) first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FlowKey {
+    pub lo: (IpAddr, u16),
+    pub hi: (IpAddr, u16),
+}
+
+impl FlowKey {
+    /// The key of a segment.
+    #[inline]
+    pub fn of(seg: &TcpSegment) -> FlowKey {
+        let a = (seg.src, seg.src_port);
+        let b = (seg.dst, seg.dst_port);
+        if a <= b {
+            FlowKey { lo: a, hi: b }
+        } else {
+            FlowKey { lo: b, hi: a }
+        }
+    }
+
+    /// The shard, out of `n`, that replays this 4-tuple. The hash is fixed
+    /// (not randomly seeded) so that work is split the same way every run;
+    /// results never depend on it.
+    #[inline]
+    pub fn shard(&self, n: usize) -> usize {
+        if n <= 1 {
+            return 0;
+        }
+        let h = foldhash::fast::FixedState::with_seed(0x7463_7073_7461_7465).hash_one(self);
+        (h % n as u64) as usize
+    }
+}
+
+/// Wireshark's rule for a new conversation on a known 4-tuple (checked
+/// against TShark 4.0): a SYN without ACK whose sequence number differs from
+/// the base sequence number of its direction. `sender_base` is that base in
+/// the current incarnation (`None` if the sender has not been seen).
+#[inline]
+pub fn starts_new_incarnation(seg: &TcpSegment, sender_base: Option<u32>) -> bool {
+    let f = seg.flags;
+    f.contains(TcpFlags::SYN)
+        && !f.contains(TcpFlags::ACK)
+        && sender_base.is_some_and(|b| b != seg.seq)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::decode::{ChecksumStatus, TcpOptions};
+    use std::net::Ipv4Addr;
+
+    fn seg(src: u8, sport: u16, dst: u8, dport: u16, flags: u16, seq: u32) -> TcpSegment {
+        TcpSegment {
+            src: IpAddr::V4(Ipv4Addr::new(10, 0, 0, src)),
+            dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, dst)),
+            src_port: sport,
+            dst_port: dport,
+            seq,
+            ack: 0,
+            flags: TcpFlags(flags),
+            window: 0,
+            urgent_ptr: 0,
+            header_len: 20,
+            payload_len: 0,
+            captured_payload_len: 0,
+            ip_len: 40,
+            options: TcpOptions::default(),
+            checksum: ChecksumStatus::NotChecked,
+        }
+    }
+
+    #[test]
+    fn both_directions_share_a_key_and_a_shard() {
+        let a = seg(1, 40000, 2, 80, TcpFlags::SYN, 1);
+        let b = seg(2, 80, 1, 40000, TcpFlags::SYN | TcpFlags::ACK, 9);
+        assert_eq!(FlowKey::of(&a), FlowKey::of(&b));
+        for n in 1..8 {
+            assert_eq!(FlowKey::of(&a).shard(n), FlowKey::of(&b).shard(n));
+            assert!(FlowKey::of(&a).shard(n) < n);
+        }
+        assert_ne!(
+            FlowKey::of(&a),
+            FlowKey::of(&seg(1, 40001, 2, 80, TcpFlags::SYN, 1))
+        );
+    }
+
+    #[test]
+    fn only_a_syn_with_a_new_sequence_number_starts_an_incarnation() {
+        let syn = |seq| seg(1, 40000, 2, 80, TcpFlags::SYN, seq);
+        assert!(
+            !starts_new_incarnation(&syn(100), None),
+            "first sight of the sender"
+        );
+        assert!(
+            !starts_new_incarnation(&syn(100), Some(100)),
+            "retransmitted SYN"
+        );
+        assert!(starts_new_incarnation(&syn(5000), Some(100)), "new ISN");
+        let synack = seg(1, 40000, 2, 80, TcpFlags::SYN | TcpFlags::ACK, 5000);
+        assert!(
+            !starts_new_incarnation(&synack, Some(100)),
+            "SYN,ACK never does"
+        );
+        for flags in [TcpFlags::FIN | TcpFlags::ACK, TcpFlags::RST, TcpFlags::ACK] {
+            assert!(!starts_new_incarnation(
+                &seg(1, 40000, 2, 80, flags, 5000),
+                Some(100)
+            ));
+        }
+    }
+}

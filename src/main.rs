@@ -1,0 +1,180 @@
+//! The `tcpstate` command line: parses arguments, then hands over to the
+//! library ([`tcpstate::report`]) which does the work and prints.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tcpstate::output::Format;
+use tcpstate::report::{self, Settings, Status};
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  every input was read and analysed
+  1  check: the policy does not hold
+  2  bad usage, or an input could not be opened, is not a capture, or is damaged or
+     truncated (everything before the damage is analysed and printed; the error names
+     the file, the frame and the byte offset)
+
+FILE may be - for standard input. Output goes to stdout, errors to stderr.";
+
+/// Reconstructs both endpoints' RFC 9293 TCP states from pcap/pcapng captures.
+#[derive(Parser, Debug)]
+#[command(name = "tcpstate", version, about, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    /// With no command: `summary` of these captures.
+    #[command(flatten)]
+    summary: SummaryArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// One row per connection: endpoints, frames, times, packets and bytes each
+    /// way, final state of client and server, active closer, outcome, anomalies.
+    #[command(after_help = EXIT_CODES)]
+    Summary(SummaryArgs),
+    /// One row per segment: frame, time, direction, flags, relative seq/ack,
+    /// length, client and server state after it, the transitions it caused.
+    #[command(after_help = EXIT_CODES)]
+    Timeline(TimelineArgs),
+}
+
+#[derive(Args, Debug)]
+struct Common {
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value_t = FormatArg::Text, global = true)]
+    format: FormatArg,
+    /// Worker threads (default: one per CPU). Output does not depend on it.
+    #[arg(short = 'j', long, value_name = "N", global = true)]
+    threads: Option<usize>,
+    /// Maximum segment lifetime: TIME_WAIT lasts 2×MSL (default 30 s, Linux's 60 s TIME_WAIT).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, global = true)]
+    msl: f64,
+    /// Verify IPv4 and TCP checksums (off by default: captures taken on a host
+    /// with checksum offload show bad checksums on outgoing packets).
+    #[arg(long, global = true)]
+    verify_checksums: bool,
+    /// When to use colours in text output (never when NO_COLOR is set).
+    #[arg(long, value_enum, default_value_t = WhenArg::Auto, global = true)]
+    color: WhenArg,
+    /// When to show progress on stderr for long runs.
+    #[arg(long, value_enum, default_value_t = WhenArg::Auto, global = true)]
+    progress: WhenArg,
+}
+
+#[derive(Args, Debug)]
+struct SummaryArgs {
+    /// Capture files (pcap or pcapng); - for standard input.
+    #[arg(value_name = "FILE")]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Debug)]
+struct TimelineArgs {
+    /// Capture file (pcap or pcapng); - for standard input.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Only these streams (Wireshark's tcp.stream numbers); repeatable.
+    #[arg(short = 's', long = "stream", value_name = "N")]
+    streams: Vec<u64>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum FormatArg {
+    Text,
+    Json,
+    Jsonl,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum WhenArg {
+    Auto,
+    Always,
+    Never,
+}
+
+fn settings(c: &Common) -> Result<Settings, String> {
+    if !(c.msl.is_finite() && c.msl >= 0.0 && c.msl <= 1e9) {
+        return Err(format!(
+            "--msl {}: expected a number of seconds between 0 and 1e9",
+            c.msl
+        ));
+    }
+    let mut engine = tcpstate::engine::Options::default();
+    engine.replay.msl_ns = (c.msl * 1e9).round() as i64;
+    engine.verify_checksums = c.verify_checksums;
+    let format = match c.format {
+        FormatArg::Text => Format::Text,
+        FormatArg::Json => Format::Json,
+        FormatArg::Jsonl => Format::Jsonl,
+    };
+    let color = match c.color {
+        WhenArg::Always => true,
+        WhenArg::Never => false,
+        WhenArg::Auto => {
+            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    } && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    Ok(Settings {
+        engine,
+        format,
+        color,
+        progress: None,
+    })
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let common = match &cli.command {
+        Some(Command::Summary(a)) => &a.common,
+        Some(Command::Timeline(a)) => &a.common,
+        None => &cli.summary.common,
+    };
+    if cli.command.is_none() && cli.summary.files.is_empty() {
+        eprintln!("tcpstate: no capture given (try `tcpstate --help`)");
+        return ExitCode::from(Status::InputProblem as u8);
+    }
+    let settings = match settings(common) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("tcpstate: {e}");
+            return ExitCode::from(Status::InputProblem as u8);
+        }
+    };
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = common.threads {
+        pool = pool.num_threads(n.max(1));
+    }
+    if let Err(e) = pool.build_global() {
+        eprintln!("tcpstate: cannot start worker threads: {e}");
+        return ExitCode::from(Status::InputProblem as u8);
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(1 << 20, stdout.lock());
+    let mut err = io::stderr();
+    let result = match &cli.command {
+        Some(Command::Summary(a)) => report::summary(&a.files, &settings, &mut out, &mut err),
+        Some(Command::Timeline(a)) => {
+            let streams = (!a.streams.is_empty()).then(|| a.streams.clone());
+            report::timeline(&a.file, streams, &settings, &mut out, &mut err)
+        }
+        None => report::summary(&cli.summary.files, &settings, &mut out, &mut err),
+    };
+    let result = result.and_then(|s| out.flush().map(|()| s));
+    match result {
+        Ok(status) => ExitCode::from(status as u8),
+        // A closed pipe (`tcpstate ... | head`) ends the output quietly.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tcpstate: cannot write output: {e}");
+            ExitCode::from(Status::InputProblem as u8)
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! JSON and JSON Lines rendering (schema in `schema.json` beside this file).
+//!
+//! Every object carries `"type"`: `"connection"`, `"segment"` or
+//! `"capture"` (the per-file totals), so a JSON Lines stream can be filtered
+//! with `jq 'select(.type == "connection")'`. In `json` format the same
+//! objects are grouped in one document:
+//! `{"schema": 1, "captures": [{"file", "connections"|"segments", "totals"}]}`.
+
+use super::{FLAG_NAMES, SCHEMA_VERSION, seconds, timestamp};
+use crate::anomaly::Anomaly;
+use crate::connection::{Role, Transition};
+use crate::engine::{ConnectionRecord, SKIP_KINDS, SegmentRecord, Totals, skip_name};
+use std::net::IpAddr;
+
+/// Appends `s` as a JSON string.
+pub fn string(out: &mut Vec<u8>, s: &str) {
+    serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
+}
+
+fn key(out: &mut Vec<u8>, k: &str) {
+    out.push(b'"');
+    out.extend_from_slice(k.as_bytes());
+    out.extend_from_slice(b"\":");
+}
+
+fn uint(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+fn int(out: &mut Vec<u8>, n: i64) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+fn static_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
+}
+
+fn endpoint(out: &mut Vec<u8>, ip: IpAddr, port: u16) {
+    out.extend_from_slice(b"{\"ip\":\"");
+    let _ = std::io::Write::write_fmt(out, format_args!("{ip}"));
+    out.extend_from_slice(b"\",\"port\":");
+    uint(out, u64::from(port));
+    out.push(b'}');
+}
+
+fn pair(out: &mut Vec<u8>, a: &str, b: &str, x: &str, y: &str) {
+    out.push(b'{');
+    key(out, a);
+    static_str(out, x);
+    out.push(b',');
+    key(out, b);
+    static_str(out, y);
+    out.push(b'}');
+}
+
+fn opt_role(out: &mut Vec<u8>, r: Option<Role>) {
+    match r {
+        Some(r) => static_str(out, r.name()),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn anomaly(out: &mut Vec<u8>, a: &Anomaly) {
+    out.extend_from_slice(b"{\"kind\":");
+    static_str(out, a.kind.id());
+    out.extend_from_slice(b",\"severity\":");
+    static_str(out, a.kind.severity().name());
+    out.extend_from_slice(b",\"frame\":");
+    uint(out, a.frame);
+    out.extend_from_slice(b",\"endpoint\":");
+    opt_role(out, a.endpoint);
+    out.extend_from_slice(b",\"description\":");
+    string(out, &a.describe());
+    out.push(b'}');
+}
+
+fn transition(out: &mut Vec<u8>, t: &Transition, with_rule: bool) {
+    out.extend_from_slice(b"{\"frame\":");
+    uint(out, t.frame);
+    out.extend_from_slice(b",\"endpoint\":");
+    static_str(out, t.endpoint.name());
+    out.extend_from_slice(b",\"from\":");
+    static_str(out, t.from.name());
+    out.extend_from_slice(b",\"to\":");
+    static_str(out, t.to.name());
+    out.extend_from_slice(b",\"basis\":");
+    static_str(out, t.basis.name());
+    if with_rule {
+        out.extend_from_slice(b",\"rule\":");
+        string(out, t.rule);
+    }
+    out.push(b'}');
+}
+
+/// A connection object (no trailing newline).
+pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRecord) {
+    let c = &r.conn;
+    let [cl, sv] = &c.ep;
+    out.extend_from_slice(b"{\"type\":\"connection\"");
+    if let Some(f) = file_json {
+        out.extend_from_slice(b",\"file\":");
+        out.extend_from_slice(f);
+    }
+    out.extend_from_slice(b",\"stream\":");
+    uint(out, r.stream);
+    out.extend_from_slice(b",\"client\":");
+    endpoint(out, cl.addr, cl.port);
+    out.extend_from_slice(b",\"server\":");
+    endpoint(out, sv.addr, sv.port);
+    out.extend_from_slice(b",\"roles_guessed\":");
+    out.extend_from_slice(if c.roles_guessed { b"true" } else { b"false" });
+    out.extend_from_slice(b",\"mid_stream\":");
+    out.extend_from_slice(if c.mid_stream { b"true" } else { b"false" });
+    out.extend_from_slice(b",\"first_frame\":");
+    uint(out, c.first_frame);
+    out.extend_from_slice(b",\"last_frame\":");
+    uint(out, c.last_frame);
+    out.extend_from_slice(b",\"start\":");
+    static_str(out, &timestamp(c.first_ts));
+    out.extend_from_slice(b",\"start_ns\":");
+    int(out, c.first_ts);
+    out.extend_from_slice(b",\"duration\":");
+    seconds(c.last_ts - c.first_ts, out);
+    out.extend_from_slice(b",\"duration_ns\":");
+    int(out, c.last_ts - c.first_ts);
+    out.extend_from_slice(b",\"packets\":{\"c2s\":");
+    uint(out, c.packets[0]);
+    out.extend_from_slice(b",\"s2c\":");
+    uint(out, c.packets[1]);
+    out.extend_from_slice(b"},\"bytes\":{\"c2s\":");
+    uint(out, c.payload_bytes[0]);
+    out.extend_from_slice(b",\"s2c\":");
+    uint(out, c.payload_bytes[1]);
+    out.extend_from_slice(b"},\"initial_state\":");
+    pair(
+        out,
+        "client",
+        "server",
+        c.initial_state[0].name(),
+        c.initial_state[1].name(),
+    );
+    out.extend_from_slice(b",\"final_state\":");
+    pair(out, "client", "server", cl.state.name(), sv.state.name());
+    out.extend_from_slice(b",\"active_closer\":");
+    opt_role(out, c.active_closer);
+    out.extend_from_slice(b",\"outcome\":");
+    static_str(out, c.outcome().name());
+    out.extend_from_slice(b",\"anomalies\":[");
+    for (i, a) in c.anomalies.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        anomaly(out, a);
+    }
+    out.extend_from_slice(b"],\"anomalies_dropped\":");
+    uint(out, c.anomalies_dropped);
+    out.extend_from_slice(b",\"lifecycle\":[");
+    for (i, t) in c.lifecycle.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        transition(out, t, false);
+    }
+    out.extend_from_slice(b"]}");
+}
+
+/// A segment object (no trailing newline). `first_ts` is the capture's first
+/// timestamp (for `time`, relative seconds like Wireshark's frame.time_relative).
+pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, first_ts: i64) {
+    let o = &r.outcome;
+    out.extend_from_slice(b"{\"type\":\"segment\"");
+    if let Some(f) = file_json {
+        out.extend_from_slice(b",\"file\":");
+        out.extend_from_slice(f);
+    }
+    out.extend_from_slice(b",\"frame\":");
+    uint(out, r.frame);
+    out.extend_from_slice(b",\"stream\":");
+    uint(out, r.stream);
+    out.extend_from_slice(b",\"time\":");
+    seconds(r.ts_ns - first_ts, out);
+    out.extend_from_slice(b",\"ts_ns\":");
+    int(out, r.ts_ns);
+    out.extend_from_slice(b",\"direction\":");
+    static_str(out, o.direction.name());
+    out.extend_from_slice(b",\"flags\":[");
+    let mut first = true;
+    for (bit, name) in FLAG_NAMES {
+        if r.flags.contains(bit) {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            static_str(out, name);
+        }
+    }
+    out.extend_from_slice(b"],\"seq\":");
+    uint(out, u64::from(o.rel_seq));
+    out.extend_from_slice(b",\"ack\":");
+    uint(out, u64::from(o.rel_ack));
+    out.extend_from_slice(b",\"len\":");
+    uint(out, u64::from(r.payload_len));
+    out.extend_from_slice(b",\"state\":");
+    pair(
+        out,
+        "client",
+        "server",
+        o.state[0].name(),
+        o.state[1].name(),
+    );
+    out.extend_from_slice(b",\"transitions\":[");
+    for (i, t) in o.transitions.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        transition(out, t, true);
+    }
+    out.extend_from_slice(b"],\"verdict\":");
+    static_str(out, o.verdict.name());
+    out.extend_from_slice(b",\"anomalies\":[");
+    for (i, a) in o.anomalies.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        anomaly(out, a);
+    }
+    out.extend_from_slice(b"]}");
+}
+
+/// The per-capture totals object.
+pub fn capture(out: &mut Vec<u8>, file_json: &[u8], t: &Totals) {
+    out.extend_from_slice(b"{\"type\":\"capture\",\"schema\":");
+    uint(out, u64::from(SCHEMA_VERSION));
+    out.extend_from_slice(b",\"file\":");
+    out.extend_from_slice(file_json);
+    out.extend_from_slice(b",\"frames\":");
+    uint(out, t.frames);
+    out.extend_from_slice(b",\"tcp_segments\":");
+    uint(out, t.tcp_segments);
+    out.extend_from_slice(b",\"connections\":");
+    uint(out, t.connections);
+    out.extend_from_slice(b",\"skipped\":{");
+    for (i, k) in SKIP_KINDS.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        key(out, skip_name(*k));
+        uint(out, t.skipped[i]);
+    }
+    out.extend_from_slice(b"},\"unsupported_link_types\":[");
+    for (i, u) in t.unsupported.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"interface\":");
+        uint(out, u64::from(u.interface));
+        out.extend_from_slice(b",\"link_type\":");
+        uint(out, u64::from(u.link_type.0));
+        out.extend_from_slice(b",\"packets\":");
+        uint(out, u.packets);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"error\":");
+    match &t.error {
+        None => out.extend_from_slice(b"null"),
+        Some(e) => {
+            out.extend_from_slice(b"{\"frame\":");
+            match e.frame {
+                Some(f) => uint(out, f),
+                None => out.extend_from_slice(b"null"),
+            }
+            out.extend_from_slice(b",\"offset\":");
+            uint(out, e.offset);
+            out.extend_from_slice(b",\"message\":");
+            string(out, &e.to_string());
+            out.push(b'}');
+        }
+    }
+    out.push(b'}');
+}

@@ -1,0 +1,163 @@
+//! Output formats: aligned text for people, JSON and JSON Lines for
+//! programs (schema: `src/output/schema.json`, version [`SCHEMA_VERSION`]).
+//!
+//! Formatting is hand-written (integers with `itoa`, fixed strings) because
+//! the timeline can be millions of rows; it never allocates per row except
+//! for the text table's cells.
+
+pub mod json;
+pub mod text;
+
+use crate::anomaly::Anomaly;
+use crate::capture::CaptureError;
+use crate::decode::TcpFlags;
+use crate::engine::Totals;
+use std::io::{self, Write};
+
+/// The version of the JSON schema. Bumped on any incompatible change;
+/// additions of keys keep the version.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+    Jsonl,
+}
+
+/// Options shared by the renderers.
+#[derive(Clone, Debug)]
+pub struct Style {
+    /// ANSI colours (text only; only on a terminal, never with NO_COLOR).
+    pub color: bool,
+    /// Name each row's file (several files).
+    pub with_file: bool,
+}
+
+/// TCP flags the way tcpdump prints them: `S`, `S.`, `.`, `P.`, `F.`, `R.`.
+pub fn flags_tcpdump(f: TcpFlags, out: &mut String) {
+    let start = out.len();
+    for (bit, c) in [
+        (TcpFlags::SYN, 'S'),
+        (TcpFlags::FIN, 'F'),
+        (TcpFlags::PSH, 'P'),
+        (TcpFlags::RST, 'R'),
+        (TcpFlags::URG, 'U'),
+        (TcpFlags::ECE, 'E'),
+        (TcpFlags::CWR, 'W'),
+        (TcpFlags::AE, 'e'),
+    ] {
+        if f.contains(bit) {
+            out.push(c);
+        }
+    }
+    if f.contains(TcpFlags::ACK) {
+        out.push('.');
+    }
+    if out.len() == start {
+        out.push_str("none");
+    }
+}
+
+/// Flag names in the order of the header bits, for JSON.
+pub const FLAG_NAMES: [(u16, &str); 9] = [
+    (TcpFlags::FIN, "FIN"),
+    (TcpFlags::SYN, "SYN"),
+    (TcpFlags::RST, "RST"),
+    (TcpFlags::PSH, "PSH"),
+    (TcpFlags::ACK, "ACK"),
+    (TcpFlags::URG, "URG"),
+    (TcpFlags::ECE, "ECE"),
+    (TcpFlags::CWR, "CWR"),
+    (TcpFlags::AE, "AE"),
+];
+
+/// Seconds with nine decimals, from integer nanoseconds (exact).
+pub fn seconds(ns: i64, out: &mut Vec<u8>) {
+    let mut b = itoa::Buffer::new();
+    let (sign, abs) = if ns < 0 {
+        ("-", ns.unsigned_abs())
+    } else {
+        ("", ns as u64)
+    };
+    out.extend_from_slice(sign.as_bytes());
+    out.extend_from_slice(b.format(abs / 1_000_000_000).as_bytes());
+    out.push(b'.');
+    let frac = abs % 1_000_000_000;
+    let digits = b.format(frac);
+    out.extend(std::iter::repeat_n(b'0', 9 - digits.len()));
+    out.extend_from_slice(digits.as_bytes());
+}
+
+/// An RFC 3339 UTC timestamp with nanoseconds.
+pub fn timestamp(ns: i64) -> String {
+    match jiff::Timestamp::from_nanosecond(i128::from(ns)) {
+        Ok(t) => format!("{t:.9}"),
+        Err(_) => format!("@{ns}ns"),
+    }
+}
+
+/// One line on stderr per problem the capture showed: its damage and the
+/// packets on unsupported link types.
+pub fn report_problems(file: &str, totals: &Totals, err: &mut dyn Write) -> io::Result<()> {
+    for u in &totals.unsupported {
+        writeln!(
+            err,
+            "tcpstate: {file}: link type {} on interface {} is not supported: {} packets skipped",
+            u.link_type.0, u.interface, u.packets
+        )?;
+    }
+    if let Some(e) = &totals.error {
+        writeln!(err, "tcpstate: {}", describe_error(e))?;
+    }
+    Ok(())
+}
+
+/// The one-line description of a capture error.
+pub fn describe_error(e: &CaptureError) -> String {
+    e.to_string()
+}
+
+/// The sentence for an anomaly occurrence.
+pub fn anomaly_sentence(a: &Anomaly) -> String {
+    a.describe()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_are_exact() {
+        let mut v = Vec::new();
+        seconds(1_500_000_007, &mut v);
+        assert_eq!(v, b"1.500000007");
+        v.clear();
+        seconds(-5, &mut v);
+        assert_eq!(v, b"-0.000000005");
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_with_nanoseconds() {
+        assert_eq!(timestamp(0), "1970-01-01T00:00:00.000000000Z");
+        assert_eq!(
+            timestamp(1_700_000_000_123_456_789),
+            "2023-11-14T22:13:20.123456789Z"
+        );
+    }
+
+    #[test]
+    fn flags_print_like_tcpdump() {
+        let f = |bits| {
+            let mut s = String::new();
+            flags_tcpdump(TcpFlags(bits), &mut s);
+            s
+        };
+        assert_eq!(f(TcpFlags::SYN), "S");
+        assert_eq!(f(TcpFlags::SYN | TcpFlags::ACK), "S.");
+        assert_eq!(f(TcpFlags::FIN | TcpFlags::PSH | TcpFlags::ACK), "FP.");
+        assert_eq!(f(TcpFlags::ACK), ".");
+        assert_eq!(f(0), "none");
+    }
+}

@@ -1,0 +1,369 @@
+//! Aligned text for people.
+//!
+//! The summary is a table whose column widths come from its first rows (up
+//! to [`Table::SAMPLE`]); later rows reuse them, so output streams. The
+//! timeline uses fixed widths. Colours only when [`Style::color`].
+
+use super::{Style, flags_tcpdump, seconds};
+use crate::anomaly::Severity;
+use crate::connection::Verdict;
+use crate::engine::{ConnectionRecord, SegmentRecord};
+use crate::state::TcpState;
+use anstyle::{AnsiColor, Effects, Style as Ansi};
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+fn state_style(s: TcpState) -> Ansi {
+    match s {
+        TcpState::Established => Ansi::new().fg_color(Some(AnsiColor::Green.into())),
+        TcpState::Closed => Ansi::new().effects(Effects::DIMMED),
+        TcpState::TimeWait => Ansi::new().fg_color(Some(AnsiColor::Cyan.into())),
+        TcpState::Listen | TcpState::SynSent | TcpState::SynReceived => {
+            Ansi::new().fg_color(Some(AnsiColor::Blue.into()))
+        }
+        _ => Ansi::new().fg_color(Some(AnsiColor::Yellow.into())),
+    }
+}
+
+fn severity_style(s: Severity) -> Ansi {
+    match s {
+        Severity::Error => Ansi::new()
+            .fg_color(Some(AnsiColor::Red.into()))
+            .effects(Effects::BOLD),
+        Severity::Warning => Ansi::new().fg_color(Some(AnsiColor::Yellow.into())),
+        Severity::Info => Ansi::new().fg_color(Some(AnsiColor::Cyan.into())),
+    }
+}
+
+/// A cell: its text and an optional colour.
+#[derive(Clone, Debug)]
+pub struct Cell {
+    text: String,
+    style: Option<Ansi>,
+}
+
+impl Cell {
+    fn plain(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            style: None,
+        }
+    }
+    fn styled(text: impl Into<String>, style: Ansi) -> Cell {
+        Cell {
+            text: text.into(),
+            style: Some(style),
+        }
+    }
+}
+
+/// A streaming table: widths from the first rows, then fixed.
+pub struct Table {
+    header: Vec<&'static str>,
+    /// Right-aligned columns (numbers).
+    right: Vec<bool>,
+    widths: Option<Vec<usize>>,
+    pending: Vec<Vec<Cell>>,
+    color: bool,
+}
+
+impl Table {
+    /// Rows sampled before the widths are fixed.
+    pub const SAMPLE: usize = 1000;
+
+    pub fn new(header: Vec<&'static str>, right: Vec<bool>, color: bool) -> Table {
+        Table {
+            header,
+            right,
+            widths: None,
+            pending: Vec::new(),
+            color,
+        }
+    }
+
+    pub fn push(&mut self, row: Vec<Cell>, out: &mut dyn Write) -> io::Result<()> {
+        if self.widths.is_some() {
+            return self.write_row(&row, out);
+        }
+        self.pending.push(row);
+        if self.pending.len() >= Self::SAMPLE {
+            self.flush(out)?;
+        }
+        Ok(())
+    }
+
+    /// Fixes the widths (if not yet) and writes what is pending.
+    pub fn flush(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if self.widths.is_none() {
+            let mut w: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
+            for row in &self.pending {
+                for (i, c) in row.iter().enumerate() {
+                    w[i] = w[i].max(c.text.chars().count());
+                }
+            }
+            self.widths = Some(w);
+            let header: Vec<Cell> = self.header.iter().map(|h| Cell::plain(*h)).collect();
+            let bold = if self.color {
+                Some(Ansi::new().effects(Effects::BOLD))
+            } else {
+                None
+            };
+            let header: Vec<Cell> = header
+                .into_iter()
+                .map(|c| Cell { style: bold, ..c })
+                .collect();
+            self.write_row(&header, out)?;
+        }
+        for row in std::mem::take(&mut self.pending) {
+            self.write_row(&row, out)?;
+        }
+        Ok(())
+    }
+
+    fn write_row(&self, row: &[Cell], out: &mut dyn Write) -> io::Result<()> {
+        let widths = self.widths.as_ref().expect("widths fixed");
+        let mut line = String::new();
+        let last = row.len().saturating_sub(1);
+        for (i, c) in row.iter().enumerate() {
+            let w = widths[i];
+            let pad = w.saturating_sub(c.text.chars().count());
+            if i > 0 {
+                line.push_str("  ");
+            }
+            if self.right[i] {
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+            match (self.color, c.style) {
+                (true, Some(s)) => {
+                    let _ = write!(line, "{s}{}{s:#}", c.text);
+                }
+                _ => line.push_str(&c.text),
+            }
+            if !self.right[i] && i != last {
+                line.extend(std::iter::repeat_n(' ', pad));
+            }
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())
+    }
+}
+
+/// The summary table's columns.
+pub fn summary_table(style: &Style) -> Table {
+    let mut header = vec![
+        "STREAM",
+        "CLIENT",
+        "SERVER",
+        "FRAMES",
+        "START",
+        "DURATION",
+        "PKTS>",
+        "PKTS<",
+        "BYTES>",
+        "BYTES<",
+        "CLIENT-STATE",
+        "SERVER-STATE",
+        "CLOSER",
+        "OUTCOME",
+        "ANOMALIES",
+    ];
+    let mut right = vec![
+        true, false, false, false, true, true, true, true, true, true, false, false, false, false,
+        false,
+    ];
+    if style.with_file {
+        header.insert(0, "FILE");
+        right.insert(0, false);
+    }
+    Table::new(header, right, style.color)
+}
+
+fn addr(ip: std::net::IpAddr, port: u16) -> String {
+    match ip {
+        std::net::IpAddr::V4(a) => format!("{a}:{port}"),
+        std::net::IpAddr::V6(a) => format!("[{a}]:{port}"),
+    }
+}
+
+fn secs6(ns: i64) -> String {
+    let mut v = Vec::new();
+    seconds(ns, &mut v);
+    v.truncate(v.len() - 3);
+    String::from_utf8(v).expect("ascii")
+}
+
+/// The cells of one summary row. `first_ts` is the capture's first timestamp.
+pub fn summary_row(r: &ConnectionRecord, first_ts: i64, file: Option<&str>) -> Vec<Cell> {
+    let c = &r.conn;
+    let [cl, sv] = &c.ep;
+    let mut row = Vec::with_capacity(16);
+    if let Some(f) = file {
+        row.push(Cell::plain(f));
+    }
+    let mut anomalies = String::new();
+    let mut worst: Option<Severity> = None;
+    for a in &c.anomalies {
+        if !anomalies.is_empty() {
+            anomalies.push(',');
+        }
+        let _ = write!(anomalies, "{}@{}", a.kind.id(), a.frame);
+        worst = worst.max(Some(a.kind.severity()));
+    }
+    if c.anomalies_dropped > 0 {
+        let _ = write!(anomalies, ",+{} more", c.anomalies_dropped);
+    }
+    if anomalies.is_empty() {
+        anomalies.push('-');
+    }
+    let guessed = if c.roles_guessed { "?" } else { "" };
+    row.extend([
+        Cell::plain(r.stream.to_string()),
+        Cell::plain(format!("{}{guessed}", addr(cl.addr, cl.port))),
+        Cell::plain(format!("{}{guessed}", addr(sv.addr, sv.port))),
+        Cell::plain(format!("{}-{}", c.first_frame, c.last_frame)),
+        Cell::plain(secs6(c.first_ts - first_ts)),
+        Cell::plain(secs6(c.last_ts - c.first_ts)),
+        Cell::plain(c.packets[0].to_string()),
+        Cell::plain(c.packets[1].to_string()),
+        Cell::plain(c.payload_bytes[0].to_string()),
+        Cell::plain(c.payload_bytes[1].to_string()),
+        Cell::styled(cl.state.name(), state_style(cl.state)),
+        Cell::styled(sv.state.name(), state_style(sv.state)),
+        Cell::plain(c.active_closer.map_or("-", |r| r.name())),
+        Cell::plain(c.outcome().name()),
+        match worst {
+            Some(s) => Cell::styled(anomalies, severity_style(s)),
+            None => Cell::plain(anomalies),
+        },
+    ]);
+    row
+}
+
+/// The timeline header line.
+pub fn timeline_header(style: &Style, out: &mut Vec<u8>) {
+    let h = format!(
+        "{}{:>7}  {:>12}  {:>6}  {:3}  {:5}  {:>10}  {:>10}  {:>6}  {:12}  {:12}  {}\n",
+        if style.with_file { "FILE  " } else { "" },
+        "FRAME",
+        "TIME",
+        "STREAM",
+        "DIR",
+        "FLAGS",
+        "SEQ",
+        "ACK",
+        "LEN",
+        "CLIENT",
+        "SERVER",
+        "CHANGES / NOTES"
+    );
+    if style.color {
+        let b = Ansi::new().effects(Effects::BOLD);
+        let _ = writeln!(out, "{b}{}{b:#}", h.trim_end());
+    } else {
+        out.extend_from_slice(h.as_bytes());
+    }
+}
+
+/// One timeline row.
+pub fn timeline_row(
+    r: &SegmentRecord,
+    first_ts: i64,
+    style: &Style,
+    file: Option<&str>,
+    out: &mut Vec<u8>,
+) {
+    let o = &r.outcome;
+    let mut flags = String::with_capacity(8);
+    flags_tcpdump(r.flags, &mut flags);
+    let mut time = Vec::with_capacity(16);
+    seconds(r.ts_ns - first_ts, &mut time);
+    time.truncate(time.len() - 3);
+    let time = std::str::from_utf8(&time).expect("ascii");
+    if let Some(f) = file {
+        let _ = write!(out, "{f}  ");
+    }
+    let _ = write!(
+        out,
+        "{:>7}  {:>12}  {:>6}  {:3}  {:5}  {:>10}  {:>10}  {:>6}  ",
+        r.frame,
+        time,
+        r.stream,
+        o.direction.name(),
+        flags,
+        o.rel_seq,
+        o.rel_ack,
+        r.payload_len
+    );
+    for s in o.state {
+        if style.color {
+            let st = state_style(s);
+            let _ = write!(out, "{st}{:12}{st:#}  ", s.name());
+        } else {
+            let _ = write!(out, "{:12}  ", s.name());
+        }
+    }
+    let mut notes = String::new();
+    for t in &o.transitions {
+        if !notes.is_empty() {
+            notes.push_str(", ");
+        }
+        let _ = write!(
+            notes,
+            "{} {}→{}",
+            t.endpoint.name(),
+            t.from.name(),
+            t.to.name()
+        );
+        match t.basis {
+            crate::state::Basis::Inferred => notes.push_str(" (inferred)"),
+            crate::state::Basis::Timer => notes.push_str(" (timer)"),
+            crate::state::Basis::Revised => notes.push_str(" (revised)"),
+            _ => {}
+        }
+    }
+    if o.verdict != Verdict::Accepted {
+        if !notes.is_empty() {
+            notes.push_str("; ");
+        }
+        let _ = write!(notes, "[{}]", o.verdict.name());
+    }
+    for a in &o.anomalies {
+        if !notes.is_empty() {
+            notes.push_str("; ");
+        }
+        if style.color {
+            let st = severity_style(a.kind.severity());
+            let _ = write!(notes, "{st}{}{st:#}", a.kind.id());
+        } else {
+            notes.push_str(a.kind.id());
+        }
+    }
+    out.extend_from_slice(notes.trim_end().as_bytes());
+    // Trim the padding of the last columns when there are no notes.
+    while out.last() == Some(&b' ') {
+        out.pop();
+    }
+    out.push(b'\n');
+}
+
+/// The closing line of a text summary for one capture: what it contained.
+pub fn totals_line(file: &str, t: &crate::engine::Totals) -> String {
+    let mut s = format!(
+        "# {file}: {} frames, {} TCP segments, {} connections",
+        t.frames, t.tcp_segments, t.connections
+    );
+    let skipped: Vec<String> = crate::engine::SKIP_KINDS
+        .iter()
+        .zip(t.skipped)
+        .filter(|(_, n)| *n > 0)
+        .map(|(k, n)| format!("{n} {}", crate::engine::skip_name(*k).replace('_', " ")))
+        .collect();
+    if !skipped.is_empty() {
+        s.push_str("; not analysed: ");
+        s.push_str(&skipped.join(", "));
+    }
+    if t.error.is_some() {
+        s.push_str("; capture damaged (see stderr)");
+    }
+    s
+}
