@@ -1508,12 +1508,12 @@ mod tests {
 
     const C: (IpAddr, u16) = (IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1)), 40000);
     const S: (IpAddr, u16) = (IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 2)), 80);
-    const F: u16 = TcpFlags::FIN;
-    const SY: u16 = TcpFlags::SYN;
-    const R: u16 = TcpFlags::RST;
-    const A: u16 = TcpFlags::ACK;
+    const F: TcpFlags = TcpFlags::FIN;
+    const SY: TcpFlags = TcpFlags::SYN;
+    const R: TcpFlags = TcpFlags::RST;
+    const A: TcpFlags = TcpFlags::ACK;
 
-    fn seg(from_client: bool, flags: u16, seq: u32, ack: u32, len: u32) -> TcpSegment {
+    fn seg(from_client: bool, flags: TcpFlags, seq: u32, ack: u32, len: u32) -> TcpSegment {
         let (src, dst) = if from_client { (C, S) } else { (S, C) };
         TcpSegment {
             src: src.0,
@@ -1522,7 +1522,7 @@ mod tests {
             dst_port: dst.1,
             seq,
             ack,
-            flags: TcpFlags(flags),
+            flags,
             window: 65535,
             urgent_ptr: 0,
             header_len: 20,
@@ -1537,7 +1537,7 @@ mod tests {
     /// Replays `(from_client, flags, seq, ack, len, seconds)` and returns the
     /// connection and the states after each segment.
     fn replay(
-        segs: &[(bool, u16, u32, u32, u32, i64)],
+        segs: &[(bool, TcpFlags, u32, u32, u32, i64)],
     ) -> (Connection, Vec<[TcpState; 2]>, Vec<SegmentOutcome>) {
         let cfg = Config::default();
         let first = seg(segs[0].0, segs[0].1, segs[0].2, segs[0].3, segs[0].4);

@@ -40,17 +40,23 @@ pub struct TcpSegment {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct TcpFlags(pub u16);
 impl TcpFlags {
-    pub const FIN: u16 = 0x001;
-    pub const SYN: u16 = 0x002;
-    pub const RST: u16 = 0x004;
-    pub const PSH: u16 = 0x008;
-    pub const ACK: u16 = 0x010;
-    pub const URG: u16 = 0x020;
-    pub const ECE: u16 = 0x040;
-    pub const CWR: u16 = 0x080;
-    pub const AE: u16 = 0x100;
-    pub fn contains(self, f: u16) -> bool {
-        self.0 & f == f
+    pub const FIN: TcpFlags = TcpFlags(0x001);
+    pub const SYN: TcpFlags = TcpFlags(0x002);
+    pub const RST: TcpFlags = TcpFlags(0x004);
+    pub const PSH: TcpFlags = TcpFlags(0x008);
+    pub const ACK: TcpFlags = TcpFlags(0x010);
+    pub const URG: TcpFlags = TcpFlags(0x020);
+    pub const ECE: TcpFlags = TcpFlags(0x040);
+    pub const CWR: TcpFlags = TcpFlags(0x080);
+    pub const AE: TcpFlags = TcpFlags(0x100);
+    pub const fn contains(self, f: TcpFlags) -> bool {
+        f.0 != 0 && self.0 & f.0 == f.0
+    }
+}
+impl std::ops::BitOr for TcpFlags {
+    type Output = TcpFlags;
+    fn bitor(self, rhs: TcpFlags) -> TcpFlags {
+        TcpFlags(self.0 | rhs.0)
     }
 }
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

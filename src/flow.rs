@@ -67,7 +67,7 @@ mod tests {
     use crate::decode::{ChecksumStatus, TcpOptions};
     use std::net::Ipv4Addr;
 
-    fn seg(src: u8, sport: u16, dst: u8, dport: u16, flags: u16, seq: u32) -> TcpSegment {
+    fn seg(src: u8, sport: u16, dst: u8, dport: u16, flags: TcpFlags, seq: u32) -> TcpSegment {
         TcpSegment {
             src: IpAddr::V4(Ipv4Addr::new(10, 0, 0, src)),
             dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, dst)),
@@ -75,7 +75,7 @@ mod tests {
             dst_port: dport,
             seq,
             ack: 0,
-            flags: TcpFlags(flags),
+            flags,
             window: 0,
             urgent_ptr: 0,
             header_len: 20,

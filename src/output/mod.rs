@@ -61,7 +61,7 @@ pub fn flags_tcpdump(f: TcpFlags, out: &mut String) {
 }
 
 /// Flag names in the order of the header bits, for JSON.
-pub const FLAG_NAMES: [(u16, &str); 9] = [
+pub const FLAG_NAMES: [(TcpFlags, &str); 9] = [
     (TcpFlags::FIN, "FIN"),
     (TcpFlags::SYN, "SYN"),
     (TcpFlags::RST, "RST"),
@@ -151,13 +151,13 @@ mod tests {
     fn flags_print_like_tcpdump() {
         let f = |bits| {
             let mut s = String::new();
-            flags_tcpdump(TcpFlags(bits), &mut s);
+            flags_tcpdump(bits, &mut s);
             s
         };
         assert_eq!(f(TcpFlags::SYN), "S");
         assert_eq!(f(TcpFlags::SYN | TcpFlags::ACK), "S.");
         assert_eq!(f(TcpFlags::FIN | TcpFlags::PSH | TcpFlags::ACK), "FP.");
         assert_eq!(f(TcpFlags::ACK), ".");
-        assert_eq!(f(0), "none");
+        assert_eq!(f(TcpFlags(0)), "none");
     }
 }
