@@ -267,6 +267,9 @@ pub struct Endpoint {
     held_fin: bool,
     /// Assumed receipts awaiting confirmation (SYN, FIN).
     unconfirmed: ArrayVec<Unconfirmed, 2>,
+    /// The state before it processed the peer's FIN, kept after confirmation
+    /// in case its own FIN, sent earlier, is captured later.
+    fin_receipt: Option<Unconfirmed>,
     /// Peer controls withdrawn as "not yet arrived", delivered later.
     in_flight: ArrayVec<Control, 2>,
     /// The acknowledgment of the last segment it found unacceptable (an RST
@@ -301,6 +304,7 @@ impl Endpoint {
             peer_fin_processed: false,
             held_fin: false,
             unconfirmed: ArrayVec::new(),
+            fin_receipt: None,
             in_flight: ArrayVec::new(),
             last_bad_ack: None,
             time_wait_deadline: None,
@@ -715,6 +719,21 @@ impl Connection {
             self.withdraw(x, Control::Syn, frame, &mut out);
         }
 
+        // A FIN whose acknowledgment does not cover the peer's FIN, from an
+        // endpoint that already acknowledged that FIN in a segment captured
+        // earlier: the two were captured out of the order they were sent
+        // (the FIN left first). Replay them in sending order.
+        let mut redeliver_fin = false;
+        if fin && ack && !syn && !rst && self.ep[xi].fin.is_none() && self.ep[xi].peer_fin_processed
+        {
+            if let (Some(snap), Some((fs, _))) = (self.ep[xi].fin_receipt, self.ep[yi].fin) {
+                if seq_le(seg.ack, fs) {
+                    self.revert(x, snap, frame, &mut out);
+                    redeliver_fin = true;
+                }
+            }
+        }
+
         // 3. The send event.
         let event = if rst {
             // An RST with SEQ = the ACK of a segment the sender found
@@ -744,6 +763,9 @@ impl Connection {
         );
         let before = self.ep[xi].state;
         let step = self.apply(x, event, Basis::Sent, frame, ts, cfg, &mut out.transitions);
+        if redeliver_fin {
+            self.receive_fin_late(x, frame, ts, cfg, &mut out, Basis::Inferred);
+        }
         if event == Event::SendFin && self.active_closer.is_none() {
             self.active_closer = Some(x);
         }
@@ -951,6 +973,7 @@ impl Connection {
         ex.time_wait_deadline = None;
         if u.control == Control::Fin {
             ex.peer_fin_processed = false;
+            ex.fin_receipt = None;
         }
         if from != u.state_before {
             let rule = match u.control {
@@ -1360,9 +1383,9 @@ impl Connection {
                     let end = self.ep[y.peer().index()]
                         .fin
                         .map_or(seg.seq, |(s, _)| s.wrapping_add(1));
-                    let _ = self.ep[yi]
-                        .unconfirmed
-                        .try_push(unconfirmed(Control::Fin, end));
+                    let u = unconfirmed(Control::Fin, end);
+                    let _ = self.ep[yi].unconfirmed.try_push(u);
+                    self.ep[yi].fin_receipt = Some(u);
                 }
                 if before == TcpState::FinWait1 && after == TcpState::Closing {
                     self.flag_simultaneous_close(y, frame, out);
@@ -1652,6 +1675,44 @@ mod tests {
         conn.finish(NS, 7, &Config::default());
         assert_eq!(kinds(&conn), ["simultaneous-close"]);
         assert_eq!(conn.outcome(), Outcome::Closed);
+    }
+
+    #[test]
+    fn a_fin_captured_after_the_ack_it_preceded_is_replayed_in_sending_order() {
+        // zeek__mysql__tls-13-amazon-rds.pcap frames 29-33: the server's ACK
+        // of the client's FIN (seq 3778) is captured before the server's FIN
+        // (seq 3777, which does not acknowledge the client's FIN): the FINs
+        // crossed, and the server's FIN is later retransmitted.
+        let (mut conn, st, outs) = replay(&[
+            (true, SY, 1000, 0, 0, 0),
+            (false, SY | A, 3000, 1001, 0, 0),
+            (true, A, 1001, 3001, 0, 0),
+            (true, F | A, 1001, 3001, 0, 1),
+            (false, A, 3002, 1002, 0, 1),
+            (false, F | A, 3001, 1001, 0, 1),
+            (false, F | A, 3001, 1002, 0, 2),
+            (true, A, 1002, 3002, 0, 2),
+        ]);
+        assert_eq!(st[4], [FinWait2, CloseWait]);
+        assert_eq!(st[5], [TimeWait, Closing]);
+        let server: Vec<_> = outs[5]
+            .transitions
+            .iter()
+            .filter(|t| t.endpoint == Role::Server)
+            .map(|t| (t.from, t.to, t.basis))
+            .collect();
+        assert_eq!(
+            server,
+            [
+                (CloseWait, Established, Basis::Revised),
+                (Established, FinWait1, Basis::Sent),
+                (FinWait1, Closing, Basis::Inferred)
+            ]
+        );
+        assert_eq!(st[6], [TimeWait, Closing]);
+        assert_eq!(st[7], [TimeWait, TimeWait]);
+        conn.finish(2 * NS, 8, &Config::default());
+        assert_eq!(kinds(&conn), ["simultaneous-close"]);
     }
 
     #[test]
