@@ -365,6 +365,10 @@ pub struct Connection {
     pub last_frame: u64,
     pub first_ts: i64,
     pub last_ts: i64,
+    /// The capture clock (see [`crate::engine`]) at the last segment: timers
+    /// and the linger period are judged against it, never against a raw
+    /// timestamp, so that one absurd timestamp cannot expire everything.
+    pub last_clock: i64,
     /// Segments sent by client and server.
     pub packets: [u64; 2],
     /// Payload bytes sent by client and server (from IP lengths).
@@ -427,7 +431,7 @@ impl Connection {
     /// Starts a connection at its first captured segment. Roles come from a
     /// SYN (its sender is the client) or a SYN,ACK (its sender is the
     /// server), otherwise from the ports (marked as guessed).
-    pub fn new(seg: &TcpSegment, frame: u64, ts: i64) -> Connection {
+    pub fn new(seg: &TcpSegment, frame: u64, ts: i64, now: i64) -> Connection {
         let f = seg.flags;
         let syn = f.contains(TcpFlags::SYN) && !f.contains(TcpFlags::RST);
         let ack = f.contains(TcpFlags::ACK);
@@ -468,6 +472,7 @@ impl Connection {
             last_frame: frame,
             first_ts: ts,
             last_ts: ts,
+            last_clock: now,
             packets: [0; 2],
             payload_bytes: [0; 2],
             active_closer: None,
@@ -629,7 +634,7 @@ impl Connection {
             }
         }
         if self.ep.iter().all(|e| e.state.is_terminal()) {
-            let t = self.last_ts.saturating_add(cfg.linger_ns());
+            let t = self.last_clock.saturating_add(cfg.linger_ns());
             d = Some(d.map_or(t, |x| x.min(t)));
         }
         d
@@ -639,15 +644,17 @@ impl Connection {
     /// connection and the linger period since its last segment has passed.
     pub fn is_done(&self, now: i64, cfg: &Config) -> bool {
         self.ep.iter().all(|e| e.state.is_terminal())
-            && now >= self.last_ts.saturating_add(cfg.linger_ns())
+            && now >= self.last_clock.saturating_add(cfg.linger_ns())
     }
 
-    /// Replays one segment of this connection.
+    /// Replays one segment of this connection. `ts` is its timestamp, `now`
+    /// the capture clock at its frame (timers are judged against `now`).
     pub fn process(
         &mut self,
         seg: &TcpSegment,
         frame: u64,
         ts: i64,
+        now: i64,
         cfg: &Config,
     ) -> SegmentOutcome {
         let dir = self.direction_of(seg);
@@ -666,13 +673,16 @@ impl Connection {
 
         // 1. Timers this segment's timestamp shows have expired (and any
         //    that expired at earlier frames of other connections).
-        self.advance_clock(ts, frame, cfg);
+        self.advance_clock(now, frame, cfg);
         for t in self.pending.drain(..) {
             let _ = out.transitions.try_push(t);
         }
 
         self.last_frame = frame;
         self.last_ts = self.last_ts.max(ts);
+        self.last_clock = self.last_clock.max(now);
+        // From here on, time means the capture clock.
+        let ts = now;
         self.packets[xi] += 1;
         self.payload_bytes[xi] += u64::from(seg.payload_len);
 
@@ -1564,11 +1574,11 @@ mod tests {
     ) -> (Connection, Vec<[TcpState; 2]>, Vec<SegmentOutcome>) {
         let cfg = Config::default();
         let first = seg(segs[0].0, segs[0].1, segs[0].2, segs[0].3, segs[0].4);
-        let mut conn = Connection::new(&first, 1, segs[0].5 * NS);
+        let mut conn = Connection::new(&first, 1, segs[0].5 * NS, segs[0].5 * NS);
         let mut states = Vec::new();
         let mut outs = Vec::new();
         for (i, &(c, fl, sq, ak, len, t)) in segs.iter().enumerate() {
-            let o = conn.process(&seg(c, fl, sq, ak, len), i as u64 + 1, t * NS, &cfg);
+            let o = conn.process(&seg(c, fl, sq, ak, len), i as u64 + 1, t * NS, t * NS, &cfg);
             states.push(o.state);
             outs.push(o);
         }

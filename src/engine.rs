@@ -155,11 +155,61 @@ impl Totals {
     }
 }
 
+/// The capture clock: the latest timestamp seen, robust to outliers.
+///
+/// Timers (TIME_WAIT's 2×MSL, SYN timeouts, the linger period) are judged
+/// against the timestamps of later packets. Timestamps may go backwards a
+/// little (merged captures); the clock is their running maximum. But one
+/// absurd timestamp (a corrupt record, an interface with a broken clock)
+/// must not expire every connection: a jump ahead by more than
+/// [`Clock::MAX_JUMP_NS`] counts only once the next frame confirms it.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    pub now: i64,
+    pending: Option<i64>,
+}
+
+impl Default for Clock {
+    fn default() -> Clock {
+        Clock {
+            now: i64::MIN,
+            pending: None,
+        }
+    }
+}
+
+impl Clock {
+    /// One day.
+    pub const MAX_JUMP_NS: i64 = 86_400 * 1_000_000_000;
+
+    /// Observes the next frame's timestamp and returns the clock at it.
+    pub fn observe(&mut self, ts: i64) -> i64 {
+        if self.now == i64::MIN {
+            self.now = ts;
+            return ts;
+        }
+        if let Some(p) = self.pending.take() {
+            // Confirmed when this frame lies near the pending jump too.
+            if ts.saturating_sub(p).abs() <= Self::MAX_JUMP_NS || ts > p {
+                self.now = self.now.max(p);
+            }
+        }
+        if ts.saturating_sub(self.now) > Self::MAX_JUMP_NS {
+            self.pending = Some(ts);
+        } else if ts > self.now {
+            self.now = ts;
+        }
+        self.now
+    }
+}
+
 /// A decoded frame.
 #[derive(Clone, Copy)]
 struct Decoded1 {
     frame: u64,
     ts: i64,
+    /// The capture clock at this frame (see [`Clock`]).
+    now: i64,
     /// Shard of the segment, or `NOT_TCP`.
     shard: u32,
     seg: TcpSegment,
@@ -290,8 +340,8 @@ impl Shard {
         self.free.append(&mut self.to_free);
         self.batch_first_creation = self.creations;
         for (i, d) in frames.iter().enumerate() {
-            if d.ts > self.clock {
-                self.clock = d.ts;
+            if d.now > self.clock {
+                self.clock = d.now;
                 self.fire_timers(d.frame, cfg);
             }
             if d.shard == self.id {
@@ -367,8 +417,8 @@ impl Shard {
         });
     }
 
-    fn create(&mut self, key: FlowKey, seg: &TcpSegment, frame: u64, ts: i64) -> u32 {
-        let conn = Box::new(Connection::new(seg, frame, ts));
+    fn create(&mut self, key: FlowKey, seg: &TcpSegment, frame: u64, ts: i64, now: i64) -> u32 {
+        let conn = Box::new(Connection::new(seg, frame, ts, now));
         let creation = self.creations;
         self.creations += 1;
         let slot = Slot {
@@ -406,17 +456,17 @@ impl Shard {
                         .as_mut()
                         .expect("live slot")
                         .conn
-                        .reopened(d.frame, d.ts, cfg);
+                        .reopened(d.frame, d.now, cfg);
                     self.retire(s, d.frame, cfg);
-                    self.create(key, seg, d.frame, d.ts)
+                    self.create(key, seg, d.frame, d.ts, d.now)
                 } else {
                     s
                 }
             }
-            None => self.create(key, seg, d.frame, d.ts),
+            None => self.create(key, seg, d.frame, d.ts, d.now),
         };
         let slot = self.slots[s as usize].as_mut().expect("live slot");
-        let outcome = slot.conn.process(seg, d.frame, d.ts, cfg);
+        let outcome = slot.conn.process(seg, d.frame, d.ts, d.now, cfg);
         if want_rows {
             self.rows.push(Row {
                 index,
@@ -472,7 +522,7 @@ pub fn analyze(
     let mut decoded: Vec<Decoded1> = Vec::new();
     let mut unsupported: Vec<(u32, LinkType, u64)> = Vec::new();
     let mut last_frame = 0u64;
-    let mut clock = i64::MIN;
+    let mut clock = Clock::default();
     let batch_frames = opts.batch_frames.max(1);
     let verify = opts.verify_checksums;
 
@@ -514,6 +564,7 @@ pub fn analyze(
             Decoded1 {
                 frame: 0,
                 ts: 0,
+                now: 0,
                 shard: NOT_TCP,
                 seg: EMPTY_SEGMENT,
             },
@@ -550,15 +601,15 @@ pub fn analyze(
         for (i, l, n) in stats.unsupported {
             add_unsupported(&mut unsupported, i, l, n);
         }
-        for d in &decoded {
+        for d in decoded.iter_mut() {
             if totals.first_ts.is_none() {
                 totals.first_ts = Some(d.ts);
                 consumer.capture_start(d.ts);
             }
-            clock = clock.max(d.ts);
+            d.now = clock.observe(d.ts);
         }
         if !decoded.is_empty() {
-            totals.last_ts = Some(clock);
+            totals.last_ts = Some(clock.now);
         }
         drop(batch_return(&empty_tx, batch));
 
@@ -675,4 +726,37 @@ fn merge(
 
 fn sh_stream(first: u64, creation: u64, known: Option<u64>, streams: &[u64]) -> u64 {
     known.unwrap_or_else(|| streams[(creation - first) as usize])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Clock;
+
+    const DAY: i64 = Clock::MAX_JUMP_NS;
+
+    #[test]
+    fn the_clock_is_the_running_maximum() {
+        let mut c = Clock::default();
+        assert_eq!(c.observe(100), 100);
+        assert_eq!(c.observe(90), 100);
+        assert_eq!(c.observe(150), 150);
+    }
+
+    #[test]
+    fn a_lone_absurd_timestamp_does_not_move_the_clock() {
+        let mut c = Clock::default();
+        c.observe(1_000);
+        assert_eq!(c.observe(1_000 + 50 * 365 * DAY), 1_000, "pending");
+        assert_eq!(c.observe(2_000), 2_000, "back to normal: it was an outlier");
+        assert_eq!(c.observe(3_000), 3_000);
+    }
+
+    #[test]
+    fn a_confirmed_jump_moves_the_clock_one_frame_late() {
+        let mut c = Clock::default();
+        c.observe(0);
+        let t = 3 * DAY;
+        assert_eq!(c.observe(t), 0);
+        assert_eq!(c.observe(t + 5), t + 5);
+    }
 }
