@@ -432,6 +432,7 @@ impl Connection {
     /// SYN (its sender is the client) or a SYN,ACK (its sender is the
     /// server), otherwise from the ports (marked as guessed).
     pub fn new(seg: &TcpSegment, frame: u64, ts: i64, now: i64) -> Connection {
+        let now = now.max(ts);
         let f = seg.flags;
         let syn = f.contains(TcpFlags::SYN) && !f.contains(TcpFlags::RST);
         let ack = f.contains(TcpFlags::ACK);
@@ -680,9 +681,11 @@ impl Connection {
 
         self.last_frame = frame;
         self.last_ts = self.last_ts.max(ts);
-        self.last_clock = self.last_clock.max(now);
-        // From here on, time means the capture clock.
-        let ts = now;
+        // Deadlines start from the later of the segment's timestamp and the
+        // clock: an outlier ahead postpones them, one behind cannot expire
+        // them at once. Expiry is always judged against the clock.
+        let ts = ts.max(now);
+        self.last_clock = self.last_clock.max(ts);
         self.packets[xi] += 1;
         self.payload_bytes[xi] += u64::from(seg.payload_len);
 
