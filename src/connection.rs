@@ -216,6 +216,8 @@ struct Unconfirmed {
     state_before: TcpState,
     origin_before: Origin,
     rcv_nxt_before: Option<u32>,
+    /// The frame whose receipt was assumed.
+    frame: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -270,8 +272,6 @@ pub struct Endpoint {
     /// The state before it processed the peer's FIN, kept after confirmation
     /// in case its own FIN, sent earlier, is captured later.
     fin_receipt: Option<Unconfirmed>,
-    /// Peer controls withdrawn as "not yet arrived", delivered later.
-    in_flight: ArrayVec<Control, 2>,
     /// The acknowledgment of the last segment it found unacceptable (an RST
     /// it sends with this sequence number is the RFC's reply, not an abort).
     last_bad_ack: Option<u32>,
@@ -305,7 +305,6 @@ impl Endpoint {
             held_fin: false,
             unconfirmed: ArrayVec::new(),
             fin_receipt: None,
-            in_flight: ArrayVec::new(),
             last_bad_ack: None,
             time_wait_deadline: None,
             handshake_deadline: None,
@@ -723,26 +722,28 @@ impl Connection {
             out.rel_ack = seg.ack.wrapping_sub(self.ep[yi].base.unwrap_or(seg.ack));
         }
 
-        // 2. What the sender's own segment shows it has received.
+        // 2. What the sender's own segment shows it has received. Receipts
+        //    it withdraws are delivered again right after its send event:
+        //    the capture saw them earlier, so they arrive next.
+        let mut redeliver: ArrayVec<Control, 2> = ArrayVec::new();
         if ack {
-            self.ack_evidence(x, seg.ack, frame, ts, cfg, &mut out);
+            self.ack_evidence(x, seg.ack, frame, ts, cfg, &mut out, &mut redeliver);
         } else if syn && !rst {
             // A bare SYN shows its sender had not received the peer's SYN
             // (it would have answered with SYN,ACK).
-            self.withdraw(x, Control::Syn, frame, &mut out);
+            self.withdraw(x, Control::Syn, frame, &mut out, &mut redeliver);
         }
 
         // A FIN whose acknowledgment does not cover the peer's FIN, from an
         // endpoint that already acknowledged that FIN in a segment captured
         // earlier: the two were captured out of the order they were sent
         // (the FIN left first). Replay them in sending order.
-        let mut redeliver_fin = false;
         if fin && ack && !syn && !rst && self.ep[xi].fin.is_none() && self.ep[xi].peer_fin_processed
         {
             if let (Some(snap), Some((fs, _))) = (self.ep[xi].fin_receipt, self.ep[yi].fin) {
                 if seq_le(seg.ack, fs) {
                     self.revert(x, snap, frame, &mut out);
-                    redeliver_fin = true;
+                    let _ = redeliver.try_push(Control::Fin);
                 }
             }
         }
@@ -776,8 +777,8 @@ impl Connection {
         );
         let before = self.ep[xi].state;
         let step = self.apply(x, event, Basis::Sent, frame, ts, cfg, &mut out.transitions);
-        if redeliver_fin {
-            self.receive_fin_late(x, frame, ts, cfg, &mut out, Basis::Inferred);
+        for c in redeliver {
+            self.deliver(x, c, frame, ts, cfg, &mut out, Basis::Received);
         }
         if event == Event::SendFin && self.active_closer.is_none() {
             self.active_closer = Some(x);
@@ -790,9 +791,7 @@ impl Connection {
             self.reset_by = Some(x);
         }
 
-        // 4. The receiver: first what was in flight to it (segments arrive
-        //    in order), then this segment, if it would accept it.
-        self.deliver_in_flight(y, frame, ts, cfg, &mut out);
+        // 4. The receiver, if it would accept the segment.
         let (verdict, recv) = self.judge(y, seg, syn, ack, fin, rst, seg_len, fin_seq);
         out.verdict = verdict;
         if verdict == Verdict::BadAck {
@@ -906,6 +905,7 @@ impl Connection {
         ts: i64,
         cfg: &Config,
         out: &mut SegmentOutcome,
+        redeliver: &mut ArrayVec<Control, 2>,
     ) {
         let (xi, yi) = (x.index(), x.peer().index());
         // Assumed receipts: confirmed when the acknowledgment covers them;
@@ -921,7 +921,7 @@ impl Connection {
                 continue;
             } else if fresh || withdrawn.is_some() {
                 withdrawn.get_or_insert(u);
-                let _ = self.ep[xi].in_flight.try_push(u.control);
+                let _ = redeliver.try_push(u.control);
             } else {
                 let _ = kept.try_push(u);
             }
@@ -930,8 +930,6 @@ impl Connection {
         if let Some(u) = withdrawn {
             self.revert(x, u, frame, out);
         }
-        // Controls in flight to x that this acknowledgment shows arrived.
-        self.deliver_acknowledged(x, a, frame, ts, cfg, out);
         // RCV.NXT: x has received at least what it acknowledges.
         let ex = &mut self.ep[xi];
         match ex.rcv_nxt {
@@ -961,7 +959,14 @@ impl Connection {
     }
 
     /// Withdraws the assumed receipt of the peer's `control` by `x`.
-    fn withdraw(&mut self, x: Role, control: Control, frame: u64, out: &mut SegmentOutcome) {
+    fn withdraw(
+        &mut self,
+        x: Role,
+        control: Control,
+        frame: u64,
+        out: &mut SegmentOutcome,
+        redeliver: &mut ArrayVec<Control, 2>,
+    ) {
         let xi = x.index();
         if let Some(i) = self.ep[xi]
             .unconfirmed
@@ -970,7 +975,7 @@ impl Connection {
         {
             let u = self.ep[xi].unconfirmed[i];
             for later in self.ep[xi].unconfirmed.drain(i..) {
-                let _ = self.ep[xi].in_flight.try_push(later.control);
+                let _ = redeliver.try_push(later.control);
             }
             self.revert(x, u, frame, out);
         }
@@ -1005,50 +1010,11 @@ impl Connection {
                 rule,
                 frame,
             };
-            self.record(t, &mut out.transitions);
-        }
-    }
-
-    /// Delivers to `x` the controls in flight that acknowledgment `a` covers.
-    fn deliver_acknowledged(
-        &mut self,
-        x: Role,
-        a: u32,
-        frame: u64,
-        ts: i64,
-        cfg: &Config,
-        out: &mut SegmentOutcome,
-    ) {
-        let (xi, yi) = (x.index(), x.peer().index());
-        let mut i = 0;
-        while i < self.ep[xi].in_flight.len() {
-            let c = self.ep[xi].in_flight[i];
-            let covered = match c {
-                Control::Syn => self.ep[yi].isn.is_some_and(|s| seq_gt(a, s)),
-                Control::Fin => self.ep[yi].fin.is_some_and(|(s, _)| seq_gt(a, s)),
-            };
-            if covered {
-                self.ep[xi].in_flight.remove(i);
-                self.deliver(x, c, frame, ts, cfg, out, Basis::Inferred);
-            } else {
-                i += 1;
-            }
-        }
-    }
-
-    /// Delivers to `x` every control still in flight: the peer's next
-    /// segment is reaching it, and segments arrive in order.
-    fn deliver_in_flight(
-        &mut self,
-        x: Role,
-        frame: u64,
-        ts: i64,
-        cfg: &Config,
-        out: &mut SegmentOutcome,
-    ) {
-        while !self.ep[x.index()].in_flight.is_empty() {
-            let c = self.ep[x.index()].in_flight.remove(0);
-            self.deliver(x, c, frame, ts, cfg, out, Basis::Received);
+            // The row shows the revision; the lifecycle forgets what it
+            // withdraws, so that it tells what really happened.
+            let _ = out.transitions.try_push(t);
+            self.lifecycle
+                .retain(|t| !(t.endpoint == x && t.frame >= u.frame));
         }
     }
 
@@ -1379,6 +1345,7 @@ impl Connection {
             state_before: before,
             origin_before,
             rcv_nxt_before: rcv_before,
+            frame,
         };
         match ev {
             Event::RecvSyn => {
@@ -1674,8 +1641,8 @@ mod tests {
         );
         assert_eq!(
             st[4],
-            [Closing, FinWait1],
-            "the server's FIN withdraws that assumption"
+            [Closing, Closing],
+            "the server's FIN withdraws that assumption; the client's FIN arrives right after"
         );
         assert!(
             outs[4]
@@ -1719,7 +1686,7 @@ mod tests {
             [
                 (CloseWait, Established, Basis::Revised),
                 (Established, FinWait1, Basis::Sent),
-                (FinWait1, Closing, Basis::Inferred)
+                (FinWait1, Closing, Basis::Received)
             ]
         );
         assert_eq!(st[6], [TimeWait, Closing]);
@@ -1737,7 +1704,9 @@ mod tests {
             (false, SY | A, 500, 101, 0, 0),
         ]);
         assert_eq!(st[0], [SynSent, SynReceived]);
-        assert_eq!(st[1], [SynReceived, SynSent]);
+        // The server's bare SYN shows it had not received the client's: it
+        // opened actively (LISTEN→SYN_SENT), then the client's SYN arrives.
+        assert_eq!(st[1], [SynReceived, SynReceived]);
         assert_eq!(st[2], [SynReceived, Established]);
         assert_eq!(st[3], [Established, Established]);
         conn.finish(0, 4, &Config::default());
