@@ -897,6 +897,7 @@ impl Connection {
     /// Reads the sender's acknowledgment `a` as evidence of what it has
     /// received: confirms or withdraws assumed receipts, delivers controls
     /// it shows arrived, and reveals data the capture did not see.
+    #[allow(clippy::too_many_arguments)]
     fn ack_evidence(
         &mut self,
         x: Role,
