@@ -205,6 +205,32 @@ pub struct SegmentOutcome {
     pub transitions: ArrayVec<Transition, MAX_TRANSITIONS>,
     pub verdict: Verdict,
     pub anomalies: ArrayVec<Anomaly, MAX_SEGMENT_ANOMALIES>,
+    /// Set when this segment withdrew a receipt assumed at an earlier frame:
+    /// the rows from that frame to this one showed `endpoint` in a state it
+    /// never was in (see [`Rewrite`]).
+    pub rewrite: Option<Rewrite>,
+}
+
+/// A withdrawn receipt. The endpoint's transitions on this segment (other
+/// than the `Revised` one) are what really happened when the earlier frame
+/// arrived; a timeline that still holds that row moves them there.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rewrite {
+    /// The frame whose receipt was withdrawn.
+    pub frame: u64,
+    pub endpoint: Role,
+}
+
+/// What an endpoint was before it received a segment from its peer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Receipt {
+    frame: u64,
+    state_before: TcpState,
+    origin_before: Origin,
+    rcv_nxt_before: Option<u32>,
+    /// Whether the segment carried a FIN or data (a live connection would
+    /// acknowledge it).
+    wants_ack: bool,
 }
 
 /// A receipt assumed but not yet confirmed by the receiver's acknowledgment.
@@ -272,6 +298,8 @@ pub struct Endpoint {
     /// The state before it processed the peer's FIN, kept after confirmation
     /// in case its own FIN, sent earlier, is captured later.
     fin_receipt: Option<Unconfirmed>,
+    /// The last segment it received from the peer.
+    last_receipt: Option<Receipt>,
     /// The acknowledgment of the last segment it found unacceptable (an RST
     /// it sends with this sequence number is the RFC's reply, not an abort).
     last_bad_ack: Option<u32>,
@@ -305,6 +333,7 @@ impl Endpoint {
             held_fin: false,
             unconfirmed: ArrayVec::new(),
             fin_receipt: None,
+            last_receipt: None,
             last_bad_ack: None,
             time_wait_deadline: None,
             handshake_deadline: None,
@@ -669,6 +698,7 @@ impl Connection {
             transitions: ArrayVec::new(),
             verdict: Verdict::Accepted,
             anomalies: ArrayVec::new(),
+            rewrite: None,
         };
 
         // 1. Timers this segment's timestamp shows have expired (and any
@@ -748,6 +778,35 @@ impl Connection {
             }
         }
 
+        // An RST <SEQ=SEG.ACK> without ACK, answering the FIN or data the
+        // sender just received while we believed it in FIN-WAIT-2 or
+        // TIME-WAIT: a live connection would have acknowledged it. Only an
+        // endpoint without a connection answers so (3.10.7.1): it had
+        // deleted the connection before that segment arrived (a local
+        // timeout, e.g. Linux's limit on orphaned FIN-WAIT-2).
+        if rst && !ack && matches!(self.ep[xi].state, TcpState::FinWait2 | TcpState::TimeWait) {
+            if let Some(r) = self.ep[xi].last_receipt {
+                if r.wants_ack && self.ep[xi].snd_nxt == Some(seg.seq) {
+                    let rule = "the RST answering the peer's segment shows the endpoint had no connection when it arrived: the receipt assumed from the capture is withdrawn";
+                    self.restore(x, r, frame, rule, &mut out);
+                    let ex = &mut self.ep[xi];
+                    if ex.fin_receipt.is_some_and(|u| u.frame == r.frame) {
+                        ex.peer_fin_processed = false;
+                        ex.fin_receipt = None;
+                    }
+                    self.apply(
+                        x,
+                        Event::UserTimeout,
+                        Basis::Inferred,
+                        frame,
+                        ts,
+                        cfg,
+                        &mut out.transitions,
+                    );
+                }
+            }
+        }
+
         // 3. The send event.
         let event = if rst {
             // An RST with SEQ = the ACK of a segment the sender found
@@ -796,6 +855,15 @@ impl Connection {
         out.verdict = verdict;
         if verdict == Verdict::BadAck {
             self.ep[yi].last_bad_ack = Some(seg.ack);
+        }
+        if verdict.processed() {
+            self.ep[yi].last_receipt = Some(Receipt {
+                frame,
+                state_before: self.ep[yi].state,
+                origin_before: self.ep[yi].origin,
+                rcv_nxt_before: self.ep[yi].rcv_nxt,
+                wants_ack: fin || seg.payload_len > 0,
+            });
         }
         if let Some(ev) = recv {
             let snapshot = (self.ep[yi].state, self.ep[yi].origin, self.ep[yi].rcv_nxt);
@@ -984,29 +1052,54 @@ impl Connection {
 
     /// Puts `x` back in the state it had before an assumed receipt.
     fn revert(&mut self, x: Role, u: Unconfirmed, frame: u64, out: &mut SegmentOutcome) {
+        let rule = match u.control {
+            Control::Syn => {
+                "the endpoint's own segment shows the peer's SYN had not arrived when it was sent: the receipt assumed from the capture is withdrawn"
+            }
+            Control::Fin => {
+                "the endpoint's own acknowledgment shows the peer's FIN had not arrived when it was sent: the receipt assumed from the capture is withdrawn"
+            }
+        };
         let ex = &mut self.ep[x.index()];
-        let from = ex.state;
-        ex.state = u.state_before;
-        ex.origin = u.origin_before;
-        ex.rcv_nxt = u.rcv_nxt_before;
-        ex.time_wait_deadline = None;
         if u.control == Control::Fin {
             ex.peer_fin_processed = false;
             ex.fin_receipt = None;
         }
-        if from != u.state_before {
-            let rule = match u.control {
-                Control::Syn => {
-                    "the endpoint's own segment shows the peer's SYN had not arrived when it was sent: the receipt assumed from the capture is withdrawn"
-                }
-                Control::Fin => {
-                    "the endpoint's own acknowledgment shows the peer's FIN had not arrived when it was sent: the receipt assumed from the capture is withdrawn"
-                }
-            };
+        let r = Receipt {
+            frame: u.frame,
+            state_before: u.state_before,
+            origin_before: u.origin_before,
+            rcv_nxt_before: u.rcv_nxt_before,
+            wants_ack: true,
+        };
+        self.restore(x, r, frame, rule, out);
+    }
+
+    /// Restores `x` to what it was before receipt `r` and records the
+    /// withdrawal.
+    fn restore(
+        &mut self,
+        x: Role,
+        r: Receipt,
+        frame: u64,
+        rule: &'static str,
+        out: &mut SegmentOutcome,
+    ) {
+        let ex = &mut self.ep[x.index()];
+        let from = ex.state;
+        ex.state = r.state_before;
+        ex.origin = r.origin_before;
+        ex.rcv_nxt = r.rcv_nxt_before;
+        ex.time_wait_deadline = None;
+        out.rewrite = Some(Rewrite {
+            frame: r.frame,
+            endpoint: x,
+        });
+        if from != r.state_before {
             let t = Transition {
                 endpoint: x,
                 from,
-                to: u.state_before,
+                to: r.state_before,
                 basis: Basis::Revised,
                 rule,
                 frame,
@@ -1015,7 +1108,7 @@ impl Connection {
             // withdraws, so that it tells what really happened.
             let _ = out.transitions.try_push(t);
             self.lifecycle
-                .retain(|t| !(t.endpoint == x && t.frame >= u.frame));
+                .retain(|t| !(t.endpoint == x && t.frame >= r.frame));
         }
     }
 
@@ -1694,6 +1787,51 @@ mod tests {
         assert_eq!(st[7], [TimeWait, TimeWait]);
         conn.finish(2 * NS, 8, &Config::default());
         assert_eq!(kinds(&conn), ["simultaneous-close"]);
+    }
+
+    #[test]
+    fn an_rst_answering_a_fin_in_fin_wait_2_shows_the_connection_was_gone() {
+        // testdata/real/16: the client's orphaned FIN-WAIT-2 timed out; the
+        // server's late FIN is answered by <SEQ=SEG.ACK><CTL=RST>.
+        let (mut conn, st, outs) = replay(&[
+            (true, SY, 100, 0, 0, 0),
+            (false, SY | A, 500, 101, 0, 0),
+            (true, A, 101, 501, 0, 0),
+            (true, F | A, 101, 501, 0, 1),
+            (false, A, 501, 102, 0, 1),
+            (false, F | A, 501, 102, 0, 6),
+            (true, R, 102, 0, 0, 6),
+        ]);
+        assert_eq!(st[5], [TimeWait, LastAck], "receipt assumed");
+        assert_eq!(st[6], [Closed, Closed]);
+        assert_eq!(
+            outs[6].rewrite,
+            Some(Rewrite {
+                frame: 6,
+                endpoint: Role::Client
+            })
+        );
+        let client: Vec<_> = outs[6]
+            .transitions
+            .iter()
+            .filter(|t| t.endpoint == Role::Client)
+            .map(|t| (t.from, t.to, t.basis))
+            .collect();
+        assert_eq!(
+            client,
+            [
+                (TimeWait, FinWait2, Basis::Revised),
+                (FinWait2, Closed, Basis::Inferred)
+            ]
+        );
+        conn.finish(6 * NS, 8, &Config::default());
+        let path: Vec<_> = conn
+            .lifecycle
+            .iter()
+            .filter(|t| t.endpoint == Role::Client)
+            .map(|t| t.to)
+            .collect();
+        assert_eq!(path, [SynSent, Established, FinWait1, FinWait2, Closed]);
     }
 
     #[test]

@@ -25,9 +25,10 @@
 //! connection is handed to the consumer and freed.
 
 use crate::capture::{Batch, CaptureError, CaptureReader, LinkType, Next};
-use crate::connection::{Config, Connection, SegmentOutcome};
+use crate::connection::{Config, Connection, Rewrite, SegmentOutcome};
 use crate::decode::{self, Decoded, Skip, TcpFlags, TcpSegment};
 use crate::flow::{self, FlowKey};
+use crate::state::Basis;
 use rayon::prelude::*;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -290,9 +291,16 @@ struct Done {
     conn: Box<Connection>,
 }
 
+/// How many frames a timeline row is held before it is handed out, so that a
+/// later segment can still correct it: when an endpoint's own segment shows
+/// it had not received a segment the capture saw earlier (crossing FINs or
+/// SYNs, an RST from a port without a connection), the row of that earlier
+/// segment is rewritten with what really happened. A fixed count of frames
+/// keeps the result independent of batching and threads.
+pub const ROW_HOLD_FRAMES: u64 = 32 * 1024;
+
 /// A segment row produced by a shard.
 struct Row {
-    index: usize,
     creation: u64,
     stream: Option<u64>,
     record: SegmentRecord,
@@ -313,7 +321,10 @@ struct Shard {
     batch_first_creation: u64,
     clock: i64,
     new: Vec<(u64, u64, u32)>,
-    rows: Vec<Row>,
+    /// Rows held for [`ROW_HOLD_FRAMES`], in frame order.
+    rows: std::collections::VecDeque<Row>,
+    /// Index in `rows` of the first row of the current batch.
+    batch_first_row: usize,
     done: Vec<Done>,
 }
 
@@ -331,7 +342,8 @@ impl Shard {
             batch_first_creation: 0,
             clock: i64::MIN,
             new: Vec::new(),
-            rows: Vec::new(),
+            rows: std::collections::VecDeque::new(),
+            batch_first_row: 0,
             done: Vec::new(),
         }
     }
@@ -339,13 +351,14 @@ impl Shard {
     fn run(&mut self, frames: &[Decoded1], cfg: &Config, want_rows: bool) {
         self.free.append(&mut self.to_free);
         self.batch_first_creation = self.creations;
-        for (i, d) in frames.iter().enumerate() {
+        self.batch_first_row = self.rows.len();
+        for d in frames {
             if d.now > self.clock {
                 self.clock = d.now;
                 self.fire_timers(d.frame, cfg);
             }
             if d.shard == self.id {
-                self.segment(i, d, cfg, want_rows);
+                self.segment(d, cfg, want_rows);
             }
         }
     }
@@ -444,7 +457,7 @@ impl Shard {
         s
     }
 
-    fn segment(&mut self, index: usize, d: &Decoded1, cfg: &Config, want_rows: bool) {
+    fn segment(&mut self, d: &Decoded1, cfg: &Config, want_rows: bool) {
         let seg = &d.seg;
         let key = FlowKey::of(seg);
         let s = match self.flows.get(&key).copied() {
@@ -466,10 +479,14 @@ impl Shard {
             None => self.create(key, seg, d.frame, d.ts, d.now),
         };
         let slot = self.slots[s as usize].as_mut().expect("live slot");
-        let outcome = slot.conn.process(seg, d.frame, d.ts, d.now, cfg);
+        let mut outcome = slot.conn.process(seg, d.frame, d.ts, d.now, cfg);
         if want_rows {
-            self.rows.push(Row {
-                index,
+            let creation = slot.creation;
+            if let Some(rw) = outcome.rewrite {
+                self.rewrite(creation, rw, &mut outcome);
+            }
+            let slot = self.slots[s as usize].as_ref().expect("live slot");
+            self.rows.push_back(Row {
                 creation: slot.creation,
                 stream: slot.stream,
                 record: SegmentRecord {
@@ -483,6 +500,39 @@ impl Shard {
             });
         }
         self.schedule(s, cfg);
+    }
+
+    /// Corrects held rows of a connection after `outcome` withdrew the
+    /// receipt its endpoint was assumed to have made at `rw.frame`: that
+    /// row gets the endpoint's real transitions (moved from `outcome`), and
+    /// it and the connection's later held rows get its real state.
+    fn rewrite(&mut self, creation: u64, rw: Rewrite, outcome: &mut SegmentOutcome) {
+        let Ok(first) = self
+            .rows
+            .binary_search_by_key(&rw.frame, |r| r.record.frame)
+        else {
+            return; // already handed out: the row of this segment shows the revision
+        };
+        if self.rows[first].creation != creation {
+            return;
+        }
+        let e = rw.endpoint;
+        let real = outcome.state[e.index()];
+        let row = &mut self.rows[first].record.outcome;
+        row.transitions.retain(|t| t.endpoint != e);
+        for t in outcome
+            .transitions
+            .iter()
+            .filter(|t| t.endpoint == e && t.basis != Basis::Revised)
+        {
+            let _ = row.transitions.try_push(*t);
+        }
+        outcome.transitions.retain(|t| t.endpoint != e);
+        for r in self.rows.range_mut(first..) {
+            if r.creation == creation {
+                r.record.outcome.state[e.index()] = real;
+            }
+        }
     }
 
     /// Finishes every connection still live at the end of the capture.
@@ -623,7 +673,7 @@ pub fn analyze(
                 .par_iter_mut()
                 .for_each(|sh| sh.finish_all(last_frame, &cfg));
         }
-        result = merge(&mut shards, &mut next_stream, consumer);
+        result = merge(&mut shards, &mut next_stream, consumer, last_frame, end);
         if let Some(e) = err {
             totals.error = Some(e);
         }
@@ -658,6 +708,8 @@ fn merge(
     shards: &mut [Shard],
     next_stream: &mut u64,
     consumer: &mut dyn Consumer,
+    last_frame: u64,
+    last_batch: bool,
 ) -> io::Result<()> {
     // 1. Stream numbers: connections in the order of their first frame.
     let mut new: Vec<(u64, usize, u64)> = Vec::new();
@@ -687,19 +739,33 @@ fn merge(
         sh.new.clear();
     }
 
-    // 2. Segment rows, in frame order.
-    let total_rows: usize = shards.iter().map(|s| s.rows.len()).sum();
-    if total_rows > 0 {
-        let mut rows: Vec<(usize, SegmentRecord)> = Vec::with_capacity(total_rows);
-        for (sh, streams) in shards.iter_mut().zip(&batch_streams) {
-            for mut r in sh.rows.drain(..) {
-                r.record.stream = sh_stream(sh.batch_first_creation, r.creation, r.stream, streams);
-                rows.push((r.index, r.record));
+    // 2. Segment rows, in frame order, once held for ROW_HOLD_FRAMES (all
+    //    at the end of the capture).
+    let mut rows: Vec<SegmentRecord> = Vec::new();
+    for (sh, streams) in shards.iter_mut().zip(&batch_streams) {
+        let first_new = sh.batch_first_row;
+        for r in sh.rows.range_mut(first_new..) {
+            if r.stream.is_none() {
+                r.stream = Some(sh_stream(
+                    sh.batch_first_creation,
+                    r.creation,
+                    None,
+                    streams,
+                ));
             }
         }
-        rows.sort_unstable_by_key(|r| r.0);
-        let records: Vec<SegmentRecord> = rows.into_iter().map(|r| r.1).collect();
-        consumer.segments(&records)?;
+        while let Some(r) = sh.rows.front() {
+            if !last_batch && r.record.frame.saturating_add(ROW_HOLD_FRAMES) > last_frame {
+                break;
+            }
+            let mut r = sh.rows.pop_front().expect("front row");
+            r.record.stream = r.stream.expect("stream assigned");
+            rows.push(r.record);
+        }
+    }
+    if !rows.is_empty() {
+        rows.sort_unstable_by_key(|r| r.frame);
+        consumer.segments(&rows)?;
     }
 
     // 3. Finished connections, in completion order.

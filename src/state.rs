@@ -155,6 +155,10 @@ pub enum Event {
     /// A new SYN reopened the 4-tuple while this endpoint was in TIME_WAIT
     /// (RFC 1122 4.2.2.13, RFC 6191): this incarnation is over.
     Reopened,
+    /// The endpoint deleted its connection without sending anything (a
+    /// local timeout, e.g. Linux's limit on orphaned FIN-WAIT-2): shown by an
+    /// RST it later sends as the reply of an endpoint without a connection.
+    UserTimeout,
 }
 
 /// Why a transition is believed.
@@ -590,6 +594,11 @@ pub fn step(state: TcpState, origin: Origin, event: Event) -> Step {
         (_, Reopened) => stay(
             state,
             "RFC 9293 3.5: a new incarnation of the 4-tuple began",
+        ),
+        (Closed, UserTimeout) => stay(Closed, "RFC 9293 3.10.8: no connection to time out"),
+        (_, UserTimeout) => infer(
+            Closed,
+            "RFC 9293 3.10.8: a local timeout deleted the connection without a segment; its RST <SEQ=SEG.ACK> to the next segment is the reply of CLOSED (3.10.7.1)",
         ),
     }
 }
