@@ -252,7 +252,7 @@ fn nflog(data: &[u8]) -> Result<IpStart<'_>, Skip> {
         last_end = offset + len;
         offset += (len + 3) & !3;
     }
-    if last_end <= data.len() && data.len().saturating_sub(offset) < 4 {
+    if last_end <= data.len() && offset >= data.len() {
         // Every TLV is complete and none is the payload.
         Err(Skip::NotIp)
     } else {

@@ -325,9 +325,13 @@ fn ipv4_tcp(ip: &IpStart<'_>, verify: bool) -> Result<TcpSegment, Skip> {
             .add_slice(header.slice())
             .ones_complement()
             == 0;
-        seg.checksum = if !header_ok {
+        seg.checksum = if len_from_frame {
+            // Offloaded segmentation: the host had not filled in the
+            // lengths or the checksums yet.
+            ChecksumStatus::Unverifiable
+        } else if !header_ok {
             ChecksumStatus::Bad
-        } else if len_from_frame || clamped || captured.len() < segment_len {
+        } else if clamped || captured.len() < segment_len {
             ChecksumStatus::Unverifiable
         } else {
             let sum = Sum16BitWords::new()
