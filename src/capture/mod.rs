@@ -325,7 +325,12 @@ impl Framer {
 
 enum Input {
     /// The whole input is in memory (memory map or `from_bytes`).
-    Whole { data: Arc<Backing>, pos: usize },
+    Whole {
+        data: Arc<Backing>,
+        pos: usize,
+        /// The map's page tables are populated up to here.
+        prefaulted: usize,
+    },
     /// The input is read in chunks.
     Stream(StreamInput),
 }
@@ -439,6 +444,7 @@ impl CaptureReader {
             input: Input::Whole {
                 data,
                 pos: header_len,
+                prefaulted: 0,
             },
             total_len,
             finished: false,
@@ -459,7 +465,17 @@ impl CaptureReader {
         }
         let max_frames = max_frames.max(1);
         let result = match &mut self.input {
-            Input::Whole { data, pos } => {
+            Input::Whole {
+                data,
+                pos,
+                prefaulted,
+            } => {
+                // Keep the page tables of the map populated some way ahead.
+                if *prefaulted < *pos + PREFAULT_AHEAD / 2 {
+                    let from = (*prefaulted).max(*pos);
+                    data.prefault(from, *pos + PREFAULT_AHEAD - from);
+                    *prefaulted = *pos + PREFAULT_AHEAD;
+                }
                 next_whole(&mut self.framer, data, pos, batch, max_frames)
             }
             Input::Stream(s) => s.next_batch(&mut self.framer, batch, max_frames),
@@ -510,6 +526,10 @@ impl CaptureReader {
         self.total_len
     }
 }
+
+/// How far ahead of the framing position a memory map's page tables are
+/// populated.
+const PREFAULT_AHEAD: usize = 64 * 1024 * 1024;
 
 /// Largest window of an in-memory input handed out in one batch, so that
 /// `FrameDesc::data_start` (u32) can index it.

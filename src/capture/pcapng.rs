@@ -35,6 +35,7 @@ use pcap_file::pcapng::blocks::{
     SECTION_HEADER_BLOCK, SIMPLE_PACKET_BLOCK, SYSTEMD_JOURNAL_EXPORT_BLOCK,
 };
 
+use super::pcap::Prefetcher;
 use super::{
     CaptureErrorKind, Damage, FrameDesc, InterfaceInfo, LinkType, MAX_BLOCK_LEN, MAX_CAPLEN, Status,
 };
@@ -183,56 +184,72 @@ impl PcapNgFramer {
     ) -> Inner {
         let room = max_frames.saturating_sub(frames.len());
         frames.reserve(room.min(1 << 16));
-        loop {
+        let mut p = *pos;
+        let mut ahead = Prefetcher::new(p);
+        let inner = loop {
             if frames.len() >= max_frames {
-                return Inner::Done(Status::Full);
+                break Inner::Done(Status::Full);
             }
-            let p = *pos;
+            ahead.advance(buf, p);
             let offset = base + p as u64;
             let rest = &buf[p..];
             if rest.len() < BLOCK_OVERHEAD {
-                return Inner::Done(Status::NeedMore(BLOCK_OVERHEAD));
+                break Inner::Done(Status::NeedMore(BLOCK_OVERHEAD));
             }
             let block_type = B::read_u32(&rest[0..4]);
             let block_len = match self.block_len::<B>(rest) {
                 Ok(n) => n,
-                Err(why) => return Inner::Done(self.corrupt(block_type, offset, why)),
+                Err(why) => break Inner::Done(self.corrupt(block_type, offset, why)),
             };
             if rest.len() < block_len {
-                return Inner::Done(Status::NeedMore(block_len));
+                break Inner::Done(Status::NeedMore(block_len));
             }
             let raw = match RawBlock::from_slice::<B>(rest) {
                 Ok((_, raw)) => raw,
                 Err(e) => {
                     let why = self.framing_error::<B>(rest, block_len, e);
-                    return Inner::Done(self.corrupt(block_type, offset, why));
+                    break Inner::Done(self.corrupt(block_type, offset, why));
                 }
             };
             let body: &[u8] = &raw.body;
             // Offset of the body inside `buf`.
             let body_at = p + 8;
 
+            if block_type == ENHANCED_PACKET_BLOCK && self.in_section {
+                // The hot path.
+                match self.enhanced_packet::<B>(body, body_at, offset) {
+                    Ok(f) => {
+                        self.next_number += 1;
+                        self.last_ts_ns = f.ts_ns;
+                        frames.push(f);
+                        p += block_len;
+                        continue;
+                    }
+                    Err(e) => {
+                        break Inner::Done(self.corrupt(block_type, offset, e.describe(self)));
+                    }
+                }
+            }
             if block_type == SECTION_HEADER_BLOCK {
                 if let Err(why) = self.section_header(body) {
-                    return Inner::Done(self.corrupt(block_type, offset, why));
+                    break Inner::Done(self.corrupt(block_type, offset, why));
                 }
-                *pos = p + block_len;
-                return Inner::NewSection;
+                p += block_len;
+                break Inner::NewSection;
             }
             if !self.in_section {
-                return Inner::Done(self.corrupt(
+                break Inner::Done(self.corrupt(
                     block_type,
                     offset,
                     "block outside any section (no section header block before it)".into(),
                 ));
             }
             let frame = match block_type {
-                ENHANCED_PACKET_BLOCK => self.enhanced_packet::<B>(body, body_at, offset),
-                SIMPLE_PACKET_BLOCK => self.simple_packet::<B>(body, body_at, offset),
-                PACKET_BLOCK => self.obsolete_packet::<B>(body, body_at, offset),
+                SIMPLE_PACKET_BLOCK => self.simple_packet::<B>(body, body_at, offset).map(Some),
+                PACKET_BLOCK => self.obsolete_packet::<B>(body, body_at, offset).map(Some),
                 INTERFACE_DESCRIPTION_BLOCK => match self.interface_description::<B>(body) {
                     Ok(()) => Ok(None),
-                    Err(why) => Err(why),
+                    Err(why) => break Inner::Done(self.corrupt(block_type, offset, why)),
                 },
                 SYSTEMD_JOURNAL_EXPORT_BLOCK => {
                     // Wireshark makes a frame (without link-layer data) of
@@ -252,14 +269,17 @@ impl PcapNgFramer {
                     frames.push(f);
                 }
                 Ok(None) => {}
-                Err(why) => return Inner::Done(self.corrupt(block_type, offset, why)),
+                Err(e) => break Inner::Done(self.corrupt(block_type, offset, e.describe(self))),
             }
-            *pos = p + block_len;
-        }
+            p += block_len;
+        };
+        *pos = p;
+        inner
     }
 
     /// Total length of the block at the start of `rest` (at least 12 bytes),
     /// validated against the format's rules and [`MAX_BLOCK_LEN`].
+    #[inline(always)]
     fn block_len<B: ByteOrder>(&self, rest: &[u8]) -> Result<usize, String> {
         let block_type = B::read_u32(&rest[0..4]);
         let len = if block_type == SECTION_HEADER_BLOCK {
@@ -410,26 +430,17 @@ impl PcapNgFramer {
         Ok(())
     }
 
-    fn iface(&self, local_id: u32) -> Result<&SectionIface, String> {
-        self.section.get(local_id as usize).ok_or_else(|| {
-            format!(
-                "packet refers to interface {local_id}, but its section has {} interface(s)",
-                self.section.len()
-            )
-        })
-    }
-
     /// Enhanced Packet Block: interface (4), timestamp (8), captured length
     /// (4), original length (4), data, options.
-    #[inline]
+    #[inline(always)]
     fn enhanced_packet<B: ByteOrder>(
         &self,
         body: &[u8],
         body_at: usize,
         offset: u64,
-    ) -> Result<Option<FrameDesc>, String> {
+    ) -> Result<FrameDesc, PacketError> {
         if body.len() < 20 {
-            return Err("enhanced packet block is too short".into());
+            return Err(PacketError::TooShort("enhanced packet block"));
         }
         let local_id = B::read_u32(&body[0..4]);
         let ts_raw = (B::read_u32(&body[4..8]) as u64) << 32 | B::read_u32(&body[8..12]) as u64;
@@ -444,7 +455,6 @@ impl PcapNgFramer {
             body_at + 20,
             offset,
         )
-        .map(Some)
     }
 
     /// Obsolete Packet Block: interface (2), drops (2), timestamp (8),
@@ -454,9 +464,9 @@ impl PcapNgFramer {
         body: &[u8],
         body_at: usize,
         offset: u64,
-    ) -> Result<Option<FrameDesc>, String> {
+    ) -> Result<FrameDesc, PacketError> {
         if body.len() < 20 {
-            return Err("packet block is too short".into());
+            return Err(PacketError::TooShort("packet block"));
         }
         let local_id = B::read_u16(&body[0..2]) as u32;
         let ts_raw = (B::read_u32(&body[4..8]) as u64) << 32 | B::read_u32(&body[8..12]) as u64;
@@ -471,10 +481,9 @@ impl PcapNgFramer {
             body_at + 20,
             offset,
         )
-        .map(Some)
     }
 
-    #[inline]
+    #[inline(always)]
     #[allow(clippy::too_many_arguments)]
     fn packet(
         &self,
@@ -485,17 +494,16 @@ impl PcapNgFramer {
         room: usize,
         data_at: usize,
         offset: u64,
-    ) -> Result<FrameDesc, String> {
-        let iface = self.iface(local_id)?;
+    ) -> Result<FrameDesc, PacketError> {
+        let iface = self
+            .section
+            .get(local_id as usize)
+            .ok_or(PacketError::NoInterface(local_id))?;
         if caplen > MAX_CAPLEN {
-            return Err(format!(
-                "packet claims {caplen} captured bytes, more than the {MAX_CAPLEN}-byte maximum"
-            ));
+            return Err(PacketError::TooBig(caplen));
         }
         if caplen as usize > room {
-            return Err(format!(
-                "packet claims {caplen} captured bytes but its block holds only {room}"
-            ));
+            return Err(PacketError::BeyondBlock { caplen, room });
         }
         Ok(FrameDesc {
             number: self.next_number,
@@ -517,25 +525,20 @@ impl PcapNgFramer {
         body: &[u8],
         body_at: usize,
         offset: u64,
-    ) -> Result<Option<FrameDesc>, String> {
+    ) -> Result<FrameDesc, PacketError> {
         if body.len() < 4 {
-            return Err("simple packet block is too short".into());
+            return Err(PacketError::TooShort("simple packet block"));
         }
-        let iface = match self.section.first() {
-            Some(i) => i,
-            None => return Err("simple packet block in a section without interfaces".into()),
-        };
+        let iface = self.section.first().ok_or(PacketError::NoInterfaceForSpb)?;
         let orig_len = B::read_u32(&body[0..4]);
         let mut caplen = orig_len.min((body.len() - 4) as u32);
         if iface.snaplen != 0 {
             caplen = caplen.min(iface.snaplen);
         }
         if caplen > MAX_CAPLEN {
-            return Err(format!(
-                "packet claims {caplen} captured bytes, more than the {MAX_CAPLEN}-byte maximum"
-            ));
+            return Err(PacketError::TooBig(caplen));
         }
-        Ok(Some(FrameDesc {
+        Ok(FrameDesc {
             number: self.next_number,
             ts_ns: self.last_ts_ns,
             interface: iface.global_id,
@@ -544,7 +547,7 @@ impl PcapNgFramer {
             caplen,
             orig_len,
             file_offset: offset,
-        }))
+        })
     }
 
     pub(crate) fn truncation(&self, rest: &[u8], offset: u64) -> Damage {
@@ -579,6 +582,39 @@ impl PcapNgFramer {
             BigEndian::read_u32(b)
         } else {
             LittleEndian::read_u32(b)
+        }
+    }
+}
+
+/// Why a packet block is unusable (turned into a message only when
+/// reported, to keep the per-packet path free of allocation).
+#[derive(Debug)]
+enum PacketError {
+    TooShort(&'static str),
+    NoInterface(u32),
+    NoInterfaceForSpb,
+    TooBig(u32),
+    BeyondBlock { caplen: u32, room: usize },
+}
+
+impl PacketError {
+    #[cold]
+    fn describe(&self, framer: &PcapNgFramer) -> String {
+        match *self {
+            PacketError::TooShort(what) => format!("{what} is too short"),
+            PacketError::NoInterface(id) => format!(
+                "packet refers to interface {id}, but its section has {} interface(s)",
+                framer.section.len()
+            ),
+            PacketError::NoInterfaceForSpb => {
+                "simple packet block in a section without interfaces".into()
+            }
+            PacketError::TooBig(caplen) => format!(
+                "packet claims {caplen} captured bytes, more than the {MAX_CAPLEN}-byte maximum"
+            ),
+            PacketError::BeyondBlock { caplen, room } => {
+                format!("packet claims {caplen} captured bytes but its block holds only {room}")
+            }
         }
     }
 }
