@@ -330,6 +330,8 @@ enum Input {
         pos: usize,
         /// The map's page tables are populated up to here.
         prefaulted: usize,
+        /// Largest window handed out in one batch.
+        window: usize,
     },
     /// The input is read in chunks.
     Stream(StreamInput),
@@ -445,13 +447,15 @@ impl CaptureReader {
                 data,
                 pos: header_len,
                 prefaulted: 0,
+                window: MAX_WINDOW,
             },
             total_len,
             finished: false,
         })
     }
 
-    /// Clears `batch` and fills it with up to `max_frames` frames in file order.
+    /// Clears `batch` and fills it with up to `max_frames` frames in file order
+    /// (`max_frames` 0 counts as 1).
     ///
     /// * `Frames`: the batch holds at least one frame, more may follow.
     /// * `End`: clean end of input (the batch may hold the last frames).
@@ -469,6 +473,7 @@ impl CaptureReader {
                 data,
                 pos,
                 prefaulted,
+                window,
             } => {
                 // Keep the page tables of the map populated some way ahead.
                 if *prefaulted < *pos + PREFAULT_AHEAD / 2 {
@@ -476,7 +481,7 @@ impl CaptureReader {
                     data.prefault(from, *pos + PREFAULT_AHEAD - from);
                     *prefaulted = *pos + PREFAULT_AHEAD;
                 }
-                next_whole(&mut self.framer, data, pos, batch, max_frames)
+                next_whole(&mut self.framer, data, pos, *window, batch, max_frames)
             }
             Input::Stream(s) => s.next_batch(&mut self.framer, batch, max_frames),
         };
@@ -541,6 +546,7 @@ fn next_whole(
     framer: &mut Framer,
     data: &Arc<Backing>,
     pos: &mut usize,
+    max_window: usize,
     batch: &mut Batch,
     max_frames: usize,
 ) -> Result<bool, Damage> {
@@ -548,7 +554,7 @@ fn next_whole(
     let mut start = *pos;
     batch.shared = Some(Arc::clone(data));
     loop {
-        let window_end = len.min(start.saturating_add(MAX_WINDOW));
+        let window_end = len.min(start.saturating_add(max_window));
         let window = &data[start..window_end];
         let mut p = *pos - start;
         let status = framer.run(window, &mut p, start as u64, &mut batch.frames, max_frames);
@@ -564,10 +570,21 @@ fn next_whole(
                 }
                 return Err(framer.truncation(&data[*pos..], *pos as u64));
             }
-            Status::NeedMore(_) => {
+            Status::NeedMore(needed) => {
                 // The 4 GiB window is exhausted.
                 if !batch.frames.is_empty() {
                     return Ok(true);
+                }
+                if *pos == start {
+                    // A record larger than a whole window (impossible with
+                    // the length caps; checked so that this cannot spin).
+                    return Err(Damage {
+                        frame: None,
+                        offset: *pos as u64,
+                        kind: CaptureErrorKind::Corrupt(format!(
+                            "record of {needed} bytes does not fit a {max_window}-byte window"
+                        )),
+                    });
                 }
                 start = *pos;
             }
@@ -589,4 +606,56 @@ fn probe(head: &[u8]) -> Result<(Format, Framer, usize), CaptureErrorKind> {
     let framer = pcap::PcapFramer::probe(head)?;
     let format = framer.format();
     Ok((format, Framer::Pcap(framer), pcap::FILE_HEADER_LEN))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pcap file of `n` records of increasing sizes (10..) whose bytes
+    /// encode their record number.
+    fn pcap(n: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        for v in [0xA1B2_C3D4u32, 0x0004_0002, 0, 0, 65535, 1] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for i in 0..n {
+            let len = 10 + i;
+            for v in [i, 0, len, len] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            out.extend(std::iter::repeat_n(i as u8, len as usize));
+        }
+        out
+    }
+
+    /// Files larger than 4 GiB are handed out in windows that `u32`
+    /// `data_start`s can index; a small window limit exercises the same code.
+    #[test]
+    fn windows_of_a_large_input_keep_every_frame_addressable() {
+        let bytes = pcap(60);
+        let mut r = CaptureReader::from_bytes("w", bytes).unwrap();
+        if let Input::Whole { window, .. } = &mut r.input {
+            *window = 200; // a few records per window, records straddle it
+        }
+        let mut batch = Batch::new();
+        let mut seen = 0u32;
+        loop {
+            let next = r.next_batch(&mut batch, 1000);
+            assert!(batch.data().len() <= 200);
+            for f in batch.frames() {
+                assert_eq!(f.number, seen as u64 + 1);
+                let data = batch.frame_bytes(f);
+                assert_eq!(data.len(), 10 + seen as usize);
+                assert!(data.iter().all(|&b| b == seen as u8));
+                seen += 1;
+            }
+            match next {
+                Next::Frames => assert!(!batch.frames().is_empty()),
+                Next::End => break,
+                Next::Damaged(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(seen, 60);
+    }
 }
