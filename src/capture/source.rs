@@ -151,11 +151,11 @@ impl StreamInput {
                 &mut batch.frames,
                 max_frames,
             );
-            let needed = match status {
+            match status {
                 Status::Full => break Ok(true),
                 Status::Damaged(d) => break Err(d),
-                Status::NeedMore(n) => n,
-            };
+                Status::NeedMore(_) => {}
+            }
             if self.eof {
                 if pos == filled {
                     break Ok(false);
@@ -174,10 +174,11 @@ impl StreamInput {
                 base += pos as u64;
                 pos = 0;
             }
-            // Room for the incomplete record (its length is capped by the
-            // framer, so this never exceeds what one real record needs) and
-            // for one more chunk.
-            let want = (pos + needed).max(filled + READ_CHUNK);
+            // Room for one more chunk. The buffer grows only as the data
+            // arrives, never to what a (possibly damaged) header claims: an
+            // incomplete record costs at most its real size plus a chunk,
+            // and its claimed length was already capped by the framer.
+            let want = filled + READ_CHUNK;
             if buf.len() < want {
                 buf.resize(want, 0);
             }
