@@ -119,9 +119,13 @@ pub struct InterfaceInfo {
 #[derive(Clone, Copy, Debug)]
 pub struct FrameDesc {
     /// 1-based; counts every packet record/block of the file (EPB, SPB,
-    /// obsolete PB, pcap records) like Wireshark's `frame.number`.
+    /// obsolete PB, pcap records) like Wireshark's `frame.number`. Wireshark
+    /// also numbers pcapng systemd journal blocks, which are not delivered,
+    /// so numbers can skip one there.
     pub number: u64,
-    /// Exact integer nanoseconds since the epoch.
+    /// Exact integer nanoseconds since the epoch (truncated for resolutions
+    /// finer than 1 ns; saturated beyond the `i64` range). A pcapng Simple
+    /// Packet Block has no timestamp and gets the previous packet's.
     pub ts_ns: i64,
     /// Global interface id (0 for classic pcap).
     pub interface: u32,

@@ -22,6 +22,15 @@
 //!   the fixed fields and the options needed here are read leniently.
 //! * Likewise an SHB whose options pcap-file rejects is accepted from its
 //!   fixed fields.
+//! * `PcapNgParser::next_raw_block` does the same framing but also parses
+//!   every SHB and IDB itself and fails the whole stream when it rejects
+//!   one (see above), so `RawBlock::from_slice` is called directly, with the
+//!   section's byte order tracked here.
+//!
+//! Frame numbers follow Wireshark: besides packet blocks, a systemd journal
+//! export block counts as a frame (it is not delivered, having no link-layer
+//! data). A Simple Packet Block has no timestamp; it gets the previous
+//! packet's, so that time never jumps back to the epoch.
 
 use byteorder_slice::{BigEndian, ByteOrder, LittleEndian};
 use pcap_file::PcapError;

@@ -4,7 +4,8 @@
 //! etherparse does not cover is read here: MPLS label stacks, Linux cooked
 //! captures (etherparse's SLL parser refuses ARPHRD types such as loopback,
 //! `NONE` or PPP, which real "any"-interface captures contain, and it has no
-//! SLL2), BSD NULL/LOOP, NFLOG and the raw-IP link types.
+//! SLL2), BSD NULL/LOOP, NFLOG, the raw-IP link types, and PPPoE sessions
+//! (found in the corpus inside QinQ).
 
 use etherparse::{EtherType, Ethernet2HeaderSlice, SingleVlanHeaderSlice};
 
