@@ -1,109 +1,665 @@
-//! TEMPORARY contract stub: the reader branch replaces this module.
-use std::fmt;
-use std::path::Path;
+//! Capture reading: pcap and pcapng files (memory-mapped) or standard input
+//! (read in chunks), framed into batches of [`FrameDesc`]s.
+//!
+//! The reader only *frames* the input: it finds every packet record, works out
+//! its timestamp, interface and link type, and records where its captured
+//! bytes are. It never copies packet bytes on the memory-mapped path, and on
+//! the streaming path it copies each byte once, into a buffer owned by the
+//! [`Batch`] that is reused from call to call.
+//!
+//! Framing is strictly sequential and cheap; decoding the frames of a batch
+//! (see [`crate::decode`]) can then run on several threads because a `Batch`
+//! is `Send + Sync`.
+//!
+//! Damage handling mirrors Wireshark: a record whose header claims more than
+//! [`MAX_CAPLEN`] captured bytes, a pcapng block longer than
+//! [`MAX_BLOCK_LEN`], an inconsistent block, or a file that ends inside a
+//! record stops reading with [`Next::Damaged`], after every valid frame before
+//! the damage has been delivered.
 
+use std::fmt;
+use std::io::Read;
+use std::path::Path;
+use std::sync::Arc;
+
+mod pcap;
+mod pcapng;
+mod source;
+
+use source::{Backing, StreamInput};
+
+/// A link-layer header type, as a `LINKTYPE_*` value of the tcpdump.org registry.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct LinkType(pub u32);
+
+impl LinkType {
+    /// BSD loopback: 4-byte address family in the capturing host's byte order.
+    pub const NULL: LinkType = LinkType(0);
+    /// Ethernet II (and 802.3).
+    pub const ETHERNET: LinkType = LinkType(1);
+    /// Raw IP as written by some BSDs (`DLT_RAW` = 12 there).
+    pub const RAW_BSD12: LinkType = LinkType(12);
+    /// Raw IP as written by OpenBSD (`DLT_RAW` = 14 there).
+    pub const RAW_BSD14: LinkType = LinkType(14);
+    /// Raw IP, version from the first nibble.
+    pub const RAW: LinkType = LinkType(101);
+    /// OpenBSD loopback: 4-byte address family, big-endian.
+    pub const LOOP: LinkType = LinkType(108);
+    /// Linux cooked capture v1.
+    pub const LINUX_SLL: LinkType = LinkType(113);
+    /// Raw IPv4.
+    pub const IPV4: LinkType = LinkType(228);
+    /// Raw IPv6.
+    pub const IPV6: LinkType = LinkType(229);
+    /// Linux netfilter NFLOG.
+    pub const NFLOG: LinkType = LinkType(239);
+    /// Linux cooked capture v2.
+    pub const LINUX_SLL2: LinkType = LinkType(276);
+}
+
+impl fmt::Display for LinkType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self.0 {
+            0 => "NULL",
+            1 => "EN10MB",
+            12 | 14 | 101 => "RAW",
+            108 => "LOOP",
+            113 => "LINUX_SLL",
+            228 => "IPV4",
+            229 => "IPV6",
+            239 => "NFLOG",
+            276 => "LINUX_SLL2",
+            _ => return write!(f, "linktype {}", self.0),
+        };
+        write!(f, "{name} ({})", self.0)
+    }
+}
+
+/// Largest captured length accepted for one packet (Wireshark's limit for
+/// ordinary link types). A record claiming more is treated as corrupt, so a
+/// damaged header never makes the reader allocate or skip gigabytes.
+pub const MAX_CAPLEN: u32 = 262_144;
+
+/// Largest pcapng block accepted (16 MiB). A block header claiming more is
+/// treated as corrupt.
+pub const MAX_BLOCK_LEN: u32 = 16 * 1024 * 1024;
+
+/// The container format of a capture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Classic libpcap format.
     Pcap {
+        /// Header and record fields are big-endian.
         big_endian: bool,
+        /// Timestamps have nanosecond resolution (magic `a1b23c4d`).
         nanosecond: bool,
+        /// The "modified" (Alexey Kuznetsov) variant, magic `a1b2cd34`, with
+        /// 24-byte record headers.
         modified: bool,
     },
+    /// pcapng (possibly several sections, each with its own byte order).
     PcapNg,
 }
-#[derive(Clone, Debug)]
+
+/// One capture interface.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InterfaceInfo {
+    /// Global index across sections, like Wireshark's `frame.interface_id`
+    /// (0 for classic pcap).
     pub id: u32,
+    /// Link-layer header type of this interface's packets.
     pub link_type: LinkType,
+    /// Snapshot length (0 = unlimited in pcapng).
     pub snaplen: u32,
+    /// `if_name` option, when present.
     pub name: Option<String>,
 }
+
+/// Where one packet is, and what the capture file says about it.
 #[derive(Clone, Copy, Debug)]
 pub struct FrameDesc {
+    /// 1-based; counts every packet record/block of the file (EPB, SPB,
+    /// obsolete PB, pcap records) like Wireshark's `frame.number`. Wireshark
+    /// also numbers pcapng systemd journal blocks, which are not delivered,
+    /// so numbers can skip one there.
     pub number: u64,
+    /// Exact integer nanoseconds since the epoch (truncated for resolutions
+    /// finer than 1 ns; saturated beyond the `i64` range). A pcapng Simple
+    /// Packet Block has no timestamp and gets the previous packet's.
     pub ts_ns: i64,
+    /// Global interface id (0 for classic pcap).
     pub interface: u32,
+    /// Link type of the interface the packet was captured on.
     pub link_type: LinkType,
+    /// Offset of the captured bytes inside [`Batch::data`].
     pub data_start: u32,
+    /// Number of captured bytes.
     pub caplen: u32,
+    /// Length of the packet on the wire, as recorded.
     pub orig_len: u32,
+    /// Byte offset of this record's header/block in the input.
     pub file_offset: u64,
 }
+
+/// A reusable batch of frames plus the bytes they point into.
+///
+/// On the memory-mapped path the bytes are a window of the shared map; on the
+/// streaming path they are a buffer owned by the batch and recycled from one
+/// [`CaptureReader::next_batch`] call to the next.
 #[derive(Default)]
 pub struct Batch {
     frames: Vec<FrameDesc>,
-    data: Vec<u8>,
+    shared: Option<Arc<Backing>>,
+    start: usize,
+    end: usize,
+    owned: Vec<u8>,
 }
+
 impl Batch {
+    /// An empty batch.
     pub fn new() -> Batch {
         Batch::default()
     }
+
+    /// The frames, in file order.
     pub fn frames(&self) -> &[FrameDesc] {
         &self.frames
     }
+
+    /// The bytes that [`FrameDesc::data_start`] indexes into.
     pub fn data(&self) -> &[u8] {
-        &self.data
+        match &self.shared {
+            Some(b) => b.get(self.start..self.end).unwrap_or(&[]),
+            None => self.owned.get(..self.end).unwrap_or(&[]),
+        }
     }
+
+    /// The captured bytes of `f` (empty if `f` does not belong to this batch).
     pub fn frame_bytes(&self, f: &FrameDesc) -> &[u8] {
-        &self.data[f.data_start as usize..f.data_start as usize + f.caplen as usize]
+        let start = f.data_start as usize;
+        let end = start + f.caplen as usize;
+        self.data().get(start..end).unwrap_or(&[])
+    }
+
+    fn reset(&mut self) {
+        self.frames.clear();
+        self.shared = None;
+        self.start = 0;
+        self.end = 0;
     }
 }
+
+/// Result of [`CaptureReader::next_batch`].
+#[derive(Debug)]
 pub enum Next {
+    /// The batch holds at least one frame; more may follow.
     Frames,
+    /// Clean end of input; the batch may hold the last frames.
     End,
+    /// The input is corrupt or truncated at the given place; the batch holds
+    /// every valid frame before the damage. Later calls return `End`.
     Damaged(CaptureError),
 }
+
+/// A capture-reading error, located in the input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaptureError {
+    /// Name of the input (path, or `-` for standard input).
+    pub file: String,
+    /// Frame number of the damaged record, when the damage is in one.
+    pub frame: Option<u64>,
+    /// Byte offset of the damaged record/block (or of the error) in the input.
+    pub offset: u64,
+    /// What went wrong.
+    pub kind: CaptureErrorKind,
+}
+
+/// What went wrong while reading a capture.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaptureErrorKind {
+    /// The operating system reported an error.
+    Io(String),
+    /// The input is not a pcap or pcapng capture.
+    NotACapture(String),
+    /// The input ends inside a header or record.
+    Truncated {
+        /// Bytes the record (or header) needs.
+        needed: u64,
+        /// Bytes actually present.
+        available: u64,
+    },
+    /// A header or record is inconsistent.
+    Corrupt(String),
+}
+
+impl fmt::Display for CaptureErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CaptureErrorKind::Io(e) => write!(f, "read error: {e}"),
+            CaptureErrorKind::NotACapture(why) => write!(f, "not a pcap or pcapng capture: {why}"),
+            CaptureErrorKind::Truncated { needed, available } => write!(
+                f,
+                "file ends inside the record ({needed} bytes needed, {available} present)"
+            ),
+            CaptureErrorKind::Corrupt(why) => f.write_str(why),
+        }
+    }
+}
+
+impl fmt::Display for CaptureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.frame {
+            Some(n) => write!(
+                f,
+                "{}: frame {} at byte offset {}: {}",
+                self.file, n, self.offset, self.kind
+            ),
+            None => write!(
+                f,
+                "{}: at byte offset {}: {}",
+                self.file, self.offset, self.kind
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CaptureError {}
+
+/// Damage found by a framer; the reader adds the file name.
+#[derive(Debug)]
+struct Damage {
+    frame: Option<u64>,
+    offset: u64,
+    kind: CaptureErrorKind,
+}
+
+/// What a framer stopped on.
+#[derive(Debug)]
+enum Status {
+    /// `max_frames` frames are in the batch.
+    Full,
+    /// The next record (at the current position) needs this many bytes from
+    /// the current position; fewer are available.
+    NeedMore(usize),
+    /// The record at the current position is corrupt.
+    Damaged(Damage),
+}
+
+/// The format-specific framer.
+enum Framer {
+    Pcap(pcap::PcapFramer),
+    PcapNg(pcapng::PcapNgFramer),
+}
+
+impl Framer {
+    /// Frames records of `buf` from `*pos` (advancing it past every complete
+    /// record consumed) into `frames`, until `max_frames` frames are there or
+    /// the next record is incomplete or damaged. `base` is the input offset of
+    /// `buf[0]`; `buf` must be shorter than 4 GiB.
+    fn run(
+        &mut self,
+        buf: &[u8],
+        pos: &mut usize,
+        base: u64,
+        frames: &mut Vec<FrameDesc>,
+        max_frames: usize,
+    ) -> Status {
+        match self {
+            Framer::Pcap(p) => p.run(buf, pos, base, frames, max_frames),
+            Framer::PcapNg(p) => p.run(buf, pos, base, frames, max_frames),
+        }
+    }
+
+    /// The damage to report when the input ends at `offset` with only `rest`
+    /// left of the record there.
+    fn truncation(&self, rest: &[u8], offset: u64) -> Damage {
+        match self {
+            Framer::Pcap(p) => p.truncation(rest, offset),
+            Framer::PcapNg(p) => p.truncation(rest, offset),
+        }
+    }
+
+    fn interfaces(&self) -> &[InterfaceInfo] {
+        match self {
+            Framer::Pcap(p) => p.interfaces(),
+            Framer::PcapNg(p) => p.interfaces(),
+        }
+    }
+}
+
+enum Input {
+    /// The whole input is in memory (memory map or `from_bytes`).
+    Whole {
+        data: Arc<Backing>,
+        pos: usize,
+        /// The map's page tables are populated up to here.
+        prefaulted: usize,
+        /// Largest window handed out in one batch.
+        window: usize,
+    },
+    /// The input is read in chunks.
+    Stream(StreamInput),
+}
+
+/// Reads a pcap or pcapng capture batch by batch.
 pub struct CaptureReader {
     name: String,
+    format: Format,
+    framer: Framer,
+    input: Input,
+    total_len: Option<u64>,
+    finished: bool,
 }
+
+/// Bytes needed to tell the formats apart and read a classic pcap header.
+const PROBE_LEN: usize = 24;
+
 impl CaptureReader {
+    /// Opens a capture file; `-` is standard input.
+    ///
+    /// Regular files are memory-mapped (or read in chunks if mapping fails);
+    /// pipes, FIFOs and standard input are read in chunks.
     pub fn open(path: &Path) -> Result<CaptureReader, CaptureError> {
-        Err(CaptureError {
-            file: path.display().to_string(),
+        let name = path.display().to_string();
+        if path.as_os_str() == "-" {
+            return CaptureReader::from_read(name, Box::new(std::io::stdin()));
+        }
+        let io_err = |e: std::io::Error| CaptureError {
+            file: name.clone(),
             frame: None,
             offset: 0,
-            kind: CaptureErrorKind::Io("stub".into()),
+            kind: CaptureErrorKind::Io(e.to_string()),
+        };
+        let file = std::fs::File::open(path).map_err(io_err)?;
+        let meta = file.metadata().map_err(io_err)?;
+        if meta.is_file() {
+            if meta.len() > 0 {
+                if let Some(backing) = Backing::map(&file) {
+                    return CaptureReader::from_backing(name, Arc::new(backing));
+                }
+            }
+            let mut r = CaptureReader::from_read(name, Box::new(file))?;
+            r.total_len = Some(meta.len());
+            return Ok(r);
+        }
+        CaptureReader::from_read(name, Box::new(file))
+    }
+
+    /// Reads a capture from any byte stream, in chunks.
+    pub fn from_read(
+        name: impl Into<String>,
+        r: Box<dyn Read + Send>,
+    ) -> Result<CaptureReader, CaptureError> {
+        let name = name.into();
+        let mut input = StreamInput::new(r);
+        if let Err(e) = input.fill_to(PROBE_LEN) {
+            return Err(CaptureError {
+                file: name,
+                frame: None,
+                offset: input.filled() as u64,
+                kind: CaptureErrorKind::Io(e.to_string()),
+            });
+        }
+        let (format, framer, header_len) = match probe(input.pending()) {
+            Ok(x) => x,
+            Err(kind) => {
+                return Err(CaptureError {
+                    file: name,
+                    frame: None,
+                    offset: 0,
+                    kind,
+                });
+            }
+        };
+        input.consume_header(header_len);
+        Ok(CaptureReader {
+            name,
+            format,
+            framer,
+            input: Input::Stream(input),
+            total_len: None,
+            finished: false,
         })
     }
-    pub fn next_batch(&mut self, batch: &mut Batch, _max_frames: usize) -> Next {
-        batch.frames.clear();
-        Next::End
+
+    /// Reads a capture held in memory.
+    pub fn from_bytes(
+        name: impl Into<String>,
+        bytes: Vec<u8>,
+    ) -> Result<CaptureReader, CaptureError> {
+        CaptureReader::from_backing(name.into(), Arc::new(Backing::Vec(bytes)))
     }
+
+    fn from_backing(name: String, data: Arc<Backing>) -> Result<CaptureReader, CaptureError> {
+        let (format, framer, header_len) = match probe(&data) {
+            Ok(x) => x,
+            Err(kind) => {
+                return Err(CaptureError {
+                    file: name,
+                    frame: None,
+                    offset: 0,
+                    kind,
+                });
+            }
+        };
+        let total_len = Some(data.len() as u64);
+        Ok(CaptureReader {
+            name,
+            format,
+            framer,
+            input: Input::Whole {
+                data,
+                pos: header_len,
+                prefaulted: 0,
+                window: MAX_WINDOW,
+            },
+            total_len,
+            finished: false,
+        })
+    }
+
+    /// Clears `batch` and fills it with up to `max_frames` frames in file order
+    /// (`max_frames` 0 counts as 1).
+    ///
+    /// * `Frames`: the batch holds at least one frame, more may follow.
+    /// * `End`: clean end of input (the batch may hold the last frames).
+    /// * `Damaged(e)`: the input is corrupt or truncated at `e.frame`/`e.offset`;
+    ///   the batch holds every valid frame before the damage; later calls
+    ///   return `End`.
+    pub fn next_batch(&mut self, batch: &mut Batch, max_frames: usize) -> Next {
+        batch.reset();
+        if self.finished {
+            return Next::End;
+        }
+        let max_frames = max_frames.max(1);
+        let result = match &mut self.input {
+            Input::Whole {
+                data,
+                pos,
+                prefaulted,
+                window,
+            } => {
+                // Keep the page tables of the map populated some way ahead.
+                if *prefaulted < *pos + PREFAULT_AHEAD / 2 {
+                    let from = (*prefaulted).max(*pos);
+                    data.prefault(from, *pos + PREFAULT_AHEAD - from);
+                    *prefaulted = *pos + PREFAULT_AHEAD;
+                }
+                next_whole(&mut self.framer, data, pos, *window, batch, max_frames)
+            }
+            Input::Stream(s) => s.next_batch(&mut self.framer, batch, max_frames),
+        };
+        match result {
+            Ok(true) => Next::Frames,
+            Ok(false) => {
+                self.finished = true;
+                Next::End
+            }
+            Err(d) => {
+                self.finished = true;
+                Next::Damaged(CaptureError {
+                    file: self.name.clone(),
+                    frame: d.frame,
+                    offset: d.offset,
+                    kind: d.kind,
+                })
+            }
+        }
+    }
+
+    /// Name of the input (as given to `open`, `from_read` or `from_bytes`).
     pub fn name(&self) -> &str {
         &self.name
     }
+
+    /// Container format of the input.
     pub fn format(&self) -> Format {
-        Format::PcapNg
+        self.format
     }
+
+    /// Every interface seen so far (all sections of a pcapng file, in order).
     pub fn interfaces(&self) -> &[InterfaceInfo] {
-        &[]
+        self.framer.interfaces()
     }
+
+    /// Bytes of the input framed so far (for progress reporting).
     pub fn bytes_consumed(&self) -> u64 {
-        0
+        match &self.input {
+            Input::Whole { pos, .. } => *pos as u64,
+            Input::Stream(s) => s.consumed(),
+        }
     }
+
+    /// Size of the input, when known.
     pub fn total_len(&self) -> Option<u64> {
-        None
+        self.total_len
     }
 }
-#[derive(Debug)]
-pub struct CaptureError {
-    pub file: String,
-    pub frame: Option<u64>,
-    pub offset: u64,
-    pub kind: CaptureErrorKind,
-}
-#[derive(Debug)]
-pub enum CaptureErrorKind {
-    Io(String),
-    NotACapture(String),
-    Truncated { needed: u64, available: u64 },
-    Corrupt(String),
-}
-impl fmt::Display for CaptureError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {:?}", self.file, self.kind)
+
+/// How far ahead of the framing position a memory map's page tables are
+/// populated.
+const PREFAULT_AHEAD: usize = 64 * 1024 * 1024;
+
+/// Largest window of an in-memory input handed out in one batch, so that
+/// `FrameDesc::data_start` (u32) can index it.
+const MAX_WINDOW: usize = u32::MAX as usize;
+
+/// One batch from an in-memory input. `Ok(true)`: frames, more may follow;
+/// `Ok(false)`: clean end.
+fn next_whole(
+    framer: &mut Framer,
+    data: &Arc<Backing>,
+    pos: &mut usize,
+    max_window: usize,
+    batch: &mut Batch,
+    max_frames: usize,
+) -> Result<bool, Damage> {
+    let len = data.len();
+    let mut start = *pos;
+    batch.shared = Some(Arc::clone(data));
+    loop {
+        let window_end = len.min(start.saturating_add(max_window));
+        let window = &data[start..window_end];
+        let mut p = *pos - start;
+        let status = framer.run(window, &mut p, start as u64, &mut batch.frames, max_frames);
+        *pos = start + p;
+        batch.start = start;
+        batch.end = *pos;
+        match status {
+            Status::Full => return Ok(*pos < len),
+            Status::Damaged(d) => return Err(d),
+            Status::NeedMore(_) if window_end == len => {
+                if *pos == len {
+                    return Ok(false);
+                }
+                return Err(framer.truncation(&data[*pos..], *pos as u64));
+            }
+            Status::NeedMore(needed) => {
+                // The 4 GiB window is exhausted.
+                if !batch.frames.is_empty() {
+                    return Ok(true);
+                }
+                if *pos == start {
+                    // A record larger than a whole window (impossible with
+                    // the length caps; checked so that this cannot spin).
+                    return Err(Damage {
+                        frame: None,
+                        offset: *pos as u64,
+                        kind: CaptureErrorKind::Corrupt(format!(
+                            "record of {needed} bytes does not fit a {max_window}-byte window"
+                        )),
+                    });
+                }
+                start = *pos;
+            }
+        }
     }
 }
-impl std::error::Error for CaptureError {}
+
+/// Recognises the format from the first bytes of the input. Returns the
+/// format, its framer and how many bytes the file header takes (the pcapng
+/// section header is framed as an ordinary block, so 0 there).
+fn probe(head: &[u8]) -> Result<(Format, Framer, usize), CaptureErrorKind> {
+    if head.is_empty() {
+        return Err(CaptureErrorKind::NotACapture("the input is empty".into()));
+    }
+    if head.len() >= 4 && head[..4] == pcapng::SHB_TYPE_BYTES {
+        let framer = pcapng::PcapNgFramer::probe(head)?;
+        return Ok((Format::PcapNg, Framer::PcapNg(framer), 0));
+    }
+    let framer = pcap::PcapFramer::probe(head)?;
+    let format = framer.format();
+    Ok((format, Framer::Pcap(framer), pcap::FILE_HEADER_LEN))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pcap file of `n` records of increasing sizes (10..) whose bytes
+    /// encode their record number.
+    fn pcap(n: u32) -> Vec<u8> {
+        let mut out = Vec::new();
+        for v in [0xA1B2_C3D4u32, 0x0004_0002, 0, 0, 65535, 1] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for i in 0..n {
+            let len = 10 + i;
+            for v in [i, 0, len, len] {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+            out.extend(std::iter::repeat_n(i as u8, len as usize));
+        }
+        out
+    }
+
+    /// Files larger than 4 GiB are handed out in windows that `u32`
+    /// `data_start`s can index; a small window limit exercises the same code.
+    #[test]
+    fn windows_of_a_large_input_keep_every_frame_addressable() {
+        let bytes = pcap(60);
+        let mut r = CaptureReader::from_bytes("w", bytes).unwrap();
+        if let Input::Whole { window, .. } = &mut r.input {
+            *window = 200; // a few records per window, records straddle it
+        }
+        let mut batch = Batch::new();
+        let mut seen = 0u32;
+        loop {
+            let next = r.next_batch(&mut batch, 1000);
+            assert!(batch.data().len() <= 200);
+            for f in batch.frames() {
+                assert_eq!(f.number, seen as u64 + 1);
+                let data = batch.frame_bytes(f);
+                assert_eq!(data.len(), 10 + seen as usize);
+                assert!(data.iter().all(|&b| b == seen as u8));
+                seen += 1;
+            }
+            match next {
+                Next::Frames => assert!(!batch.frames().is_empty()),
+                Next::End => break,
+                Next::Damaged(e) => panic!("{e}"),
+            }
+        }
+        assert_eq!(seen, 60);
+    }
+}
