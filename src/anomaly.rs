@@ -57,24 +57,106 @@ macro_rules! anomalies {
 }
 
 anomalies! {
+    // ---- opening ----------------------------------------------------------
+    /// The client's SYN was never answered (no SYN,ACK and no RST).
+    UnansweredSyn = "unanswered-syn", Error, "RFC 9293 3.8.3",
+        "a SYN was never answered: no SYN,ACK and no RST came back";
+    /// The client sent its SYN more than once.
+    SynRetransmitted = "syn-retransmitted", Warning, "RFC 9293 3.8.1, RFC 6298 5.7",
+        "a SYN was retransmitted: the first one or its answer was lost or slow";
+    /// The SYN was answered by an RST: nothing listened on the port.
+    ConnectionRefused = "connection-refused", Error, "RFC 9293 3.10.7.1",
+        "the SYN was answered by an RST: no connection was listening (refused)";
     /// An RST reached an endpoint in SYN_RECEIVED.
     RstInSynReceived = "rst-in-syn-received", Error, "RFC 9293 3.10.7.4",
         "an RST reached an endpoint in SYN_RECEIVED: the handshake was aborted";
-    /// The last FIN of a close, or the SYN,ACK of a handshake, was never acknowledged in the capture.
+    /// The originator sent its SYN, then an RST, with no SYN,ACK seen.
+    HandshakeAborted = "handshake-aborted", Warning, "RFC 9293 3.10.5",
+        "the originator reset its own connection attempt before any SYN,ACK";
+    /// The SYN,ACK does not acknowledge the SYN (SEG.ACK != ISN + 1).
+    SynAckWrongAck = "syn-ack-wrong-ack", Error, "RFC 9293 3.10.7.3",
+        "a SYN,ACK does not acknowledge the SYN it answers";
+    /// The handshake's third segment does not acknowledge the SYN,ACK.
+    HandshakeNotSynchronized = "handshake-not-synchronized", Error, "RFC 9293 3.10.7.4",
+        "the ACK completing the handshake does not acknowledge the SYN,ACK (SND.UNA < SEG.ACK =< SND.NXT fails)";
+    /// The last FIN of a close, or the SYN,ACK of a handshake, was never acknowledged.
     MissingFinalAck = "missing-final-ack", Error, "RFC 9293 3.5, 3.6",
         "a FIN (or a SYN,ACK) was never acknowledged in the capture: the final ACK is missing";
     /// Both endpoints sent a SYN before receiving the other's.
     SimultaneousOpen = "simultaneous-open", Info, "RFC 9293 3.5 (Figure 7)",
         "both endpoints sent a SYN before receiving the other's (simultaneous open)";
+    /// A SYN carried data (e.g. TCP Fast Open).
+    SynWithData = "syn-with-data", Info, "RFC 9293 3.10.7.2, RFC 7413",
+        "a SYN carried data (TCP Fast Open or a non-standard stack)";
+    /// Data sent by an endpoint that was not yet ESTABLISHED.
+    DataBeforeEstablished = "data-before-established", Warning, "RFC 9293 3.10.2",
+        "data was sent before the handshake completed";
+    // ---- closing ----------------------------------------------------------
     /// Both endpoints sent a FIN before receiving the other's.
     SimultaneousClose = "simultaneous-close", Info, "RFC 9293 3.6 (Figure 13)",
         "both endpoints sent a FIN before receiving the other's (simultaneous close)";
+    /// One endpoint sent a FIN; the other never closed its side.
+    HalfClosed = "half-closed", Info, "RFC 9293 3.6",
+        "one endpoint closed its side; the other never sent a FIN";
+    /// An endpoint was still in CLOSE_WAIT at the end of the capture.
+    StuckCloseWait = "stuck-close-wait", Warning, "RFC 9293 3.6",
+        "an endpoint received the peer's FIN but had not closed (CLOSE_WAIT) when the capture ended";
+    /// An endpoint was still in LAST_ACK at the end of the capture.
+    StuckLastAck = "stuck-last-ack", Warning, "RFC 9293 3.6",
+        "an endpoint's FIN was still unacknowledged (LAST_ACK) when the capture ended";
+    /// The passive closer retransmitted its FIN from LAST_ACK: the final ACK was lost.
+    FinRetransmittedInLastAck = "fin-retransmitted-in-last-ack", Warning, "RFC 9293 3.6, 3.10.7.4",
+        "the passive closer retransmitted its FIN in LAST_ACK: the final ACK was lost (the case TIME_WAIT exists for)";
+    /// A retransmitted FIN was answered by an RST: the active closer kept no TIME_WAIT state.
+    FinAnsweredByRst = "fin-answered-by-rst", Error, "RFC 9293 3.6, 3.10.7.1",
+        "a FIN was answered by an RST: the active closer no longer held the connection (no TIME_WAIT)";
+    /// New data from an endpoint after its own FIN.
+    DataAfterFin = "data-after-fin", Error, "RFC 9293 3.10.2",
+        "an endpoint sent new data after its own FIN";
+    // ---- resets -----------------------------------------------------------
+    /// An RST reached an endpoint in TIME_WAIT.
+    TimeWaitAssassination = "time-wait-assassination", Warning, "RFC 1337, RFC 9293 3.10.7.4",
+        "an RST reached an endpoint in TIME_WAIT and ended it early (RFC 1337 says it must not)";
+    /// Data sent on a connection after an RST ended it.
+    DataAfterRst = "data-after-rst", Warning, "RFC 9293 3.10.7.1",
+        "data was sent after an RST ended the connection";
+    /// An RST carrying payload (diagnostic text).
+    RstWithData = "rst-with-data", Info, "RFC 9293 3.5.3",
+        "an RST carried data (diagnostic text)";
+    /// One endpoint is gone (reset or vanished) while the other stays
+    /// ESTABLISHED and keeps sending.
+    HalfOpen = "half-open", Error, "RFC 9293 3.5.2",
+        "one endpoint no longer has the connection while the other stays ESTABLISHED and keeps sending (half-open)";
+    // ---- reuse of the 4-tuple ---------------------------------------------
+    /// A new incarnation on a 4-tuple used earlier in the capture.
+    PortReuse = "port-reuse", Info, "RFC 9293 3.4.1",
+        "a new connection reused the 4-tuple of an earlier one";
+    /// A new SYN arrived while the previous incarnation was within 2×MSL (TIME_WAIT).
+    TimeWaitReuse = "time-wait-reuse", Warning, "RFC 9293 3.6.1, RFC 1122 4.2.2.13, RFC 6191",
+        "a new SYN reused the 4-tuple while the previous connection was still in TIME_WAIT";
+    // ---- segments ---------------------------------------------------------
+    /// A SYN in a synchronized state.
+    SynInEstablished = "syn-in-established", Warning, "RFC 9293 3.10.7.4, RFC 5961 4",
+        "a SYN arrived on a synchronized connection (answered by a challenge ACK)";
     /// A segment the receiver would not accept (it changes no state).
     UnacceptableSegment = "unacceptable-segment", Warning, "RFC 9293 3.10.7.4, RFC 5961",
         "a segment its receiver would not accept; it changed no state";
+    /// An ACK acknowledges data the capture never showed.
+    AckOfUnseenData = "ack-of-unseen-data", Warning, "RFC 9293 3.10.7.4",
+        "an ACK acknowledges data the capture never showed (capture loss)";
+    /// An impossible flag combination.
+    InvalidFlags = "invalid-flags", Error, "RFC 9293 3.1, 3.10.7",
+        "an invalid combination of flags (SYN+FIN, SYN+RST, FIN+RST, no flags or all flags)";
+    // ---- the capture ------------------------------------------------------
     /// The capture joined the connection after its handshake.
     MidStream = "mid-stream", Info, "RFC 9293 3.5",
         "the capture starts after the handshake: initial states are inferred";
+    /// Only one direction of the connection was captured.
+    OneSided = "one-sided", Warning, "RFC 9293 3.5",
+        "only one direction of the connection was captured";
+    /// The SYN,ACK was captured before the SYN.
+    DirectionFlipped = "direction-flipped", Info, "RFC 9293 3.5",
+        "the SYN,ACK was captured before the SYN it answers";
 }
 
 /// One occurrence of an anomaly.
@@ -101,15 +183,31 @@ impl Anomaly {
 
     /// A sentence saying what happened, with the numbers involved.
     pub fn describe(&self) -> String {
-        let who = self.endpoint.map(Role::name).unwrap_or("the connection");
+        use AnomalyKind::*;
+        let who = self.endpoint.map(Role::name).unwrap_or("connection");
+        let peer = self.endpoint.map(|r| r.peer().name()).unwrap_or("peer");
         let [a, b] = self.values;
         match self.kind {
-            AnomalyKind::RstInSynReceived => {
-                format!(
-                    "the {who} was in SYN_RECEIVED when an RST (relative seq {a}) reset the handshake"
-                )
-            }
-            AnomalyKind::MissingFinalAck => {
+            UnansweredSyn => format!("the {who} sent {a} SYN(s) over {b} ms; none was answered"),
+            SynRetransmitted => format!(
+                "the {who}'s SYN was sent again ({a} transmissions so far), {b} ms after the first"
+            ),
+            ConnectionRefused => format!(
+                "the SYN of frame {a} was answered by an RST from the {peer}: nothing listened"
+            ),
+            RstInSynReceived => format!(
+                "the {who} was in SYN_RECEIVED when an RST (relative seq {a}) reset the handshake"
+            ),
+            HandshakeAborted => format!(
+                "the {peer} reset its own connection attempt (SYN at frame {a}) before any SYN,ACK"
+            ),
+            SynAckWrongAck => format!(
+                "the {peer}'s SYN,ACK acknowledges {a}, but the {who}'s SYN needs {b} (ISN + 1)"
+            ),
+            HandshakeNotSynchronized => format!(
+                "the {peer}'s ACK acknowledges {a}, but the {who}'s SYN,ACK needs {b} (ISN + 1)"
+            ),
+            MissingFinalAck => {
                 if b == 1 {
                     format!(
                         "the {who}'s SYN,ACK (frame {a}) was never acknowledged: the handshake's third ACK is missing"
@@ -120,23 +218,71 @@ impl Anomaly {
                     )
                 }
             }
-            AnomalyKind::SimultaneousOpen => {
-                format!(
-                    "the {who} received the peer's SYN while in SYN_SENT (its own SYN was frame {a})"
-                )
+            SimultaneousOpen => format!(
+                "the {who} received the peer's SYN while in SYN_SENT (its own SYN was frame {a})"
+            ),
+            SynWithData => format!("the {who}'s SYN carried {a} bytes of data"),
+            DataBeforeEstablished => {
+                format!("the {who} sent {a} bytes before the handshake completed")
             }
-            AnomalyKind::SimultaneousClose => {
-                format!(
-                    "the {who} received the peer's FIN while its own FIN (frame {a}) was unacknowledged"
-                )
+            SimultaneousClose => format!(
+                "the {who} received the peer's FIN while its own FIN (frame {a}) was unacknowledged"
+            ),
+            HalfClosed => {
+                format!("the {who} closed its side (FIN at frame {a}); the {peer} never sent a FIN")
             }
-            AnomalyKind::UnacceptableSegment => {
-                format!(
-                    "the {who} would not accept this segment (relative seq {a}, expected {b}); it changed no state"
-                )
+            StuckCloseWait => format!(
+                "the {who} was still in CLOSE_WAIT {b} ms after the peer's FIN (frame {a}) when the capture ended"
+            ),
+            StuckLastAck => format!(
+                "the {who} was still in LAST_ACK {b} ms after its FIN (frame {a}) when the capture ended"
+            ),
+            FinRetransmittedInLastAck => format!(
+                "the {who} retransmitted its FIN (first sent at frame {a}) from LAST_ACK: the final ACK was lost"
+            ),
+            FinAnsweredByRst => format!(
+                "the {who} answered the FIN of frame {a} with an RST: it no longer held the connection"
+            ),
+            DataAfterFin => {
+                format!("the {who} sent {a} bytes of new data after its FIN (frame {b})")
             }
-            AnomalyKind::MidStream => {
-                "no SYN was captured; the connection was joined mid-stream".to_string()
+            TimeWaitAssassination => {
+                format!("an RST ended the {who}'s TIME_WAIT {a} ms after it began")
+            }
+            DataAfterRst => format!("the {who} sent {a} bytes after the RST of frame {b}"),
+            RstWithData => format!("the {who}'s RST carried {a} bytes of data"),
+            HalfOpen => format!(
+                "the {who} kept sending ({b} segments) although the {peer} had no connection since frame {a}"
+            ),
+            PortReuse => format!("the 4-tuple was last used at frame {a}, {b} ms earlier"),
+            TimeWaitReuse => format!(
+                "the new SYN came {a} ms into the previous connection's TIME_WAIT; its ISN is {} the old sequence space (RFC 6191 accepts only above)",
+                if b == 1 { "above" } else { "not above" }
+            ),
+            SynInEstablished => {
+                format!("the {who} received a SYN (relative seq {a}) while synchronized")
+            }
+            UnacceptableSegment => format!(
+                "the {who} would not accept this segment (relative seq {a}, expected {b}); it changed no state"
+            ),
+            AckOfUnseenData => {
+                format!("the ACK covers {a} bytes from the {peer} that the capture never showed")
+            }
+            InvalidFlags => format!(
+                "the {who} sent the invalid flag combination {}",
+                crate::decode::TcpFlags(a as u16)
+            ),
+            MidStream => "no SYN was captured; the connection was joined mid-stream".to_string(),
+            OneSided => format!(
+                "only the {} direction was captured ({a} segments)",
+                if b == 0 {
+                    "client-to-server"
+                } else {
+                    "server-to-client"
+                }
+            ),
+            DirectionFlipped => {
+                format!("the SYN,ACK (frame {a}) was captured before the SYN it answers")
             }
         }
     }
