@@ -205,6 +205,8 @@ pub struct SegmentOutcome {
     pub transitions: ArrayVec<Transition, MAX_TRANSITIONS>,
     pub verdict: Verdict,
     pub anomalies: ArrayVec<Anomaly, MAX_SEGMENT_ANOMALIES>,
+    /// Wireshark's `tcp.analysis` verdicts for the segment.
+    pub analysis: crate::wireshark::Verdicts,
     /// Set when this segment withdrew a receipt assumed at an earlier frame:
     /// the rows from that frame to this one showed `endpoint` in a state it
     /// never was in (see [`Rewrite`]).
@@ -412,6 +414,10 @@ pub struct Connection {
     pub lifecycle: Vec<Transition>,
     /// Timer transitions applied between segments, reported on the next row.
     pending: ArrayVec<Transition, 4>,
+    /// Wireshark's per-segment analysis state.
+    pub wireshark: crate::wireshark::Analyzer,
+    /// Zeek's conn_state/history bookkeeping.
+    pub zeek: crate::zeek::Zeek,
     /// Whether `finish` ran.
     finished: bool,
 }
@@ -510,6 +516,8 @@ impl Connection {
             anomalies_dropped: 0,
             lifecycle: Vec::new(),
             pending: ArrayVec::new(),
+            wireshark: crate::wireshark::Analyzer::new(),
+            zeek: crate::zeek::Zeek::new(),
             finished: false,
         };
         if mid_stream {
@@ -699,6 +707,7 @@ impl Connection {
             verdict: Verdict::Accepted,
             anomalies: ArrayVec::new(),
             rewrite: None,
+            analysis: crate::wireshark::Verdicts::default(),
         };
 
         // 1. Timers this segment's timestamp shows have expired (and any
@@ -707,6 +716,9 @@ impl Connection {
         for t in self.pending.drain(..) {
             let _ = out.transitions.try_push(t);
         }
+
+        out.analysis = self.wireshark.segment(seg, dir, frame, ts);
+        self.zeek.segment(seg, dir, frame, ts);
 
         self.last_frame = frame;
         self.last_ts = self.last_ts.max(ts);

@@ -25,3 +25,5 @@ pub mod flow;
 pub mod output;
 pub mod report;
 pub mod state;
+pub mod wireshark;
+pub mod zeek;
