@@ -39,8 +39,11 @@
 # Namespace sysctls (set explicitly in both endpoint namespaces, so the
 # recordings do not depend on the host's defaults):
 #   net.ipv4.tcp_timestamps=1 tcp_sack=1 tcp_window_scaling=1 tcp_ecn=2
-#   net.ipv4.tcp_syn_retries=6 (3 in the client ns for unanswered-syn: SYNs
-#       at 0, 1, 3, 7 s)    net.ipv4.tcp_synack_retries=5
+#   net.ipv4.tcp_syn_retries=6, tcp_synack_retries=5,
+#   net.ipv4.tcp_syn_linear_timeouts=4 (Linux >= 6.5: the first 4 SYN
+#       retransmissions come at a fixed 1 s).  For unanswered-syn the client
+#       ns uses tcp_syn_retries=3 and tcp_syn_linear_timeouts=0: SYNs at
+#       0, 1, 3, 7 s (doubling backoff), given up at 15 s.
 #   net.ipv4.tcp_fin_timeout=60 (orphaned FIN_WAIT_2 lifetime)
 #   net.ipv4.tcp_tw_reuse=2 (only affects connect() from loopback; no
 #       scenario depends on it: time-wait-reuse has the TIME_WAIT on the
@@ -106,6 +109,7 @@ mkns() {  # mkns NAME FAMILY
     net.ipv4.tcp_timestamps=1 net.ipv4.tcp_sack=1 net.ipv4.tcp_window_scaling=1 \
     net.ipv4.tcp_ecn=2 net.ipv4.tcp_syn_retries=6 net.ipv4.tcp_synack_retries=5 \
     net.ipv4.tcp_fin_timeout=60 net.ipv4.tcp_tw_reuse=2 net.ipv4.tcp_fastopen=0
+  nsx "$ns" sysctl -qew net.ipv4.tcp_syn_linear_timeouts=4
   nsx "$ns" ip link set lo up
 }
 
@@ -162,12 +166,12 @@ topology() {  # topology KIND FAMILY
       quiet_veth $NS_W wc; quiet_veth $NS_W ws
       endpoint_addrs "$fam"
       if [ "$kind" = bridge ]; then
-        nsx $NS_W ip link add br0 type bridge
+        nsx $NS_W ip link add br0 type bridge mcast_snooping 0
         nsx $NS_W ip link set wc master br0
         nsx $NS_W ip link set ws master br0
         nsx $NS_W ip link set br0 up
         nsx $NS_W nft add table bridge wire
-        nsx $NS_W nft add chain bridge wire fwd '{ type filter hook forward priority 0; policy accept; }'
+        nsx $NS_W nft add chain bridge wire drops '{ type filter hook forward priority 0; policy accept; }'
       else
         nsx $NS_W ip link add t1 type veth peer name t2
         quiet_veth $NS_W t1 02:77:00:00:00:f1; quiet_veth $NS_W t2 02:77:00:00:00:f2
@@ -195,7 +199,12 @@ run_one() {  # run_one ID NAME TOPO FAMILY CAPNS CAPIF FORMAT
   local capture_ns; case $capns in c) capture_ns=$NS_C;; s) capture_ns=$NS_S;; w) capture_ns=$NS_W;; esac
   echo "== $id-$name  ($topo, IPv$fam, capture $capns:$capif, $fmt)" >&2
   topology "$topo" "$fam"
-  if [ "$name" = unanswered-syn ]; then nsx $NS_C sysctl -qw net.ipv4.tcp_syn_retries=3; fi
+  if [ "$name" = unanswered-syn ]; then
+    # classic doubling backoff (RFC 6298) instead of Linux 6.5+'s first 4
+    # retransmissions at a fixed 1 s (tcp_syn_linear_timeouts)
+    nsx $NS_C sysctl -qw net.ipv4.tcp_syn_retries=3
+    nsx $NS_C sysctl -qew net.ipv4.tcp_syn_linear_timeouts=0
+  fi
   local f
   f=$("$PY" "$HERE/scenarios.py" run "$name" --out "$OUTDIR/$id-$name" --fmt "$fmt" \
         --cap-ns "$capture_ns" --cap-if "$capif" --family "$fam" --cport $((40000 + 10#$id)))

@@ -87,10 +87,15 @@ class Capture:
             else:
                 raise SystemExit(f"unknown format {fmt}")
             ready = "listening on"
-        self.proc = subprocess.Popen(["ip", "netns", "exec", ns] + cmd,
+        self.proc = subprocess.Popen(["ip", "netns", "exec", ns] + cmd, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
-        line = self.proc.stderr.readline()
+        line = ""
+        for _ in range(5):
+            line = self.proc.stderr.readline()
+            if ready in line or not line:
+                break
         if ready not in line:
+            self.proc.kill()
             raise SystemExit(f"capture did not start: {line!r}")
         log("capture:", line.strip())
         time.sleep(0.3)
@@ -513,7 +518,7 @@ def sc_rst_challenge_ack(x):
     # never sees it.  Capture is on the server's veth, so it shows exactly
     # what the server received.
     subprocess.run(["ip", "netns", "exec", NS_W, "nft", "add", "rule", "bridge",
-                    "wire", "fwd", "ip", "saddr", x.caddr, "tcp", "flags", "&",
+                    "wire", "drops", "ip", "saddr", x.caddr, "tcp", "flags", "&",
                     "psh", "==", "psh", "drop"], check=True)
     c.sendall(b"lost\n")
     time.sleep(0.02)
@@ -522,7 +527,7 @@ def sc_rst_challenge_ack(x):
     pause()
     x.snap("after RST, challenge ACK and the second (exact) RST")
     subprocess.run(["ip", "netns", "exec", NS_W, "nft", "flush", "chain", "bridge",
-                    "wire", "fwd"], check=True)
+                    "wire", "drops"], check=True)
     try:
         s.recv(100)
     except ConnectionResetError:
@@ -632,7 +637,10 @@ def cmd_relay_vlan(a):
     while True:
         r, _, _ = select.select(list(socks.values()), [], [])
         for so in r:
-            data, addr = so.recvfrom(65536)
+            try:
+                data, addr = so.recvfrom(65536)
+            except OSError:         # links going away at teardown
+                return
             if addr[2] == PACKET_OUTGOING:
                 continue
             dev = byso[so]
