@@ -125,7 +125,7 @@ def check(base):
         inside = [f["n"] for f in fr if ts <= f["ts"] <= end]
         before = [f for f in fr if f["ts"] < ts]
         after = [f for f in fr if f["ts"] > end]
-        where = (f"after frame {before[-1]['n']}" if before else "before frame 1") + \
+        where = (f"after frame {before[-1]['n']}" if before else "at the start") + \
                 (f", before frame {after[0]['n']}" if after else ", after the last frame")
         if inside:
             errs.append(f"{name}.ss:{i}: frames {inside} arrived while ss ran")
