@@ -356,7 +356,9 @@ def sc_simultaneous_close(x):
     # the same tick after the rules are lifted, so the FINs cross.
     c.close()
     s.close()
-    x.snap("both FIN-WAIT-1, FINs held on output")
+    x.snap("both FIN-WAIT-1, FINs held on output  model-differs: close() was "
+           "called, so both are in FIN-WAIT-1 (3.10.4), but no FIN is on the wire "
+           "yet; from the capture both are still ESTABLISHED")
     x.lift(NS_C, NS_S)
     pause(1.5)
     x.snap("after crossed FINs and their ACKs")
