@@ -44,7 +44,8 @@
 #       retransmissions come at a fixed 1 s).  For unanswered-syn the client
 #       ns uses tcp_syn_retries=3 and tcp_syn_linear_timeouts=0: SYNs at
 #       0, 1, 3, 7 s (doubling backoff), given up at 15 s.
-#   net.ipv4.tcp_fin_timeout=60 (orphaned FIN_WAIT_2 lifetime)
+#   net.ipv4.tcp_fin_timeout=60 (orphaned FIN_WAIT_2 lifetime; 3 in the
+#       client ns for orphan-fin-wait-2)
 #   net.ipv4.tcp_tw_reuse=2 (only affects connect() from loopback; no
 #       scenario depends on it: time-wait-reuse has the TIME_WAIT on the
 #       passive side, where the listener accepts a SYN with a newer ISN and
@@ -78,6 +79,8 @@ TABLE="
 12 time-wait-expiry     veth    4 c c0  pcapng-multi
 13 fin-ack-close-v6     veth    6 s s0  pcapng
 14 rst-challenge-ack    bridge  4 s s0  pcap
+15 half-close-server-first-v6 tun 6 c ct0 pcap
+16 orphan-fin-wait-2    veth    4 s s0  pcap
 "
 
 die() { echo "record.sh: $*" >&2; exit 1; }
@@ -187,7 +190,11 @@ topology() {  # topology KIND FAMILY
         nsx $NS_S ip addr add fd77::2 peer fd77::1 dev st0 nodad
       fi
       nsx $NS_C ip link set ct0 up; nsx $NS_S ip link set st0 up
-      start_relay "$PY" "$HERE/scenarios.py" relay-tun $NS_C ct0 $NS_S st0 ;;
+      start_relay "$PY" "$HERE/scenarios.py" relay-tun $NS_C ct0 $NS_S st0
+      if [ "$fam" = 6 ]; then  # the kernel adds no route to an IPv6 peer of a tun without carrier
+        nsx $NS_C ip -6 route replace fd77::2 dev ct0
+        nsx $NS_S ip -6 route replace fd77::1 dev st0
+      fi ;;
     *) die "unknown topology $kind" ;;
   esac
   nft_tables
@@ -204,6 +211,9 @@ run_one() {  # run_one ID NAME TOPO FAMILY CAPNS CAPIF FORMAT
     # retransmissions at a fixed 1 s (tcp_syn_linear_timeouts)
     nsx $NS_C sysctl -qw net.ipv4.tcp_syn_retries=3
     nsx $NS_C sysctl -qew net.ipv4.tcp_syn_linear_timeouts=0
+  fi
+  if [ "$name" = orphan-fin-wait-2 ]; then
+    nsx $NS_C sysctl -qw net.ipv4.tcp_fin_timeout=3
   fi
   local f
   f=$("$PY" "$HERE/scenarios.py" run "$name" --out "$OUTDIR/$id-$name" --fmt "$fmt" \

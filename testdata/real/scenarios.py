@@ -189,7 +189,10 @@ class Ctx:
             self.nft(ns, "flush", "chain", "inet", "rec", "out")
 
     # ss snapshots ---------------------------------------------------------
-    def snap(self, label, cport=None, sport=None, cpeer=None):
+    def snap(self, label, cport=None, sport=None, differs=None, differs_side=None):
+        """ss in both namespaces.  differs: why the kernel's state at this
+        moment cannot match what the capture shows (written to the .ss as
+        "model-differs:", for differs_side or both sides)."""
         cport = cport or self.cport
         sport = sport or self.sport
         cl = fmt_ep(self.family, self.caddr, cport)
@@ -215,7 +218,10 @@ class Ctx:
                     if len(f) >= 5 and f[0] == "LISTEN" and f[3].rsplit(":", 1)[1] == lport:
                         state = "LISTEN"
                         raw.append(line)
-            self.ss.append((t0, t1, side, local, peer, state, label, raw))
+            lab = label
+            if differs and differs_side in (None, side):
+                lab += "  model-differs: " + differs
+            self.ss.append((t0, t1, side, local, peer, state, lab, raw))
             log(f"ss {side:6} {state:10} {label}")
 
     def write_ss(self):
@@ -356,9 +362,9 @@ def sc_simultaneous_close(x):
     # the same tick after the rules are lifted, so the FINs cross.
     c.close()
     s.close()
-    x.snap("both FIN-WAIT-1, FINs held on output  model-differs: close() was "
-           "called, so both are in FIN-WAIT-1 (3.10.4), but no FIN is on the wire "
-           "yet; from the capture both are still ESTABLISHED")
+    x.snap("both FIN-WAIT-1, FINs held on output",
+           differs="close() was called, so both are in FIN-WAIT-1 (3.10.4), but no "
+           "FIN is on the wire yet; from the capture both are still ESTABLISHED")
     x.lift(NS_C, NS_S)
     pause(1.5)
     x.snap("after crossed FINs and their ACKs")
@@ -537,6 +543,45 @@ def sc_rst_challenge_ack(x):
     s.close()
 
 
+def sc_half_close_server_first(x):
+    c, s, _ = x.establish()
+    talk(c, s)
+    x.snap("established, data exchanged")
+    s.shutdown(socket.SHUT_WR)      # the server half-closes first
+    pause()
+    x.snap("server half-closed, FIN acknowledged")
+    assert c.recv(100) == b""
+    for i in range(3):              # the client keeps sending upstream
+        c.sendall(b"upload %d\n" % i)
+        s.recv(100)
+        pause(0.5)
+    x.snap("client sent 3 segments into the half-closed connection")
+    c.close()
+    pause()
+    assert s.recv(100) == b""
+    x.snap("after client FIN and the final ACK")
+    s.close()
+
+
+def sc_orphan_fin_wait_2(x):
+    c, s, _ = x.establish()
+    talk(c, s)
+    x.snap("established, data exchanged")
+    c.close()                       # orphaned: nobody holds the socket any more
+    pause()
+    x.snap("client FIN acknowledged: orphaned FIN-WAIT-2")
+    # tcp_fin_timeout=3 in the client namespace: Linux deletes the orphaned
+    # FIN-WAIT-2 connection after 3 s without sending anything.
+    pause(4.5)
+    x.snap("after tcp_fin_timeout: the client connection is gone",
+           differs="no packet shows the local timeout; the capture alone still "
+           "says FIN-WAIT-2", differs_side="client")
+    assert s.recv(100) == b""
+    s.close()                       # FIN meets no connection: the client answers RST
+    pause()
+    x.snap("after server FIN and the client's RST")
+
+
 SCENARIOS = {
     "close-client-first": sc_close_client_first,
     "close-server-first": sc_close_server_first,
@@ -552,6 +597,8 @@ SCENARIOS = {
     "time-wait-expiry": sc_time_wait_expiry,
     "fin-ack-close-v6": sc_fin_ack_close,
     "rst-challenge-ack": sc_rst_challenge_ack,
+    "half-close-server-first-v6": sc_half_close_server_first,
+    "orphan-fin-wait-2": sc_orphan_fin_wait_2,
 }
 
 
