@@ -81,6 +81,7 @@ TABLE="
 14 rst-challenge-ack    bridge  4 s s0  pcap
 15 half-close-server-first-v6 tun 6 c ct0 pcap
 16 orphan-fin-wait-2    veth    4 s s0  pcap
+17 close-in-syn-received tun    4 c ct0 pcap
 "
 
 die() { echo "record.sh: $*" >&2; exit 1; }
@@ -148,6 +149,7 @@ start_relay() {  # start_relay CMD...: runs until teardown, waits for "ready"
   local fifo; fifo=$(mktemp -u); mkfifo "$fifo"
   "$@" >"$fifo" &
   RELAY_PID=$!
+  export RELAY_PID   # close-in-syn-received pauses the tun relay to hold packets on the wire
   read -r -t 5 line <"$fifo" || die "relay did not start"
   rm -f "$fifo"
   [ "$line" = ready ] || die "relay said: $line"
@@ -198,7 +200,9 @@ topology() {  # topology KIND FAMILY
     *) die "unknown topology $kind" ;;
   esac
   nft_tables
-  sleep 0.5
+  # IPv6 sends a few MLD reports (at random times within ~2 s) when
+  # addresses appear; let them pass before capturing so reruns are identical.
+  if [ "$fam" = 6 ]; then sleep 2.5; else sleep 0.5; fi
 }
 
 run_one() {  # run_one ID NAME TOPO FAMILY CAPNS CAPIF FORMAT

@@ -502,6 +502,13 @@ def sc_time_wait_expiry(x):
 
 
 def sc_fin_ack_close(x):
+    # One non-TCP frame first, on purpose: a UDP datagram from client to
+    # server that a reader must count as a frame and otherwise skip.
+    with InNs(NS_C):
+        u = socket.socket(x.af, socket.SOCK_DGRAM)
+    u.sendto(b"not tcp\n", (x.saddr, 9))
+    u.close()
+    pause(0.1)
     c, s, _ = x.establish()
     talk(c, s)
     x.snap("established, data exchanged")
@@ -582,6 +589,52 @@ def sc_orphan_fin_wait_2(x):
     x.snap("after server FIN and the client's RST")
 
 
+def sc_close_in_syn_received(x):
+    """Simultaneous open that leaves the client in SYN-RECEIVED, then the
+    client closes: a FIN sent from SYN-RECEIVED (RFC 9293 3.10.4).
+
+    The SYNs are made to cross by pausing the userspace wire (the tun relay)
+    while both endpoints send their first SYN, so neither SYN is a
+    retransmission (a retransmission timeout would leave Linux with cwnd 1
+    and it would hold the FIN until its SYN is acknowledged).  The capture is
+    on the client's tun device: the client's SYN is captured as it is sent,
+    the server's as it is delivered.  The server's SYN,ACK and its ACK are
+    dropped on the server's output, so the client never learns that its SYN
+    was acknowledged and stays in SYN-RECEIVED."""
+    relay = int(os.environ["RELAY_PID"])
+    a = x.sock(NS_C)
+    a.bind((x.caddr, x.cport))
+    b = x.sock(NS_S)
+    b.bind((x.saddr, x.sport))
+    x.hold(NS_S, SYN_ACK)
+    x.hold(NS_S, PURE_ACK)
+    a.setblocking(False)
+    b.setblocking(False)
+    os.kill(relay, signal.SIGSTOP)              # the wire holds everything
+    a.connect_ex((x.saddr, x.sport))
+    b.connect_ex((x.caddr, x.cport))
+    pause(0.2)
+    x.snap("both SYN-SENT, both SYNs held in the wire",
+           differs="frame 1 is captured as it was sent but is still held in the "
+           "wire: the server has not received it yet and is in SYN-SENT (its own "
+           "SYN, frame 2, is held too); the model applies frame 1 at once",
+           differs_side="server")
+    os.kill(relay, signal.SIGCONT)              # both SYNs delivered: crossed
+    _, w, _ = select.select([], [b], [], 3)     # the server gets ESTABLISHED
+    assert w and b.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
+    pause(0.1)
+    x.snap("SYNs crossed: client SYN-RECV (its SYN unacknowledged), server ESTAB")
+    x.lift(NS_S)
+    a.close()            # FIN from SYN-RECEIVED, long before any retransmission
+    pause()
+    x.snap("client FIN (and SYN) acknowledged")
+    b.setblocking(True)
+    assert b.recv(100) == b""
+    b.close()
+    pause()
+    x.snap("after server FIN and the final ACK")
+
+
 SCENARIOS = {
     "close-client-first": sc_close_client_first,
     "close-server-first": sc_close_server_first,
@@ -599,6 +652,7 @@ SCENARIOS = {
     "rst-challenge-ack": sc_rst_challenge_ack,
     "half-close-server-first-v6": sc_half_close_server_first,
     "orphan-fin-wait-2": sc_orphan_fin_wait_2,
+    "close-in-syn-received": sc_close_in_syn_received,
 }
 
 
