@@ -32,9 +32,12 @@
 # dropped there never reaches the interface, so it is never captured and never
 # delivered: the capture shows exactly what each receiver got.  TCP sees such
 # a send fail and keeps the segment queued; the rule is lifted before the
-# retransmission.  The one exception is rst-challenge-ack, which needs the
-# sender to believe a segment left: the bridge drops it, and the capture is
-# taken on the server's veth, i.e. after the drop, again equal to delivery.
+# retransmission.  Two exceptions: rst-challenge-ack needs the sender to
+# believe a segment left, so the bridge drops it and the capture is taken on
+# the server's veth, after the drop (again equal to delivery); 17 and 18
+# hold both first SYNs in the wire by stopping the tun relay (SIGSTOP, then
+# SIGCONT), so they cross without a retransmission; every captured frame is
+# delivered.
 #
 # Namespace sysctls (set explicitly in both endpoint namespaces, so the
 # recordings do not depend on the host's defaults):
@@ -82,6 +85,7 @@ TABLE="
 15 half-close-server-first-v6 tun 6 c ct0 pcap
 16 orphan-fin-wait-2    veth    4 s s0  pcap
 17 close-in-syn-received tun    4 c ct0 pcap
+18 rst-in-syn-received-active tun 4 c any sll2
 "
 
 die() { echo "record.sh: $*" >&2; exit 1; }
@@ -149,7 +153,7 @@ start_relay() {  # start_relay CMD...: runs until teardown, waits for "ready"
   local fifo; fifo=$(mktemp -u); mkfifo "$fifo"
   "$@" >"$fifo" &
   RELAY_PID=$!
-  export RELAY_PID   # close-in-syn-received pauses the tun relay to hold packets on the wire
+  export RELAY_PID   # scenarios 17 and 18 pause the tun relay to hold packets on the wire
   read -r -t 5 line <"$fifo" || die "relay did not start"
   rm -f "$fifo"
   [ "$line" = ready ] || die "relay said: $line"

@@ -589,18 +589,18 @@ def sc_orphan_fin_wait_2(x):
     x.snap("after server FIN and the client's RST")
 
 
-def sc_close_in_syn_received(x):
-    """Simultaneous open that leaves the client in SYN-RECEIVED, then the
-    client closes: a FIN sent from SYN-RECEIVED (RFC 9293 3.10.4).
+def cross_first_syns(x):
+    """Simultaneous open that leaves the client in SYN-RECEIVED.
 
     The SYNs are made to cross by pausing the userspace wire (the tun relay)
     while both endpoints send their first SYN, so neither SYN is a
-    retransmission (a retransmission timeout would leave Linux with cwnd 1
-    and it would hold the FIN until its SYN is acknowledged).  The capture is
-    on the client's tun device: the client's SYN is captured as it is sent,
-    the server's as it is delivered.  The server's SYN,ACK and its ACK are
+    retransmission (after a retransmission timeout Linux has cwnd 1 and would
+    hold a FIN until its SYN is acknowledged).  The capture is on the
+    client's tun device: the client's SYN is captured as it is sent, the
+    server's as it is delivered.  The server's SYN,ACK and its ACK are
     dropped on the server's output, so the client never learns that its SYN
-    was acknowledged and stays in SYN-RECEIVED."""
+    was acknowledged and stays in SYN-RECEIVED, while the server, which got
+    the client's SYN,ACK, is ESTABLISHED."""
     relay = int(os.environ["RELAY_PID"])
     a = x.sock(NS_C)
     a.bind((x.caddr, x.cport))
@@ -625,6 +625,13 @@ def sc_close_in_syn_received(x):
     pause(0.1)
     x.snap("SYNs crossed: client SYN-RECV (its SYN unacknowledged), server ESTAB")
     x.lift(NS_S)
+    return a, b
+
+
+def sc_close_in_syn_received(x):
+    """The client, in SYN-RECEIVED, closes: a FIN sent from SYN-RECEIVED
+    (RFC 9293 3.10.4)."""
+    a, b = cross_first_syns(x)
     a.close()            # FIN from SYN-RECEIVED, long before any retransmission
     pause()
     x.snap("client FIN (and SYN) acknowledged")
@@ -633,6 +640,17 @@ def sc_close_in_syn_received(x):
     b.close()
     pause()
     x.snap("after server FIN and the final ACK")
+
+
+def sc_rst_in_syn_received_active(x):
+    """The server aborts while the client, an active opener, is in
+    SYN-RECEIVED: an exact RST takes it to CLOSED, not LISTEN."""
+    a, b = cross_first_syns(x)
+    linger0(b)
+    b.close()
+    pause()
+    x.snap("after the server's RST")
+    a.close()
 
 
 SCENARIOS = {
@@ -653,6 +671,7 @@ SCENARIOS = {
     "half-close-server-first-v6": sc_half_close_server_first,
     "orphan-fin-wait-2": sc_orphan_fin_wait_2,
     "close-in-syn-received": sc_close_in_syn_received,
+    "rst-in-syn-received-active": sc_rst_in_syn_received_active,
 }
 
 
