@@ -23,6 +23,7 @@ pub mod decode;
 pub mod engine;
 pub mod flow;
 pub mod output;
+pub mod policy;
 pub mod report;
 pub mod state;
 pub mod wireshark;
