@@ -14,10 +14,12 @@
 //! * [`connection`]: the replay of one connection through two endpoint machines;
 //! * [`anomaly`]: the anomalies the replay flags;
 //! * [`engine`]: the streaming, parallel pipeline that ties them together;
-//! * [`output`]: text, JSON and JSONL renderings.
+//! * [`output`]: text, JSON and JSONL renderings;
+//! * [`policy`] and [`check`]: the verdict of `tcpstate check` for CI.
 
 pub mod anomaly;
 pub mod capture;
+pub mod check;
 pub mod connection;
 pub mod decode;
 pub mod engine;

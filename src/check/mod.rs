@@ -1,0 +1,449 @@
+//! `tcpstate check`: the verdict a CI pipeline gates on.
+//!
+//! Every capture is analysed (several in parallel), its connections' anomalies
+//! are judged against a [`Policy`], and the result is one [`CaptureResult`]
+//! per capture, in the order the files were given:
+//!
+//! * for each anomaly id in the policy's scope ([`Policy::scope`]), the
+//!   occurrences in the capture, in frame order; those beyond the id's
+//!   tolerated count (0, or N for `max ID=N`) are [`Violation`]s;
+//! * with `expect-closed`, each connection that was not [`cleanly_closed`]
+//!   is a violation at its last frame.
+//!
+//! A capture that cannot be opened, is not a capture, or is damaged or
+//! truncated is an input problem (exit status 2), which outranks violations
+//! (exit status 1): the verdict on a capture that was not read to its end
+//! is incomplete. What was read of a damaged capture is still judged and
+//! its violations are reported.
+//!
+//! Nothing in a result depends on the order of the files or on the number of
+//! threads: each capture is judged on its own, the engine's output does not
+//! depend on threads, and violations are sorted by (frame, stream, rule).
+
+pub mod junit;
+pub mod render;
+
+use crate::anomaly::{Anomaly, AnomalyKind, Severity};
+use crate::capture::{CaptureError, CaptureReader};
+use crate::connection::{Connection, Outcome, Role};
+use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord, Totals};
+use crate::output;
+use crate::policy::{Limit, Policy};
+use crate::report::Status;
+use crate::state::TcpState;
+use rayon::prelude::*;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// What a violation breaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RuleId {
+    /// An anomaly id in the policy's scope.
+    Anomaly(AnomalyKind),
+    /// `expect-closed`: every connection cleanly closed.
+    ExpectClosed,
+}
+
+impl RuleId {
+    /// The anomaly id, or `expect-closed`.
+    pub fn id(self) -> &'static str {
+        match self {
+            RuleId::Anomaly(k) => k.id(),
+            RuleId::ExpectClosed => "expect-closed",
+        }
+    }
+
+    /// The anomaly's severity (none for expect-closed).
+    pub fn severity(self) -> Option<Severity> {
+        match self {
+            RuleId::Anomaly(k) => Some(k.severity()),
+            RuleId::ExpectClosed => None,
+        }
+    }
+}
+
+/// Why an occurrence is a violation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Why {
+    /// Its severity is at least fail-on.
+    Severity,
+    /// Its id is denied.
+    Denied,
+    /// It is occurrence `nth` of its id in the capture, beyond `max`.
+    OverMax { nth: u64, max: u64 },
+    /// The connection was not cleanly closed.
+    NotClosed,
+}
+
+impl Why {
+    /// `severity`, `deny`, `max` or `expect-closed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Why::Severity => "severity",
+            Why::Denied => "deny",
+            Why::OverMax { .. } => "max",
+            Why::NotClosed => "expect-closed",
+        }
+    }
+}
+
+/// One violation of the policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    pub rule: RuleId,
+    pub why: Why,
+    /// Wireshark's `tcp.stream`.
+    pub stream: u64,
+    /// Wireshark's `frame.number`: where the anomaly shows, or a connection's
+    /// last frame for expect-closed.
+    pub frame: u64,
+    pub endpoint: Option<Role>,
+    pub description: String,
+}
+
+impl Violation {
+    /// A Wireshark display filter that selects the violation's frame.
+    pub fn display_filter(&self) -> String {
+        format!(
+            "tcp.stream eq {} && frame.number == {}",
+            self.stream, self.frame
+        )
+    }
+}
+
+/// How one rule fared on one capture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RuleResult {
+    pub rule: RuleId,
+    /// Occurrences in the capture (connections not cleanly closed, for
+    /// expect-closed).
+    pub occurrences: u64,
+    /// Occurrences that are violations.
+    pub violations: u64,
+}
+
+/// The verdict on one capture.
+#[derive(Debug)]
+pub struct CaptureResult {
+    /// The name given on the command line.
+    pub file: String,
+    /// Why the capture could not be opened or was not read to its end.
+    pub problem: Option<CaptureError>,
+    /// Whether the capture was opened (so its rules were judged, if only on
+    /// the part before damage).
+    pub opened: bool,
+    pub frames: u64,
+    pub tcp_segments: u64,
+    pub connections: u64,
+    /// Anomaly occurrences of every kind, in scope or not.
+    pub anomalies: u64,
+    /// Occurrences not kept because a connection had too many
+    /// ([`crate::connection::MAX_CONNECTION_ANOMALIES`]): counts are lower
+    /// bounds when this is not 0.
+    pub anomalies_dropped: u64,
+    /// One per rule in scope: anomaly ids in catalog order, then
+    /// expect-closed (empty when the capture could not be opened).
+    pub rules: Vec<RuleResult>,
+    /// Sorted by (frame, stream, rule).
+    pub violations: Vec<Violation>,
+    /// The capture's totals, for the problems reported on stderr.
+    totals: Option<Totals>,
+}
+
+impl CaptureResult {
+    /// Exit status for this capture alone.
+    pub fn status(&self) -> Status {
+        if self.problem.is_some() {
+            Status::InputProblem
+        } else if !self.violations.is_empty() {
+            Status::PolicyViolated
+        } else {
+            Status::Ok
+        }
+    }
+}
+
+/// The verdict on all captures.
+#[derive(Debug)]
+pub struct Verdict {
+    pub policy: Policy,
+    /// In the order the files were given.
+    pub captures: Vec<CaptureResult>,
+}
+
+impl Verdict {
+    /// 2 if any capture has an input problem, else 1 if any has a
+    /// violation, else 0.
+    pub fn status(&self) -> Status {
+        let mut s = Status::Ok;
+        for c in &self.captures {
+            match c.status() {
+                Status::InputProblem => return Status::InputProblem,
+                Status::PolicyViolated => s = Status::PolicyViolated,
+                Status::Ok => {}
+            }
+        }
+        s
+    }
+
+    pub fn violations(&self) -> usize {
+        self.captures.iter().map(|c| c.violations.len()).sum()
+    }
+}
+
+/// Whether a connection ended cleanly closed: its outcome is `closed` (both
+/// endpoints sent a FIN, each FIN was acknowledged, no RST was accepted)
+/// and, at the end of the capture, each endpoint is CLOSED or TIME_WAIT.
+pub fn cleanly_closed(c: &Connection) -> bool {
+    c.outcome() == Outcome::Closed
+        && c.state()
+            .iter()
+            .all(|s| matches!(s, TcpState::Closed | TcpState::TimeWait))
+}
+
+/// The rules a policy judges, in order: anomaly ids in catalog order, then
+/// expect-closed.
+pub fn rules(policy: &Policy) -> Vec<(RuleId, Option<Limit>)> {
+    let mut v: Vec<(RuleId, Option<Limit>)> = policy
+        .scope()
+        .into_iter()
+        .map(|(k, l)| (RuleId::Anomaly(k), Some(l)))
+        .collect();
+    if policy.expect_closed {
+        v.push((RuleId::ExpectClosed, None));
+    }
+    v
+}
+
+/// Collects what the policy needs from finished connections.
+struct Collect<'a> {
+    policy: &'a Policy,
+    /// Occurrences per kind (index: position in [`AnomalyKind::ALL`]).
+    counts: Vec<u64>,
+    /// Occurrences of kinds in scope, with their stream.
+    in_scope: Vec<(u64, Anomaly)>,
+    not_closed: Vec<Violation>,
+    anomalies: u64,
+    dropped: u64,
+}
+
+fn kind_index(k: AnomalyKind) -> usize {
+    k as usize
+}
+
+impl Consumer for Collect<'_> {
+    fn capture_start(&mut self, _: i64) {}
+
+    fn segments(&mut self, _: &[SegmentRecord]) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
+        for r in records {
+            let c = &r.conn;
+            for a in &c.anomalies {
+                self.counts[kind_index(a.kind)] += 1;
+                if self.policy.limit(a.kind).is_some() {
+                    self.in_scope.push((r.stream, *a));
+                }
+            }
+            self.anomalies += c.anomalies.len() as u64;
+            self.dropped += c.anomalies_dropped;
+            if self.policy.expect_closed && !cleanly_closed(c) {
+                let [cl, sv] = c.state();
+                self.not_closed.push(Violation {
+                    rule: RuleId::ExpectClosed,
+                    why: Why::NotClosed,
+                    stream: r.stream,
+                    frame: c.last_frame,
+                    endpoint: None,
+                    description: format!(
+                        "not cleanly closed: outcome {}, client {}, server {} at the end (expected outcome closed, each endpoint CLOSED or TIME_WAIT)",
+                        c.outcome().name(),
+                        cl.name(),
+                        sv.name()
+                    ),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Judges one capture.
+pub fn check_capture(path: &Path, policy: &Policy, opts: &engine::Options) -> CaptureResult {
+    let file = path.display().to_string();
+    let mut result = CaptureResult {
+        file,
+        problem: None,
+        opened: false,
+        frames: 0,
+        tcp_segments: 0,
+        connections: 0,
+        anomalies: 0,
+        anomalies_dropped: 0,
+        rules: Vec::new(),
+        violations: Vec::new(),
+        totals: None,
+    };
+    let reader = match CaptureReader::open(path) {
+        Ok(r) => r,
+        Err(e) => {
+            result.problem = Some(e);
+            return result;
+        }
+    };
+    result.opened = true;
+    let mut sink = Collect {
+        policy,
+        counts: vec![0; AnomalyKind::ALL.len()],
+        in_scope: Vec::new(),
+        not_closed: Vec::new(),
+        anomalies: 0,
+        dropped: 0,
+    };
+    let totals = match engine::analyze(reader, opts, &mut sink, None) {
+        Ok(t) => t,
+        // The sink never fails; keep the type honest anyway.
+        Err(e) => {
+            result.problem = Some(CaptureError {
+                file: result.file.clone(),
+                frame: None,
+                offset: 0,
+                kind: crate::capture::CaptureErrorKind::Io(e.to_string()),
+            });
+            return result;
+        }
+    };
+    result.problem = totals.error.clone();
+    result.frames = totals.frames;
+    result.tcp_segments = totals.tcp_segments;
+    result.connections = totals.connections;
+    result.anomalies = sink.anomalies;
+    result.anomalies_dropped = sink.dropped;
+    result.totals = Some(totals);
+
+    // Occurrences in frame order; per id, those beyond the tolerated count
+    // are violations.
+    sink.in_scope
+        .sort_by_key(|(stream, a)| (a.frame, *stream, a.kind));
+    let mut seen = vec![0u64; AnomalyKind::ALL.len()];
+    for (stream, a) in &sink.in_scope {
+        let limit = policy.limit(a.kind).expect("kept only kinds in scope");
+        let nth = &mut seen[kind_index(a.kind)];
+        *nth += 1;
+        if *nth <= limit.tolerated() {
+            continue;
+        }
+        result.violations.push(Violation {
+            rule: RuleId::Anomaly(a.kind),
+            why: match limit {
+                Limit::Severity => Why::Severity,
+                Limit::Denied => Why::Denied,
+                Limit::Max(max) => Why::OverMax { nth: *nth, max },
+            },
+            stream: *stream,
+            frame: a.frame,
+            endpoint: a.endpoint,
+            description: a.describe(),
+        });
+    }
+    for (rule, limit) in rules(policy) {
+        let occurrences = match rule {
+            RuleId::Anomaly(k) => sink.counts[kind_index(k)],
+            RuleId::ExpectClosed => sink.not_closed.len() as u64,
+        };
+        let tolerated = limit.map_or(0, Limit::tolerated);
+        result.rules.push(RuleResult {
+            rule,
+            occurrences,
+            violations: occurrences.saturating_sub(tolerated),
+        });
+    }
+    result.violations.append(&mut sink.not_closed);
+    result
+        .violations
+        .sort_by_key(|v| (v.frame, v.stream, v.rule));
+    result
+}
+
+/// Judges every capture (in parallel), results in the order given.
+pub fn check(files: &[PathBuf], policy: &Policy, opts: &engine::Options) -> Verdict {
+    let captures = files
+        .par_iter()
+        .map(|f| check_capture(f, policy, opts))
+        .collect();
+    Verdict {
+        policy: policy.clone(),
+        captures,
+    }
+}
+
+/// How `check` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+/// What `tcpstate check` is asked to do besides the policy.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub engine: engine::Options,
+    pub format: Format,
+    /// ANSI colours in text output.
+    pub color: bool,
+    /// Where to write a JUnit XML report.
+    pub junit: Option<PathBuf>,
+}
+
+/// `tcpstate check FILE...`: judges the captures, prints the violations
+/// and a closing line (or the JSON document) on `out`, the input problems
+/// on `err`, writes the JUnit report if asked, and returns the exit status.
+pub fn run(
+    files: &[PathBuf],
+    policy: &Policy,
+    opts: &Options,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> io::Result<Status> {
+    let verdict = check(files, policy, &opts.engine);
+    for c in &verdict.captures {
+        match &c.totals {
+            Some(t) => output::report_problems(&c.file, t, err)?,
+            None => {
+                if let Some(p) = &c.problem {
+                    writeln!(err, "tcpstate: {p}")?;
+                }
+            }
+        }
+        if c.anomalies_dropped > 0 {
+            writeln!(
+                err,
+                "tcpstate: {}: {} anomalies beyond {} per connection were not kept: counts are lower bounds",
+                c.file,
+                c.anomalies_dropped,
+                crate::connection::MAX_CONNECTION_ANOMALIES
+            )?;
+        }
+    }
+    let mut status = verdict.status();
+    if let Some(path) = &opts.junit {
+        if let Err(e) = junit::write_file(&verdict, path) {
+            writeln!(
+                err,
+                "tcpstate: cannot write the JUnit report {}: {e}",
+                path.display()
+            )?;
+            status = Status::InputProblem;
+        }
+    }
+    let mut buf = Vec::new();
+    match opts.format {
+        Format::Text => render::text(&verdict, status, opts.color, &mut buf),
+        Format::Json => render::json(&verdict, status, &mut buf),
+    }
+    out.write_all(&buf)?;
+    out.flush()?;
+    Ok(status)
+}
