@@ -5,7 +5,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use tcpstate::anomaly::Severity;
+use tcpstate::check;
 use tcpstate::output::Format;
+use tcpstate::policy::{Layer, Policy, PolicyError};
 use tcpstate::report::{self, Settings, Status};
 
 const EXIT_CODES: &str = "\
@@ -40,7 +43,32 @@ enum Command {
     /// length, client and server state after it, the transitions it caused.
     #[command(after_help = EXIT_CODES)]
     Timeline(TimelineArgs),
+    /// Judge captures against a policy, for CI: one line per violation (with a
+    /// Wireshark display filter), a closing line with counts; exit 0 when the
+    /// policy holds, 1 when it does not, 2 when an input could not be read.
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
+    /// List the anomaly catalog: id, severity, RFC section, description.
+    Anomalies(AnomaliesArgs),
 }
+
+const CHECK_HELP: &str = "\
+Policy: by default any error-severity anomaly is a violation. --fail-on lowers the
+bar; --deny, --allow and --max set the rule of single ids (one rule per id), whatever
+their severity; --max ID=N tolerates the first N occurrences in each capture.
+--expect-closed: every connection must end with outcome `closed` (both FINs sent and
+acknowledged, no RST) and both endpoints CLOSED or TIME_WAIT. A --policy TOML file
+holds the same rules; the command line overrides it id by id (and for --fail-on and
+--expect-closed). `tcpstate anomalies` lists the ids.
+
+Exit status:
+  0  the policy holds for every capture
+  1  the policy does not hold for at least one capture
+  2  bad usage (unknown id, bad policy file, ...), or a capture could not be opened,
+     is not a capture, or is damaged or truncated (what was read is still judged and
+     its violations printed); 2 outranks 1
+
+FILE may be - for standard input. Output goes to stdout, errors to stderr.";
 
 #[derive(Args, Debug)]
 struct Common {
@@ -84,6 +112,52 @@ struct TimelineArgs {
     streams: Vec<u64>,
     #[command(flatten)]
     common: Common,
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// Capture files (pcap or pcapng); - for standard input.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    /// A violation is any anomaly of this severity or worse [default: error].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    fail_on: Option<SeverityArg>,
+    /// Every occurrence of these ids is a violation, whatever their severity.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    deny: Vec<String>,
+    /// These ids are never violations, whatever their severity.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    allow: Vec<String>,
+    /// Tolerate up to N occurrences of ID per capture; more are violations.
+    #[arg(long, value_name = "ID=N", value_delimiter = ',')]
+    max: Vec<String>,
+    /// Every connection must end cleanly closed (see below).
+    #[arg(long, overrides_with = "no_expect_closed")]
+    expect_closed: bool,
+    /// Do not require clean closes (overrides a policy file's expect-closed).
+    #[arg(long, overrides_with = "expect_closed")]
+    no_expect_closed: bool,
+    /// A TOML policy file (fail-on, expect-closed, allow, deny, [max]); flags
+    /// override it.
+    #[arg(long, value_name = "FILE")]
+    policy: Option<PathBuf>,
+    /// Also write a JUnit XML report: one test suite per capture, one test
+    /// case per rule.
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Takes `--format text|json` (the global option).
+#[derive(Args, Debug)]
+struct AnomaliesArgs {}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SeverityArg {
+    Error,
+    Warning,
+    Info,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -130,17 +204,72 @@ fn settings(c: &Common) -> Result<Settings, String> {
     })
 }
 
+/// The policy of `check`: the file's rules overridden by the flags.
+fn policy(a: &CheckArgs) -> Result<Policy, PolicyError> {
+    let file = match &a.policy {
+        Some(p) => Layer::from_file(p)?,
+        None => Layer::default(),
+    };
+    let fail_on = a.fail_on.map(|s| match s {
+        SeverityArg::Error => Severity::Error,
+        SeverityArg::Warning => Severity::Warning,
+        SeverityArg::Info => Severity::Info,
+    });
+    let expect_closed = if a.expect_closed {
+        Some(true)
+    } else if a.no_expect_closed {
+        Some(false)
+    } else {
+        None
+    };
+    let cli = Layer::from_args(fail_on, expect_closed, &a.allow, &a.deny, &a.max)?;
+    Ok(Policy::new(file, cli))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Anomalies(_)) = &cli.command {
+        // --format is global: its value is the top level's.
+        let mut buf = Vec::new();
+        match cli.summary.common.format {
+            FormatArg::Text => check::render::catalog_text(&mut buf),
+            FormatArg::Json | FormatArg::Jsonl => check::render::catalog_json(&mut buf),
+        }
+        return match io::stdout().lock().write_all(&buf) {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+                eprintln!("tcpstate: cannot write output: {e}");
+                ExitCode::from(Status::InputProblem as u8)
+            }
+            _ => ExitCode::SUCCESS,
+        };
+    }
     let common = match &cli.command {
         Some(Command::Summary(a)) => &a.common,
         Some(Command::Timeline(a)) => &a.common,
+        Some(Command::Check(a)) => &a.common,
+        Some(Command::Anomalies(_)) => unreachable!("handled above"),
         None => &cli.summary.common,
     };
     if cli.command.is_none() && cli.summary.files.is_empty() {
         eprintln!("tcpstate: no capture given (try `tcpstate --help`)");
         return ExitCode::from(Status::InputProblem as u8);
     }
+    let check_policy = match &cli.command {
+        Some(Command::Check(a)) => {
+            if matches!(common.format, FormatArg::Jsonl) {
+                eprintln!("tcpstate: check writes --format text or json, not jsonl");
+                return ExitCode::from(Status::InputProblem as u8);
+            }
+            match policy(a) {
+                Ok(p) => Some(p),
+                Err(e) => {
+                    eprintln!("tcpstate: {e}");
+                    return ExitCode::from(Status::InputProblem as u8);
+                }
+            }
+        }
+        _ => None,
+    };
     let settings = match settings(common) {
         Ok(s) => s,
         Err(e) => {
@@ -165,6 +294,20 @@ fn main() -> ExitCode {
             let streams = (!a.streams.is_empty()).then(|| a.streams.clone());
             report::timeline(&a.file, streams, &settings, &mut out, &mut err)
         }
+        Some(Command::Check(a)) => {
+            let opts = check::Options {
+                engine: settings.engine.clone(),
+                format: match settings.format {
+                    Format::Json => check::Format::Json,
+                    _ => check::Format::Text,
+                },
+                color: settings.color,
+                junit: a.junit.clone(),
+            };
+            let policy = check_policy.as_ref().expect("policy resolved above");
+            check::run(&a.files, policy, &opts, &mut out, &mut err)
+        }
+        Some(Command::Anomalies(_)) => unreachable!("handled above"),
         None => report::summary(&cli.summary.files, &settings, &mut out, &mut err),
     };
     let result = result.and_then(|s| out.flush().map(|()| s));
