@@ -447,3 +447,75 @@ pub fn run(
     out.flush()?;
     Ok(status)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_indexes_are_catalog_positions() {
+        for (i, k) in AnomalyKind::ALL.iter().enumerate() {
+            assert_eq!(kind_index(*k), i, "{}", k.id());
+        }
+    }
+
+    #[test]
+    fn rules_are_the_scope_then_expect_closed() {
+        let mut p = Policy::default();
+        assert!(rules(&p).iter().all(|(r, _)| *r != RuleId::ExpectClosed));
+        p.expect_closed = true;
+        let r = rules(&p);
+        assert_eq!(r.last(), Some(&(RuleId::ExpectClosed, None)));
+        assert_eq!(r.len(), p.scope().len() + 1);
+    }
+
+    #[test]
+    fn an_input_problem_outranks_a_violation() {
+        let capture = |problem: bool, violation: bool| CaptureResult {
+            file: "f".into(),
+            problem: problem.then(|| CaptureError {
+                file: "f".into(),
+                frame: None,
+                offset: 0,
+                kind: crate::capture::CaptureErrorKind::Io("gone".into()),
+            }),
+            opened: !problem,
+            frames: 0,
+            tcp_segments: 0,
+            connections: 0,
+            anomalies: 0,
+            anomalies_dropped: 0,
+            rules: Vec::new(),
+            violations: if violation {
+                vec![Violation {
+                    rule: RuleId::ExpectClosed,
+                    why: Why::NotClosed,
+                    stream: 3,
+                    frame: 17,
+                    endpoint: None,
+                    description: String::new(),
+                }]
+            } else {
+                Vec::new()
+            },
+            totals: None,
+        };
+        let verdict = |c: Vec<CaptureResult>| Verdict {
+            policy: Policy::default(),
+            captures: c,
+        };
+        assert_eq!(verdict(vec![]).status(), Status::Ok);
+        assert_eq!(
+            verdict(vec![capture(false, false), capture(false, true)]).status(),
+            Status::PolicyViolated
+        );
+        assert_eq!(
+            verdict(vec![capture(false, true), capture(true, false)]).status(),
+            Status::InputProblem
+        );
+        assert_eq!(
+            capture(false, true).violations[0].display_filter(),
+            "tcp.stream eq 3 && frame.number == 17"
+        );
+    }
+}
