@@ -88,6 +88,9 @@ pub struct Config {
     pub msl_ns: i64,
     /// R2 for SYN segments (RFC 9293 3.8.3: at least 3 minutes).
     pub syn_timeout_ns: i64,
+    /// An endpoint still in CLOSE_WAIT or LAST_ACK this long before the end
+    /// of the capture is reported as stuck there.
+    pub stuck_ns: i64,
 }
 
 impl Default for Config {
@@ -95,6 +98,7 @@ impl Default for Config {
         Config {
             msl_ns: 30 * NS,
             syn_timeout_ns: 180 * NS,
+            stuck_ns: NS,
         }
     }
 }
@@ -218,9 +222,25 @@ pub struct SegmentOutcome {
 /// arrived; a timeline that still holds that row moves them there.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Rewrite {
-    /// The frame whose receipt was withdrawn.
+    /// The frame whose receipt was withdrawn (or revised).
     pub frame: u64,
     pub endpoint: Role,
+    /// Whether the endpoint's transitions on that row are replaced (the
+    /// receipt never happened as assumed) or added to (it did, and more
+    /// followed).
+    pub replace: bool,
+}
+
+/// The previous incarnation of a reused 4-tuple (see [`Connection::reuse_info`]).
+#[derive(Clone, Copy, Debug)]
+pub struct ReuseInfo {
+    pub last_frame: u64,
+    /// Time since its last segment.
+    pub idle_ms: u64,
+    /// The endpoint (address, port) still in TIME_WAIT, and for how long.
+    pub time_wait: Option<((IpAddr, u16), u64)>,
+    /// SND.NXT of each endpoint, by (address, port).
+    pub snd_nxt: [((IpAddr, u16), Option<u32>); 2],
 }
 
 /// What an endpoint was before it received a segment from its peer.
@@ -233,6 +253,8 @@ struct Receipt {
     /// Whether the segment carried a FIN or data (a live connection would
     /// acknowledge it).
     wants_ack: bool,
+    /// Whether it carried data.
+    carried_data: bool,
 }
 
 /// A receipt assumed but not yet confirmed by the receiver's acknowledgment.
@@ -267,6 +289,9 @@ pub struct Endpoint {
     pub base: Option<u32>,
     /// Initial send sequence number, from its SYN.
     pub isn: Option<u32>,
+    /// The sequence number of the SYN that created the connection (known
+    /// before the SYN is replayed).
+    isn_hint: Option<u32>,
     /// One past the highest sequence number it has sent (SND.NXT), as seen or
     /// as its peer's acknowledgments reveal.
     pub snd_nxt: Option<u32>,
@@ -302,6 +327,21 @@ pub struct Endpoint {
     fin_receipt: Option<Unconfirmed>,
     /// The last segment it received from the peer.
     last_receipt: Option<Receipt>,
+    /// Its SYN (or SYN,ACK) transmissions, first and last times.
+    pub syn_count: u32,
+    first_syn_ts: i64,
+    last_syn_ts: i64,
+    /// When it entered its current state (capture clock) and at which frame.
+    pub state_since: i64,
+    pub state_frame: u64,
+    /// The peer's last FIN segment to reach it (frame, that segment's ACK),
+    /// until it sends something: an RST <SEQ=that ACK> is its answer.
+    fin_in: Option<(u64, u32)>,
+    /// When it entered TIME_WAIT.
+    time_wait_since: i64,
+    /// The first frame of new data it received after sending its FIN (RFC
+    /// 1122 4.2.2.13: a closed endpoint answers that with an RST).
+    data_after_close: Option<u64>,
     /// The acknowledgment of the last segment it found unacceptable (an RST
     /// it sends with this sequence number is the RFC's reply, not an abort).
     last_bad_ack: Option<u32>,
@@ -321,6 +361,7 @@ impl Endpoint {
             origin,
             base: None,
             isn: None,
+            isn_hint: None,
             snd_nxt: None,
             fin: None,
             last_fin_frame: 0,
@@ -336,6 +377,14 @@ impl Endpoint {
             unconfirmed: ArrayVec::new(),
             fin_receipt: None,
             last_receipt: None,
+            syn_count: 0,
+            first_syn_ts: 0,
+            last_syn_ts: 0,
+            state_since: 0,
+            state_frame: 0,
+            fin_in: None,
+            time_wait_since: 0,
+            data_after_close: None,
             last_bad_ack: None,
             time_wait_deadline: None,
             handshake_deadline: None,
@@ -405,8 +454,13 @@ pub struct Connection {
     pub payload_bytes: [u64; 2],
     /// The side whose FIN came first.
     pub active_closer: Option<Role>,
-    /// Who sent the RST that was accepted first, if any.
+    /// Who sent the RST that was accepted first, if any, and its frame.
     pub reset_by: Option<Role>,
+    pub reset_frame: Option<u64>,
+    /// Kinds already reported that are reported once per connection.
+    once: u64,
+    /// Half-open: the frame the peer went away, and segments sent since.
+    half_open: Option<(u64, u64)>,
     pub anomalies: Vec<Anomaly>,
     /// Anomalies not kept because of [`MAX_CONNECTION_ANOMALIES`].
     pub anomalies_dropped: u64,
@@ -414,6 +468,8 @@ pub struct Connection {
     pub lifecycle: Vec<Transition>,
     /// Timer transitions applied between segments, reported on the next row.
     pending: ArrayVec<Transition, 4>,
+    /// Anomalies found before the next segment, reported on its row.
+    pending_anomalies: ArrayVec<Anomaly, 2>,
     /// Wireshark's per-segment analysis state.
     pub wireshark: crate::wireshark::Analyzer,
     /// Zeek's conn_state/history bookkeeping.
@@ -512,14 +568,21 @@ impl Connection {
             payload_bytes: [0; 2],
             active_closer: None,
             reset_by: None,
+            reset_frame: None,
+            once: 0,
+            half_open: None,
             anomalies: Vec::new(),
             anomalies_dropped: 0,
             lifecycle: Vec::new(),
             pending: ArrayVec::new(),
+            pending_anomalies: ArrayVec::new(),
             wireshark: crate::wireshark::Analyzer::new(),
             zeek: crate::zeek::Zeek::new(),
             finished: false,
         };
+        if syn && !ack {
+            conn.ep[0].isn_hint = Some(seg.seq);
+        }
         if mid_stream {
             conn.flag(
                 Anomaly::new(AnomalyKind::MidStream, frame, None, [0, 0]),
@@ -557,6 +620,15 @@ impl Connection {
             self.anomalies.push(a);
         } else {
             self.anomalies_dropped += 1;
+        }
+    }
+
+    /// Flags `a` unless its kind was already reported on this connection.
+    fn flag_once(&mut self, a: Anomaly, out: Option<&mut SegmentOutcome>) {
+        let bit = 1u64 << (a.kind as u32);
+        if self.once & bit == 0 {
+            self.once |= bit;
+            self.flag(a, out);
         }
     }
 
@@ -601,6 +673,13 @@ impl Connection {
             self.record(t(from, step.to), out);
         }
         let ep = &mut self.ep[role.index()];
+        if step.to != from {
+            ep.state_since = ts;
+            ep.state_frame = frame;
+            if step.to == TcpState::TimeWait {
+                ep.time_wait_since = ts;
+            }
+        }
         ep.state = step.to;
         if step.to == TcpState::TimeWait {
             if from != TcpState::TimeWait || matches!(event, Event::RecvFin { .. }) {
@@ -716,6 +795,9 @@ impl Connection {
         for t in self.pending.drain(..) {
             let _ = out.transitions.try_push(t);
         }
+        for a in self.pending_anomalies.drain(..) {
+            let _ = out.anomalies.try_push(a);
+        }
 
         out.analysis = self.wireshark.segment(seg, dir, frame, ts);
         self.zeek.segment(seg, dir, frame, ts);
@@ -747,6 +829,8 @@ impl Connection {
             .wrapping_add(u32::from(syn))
             .wrapping_add(seg.payload_len);
 
+        self.detect_sent(x, seg, frame, ts, &mut out);
+
         // Relative numbering (Wireshark's tcp.seq/tcp.ack): the ISN, or one
         // less than the first number seen when the SYN was not captured.
         if self.ep[xi].base.is_none() {
@@ -767,7 +851,7 @@ impl Connection {
         // 2. What the sender's own segment shows it has received. Receipts
         //    it withdraws are delivered again right after its send event:
         //    the capture saw them earlier, so they arrive next.
-        let mut redeliver: ArrayVec<Control, 2> = ArrayVec::new();
+        let mut redeliver: ArrayVec<(Control, u64), 2> = ArrayVec::new();
         if ack {
             self.ack_evidence(x, seg.ack, frame, ts, cfg, &mut out, &mut redeliver);
         } else if syn && !rst {
@@ -785,7 +869,7 @@ impl Connection {
             if let (Some(snap), Some((fs, _))) = (self.ep[xi].fin_receipt, self.ep[yi].fin) {
                 if seq_le(seg.ack, fs) {
                     self.revert(x, snap, frame, &mut out);
-                    let _ = redeliver.try_push(Control::Fin);
+                    let _ = redeliver.try_push((Control::Fin, snap.frame));
                 }
             }
         }
@@ -796,6 +880,59 @@ impl Connection {
         // endpoint without a connection answers so (3.10.7.1): it had
         // deleted the connection before that segment arrived (a local
         // timeout, e.g. Linux's limit on orphaned FIN-WAIT-2).
+        let closed_side = matches!(
+            self.ep[xi].state,
+            TcpState::FinWait1
+                | TcpState::FinWait2
+                | TcpState::Closing
+                | TcpState::LastAck
+                | TcpState::TimeWait
+        );
+        let answers = rst && !ack && self.ep[xi].snd_nxt == Some(seg.seq);
+        let mut aborted_on_data = false;
+        if answers && closed_side && self.ep[xi].fin.is_some() {
+            if let Some(k) = self.ep[xi].data_after_close {
+                aborted_on_data = true;
+                // New data reached it after its CLOSE: the RST is the abort
+                // RFC 1122 4.2.2.13 prescribes, when that data arrived.
+                if let Some(r) = self.ep[xi].last_receipt.filter(|r| r.frame > k) {
+                    let ex = &mut self.ep[xi];
+                    ex.state = r.state_before;
+                    ex.rcv_nxt = r.rcv_nxt_before;
+                    ex.time_wait_deadline = None;
+                }
+                self.lifecycle.retain(|t| !(t.endpoint == x && t.frame > k));
+                self.apply(
+                    x,
+                    Event::DataAfterClose,
+                    Basis::Inferred,
+                    k,
+                    ts,
+                    cfg,
+                    &mut out.transitions,
+                );
+                out.rewrite = Some(Rewrite {
+                    frame: k,
+                    endpoint: x,
+                    replace: false,
+                });
+            }
+        }
+
+        // An RST <SEQ=SEG.ACK> answering the peer's FIN: the sender no longer
+        // held the connection (no TIME_WAIT to acknowledge it from).
+        if let Some((fin_frame, fin_ack)) = self.ep[xi].fin_in.take() {
+            if rst && !ack && seg.seq == fin_ack && self.reset_frame.is_none() && !aborted_on_data {
+                let a = Anomaly::new(
+                    AnomalyKind::FinAnsweredByRst,
+                    frame,
+                    Some(x),
+                    [fin_frame, 0],
+                );
+                self.flag(a, Some(&mut out));
+            }
+        }
+
         if rst && !ack && matches!(self.ep[xi].state, TcpState::FinWait2 | TcpState::TimeWait) {
             if let Some(r) = self.ep[xi].last_receipt {
                 if r.wants_ack && self.ep[xi].snd_nxt == Some(seg.seq) {
@@ -848,8 +985,30 @@ impl Connection {
         );
         let before = self.ep[xi].state;
         let step = self.apply(x, event, Basis::Sent, frame, ts, cfg, &mut out.transitions);
-        for c in redeliver {
+        for (c, orig) in redeliver {
+            let before = (self.ep[xi].state, self.ep[xi].origin, self.ep[xi].rcv_nxt);
             self.deliver(x, c, frame, ts, cfg, &mut out, Basis::Received);
+            // Delivered again, the receipt is again an assumption: the
+            // endpoint's next segment may show it had still not arrived.
+            let ack_end = match c {
+                Control::Syn => self.ep[yi].isn.map(|s| s.wrapping_add(1)),
+                Control::Fin => self.ep[yi].fin.map(|(s, _)| s.wrapping_add(1)),
+            };
+            if let Some(ack_end) = ack_end {
+                let u = Unconfirmed {
+                    control: c,
+                    ack_end,
+                    state_before: before.0,
+                    origin_before: before.1,
+                    rcv_nxt_before: before.2,
+                    frame: orig,
+                };
+                let ex = &mut self.ep[xi];
+                let _ = ex.unconfirmed.try_push(u);
+                if c == Control::Fin {
+                    ex.fin_receipt = Some(u);
+                }
+            }
         }
         if event == Event::SendFin && self.active_closer.is_none() {
             self.active_closer = Some(x);
@@ -860,6 +1019,21 @@ impl Connection {
             && before != TcpState::Closed
         {
             self.reset_by = Some(x);
+            self.reset_frame = Some(frame);
+        }
+
+        // New data reaching an endpoint that has sent its FIN.
+        if seg.payload_len > 0
+            && !rst
+            && self.ep[yi].fin.is_some()
+            && self.ep[yi].data_after_close.is_none()
+        {
+            let new = self.ep[yi]
+                .rcv_nxt
+                .is_none_or(|r| seq_gt(seg.seq.wrapping_add(seg.payload_len), r));
+            if new && self.ep[yi].state != TcpState::Closed {
+                self.ep[yi].data_after_close = Some(frame);
+            }
         }
 
         // 4. The receiver, if it would accept the segment.
@@ -875,6 +1049,7 @@ impl Connection {
                 origin_before: self.ep[yi].origin,
                 rcv_nxt_before: self.ep[yi].rcv_nxt,
                 wants_ack: fin || seg.payload_len > 0,
+                carried_data: seg.payload_len > 0,
             });
         }
         if let Some(ev) = recv {
@@ -889,14 +1064,54 @@ impl Connection {
             self.ep[yi].handshake_deadline = Some(ts.saturating_add(cfg.syn_timeout_ns));
         }
 
+        if fin && !rst {
+            self.ep[yi].fin_in = Some((frame, seg.ack));
+        }
+        let y_before = out.state[yi];
+        // The client's first SYN, on a connection the capture began with the
+        // server's SYN,ACK: the two were captured in reverse order.
+        let late_syn = syn
+            && !ack
+            && !rst
+            && x == Role::Client
+            && self.ep[xi].syn_count == 1
+            && self.initial_state == [TcpState::SynSent, TcpState::Listen];
+        if late_syn {
+            let f = self.ep[yi].syn_frame.unwrap_or(0);
+            self.flag_once(
+                Anomaly::new(AnomalyKind::DirectionFlipped, frame, None, [f, 0]),
+                Some(&mut out),
+            );
+        } else if syn && !ack && !rst && y_before.is_synchronized() {
+            let a = Anomaly::new(
+                AnomalyKind::SynInEstablished,
+                frame,
+                Some(y),
+                [u64::from(out.rel_seq), 0],
+            );
+            self.flag(a, Some(&mut out));
+        }
+        if verdict == Verdict::BadAck {
+            let expected = u64::from(self.ep[yi].isn.map_or(0, |i| i.wrapping_add(1)));
+            let kind = match (y_before, syn) {
+                (TcpState::SynSent, true) => AnomalyKind::SynAckWrongAck,
+                (TcpState::SynReceived, _) => AnomalyKind::HandshakeNotSynchronized,
+                _ => AnomalyKind::UnacceptableSegment,
+            };
+            let values = if kind == AnomalyKind::UnacceptableSegment {
+                [u64::from(out.rel_seq), u64::from(out.rel_seq)]
+            } else {
+                [u64::from(seg.ack), expected]
+            };
+            self.flag(Anomaly::new(kind, frame, Some(y), values), Some(&mut out));
+        }
+        self.detect_half_open(x, seg, frame, &mut out);
+
         let unacceptable = match verdict {
-            Verdict::OutOfWindow
-            | Verdict::ChallengeAck
-            | Verdict::RstOutOfWindow
-            | Verdict::BadAck => true,
+            Verdict::OutOfWindow | Verdict::ChallengeAck | Verdict::RstOutOfWindow => true,
             // An old duplicate is an ordinary retransmission unless it
             // carries a control bit the receiver has not processed.
-            Verdict::OldDuplicate => rst || (syn && self.ep[yi].rcv_nxt.is_none()),
+            Verdict::OldDuplicate => rst,
             _ => false,
         };
         if unacceptable {
@@ -913,6 +1128,151 @@ impl Connection {
 
         out.state = self.state();
         out
+    }
+
+    /// Anomalies that the sender's segment shows by itself, judged before it
+    /// updates the sender's state.
+    fn detect_sent(
+        &mut self,
+        x: Role,
+        seg: &TcpSegment,
+        frame: u64,
+        now: i64,
+        out: &mut SegmentOutcome,
+    ) {
+        let ex = &self.ep[x.index()];
+        let (isn, syn_count, first_syn_ts, state, own_fin) =
+            (ex.isn, ex.syn_count, ex.first_syn_ts, ex.state, ex.fin);
+        let f = seg.flags;
+        let (syn, ack, fin, rst) = (
+            f.contains(TcpFlags::SYN),
+            f.contains(TcpFlags::ACK),
+            f.contains(TcpFlags::FIN),
+            f.contains(TcpFlags::RST),
+        );
+        let len = seg.payload_len;
+        let main_bits = TcpFlags::FIN
+            | TcpFlags::SYN
+            | TcpFlags::RST
+            | TcpFlags::PSH
+            | TcpFlags::ACK
+            | TcpFlags::URG;
+        // RFC 9293 3.1/3.10.7: SYN with FIN or RST, FIN with RST, no control
+        // bit at all (the "null" segment), or every bit (the "Xmas" segment).
+        let pairs = u8::from(syn) + u8::from(fin) + u8::from(rst);
+        if pairs >= 2 || (f & main_bits).bits() == 0 {
+            let a = Anomaly::new(
+                AnomalyKind::InvalidFlags,
+                frame,
+                Some(x),
+                [u64::from(f.bits()), 0],
+            );
+            self.flag(a, Some(out));
+        }
+        if rst && len > 0 {
+            self.flag(
+                Anomaly::new(
+                    AnomalyKind::RstWithData,
+                    frame,
+                    Some(x),
+                    [u64::from(len), 0],
+                ),
+                Some(out),
+            );
+        }
+        if syn && !rst && len > 0 {
+            self.flag(
+                Anomaly::new(
+                    AnomalyKind::SynWithData,
+                    frame,
+                    Some(x),
+                    [u64::from(len), 0],
+                ),
+                Some(out),
+            );
+        }
+        if syn && !ack && !rst && isn == Some(seg.seq) {
+            let n = u64::from(syn_count) + 1;
+            let ms = (now.saturating_sub(first_syn_ts).max(0) / 1_000_000) as u64;
+            self.flag(
+                Anomaly::new(AnomalyKind::SynRetransmitted, frame, Some(x), [n, ms]),
+                Some(out),
+            );
+        }
+        if len > 0 && !syn && !rst && state == TcpState::SynReceived {
+            let a = Anomaly::new(
+                AnomalyKind::DataBeforeEstablished,
+                frame,
+                Some(x),
+                [u64::from(len), 0],
+            );
+            self.flag_once(a, Some(out));
+        }
+        if let Some((fs, ff)) = own_fin {
+            let end = seg.seq.wrapping_add(len);
+            if len > 0 && !rst && seq_gt(end, fs) {
+                let beyond = u64::from(end.wrapping_sub(fs).min(len));
+                self.flag_once(
+                    Anomaly::new(AnomalyKind::DataAfterFin, frame, Some(x), [beyond, ff]),
+                    Some(out),
+                );
+            }
+            if fin && !rst && state == TcpState::LastAck {
+                self.flag_once(
+                    Anomaly::new(
+                        AnomalyKind::FinRetransmittedInLastAck,
+                        frame,
+                        Some(x),
+                        [ff, 0],
+                    ),
+                    Some(out),
+                );
+            }
+        }
+        if let Some(r) = self.reset_frame {
+            if len > 0 && !rst {
+                self.flag_once(
+                    Anomaly::new(
+                        AnomalyKind::DataAfterRst,
+                        frame,
+                        Some(x),
+                        [u64::from(len), r],
+                    ),
+                    Some(out),
+                );
+            }
+        }
+    }
+
+    /// Half-open: the sender still believes the connection open and sends
+    /// data while the peer no longer has it.
+    fn detect_half_open(
+        &mut self,
+        x: Role,
+        seg: &TcpSegment,
+        frame: u64,
+        out: &mut SegmentOutcome,
+    ) {
+        let open = matches!(
+            self.ep[x.index()].state,
+            TcpState::Established | TcpState::CloseWait
+        );
+        let gone = self.ep[x.peer().index()].state.is_terminal();
+        if !(open && gone) || seg.flags.contains(TcpFlags::RST) {
+            return;
+        }
+        match &mut self.half_open {
+            Some((_, n)) => *n += 1,
+            None if seg.payload_len > 0 => {
+                let since = self.ep[x.peer().index()].state_frame;
+                self.half_open = Some((since, 1));
+                self.flag_once(
+                    Anomaly::new(AnomalyKind::HalfOpen, frame, Some(x), [since, 1]),
+                    Some(out),
+                );
+            }
+            None => {}
+        }
     }
 
     /// Updates the sender's own sequence variables from its segment.
@@ -938,6 +1298,11 @@ impl Connection {
                 ex.isn = Some(seg.seq);
                 ex.syn_frame = Some(frame);
                 ex.wscale_offered = seg.options.window_scale;
+                ex.first_syn_ts = ts;
+            }
+            if ex.isn == Some(seg.seq) {
+                ex.syn_count += 1;
+                ex.last_syn_ts = ts;
             }
             // R2 counts from the last SYN transmission (RFC 9293 3.8.3).
             ex.handshake_deadline = Some(ts.saturating_add(cfg.syn_timeout_ns));
@@ -986,7 +1351,7 @@ impl Connection {
         ts: i64,
         cfg: &Config,
         out: &mut SegmentOutcome,
-        redeliver: &mut ArrayVec<Control, 2>,
+        redeliver: &mut ArrayVec<(Control, u64), 2>,
     ) {
         let (xi, yi) = (x.index(), x.peer().index());
         // Assumed receipts: confirmed when the acknowledgment covers them;
@@ -1002,7 +1367,7 @@ impl Connection {
                 continue;
             } else if fresh || withdrawn.is_some() {
                 withdrawn.get_or_insert(u);
-                let _ = redeliver.try_push(u.control);
+                let _ = redeliver.try_push((u.control, u.frame));
             } else {
                 let _ = kept.try_push(u);
             }
@@ -1024,12 +1389,17 @@ impl Connection {
             self.receive_fin_late(x, frame, ts, cfg, out, Basis::Inferred);
         }
         // The peer must have sent what x acknowledges.
-        let ey = &mut self.ep[yi];
-        if let Some(n) = ey.snd_nxt {
+        if let Some(n) = self.ep[yi].snd_nxt {
             if seq_gt(a, n) && a.wrapping_sub(n) < UNKNOWN_WINDOW {
-                ey.snd_nxt = Some(a);
+                self.ep[yi].snd_nxt = Some(a);
+                let unseen = u64::from(a.wrapping_sub(n));
+                self.flag(
+                    Anomaly::new(AnomalyKind::AckOfUnseenData, frame, Some(x), [unseen, 0]),
+                    Some(out),
+                );
             }
         }
+        let ey = &mut self.ep[yi];
         if ey.isn.is_some_and(|isn| seq_gt(a, isn)) {
             ey.syn_acked = true;
         }
@@ -1046,7 +1416,7 @@ impl Connection {
         control: Control,
         frame: u64,
         out: &mut SegmentOutcome,
-        redeliver: &mut ArrayVec<Control, 2>,
+        redeliver: &mut ArrayVec<(Control, u64), 2>,
     ) {
         let xi = x.index();
         if let Some(i) = self.ep[xi]
@@ -1056,7 +1426,7 @@ impl Connection {
         {
             let u = self.ep[xi].unconfirmed[i];
             for later in self.ep[xi].unconfirmed.drain(i..) {
-                let _ = redeliver.try_push(later.control);
+                let _ = redeliver.try_push((later.control, later.frame));
             }
             self.revert(x, u, frame, out);
         }
@@ -1083,6 +1453,7 @@ impl Connection {
             origin_before: u.origin_before,
             rcv_nxt_before: u.rcv_nxt_before,
             wants_ack: true,
+            carried_data: false,
         };
         self.restore(x, r, frame, rule, out);
     }
@@ -1106,6 +1477,7 @@ impl Connection {
         out.rewrite = Some(Rewrite {
             frame: r.frame,
             endpoint: x,
+            replace: true,
         });
         if from != r.state_before {
             let t = Transition {
@@ -1478,6 +1850,14 @@ impl Connection {
                 }
             }
             Event::RecvRst => {
+                if before == TcpState::TimeWait {
+                    let since = self.ep[yi].time_wait_since;
+                    let ms = (self.last_clock.saturating_sub(since).max(0) / 1_000_000) as u64;
+                    self.flag(
+                        Anomaly::new(AnomalyKind::TimeWaitAssassination, frame, Some(y), [ms, 0]),
+                        Some(out),
+                    );
+                }
                 if before == TcpState::SynReceived {
                     let rel = u64::from(out.rel_seq);
                     self.flag(
@@ -1487,6 +1867,7 @@ impl Connection {
                 }
                 if self.reset_by.is_none() && after != before {
                     self.reset_by = Some(y.peer());
+                    self.reset_frame = Some(frame);
                 }
             }
             _ => {}
@@ -1524,6 +1905,63 @@ impl Connection {
         }
     }
 
+    /// What a new incarnation of this connection's 4-tuple needs to know
+    /// about this one, at the clock `now` of the new SYN.
+    pub fn reuse_info(&self, now: i64) -> ReuseInfo {
+        let tw = self.ep.iter().find(|e| e.state == TcpState::TimeWait);
+        ReuseInfo {
+            last_frame: self.last_frame,
+            idle_ms: (now.saturating_sub(self.last_clock).max(0) / 1_000_000) as u64,
+            time_wait: tw.map(|e| {
+                (
+                    (e.addr, e.port),
+                    (now.saturating_sub(e.time_wait_since).max(0) / 1_000_000) as u64,
+                )
+            }),
+            snd_nxt: [
+                ((self.ep[0].addr, self.ep[0].port), self.ep[0].snd_nxt),
+                ((self.ep[1].addr, self.ep[1].port), self.ep[1].snd_nxt),
+            ],
+        }
+    }
+
+    /// Flags what the reuse of the 4-tuple shows, on the new incarnation's
+    /// first frame: port-reuse, and time-wait-reuse if the previous one was
+    /// still in TIME_WAIT (with whether the new ISN lies above the old
+    /// sequence space, which RFC 6191 and RFC 1122 4.2.2.13 require for a
+    /// TIME-WAIT endpoint to accept it).
+    pub fn note_reuse(&mut self, prev: &ReuseInfo) {
+        let f = self.first_frame;
+        let a = Anomaly::new(
+            AnomalyKind::PortReuse,
+            f,
+            None,
+            [prev.last_frame, prev.idle_ms],
+        );
+        self.flag(a, None);
+        let _ = self.pending_anomalies.try_push(a);
+        if let Some((holder, ms)) = prev.time_wait {
+            let client = (self.ep[0].addr, self.ep[0].port);
+            let role = if holder == client {
+                Role::Client
+            } else {
+                Role::Server
+            };
+            let old_space = prev
+                .snd_nxt
+                .iter()
+                .find(|(who, _)| *who == client)
+                .and_then(|(_, n)| *n);
+            let above = match (self.ep[0].isn_hint, old_space) {
+                (Some(isn), Some(old)) => u64::from(seq_gt(isn, old)),
+                _ => 0,
+            };
+            let a = Anomaly::new(AnomalyKind::TimeWaitReuse, f, Some(role), [ms, above]);
+            self.flag(a, None);
+            let _ = self.pending_anomalies.try_push(a);
+        }
+    }
+
     /// Ends this incarnation because a new SYN reopened its 4-tuple: an
     /// endpoint in TIME_WAIT leaves it (RFC 1122 4.2.2.13, RFC 6191).
     pub fn reopened(&mut self, frame: u64, ts: i64, cfg: &Config) {
@@ -1547,13 +1985,103 @@ impl Connection {
     /// Ends the replay (the connection is done, was reopened, or the capture
     /// ended): lets timers expire against `now` and flags what only the whole
     /// connection shows.
-    pub fn finish(&mut self, now: i64, frame: u64, cfg: &Config) {
+    pub fn finish(&mut self, now: i64, frame: u64, cfg: &Config, at_end: bool) {
         if self.finished {
             return;
         }
         self.finished = true;
+        if at_end {
+            // Stuck: still in CLOSE_WAIT or LAST_ACK when the capture ended.
+            for role in [Role::Client, Role::Server] {
+                let ep = &self.ep[role.index()];
+                let ms = now.saturating_sub(ep.state_since).max(0);
+                if ms < cfg.stuck_ns {
+                    continue;
+                }
+                let ms = (ms / 1_000_000) as u64;
+                let kind = match ep.state {
+                    TcpState::CloseWait => AnomalyKind::StuckCloseWait,
+                    TcpState::LastAck => AnomalyKind::StuckLastAck,
+                    _ => continue,
+                };
+                let f = ep.state_frame;
+                self.flag(Anomaly::new(kind, f, Some(role), [f, ms]), None);
+            }
+        }
         self.advance_clock(now, frame, cfg);
         self.pending.clear();
+        if let Some((since, n)) = self.half_open {
+            if let Some(a) = self
+                .anomalies
+                .iter_mut()
+                .find(|a| a.kind == AnomalyKind::HalfOpen)
+            {
+                a.values = [since, n];
+            }
+        }
+        let [c, s] = &self.ep;
+        let (c_syn, s_syn) = (c.syn_frame, s.syn_frame);
+        match self.outcome() {
+            Outcome::Unanswered => {
+                let (n, ms) = (
+                    u64::from(c.syn_count),
+                    ((c.last_syn_ts - c.first_syn_ts).max(0) / 1_000_000) as u64,
+                );
+                let f = c_syn.unwrap_or(self.first_frame);
+                self.flag(
+                    Anomaly::new(AnomalyKind::UnansweredSyn, f, Some(Role::Client), [n, ms]),
+                    None,
+                );
+            }
+            Outcome::Refused => {
+                let f = self.reset_frame.unwrap_or(self.last_frame);
+                let syn = c_syn.unwrap_or(self.first_frame);
+                self.flag(
+                    Anomaly::new(
+                        AnomalyKind::ConnectionRefused,
+                        f,
+                        Some(Role::Client),
+                        [syn, 0],
+                    ),
+                    None,
+                );
+            }
+            Outcome::HalfClosed => {
+                for role in [Role::Client, Role::Server] {
+                    if let Some((_, ff)) = self.ep[role.index()].fin {
+                        self.flag(
+                            Anomaly::new(AnomalyKind::HalfClosed, ff, Some(role), [ff, 0]),
+                            None,
+                        );
+                    }
+                }
+            }
+            _ => {}
+        }
+        // The originator reset its own attempt before any SYN,ACK.
+        if self.reset_by == Some(Role::Client) && c_syn.is_some() && s_syn.is_none() {
+            let f = self.reset_frame.unwrap_or(self.last_frame);
+            let syn = c_syn.unwrap_or(self.first_frame);
+            self.flag(
+                Anomaly::new(
+                    AnomalyKind::HandshakeAborted,
+                    f,
+                    Some(Role::Client),
+                    [syn, 0],
+                ),
+                None,
+            );
+        }
+        // Only one direction captured (an unanswered SYN is reported as such).
+        let outcome = self.outcome();
+        if (self.packets[0] == 0 || self.packets[1] == 0) && outcome != Outcome::Unanswered {
+            let dir = u64::from(self.packets[0] == 0);
+            let n = self.packets[0] + self.packets[1];
+            self.flag(
+                Anomaly::new(AnomalyKind::OneSided, self.first_frame, None, [n, dir]),
+                None,
+            );
+        }
         if self.reset_by.is_none() {
             // missing-final-ack: a FIN never acknowledged in the capture.
             for role in [Role::Client, Role::Server] {
@@ -1599,7 +2127,7 @@ impl Connection {
             (true, false) | (false, true) => return Outcome::HalfClosed,
             (false, false) => {}
         }
-        if c.isn.is_some() && self.packets[1] == 0 {
+        if c.isn.is_some() && self.packets[1] == 0 && u64::from(c.syn_count) == self.packets[0] {
             return Outcome::Unanswered;
         }
         if !(c.state.is_synchronized() && s.state.is_synchronized()) {
@@ -1692,7 +2220,7 @@ mod tests {
                 [TimeWait, Closed],
             ]
         );
-        conn.finish(NS, 9, &Config::default());
+        conn.finish(NS, 9, &Config::default(), true);
         assert_eq!(conn.active_closer, Some(Role::Client));
         assert_eq!(conn.outcome(), Outcome::Closed);
         assert!(conn.anomalies.is_empty(), "{:?}", kinds(&conn));
@@ -1758,7 +2286,7 @@ mod tests {
         );
         assert_eq!(st[5], [Closing, TimeWait]);
         assert_eq!(st[6], [TimeWait, TimeWait]);
-        conn.finish(NS, 7, &Config::default());
+        conn.finish(NS, 7, &Config::default(), true);
         assert_eq!(kinds(&conn), ["simultaneous-close"]);
         assert_eq!(conn.outcome(), Outcome::Closed);
     }
@@ -1797,7 +2325,7 @@ mod tests {
         );
         assert_eq!(st[6], [TimeWait, Closing]);
         assert_eq!(st[7], [TimeWait, TimeWait]);
-        conn.finish(2 * NS, 8, &Config::default());
+        conn.finish(2 * NS, 8, &Config::default(), true);
         assert_eq!(kinds(&conn), ["simultaneous-close"]);
     }
 
@@ -1820,7 +2348,8 @@ mod tests {
             outs[6].rewrite,
             Some(Rewrite {
                 frame: 6,
-                endpoint: Role::Client
+                endpoint: Role::Client,
+                replace: true
             })
         );
         let client: Vec<_> = outs[6]
@@ -1836,7 +2365,7 @@ mod tests {
                 (FinWait2, Closed, Basis::Inferred)
             ]
         );
-        conn.finish(6 * NS, 8, &Config::default());
+        conn.finish(6 * NS, 8, &Config::default(), true);
         let path: Vec<_> = conn
             .lifecycle
             .iter()
@@ -1860,7 +2389,7 @@ mod tests {
         assert_eq!(st[1], [SynReceived, SynReceived]);
         assert_eq!(st[2], [SynReceived, Established]);
         assert_eq!(st[3], [Established, Established]);
-        conn.finish(0, 4, &Config::default());
+        conn.finish(0, 4, &Config::default(), true);
         assert_eq!(kinds(&conn), ["simultaneous-open"]);
     }
 
@@ -1872,7 +2401,7 @@ mod tests {
             (true, R, 101, 0, 0, 0),
         ]);
         assert_eq!(st[2], [Closed, Listen]);
-        conn.finish(0, 3, &Config::default());
+        conn.finish(0, 3, &Config::default(), true);
         assert_eq!(kinds(&conn), ["rst-in-syn-received"]);
         assert_eq!(conn.outcome(), Outcome::Reset);
     }
@@ -1881,7 +2410,7 @@ mod tests {
     fn a_closed_port_refuses() {
         let (mut conn, st, _) = replay(&[(true, SY, 100, 0, 0, 0), (false, R | A, 0, 101, 0, 0)]);
         assert_eq!(st, [[SynSent, SynReceived], [Closed, Closed]]);
-        conn.finish(0, 2, &Config::default());
+        conn.finish(0, 2, &Config::default(), true);
         assert_eq!(conn.outcome(), Outcome::Refused);
     }
 
@@ -1906,7 +2435,7 @@ mod tests {
         assert_eq!(conn.ep[0].time_wait_deadline, Some(110 * NS));
         conn.advance_clock(100 * NS, 9, &Config::default());
         assert_eq!(conn.state()[0], TimeWait);
-        conn.finish(110 * NS, 10, &Config::default());
+        conn.finish(110 * NS, 10, &Config::default(), true);
         assert_eq!(conn.state(), [Closed, Closed]);
     }
 
@@ -1922,7 +2451,7 @@ mod tests {
         assert_eq!(outs[3].verdict, Verdict::ChallengeAck);
         assert_eq!(st[3], [Established, Closed]);
         assert_eq!(st[4], [Closed, Closed]);
-        conn.finish(0, 5, &Config::default());
+        conn.finish(0, 5, &Config::default(), true);
         assert_eq!(kinds(&conn), ["unacceptable-segment"]);
     }
 
@@ -1935,9 +2464,9 @@ mod tests {
         assert!(conn.mid_stream && conn.roles_guessed);
         assert_eq!(conn.initial_state, [Established, Established]);
         assert_eq!(st, [[CloseWait, FinWait1], [CloseWait, FinWait2]]);
-        conn.finish(0, 2, &Config::default());
+        conn.finish(0, 2, &Config::default(), true);
         assert_eq!(conn.active_closer, Some(Role::Server));
-        assert_eq!(kinds(&conn), ["mid-stream"]);
+        assert_eq!(kinds(&conn), ["half-closed", "mid-stream"]);
         assert_eq!(conn.outcome(), Outcome::HalfClosed);
     }
 
@@ -1981,7 +2510,7 @@ mod tests {
         ]);
         assert_eq!(st[2], [SynSent, SynReceived]);
         assert_eq!(conn.deadline(&cfg), Some(183 * NS));
-        conn.finish(200 * NS, 4, &cfg);
+        conn.finish(200 * NS, 4, &cfg, true);
         assert_eq!(conn.state(), [Closed, Closed]);
         assert_eq!(conn.outcome(), Outcome::Unanswered);
     }

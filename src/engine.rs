@@ -378,7 +378,7 @@ impl Shard {
             slot.scheduled = None;
             slot.conn.advance_clock(self.clock, frame, cfg);
             if slot.conn.is_done(self.clock, cfg) {
-                self.retire(s, frame, cfg);
+                self.retire(s, frame, cfg, false);
             } else {
                 self.schedule(s, cfg);
             }
@@ -414,9 +414,9 @@ impl Shard {
     }
 
     /// Finishes a connection at `frame` and frees its slot.
-    fn retire(&mut self, s: u32, frame: u64, cfg: &Config) {
+    fn retire(&mut self, s: u32, frame: u64, cfg: &Config, at_end: bool) {
         let mut slot = self.slots[s as usize].take().expect("live slot");
-        slot.conn.finish(self.clock, frame, cfg);
+        slot.conn.finish(self.clock, frame, cfg, at_end);
         if self.flows.get(&slot.key) == Some(&s) {
             self.flows.remove(&slot.key);
         }
@@ -465,13 +465,20 @@ impl Shard {
                 let conn = &self.slots[s as usize].as_ref().expect("live slot").conn;
                 let sender = conn.direction_of(seg).sender();
                 if flow::starts_new_incarnation(seg, conn.ep[sender.index()].base) {
+                    let prev = conn.reuse_info(d.now);
                     self.slots[s as usize]
                         .as_mut()
                         .expect("live slot")
                         .conn
                         .reopened(d.frame, d.now, cfg);
-                    self.retire(s, d.frame, cfg);
-                    self.create(key, seg, d.frame, d.ts, d.now)
+                    self.retire(s, d.frame, cfg, false);
+                    let s = self.create(key, seg, d.frame, d.ts, d.now);
+                    self.slots[s as usize]
+                        .as_mut()
+                        .expect("live slot")
+                        .conn
+                        .note_reuse(&prev);
+                    s
                 } else {
                     s
                 }
@@ -519,7 +526,9 @@ impl Shard {
         let e = rw.endpoint;
         let real = outcome.state[e.index()];
         let row = &mut self.rows[first].record.outcome;
-        row.transitions.retain(|t| t.endpoint != e);
+        if rw.replace {
+            row.transitions.retain(|t| t.endpoint != e);
+        }
         for t in outcome
             .transitions
             .iter()
@@ -528,9 +537,13 @@ impl Shard {
             let _ = row.transitions.try_push(*t);
         }
         outcome.transitions.retain(|t| t.endpoint != e);
-        for r in self.rows.range_mut(first..) {
+        for (i, r) in self.rows.range_mut(first..).enumerate() {
             if r.creation == creation {
                 r.record.outcome.state[e.index()] = real;
+                if i > 0 {
+                    // What the rows in between said of it did not happen.
+                    r.record.outcome.transitions.retain(|t| t.endpoint != e);
+                }
             }
         }
     }
@@ -541,7 +554,7 @@ impl Shard {
             if self.slots[s].is_some() {
                 let slot = self.slots[s].as_mut().expect("live slot");
                 slot.conn.advance_clock(self.clock, frame, cfg);
-                self.retire(s as u32, u64::MAX, cfg);
+                self.retire(s as u32, u64::MAX, cfg, true);
             }
         }
     }

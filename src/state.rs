@@ -155,6 +155,9 @@ pub enum Event {
     /// A new SYN reopened the 4-tuple while this endpoint was in TIME_WAIT
     /// (RFC 1122 4.2.2.13, RFC 6191): this incarnation is over.
     Reopened,
+    /// Data arrived after the endpoint's user called CLOSE: it answers with
+    /// an RST and aborts (RFC 1122 4.2.2.13).
+    DataAfterClose,
     /// The endpoint deleted its connection without sending anything (a
     /// local timeout, e.g. Linux's limit on orphaned FIN-WAIT-2): shown by an
     /// RST it later sends as the reply of an endpoint without a connection.
@@ -595,6 +598,11 @@ pub fn step(state: TcpState, origin: Origin, event: Event) -> Step {
             state,
             "RFC 9293 3.5: a new incarnation of the 4-tuple began",
         ),
+        (FinWait1 | FinWait2 | Closing | LastAck | TimeWait, DataAfterClose) => infer(
+            Closed,
+            "RFC 1122 4.2.2.13: new data received after CLOSE is answered by an RST, and the connection is aborted (the RST that follows shows it)",
+        ),
+        (_, DataAfterClose) => stay(state, "RFC 1122 4.2.2.13: CLOSE was not called"),
         (Closed, UserTimeout) => stay(Closed, "RFC 9293 3.10.8: no connection to time out"),
         (_, UserTimeout) => infer(
             Closed,
