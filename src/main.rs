@@ -59,7 +59,8 @@ their severity; --max ID=N tolerates the first N occurrences in each capture.
 --expect-closed: every connection must end with outcome `closed` (both FINs sent and
 acknowledged, no RST) and both endpoints CLOSED or TIME_WAIT. A --policy TOML file
 holds the same rules; the command line overrides it id by id (and for --fail-on and
---expect-closed). `tcpstate anomalies` lists the ids.
+--expect-closed). `tcpstate anomalies` lists the ids. --format: text or json (not
+jsonl); the JSON schema is src/check/schema.json.
 
 Exit status:
   0  the policy holds for every capture
