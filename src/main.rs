@@ -141,7 +141,7 @@ fn main() -> ExitCode {
         eprintln!("tcpstate: no capture given (try `tcpstate --help`)");
         return ExitCode::from(Status::InputProblem as u8);
     }
-    let settings = match settings(common) {
+    let mut settings = match settings(common) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("tcpstate: {e}");
@@ -156,6 +156,30 @@ fn main() -> ExitCode {
         eprintln!("tcpstate: cannot start worker threads: {e}");
         return ExitCode::from(Status::InputProblem as u8);
     }
+    let files: Vec<&PathBuf> = match &cli.command {
+        Some(Command::Summary(a)) => a.files.iter().collect(),
+        Some(Command::Timeline(a)) => vec![&a.file],
+        None => cli.summary.files.iter().collect(),
+    };
+    let show_progress = match common.progress {
+        WhenArg::Always => true,
+        WhenArg::Never => false,
+        WhenArg::Auto => io::stderr().is_terminal(),
+    };
+    let progress = show_progress.then(|| {
+        let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        settings.progress = Some(counter.clone());
+        let total: Option<u64> = files
+            .iter()
+            .map(|f| {
+                std::fs::metadata(f)
+                    .ok()
+                    .filter(|m| m.is_file())
+                    .map(|m| m.len())
+            })
+            .sum();
+        tcpstate::output::progress::Progress::start(counter, total)
+    });
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let mut err = io::stderr();
@@ -167,6 +191,9 @@ fn main() -> ExitCode {
         }
         None => report::summary(&cli.summary.files, &settings, &mut out, &mut err),
     };
+    if let Some(p) = progress {
+        p.finish();
+    }
     let result = result.and_then(|s| out.flush().map(|()| s));
     match result {
         Ok(status) => ExitCode::from(status as u8),
