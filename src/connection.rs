@@ -984,7 +984,19 @@ impl Connection {
             cfg,
         );
         let before = self.ep[xi].state;
-        let step = self.apply(x, event, Basis::Sent, frame, ts, cfg, &mut out.transitions);
+        let mut step = self.apply(x, event, Basis::Sent, frame, ts, cfg, &mut out.transitions);
+        if syn && fin && !rst {
+            // A SYN carrying a FIN: the CLOSE follows the SYN (3.10.4).
+            step = self.apply(
+                x,
+                Event::SendFin,
+                Basis::Sent,
+                frame,
+                ts,
+                cfg,
+                &mut out.transitions,
+            );
+        }
         for (c, orig) in redeliver {
             let before = (self.ep[xi].state, self.ep[xi].origin, self.ep[xi].rcv_nxt);
             self.deliver(x, c, frame, ts, cfg, &mut out, Basis::Received);
@@ -1056,6 +1068,21 @@ impl Connection {
             let snapshot = (self.ep[yi].state, self.ep[yi].origin, self.ep[yi].rcv_nxt);
             let step = self.apply(y, ev, Basis::Received, frame, ts, cfg, &mut out.transitions);
             self.after_receive(y, ev, snapshot, step.to, seg, frame, &mut out);
+            if fin
+                && matches!(ev, Event::RecvSynAck { acks_our_syn: true })
+                && step.to == TcpState::Established
+            {
+                // 3.10.7.3: "if there are other controls or text in the
+                // segment, continue processing at the sixth step": the FIN.
+                let acks_our_fin = self.ep[yi].fin.is_some_and(|(fs, _)| seq_gt(seg.ack, fs));
+                let ev = Event::RecvFin {
+                    acks_our_syn: true,
+                    acks_our_fin,
+                };
+                let snapshot = (self.ep[yi].state, self.ep[yi].origin, self.ep[yi].rcv_nxt);
+                let step = self.apply(y, ev, Basis::Received, frame, ts, cfg, &mut out.transitions);
+                self.after_receive(y, ev, snapshot, step.to, seg, frame, &mut out);
+            }
         }
         self.update_receiver(y, seg, verdict, syn && !rst, rst, seg_len);
         if syn && !ack && !rst && self.ep[yi].state == TcpState::SynReceived {
@@ -1261,17 +1288,19 @@ impl Connection {
         if !(open && gone) || seg.flags.contains(TcpFlags::RST) {
             return;
         }
-        match &mut self.half_open {
-            Some((_, n)) => *n += 1,
-            None if seg.payload_len > 0 => {
-                let since = self.ep[x.peer().index()].state_frame;
-                self.half_open = Some((since, 1));
-                self.flag_once(
-                    Anomaly::new(AnomalyKind::HalfOpen, frame, Some(x), [since, 1]),
-                    Some(out),
-                );
-            }
-            None => {}
+        // Count every segment sent since the peer went away; report at the
+        // first one carrying data (a lone ACK may just answer a challenge).
+        let since = self.ep[x.peer().index()].state_frame;
+        let n = match self.half_open {
+            Some((s, n)) if s == since => n + 1,
+            _ => 1,
+        };
+        self.half_open = Some((since, n));
+        if seg.payload_len > 0 {
+            self.flag_once(
+                Anomaly::new(AnomalyKind::HalfOpen, frame, Some(x), [since, n]),
+                Some(out),
+            );
         }
     }
 
@@ -1354,18 +1383,20 @@ impl Connection {
         redeliver: &mut ArrayVec<(Control, u64), 2>,
     ) {
         let (xi, yi) = (x.index(), x.peer().index());
-        // Assumed receipts: confirmed when the acknowledgment covers them;
-        // withdrawn when it acknowledges everything the receiver had before
-        // but not the control (the control had not arrived when the segment
-        // was sent: it crossed this one on the wire). An acknowledgment
-        // older than that is stale and proves nothing.
+        // Assumed receipts: confirmed when the acknowledgment covers them.
+        // A FIN's receipt is withdrawn when the acknowledgment covers
+        // everything the receiver had before but not the FIN (the FIN had
+        // not arrived when the segment was sent: they crossed); an older
+        // acknowledgment is stale and proves nothing. A SYN's receipt is
+        // withdrawn only by a bare SYN (see `process`): an acknowledgment
+        // that misses the SYN is simply wrong (3.10.7.3), not evidence.
         let mut withdrawn: Option<Unconfirmed> = None;
         let mut kept: ArrayVec<Unconfirmed, 2> = ArrayVec::new();
         for u in std::mem::take(&mut self.ep[xi].unconfirmed) {
             let fresh = u.rcv_nxt_before.is_none_or(|r| seq_ge(a, r));
             if seq_ge(a, u.ack_end) {
                 continue;
-            } else if fresh || withdrawn.is_some() {
+            } else if u.control == Control::Fin && (fresh || withdrawn.is_some()) {
                 withdrawn.get_or_insert(u);
                 let _ = redeliver.try_push((u.control, u.frame));
             } else {
@@ -1776,6 +1807,11 @@ impl Connection {
         if !ack {
             return (Verdict::Dropped, None);
         }
+        // Fifth check, SYN-RECEIVED: an ACK outside SND.UNA < SEG.ACK =<
+        // SND.NXT is answered by <SEQ=SEG.ACK><CTL=RST> and dropped.
+        if ey.state == TcpState::SynReceived && !acks_our_syn {
+            return (Verdict::BadAck, None);
+        }
         if fin {
             // A FIN is processed once everything before it has arrived.
             if ey.rcv_nxt.is_some_and(|r| seq_gt(seq, r)) {
@@ -1858,7 +1894,10 @@ impl Connection {
                         Some(out),
                     );
                 }
-                if before == TcpState::SynReceived {
+                // (Only when its SYN,ACK was seen: otherwise SYN_RECEIVED was
+                // only assumed, and the originator's own abort is reported
+                // as handshake-aborted.)
+                if before == TcpState::SynReceived && self.ep[yi].syn_frame.is_some() {
                     let rel = u64::from(out.rel_seq);
                     self.flag(
                         Anomaly::new(AnomalyKind::RstInSynReceived, frame, Some(y), [rel, 0]),

@@ -566,7 +566,7 @@ impl Shard {
 }
 
 /// Analyses one capture, handing results to `consumer` as they are final.
-/// `progress`, if given, is kept up to date with the bytes consumed.
+/// `progress`, if given, is increased by the bytes consumed as they are read.
 ///
 /// Damage in the capture is not an `Err`: everything before it is analysed
 /// and the damage is reported in [`Totals::error`]. `Err` is an I/O error of
@@ -598,6 +598,7 @@ pub fn analyze(
     }
     let reader_thread = std::thread::spawn(move || {
         let mut reader = reader;
+        let mut reported = 0u64;
         while let Ok(mut batch) = empty_rx.recv() {
             let (err, end) = match reader.next_batch(&mut batch, batch_frames) {
                 Next::Frames => (None, false),
@@ -605,7 +606,10 @@ pub fn analyze(
                 Next::Damaged(e) => (Some(e), true),
             };
             if let Some(p) = &progress {
-                p.store(reader.bytes_consumed(), Ordering::Relaxed);
+                // Several files may share one counter: add what was read.
+                let now = reader.bytes_consumed();
+                p.fetch_add(now.saturating_sub(reported), Ordering::Relaxed);
+                reported = now;
             }
             if full_tx.send((batch, err, end)).is_err() || end {
                 break;

@@ -271,7 +271,7 @@ fn main() -> ExitCode {
         }
         _ => None,
     };
-    let settings = match settings(common) {
+    let mut settings = match settings(common) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("tcpstate: {e}");
@@ -286,6 +286,32 @@ fn main() -> ExitCode {
         eprintln!("tcpstate: cannot start worker threads: {e}");
         return ExitCode::from(Status::InputProblem as u8);
     }
+    let files: Vec<&PathBuf> = match &cli.command {
+        Some(Command::Summary(a)) => a.files.iter().collect(),
+        Some(Command::Timeline(a)) => vec![&a.file],
+        Some(Command::Check(a)) => a.files.iter().collect(),
+        Some(Command::Anomalies(_)) => unreachable!("handled above"),
+        None => cli.summary.files.iter().collect(),
+    };
+    let show_progress = match common.progress {
+        WhenArg::Always => true,
+        WhenArg::Never => false,
+        WhenArg::Auto => io::stderr().is_terminal(),
+    };
+    let progress = show_progress.then(|| {
+        let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+        settings.progress = Some(counter.clone());
+        let total: Option<u64> = files
+            .iter()
+            .map(|f| {
+                std::fs::metadata(f)
+                    .ok()
+                    .filter(|m| m.is_file())
+                    .map(|m| m.len())
+            })
+            .sum();
+        tcpstate::output::progress::Progress::start(counter, total)
+    });
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(1 << 20, stdout.lock());
     let mut err = io::stderr();
@@ -304,6 +330,7 @@ fn main() -> ExitCode {
                 },
                 color: settings.color,
                 junit: a.junit.clone(),
+                progress: settings.progress.clone(),
             };
             let policy = check_policy.as_ref().expect("policy resolved above");
             check::run(&a.files, policy, &opts, &mut out, &mut err)
@@ -311,6 +338,9 @@ fn main() -> ExitCode {
         Some(Command::Anomalies(_)) => unreachable!("handled above"),
         None => report::summary(&cli.summary.files, &settings, &mut out, &mut err),
     };
+    if let Some(p) = progress {
+        p.finish();
+    }
     let result = result.and_then(|s| out.flush().map(|()| s));
     match result {
         Ok(status) => ExitCode::from(status as u8),

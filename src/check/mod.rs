@@ -34,6 +34,8 @@ use crate::state::TcpState;
 use rayon::prelude::*;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 /// What a violation breaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -271,7 +273,12 @@ impl Consumer for Collect<'_> {
 }
 
 /// Judges one capture.
-pub fn check_capture(path: &Path, policy: &Policy, opts: &engine::Options) -> CaptureResult {
+pub fn check_capture(
+    path: &Path,
+    policy: &Policy,
+    opts: &engine::Options,
+    progress: Option<Arc<AtomicU64>>,
+) -> CaptureResult {
     let file = path.display().to_string();
     let mut result = CaptureResult {
         file,
@@ -302,7 +309,7 @@ pub fn check_capture(path: &Path, policy: &Policy, opts: &engine::Options) -> Ca
         anomalies: 0,
         dropped: 0,
     };
-    let totals = match engine::analyze(reader, opts, &mut sink, None) {
+    let totals = match engine::analyze(reader, opts, &mut sink, progress) {
         Ok(t) => t,
         // The sink never fails; keep the type honest anyway.
         Err(e) => {
@@ -368,10 +375,15 @@ pub fn check_capture(path: &Path, policy: &Policy, opts: &engine::Options) -> Ca
 }
 
 /// Judges every capture (in parallel), results in the order given.
-pub fn check(files: &[PathBuf], policy: &Policy, opts: &engine::Options) -> Verdict {
+pub fn check(
+    files: &[PathBuf],
+    policy: &Policy,
+    opts: &engine::Options,
+    progress: Option<Arc<AtomicU64>>,
+) -> Verdict {
     let captures = files
         .par_iter()
-        .map(|f| check_capture(f, policy, opts))
+        .map(|f| check_capture(f, policy, opts, progress.clone()))
         .collect();
     Verdict {
         policy: policy.clone(),
@@ -395,6 +407,8 @@ pub struct Options {
     pub color: bool,
     /// Where to write a JUnit XML report.
     pub junit: Option<PathBuf>,
+    /// Kept up to date with the bytes consumed (see [`crate::report::Settings`]).
+    pub progress: Option<Arc<AtomicU64>>,
 }
 
 /// `tcpstate check FILE...`: judges the captures, prints the violations
@@ -407,7 +421,7 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<Status> {
-    let verdict = check(files, policy, &opts.engine);
+    let verdict = check(files, policy, &opts.engine, opts.progress.clone());
     for c in &verdict.captures {
         match &c.totals {
             Some(t) => output::report_problems(&c.file, t, err)?,

@@ -6,6 +6,7 @@
 //! for the text table's cells.
 
 pub mod json;
+pub mod progress;
 pub mod text;
 
 use crate::anomaly::Anomaly;

@@ -1,0 +1,289 @@
+//! Shared test helpers: running the engine, and crafting captures.
+//!
+//! Crafted captures are only for what the real stack cannot be made to do;
+//! their packets are built with etherparse and written with pcap-file, never
+//! typed as bytes.
+
+#![allow(dead_code)]
+
+use etherparse::PacketBuilder;
+use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
+use pcap_file::{DataLink, TsResolution};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tcpstate::capture::CaptureReader;
+use tcpstate::engine::{self, ConnectionRecord, Consumer, Options, SegmentRecord, Totals};
+
+/// Everything the engine produced for one capture.
+pub struct Run {
+    pub segments: Vec<SegmentRecord>,
+    pub connections: Vec<ConnectionRecord>,
+    pub totals: Totals,
+}
+
+impl Run {
+    /// The connection with this stream number.
+    pub fn stream(&self, n: u64) -> &ConnectionRecord {
+        self.connections
+            .iter()
+            .find(|c| c.stream == n)
+            .unwrap_or_else(|| panic!("no stream {n}"))
+    }
+
+    /// `(kind id, frame)` of every anomaly of every connection, by stream.
+    pub fn anomalies(&self) -> Vec<(u64, &'static str, u64)> {
+        let mut v: Vec<_> = self
+            .connections
+            .iter()
+            .flat_map(|c| {
+                c.conn
+                    .anomalies
+                    .iter()
+                    .map(move |a| (c.stream, a.kind.id(), a.frame))
+            })
+            .collect();
+        v.sort();
+        v
+    }
+}
+
+#[derive(Default)]
+struct Collect {
+    segments: Vec<SegmentRecord>,
+    connections: Vec<ConnectionRecord>,
+}
+
+impl Consumer for Collect {
+    fn capture_start(&mut self, _: i64) {}
+    fn segments(&mut self, r: &[SegmentRecord]) -> io::Result<()> {
+        self.segments.extend_from_slice(r);
+        Ok(())
+    }
+    fn connections(&mut self, r: &[ConnectionRecord]) -> io::Result<()> {
+        self.connections.extend_from_slice(r);
+        Ok(())
+    }
+}
+
+/// Runs the engine (timeline and summary) over a reader.
+pub fn run_reader(reader: CaptureReader) -> Run {
+    let opts = Options {
+        segments: true,
+        ..Options::default()
+    };
+    let mut c = Collect::default();
+    let totals = engine::analyze(reader, &opts, &mut c, None).expect("collecting cannot fail");
+    Run {
+        segments: c.segments,
+        connections: c.connections,
+        totals,
+    }
+}
+
+pub fn run_file(path: &Path) -> Run {
+    run_reader(CaptureReader::open(path).unwrap_or_else(|e| panic!("{e}")))
+}
+
+pub fn run_bytes(bytes: Vec<u8>) -> Run {
+    run_reader(CaptureReader::from_bytes("crafted.pcap", bytes).expect("a pcap"))
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The third-party corpus; panics (so the test fails loudly) if missing.
+pub fn corpus() -> PathBuf {
+    let p = repo().join("../shared/corpus");
+    assert!(
+        p.join("SOURCES.md").is_file(),
+        "the corpus is missing at {}: these tests need ../shared/corpus beside the repository",
+        p.display()
+    );
+    p
+}
+
+/// Every capture file in a directory, sorted.
+pub fn captures_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.expect("dir entry").path())
+        .filter(|p| {
+            let n = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            n.ends_with(".pcap") || n.ends_with(".pcapng") || n.ends_with(".cap")
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// tshark's `frame.number -> tcp.stream` for every frame that has one.
+pub fn tshark_streams(path: &Path) -> Vec<(u64, u64)> {
+    let out = std::process::Command::new("tshark")
+        .args(["-r"])
+        .arg(path)
+        .args(["-T", "fields", "-e", "frame.number", "-e", "tcp.stream"])
+        .output()
+        .expect("tshark must be installed for this test (CI installs it): apt-get install tshark");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let mut it = l.split('\t');
+            let f = it.next()?.trim().parse().ok()?;
+            let s = it.next()?.trim().parse().ok()?;
+            Some((f, s))
+        })
+        .collect()
+}
+
+// ---- crafting ---------------------------------------------------------------
+
+pub const C: ([u8; 4], u16) = ([10, 1, 0, 1], 40000);
+pub const S: ([u8; 4], u16) = ([10, 1, 0, 2], 80);
+
+/// TCP flags for crafted segments.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct F {
+    pub syn: bool,
+    pub ack: bool,
+    pub fin: bool,
+    pub rst: bool,
+    pub psh: bool,
+    pub urg: bool,
+}
+
+pub const SYN: F = F {
+    syn: true,
+    ack: false,
+    fin: false,
+    rst: false,
+    psh: false,
+    urg: false,
+};
+pub const SYN_ACK: F = F {
+    syn: true,
+    ack: true,
+    fin: false,
+    rst: false,
+    psh: false,
+    urg: false,
+};
+pub const ACK: F = F {
+    syn: false,
+    ack: true,
+    fin: false,
+    rst: false,
+    psh: false,
+    urg: false,
+};
+pub const FIN_ACK: F = F {
+    syn: false,
+    ack: true,
+    fin: true,
+    rst: false,
+    psh: false,
+    urg: false,
+};
+pub const RST: F = F {
+    syn: false,
+    ack: false,
+    fin: false,
+    rst: true,
+    psh: false,
+    urg: false,
+};
+pub const RST_ACK: F = F {
+    syn: false,
+    ack: true,
+    fin: false,
+    rst: true,
+    psh: false,
+    urg: false,
+};
+pub const PSH_ACK: F = F {
+    syn: false,
+    ack: true,
+    fin: false,
+    rst: false,
+    psh: true,
+    urg: false,
+};
+pub const NONE: F = F {
+    syn: false,
+    ack: false,
+    fin: false,
+    rst: false,
+    psh: false,
+    urg: false,
+};
+
+/// A pcap written segment by segment: Ethernet, IPv4, TCP.
+pub struct Craft {
+    packets: Vec<(Duration, Vec<u8>)>,
+}
+
+impl Default for Craft {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Craft {
+    pub fn new() -> Craft {
+        Craft {
+            packets: Vec::new(),
+        }
+    }
+
+    /// A segment from the client (`c2s`) or the server, at `ms` milliseconds.
+    #[allow(clippy::too_many_arguments)]
+    pub fn seg(mut self, c2s: bool, f: F, seq: u32, ack: u32, payload: usize, ms: u64) -> Craft {
+        let ((sa, sp), (da, dp)) = if c2s { (C, S) } else { (S, C) };
+        let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]).ipv4(sa, da, 64);
+        let mut t = b.tcp(sp, dp, seq, 65535);
+        if f.syn {
+            t = t.syn();
+        }
+        if f.ack {
+            t = t.ack(ack);
+        }
+        if f.fin {
+            t = t.fin();
+        }
+        if f.rst {
+            t = t.rst();
+        }
+        if f.psh {
+            t = t.psh();
+        }
+        if f.urg {
+            t = t.urg(0);
+        }
+        let data = vec![b'x'; payload];
+        let mut buf = Vec::with_capacity(t.size(payload));
+        t.write(&mut buf, &data).expect("write to a Vec");
+        self.packets
+            .push((Duration::from_millis(1_700_000_000_000 + ms), buf));
+        self
+    }
+
+    /// The classic pcap bytes.
+    pub fn pcap(&self) -> Vec<u8> {
+        let header = PcapHeader {
+            datalink: DataLink::ETHERNET,
+            ts_resolution: TsResolution::MicroSecond,
+            ..PcapHeader::default()
+        };
+        let mut w = PcapWriter::with_header(Vec::new(), header).expect("pcap header");
+        for (ts, data) in &self.packets {
+            w.write_packet(&PcapPacket::new(*ts, data.len() as u32, data))
+                .expect("pcap record");
+        }
+        w.into_writer()
+    }
+
+    pub fn run(&self) -> Run {
+        run_bytes(self.pcap())
+    }
+}

@@ -1,0 +1,437 @@
+//! Crafted captures, for what the real Linux stack cannot be made to do
+//! (malformed handshakes, invalid flags, RSTs with data or at wrong
+//! sequence numbers, half-open peers...). Packets are built with etherparse
+//! by the test helper. Each test states the expected states after every
+//! segment and exactly which anomalies fire where, reasoned from RFC 9293
+//! and the catalog's definitions.
+
+mod common;
+
+use common::*;
+use tcpstate::state::TcpState::{self, *};
+
+fn states(run: &Run) -> Vec<[TcpState; 2]> {
+    run.segments.iter().map(|s| s.outcome.state).collect()
+}
+
+/// Exactly these anomalies `(id, frame)` fire (in any order).
+fn assert_anomalies(run: &Run, expected: &[(&str, u64)]) {
+    let mut got: Vec<(&str, u64)> = run
+        .anomalies()
+        .into_iter()
+        .map(|(_, k, f)| (k, f))
+        .collect();
+    let mut want = expected.to_vec();
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+}
+
+/// A complete handshake: client ISN 1000, server ISN 5000.
+fn handshake() -> Craft {
+    Craft::new()
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .seg(false, SYN_ACK, 5000, 1001, 0, 1)
+        .seg(true, ACK, 1001, 5001, 0, 2)
+}
+
+const HS: [[TcpState; 2]; 3] = [
+    [SynSent, SynReceived],
+    [Established, SynReceived],
+    [Established, Established],
+];
+const EST: [TcpState; 2] = [Established, Established];
+
+fn with_handshake(rest: &[[TcpState; 2]]) -> Vec<[TcpState; 2]> {
+    HS.iter().chain(rest).copied().collect()
+}
+
+#[test]
+fn an_originator_aborting_its_own_syn_is_handshake_aborted() {
+    let run = Craft::new()
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .seg(true, RST, 1001, 0, 0, 5)
+        .run();
+    // 3.10.5: ABORT in SYN-SENT → CLOSED; the server, assumed in
+    // SYN-RECEIVED, accepts the RST at RCV.NXT and returns to LISTEN.
+    assert_eq!(states(&run), [[SynSent, SynReceived], [Closed, Listen]]);
+    assert_anomalies(&run, &[("one-sided", 1), ("handshake-aborted", 2)]);
+}
+
+#[test]
+fn a_syn_ack_not_acknowledging_the_syn() {
+    let run = Craft::new()
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .seg(false, SYN_ACK, 5000, 777, 0, 1)
+        .seg(true, RST, 777, 0, 0, 1)
+        .run();
+    // 3.10.7.3: SEG.ACK =< ISS or > SND.NXT: the SYN,ACK is unacceptable
+    // and answered by <SEQ=SEG.ACK><CTL=RST>; the client stays in SYN-SENT.
+    // The server's RCV.NXT is 1001: that RST (seq 777) is outside its window.
+    assert_eq!(states(&run), [[SynSent, SynReceived]; 3]);
+    assert_anomalies(
+        &run,
+        &[
+            ("syn-ack-wrong-ack", 2),
+            ("unacceptable-segment", 3),
+            ("missing-final-ack", 2),
+        ],
+    );
+    let a = run
+        .stream(0)
+        .conn
+        .anomalies
+        .iter()
+        .find(|a| a.kind.id() == "syn-ack-wrong-ack")
+        .expect("fired");
+    assert_eq!(
+        a.values,
+        [777, 1001],
+        "the ACK it carried and the one it needed"
+    );
+}
+
+#[test]
+fn a_third_ack_not_acknowledging_the_syn_ack() {
+    let run = Craft::new()
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .seg(false, SYN_ACK, 5000, 1001, 0, 1)
+        .seg(true, ACK, 1001, 4000, 0, 2)
+        .seg(false, RST, 4000, 0, 0, 2)
+        .run();
+    // 3.10.7.4 fifth: in SYN-RECEIVED an ACK outside SND.UNA < SEG.ACK =<
+    // SND.NXT is answered by <SEQ=SEG.ACK><CTL=RST>; the server stays in
+    // SYN-RECEIVED. The client's RCV.NXT is 5001: the RST (seq 4000) lies
+    // outside its window and is ignored.
+    assert_eq!(
+        states(&run),
+        [
+            [SynSent, SynReceived],
+            [Established, SynReceived],
+            [Established, SynReceived],
+            [Established, SynReceived]
+        ]
+    );
+    assert_anomalies(
+        &run,
+        &[
+            ("handshake-not-synchronized", 3),
+            ("unacceptable-segment", 4),
+            ("missing-final-ack", 2),
+        ],
+    );
+}
+
+#[test]
+fn an_rst_in_syn_sent_that_does_not_acknowledge_the_syn_is_ignored() {
+    let run = Craft::new()
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .seg(false, RST_ACK, 0, 555, 0, 1)
+        .run();
+    // 3.10.7.3: the ACK is checked first; an RST with an unacceptable ACK is
+    // dropped: the client stays in SYN-SENT (not refused).
+    assert_eq!(states(&run), [[SynSent, SynReceived], [SynSent, Closed]]);
+    assert_eq!(run.segments[1].outcome.verdict.name(), "dropped");
+}
+
+#[test]
+fn a_syn_ack_carrying_a_fin_goes_through_established_to_close_wait() {
+    let run = Craft::new()
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .seg(
+            false,
+            F {
+                fin: true,
+                ..SYN_ACK
+            },
+            5000,
+            1001,
+            0,
+            1,
+        )
+        .run();
+    // 3.10.7.3: "if there are other controls or text in the segment,
+    // continue processing at the sixth step": the FIN (eighth check) moves
+    // the new ESTABLISHED connection to CLOSE-WAIT. The server sent SYN and
+    // FIN: SYN-RECEIVED → FIN-WAIT-1 (3.10.4).
+    assert_eq!(
+        states(&run),
+        [[SynSent, SynReceived], [CloseWait, FinWait1]]
+    );
+    let t: Vec<_> = run.segments[1]
+        .outcome
+        .transitions
+        .iter()
+        .map(|t| (t.endpoint.name(), t.from, t.to))
+        .collect();
+    assert!(
+        t.contains(&("client", SynSent, Established))
+            && t.contains(&("client", Established, CloseWait)),
+        "{t:?}"
+    );
+    // Neither the SYN,ACK nor the FIN it carries was ever acknowledged.
+    assert_anomalies(
+        &run,
+        &[
+            ("invalid-flags", 2),
+            ("half-closed", 2),
+            ("missing-final-ack", 2),
+            ("missing-final-ack", 2),
+        ],
+    );
+}
+
+#[test]
+fn invalid_flag_combinations() {
+    for (flags, name) in [
+        (
+            F {
+                syn: true,
+                fin: true,
+                ..NONE
+            },
+            "SYN+FIN",
+        ),
+        (
+            F {
+                syn: true,
+                rst: true,
+                ..NONE
+            },
+            "SYN+RST",
+        ),
+        (
+            F {
+                fin: true,
+                rst: true,
+                ack: true,
+                ..NONE
+            },
+            "FIN+RST",
+        ),
+        (NONE, "no flags"),
+        (
+            F {
+                syn: true,
+                ack: true,
+                fin: true,
+                rst: true,
+                psh: true,
+                urg: true,
+            },
+            "all flags",
+        ),
+    ] {
+        // A SYN without ACK and a new sequence number would start a new
+        // stream (Wireshark's rule): repeat the ISN.
+        let seq = if flags.syn && !flags.ack { 1000 } else { 1001 };
+        let run = handshake().seg(true, flags, seq, 5001, 0, 3).run();
+        let fired: Vec<_> = run
+            .anomalies()
+            .into_iter()
+            .filter(|a| a.1 == "invalid-flags")
+            .collect();
+        assert_eq!(fired, [(0, "invalid-flags", 4)], "{name}");
+    }
+}
+
+#[test]
+fn an_rst_with_data() {
+    let run = handshake()
+        .seg(
+            true,
+            F {
+                rst: true,
+                ack: true,
+                ..NONE
+            },
+            1001,
+            5001,
+            13,
+            3,
+        )
+        .run();
+    // RFC 9293 3.5.3 allows diagnostic data in an RST; it is exact at
+    // RCV.NXT, so it resets the server.
+    assert_eq!(states(&run), with_handshake(&[[Closed, Closed]]));
+    assert_anomalies(&run, &[("rst-with-data", 4)]);
+}
+
+#[test]
+fn new_data_after_a_fin() {
+    let run = handshake()
+        .seg(true, FIN_ACK, 1001, 5001, 0, 3)
+        .seg(false, ACK, 5001, 1002, 0, 4)
+        .seg(true, PSH_ACK, 1002, 5001, 10, 5)
+        .run();
+    // The client's data after its own FIN is beyond the FIN: the server,
+    // in CLOSE-WAIT, has RCV.NXT = 1002 and... the data is in its window.
+    assert_eq!(
+        states(&run)[3..],
+        [
+            [FinWait1, CloseWait],
+            [FinWait2, CloseWait],
+            [FinWait2, CloseWait]
+        ]
+    );
+    assert_anomalies(&run, &[("data-after-fin", 6), ("half-closed", 4)]);
+}
+
+#[test]
+fn a_syn_on_an_established_connection() {
+    let run = handshake().seg(true, SYN, 1000, 0, 0, 3).run();
+    // The same ISN: a retransmission (same stream, 3.8.1); the server,
+    // synchronized, treats it as an old duplicate (3.10.7.4 first check).
+    assert_eq!(states(&run), with_handshake(&[EST]));
+    assert_eq!(run.segments[3].stream, 0);
+    assert_anomalies(&run, &[("syn-retransmitted", 4), ("syn-in-established", 4)]);
+}
+
+#[test]
+fn a_half_open_connection() {
+    let run = handshake()
+        // The server sends an RST the client cannot accept (not at
+        // RCV.NXT = 5001, but in the window): challenge ACK (RFC 5961 3.2).
+        .seg(false, RST, 5100, 0, 0, 3)
+        .seg(true, ACK, 1001, 5001, 0, 3)
+        // The client, still ESTABLISHED, keeps sending to a peer that
+        // aborted (its RST took it to CLOSED, 3.10.5).
+        .seg(true, PSH_ACK, 1001, 5001, 20, 4)
+        .seg(true, PSH_ACK, 1021, 5001, 20, 5)
+        // The server, without a connection, answers <SEQ=SEG.ACK><CTL=RST>.
+        .seg(false, RST, 5001, 0, 0, 5)
+        .run();
+    assert_eq!(
+        states(&run),
+        with_handshake(&[
+            [Established, Closed],
+            [Established, Closed],
+            [Established, Closed],
+            [Established, Closed],
+            [Closed, Closed]
+        ])
+    );
+    assert_anomalies(
+        &run,
+        &[
+            ("unacceptable-segment", 4),
+            ("half-open", 6),
+            ("data-after-rst", 6),
+        ],
+    );
+    let h = run
+        .stream(0)
+        .conn
+        .anomalies
+        .iter()
+        .find(|a| a.kind.id() == "half-open")
+        .expect("fired");
+    assert_eq!(
+        h.values,
+        [4, 3],
+        "gone since frame 4; three segments sent since"
+    );
+}
+
+#[test]
+fn an_rst_ending_time_wait_early() {
+    let run = handshake()
+        .seg(true, FIN_ACK, 1001, 5001, 0, 3)
+        .seg(false, FIN_ACK, 5001, 1002, 0, 4)
+        .seg(true, ACK, 1002, 5002, 0, 5)
+        .seg(false, RST, 5002, 0, 0, 10)
+        .run();
+    // FIN-WAIT-1 + FIN acknowledging ours → TIME-WAIT; an RST at RCV.NXT
+    // in TIME-WAIT enters CLOSED (3.10.7.4 second check): RFC 1337's hazard.
+    assert_eq!(
+        states(&run)[3..],
+        [
+            [FinWait1, CloseWait],
+            [TimeWait, LastAck],
+            [TimeWait, Closed],
+            [Closed, Closed]
+        ]
+    );
+    assert_anomalies(&run, &[("time-wait-assassination", 7)]);
+    let a = &run.stream(0).conn.anomalies[0];
+    assert_eq!(a.values[0], 6, "6 ms into TIME_WAIT");
+}
+
+#[test]
+fn an_ack_of_data_the_capture_never_showed() {
+    let run = handshake()
+        // 100 bytes from the server were not captured.
+        .seg(true, ACK, 1001, 5101, 0, 3)
+        .run();
+    assert_eq!(states(&run), with_handshake(&[EST]));
+    assert_anomalies(&run, &[("ack-of-unseen-data", 4)]);
+    assert_eq!(run.stream(0).conn.anomalies[0].values[0], 100);
+}
+
+#[test]
+fn a_syn_ack_captured_before_its_syn() {
+    let run = Craft::new()
+        .seg(false, SYN_ACK, 5000, 1001, 0, 0)
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .seg(true, ACK, 1001, 5001, 0, 1)
+        .run();
+    // The SYN,ACK makes its sender the server; the client was in SYN-SENT.
+    assert_eq!(
+        states(&run),
+        [[Established, SynReceived], [Established, SynReceived], EST]
+    );
+    assert_anomalies(&run, &[("direction-flipped", 2)]);
+}
+
+#[test]
+fn one_direction_joined_mid_stream() {
+    let run = Craft::new()
+        .seg(true, PSH_ACK, 7000, 9000, 100, 0)
+        .seg(true, PSH_ACK, 7100, 9000, 100, 1)
+        .run();
+    assert!(run.stream(0).conn.roles_guessed);
+    assert_eq!(states(&run), [EST, EST]);
+    assert_anomalies(&run, &[("mid-stream", 1), ("one-sided", 1)]);
+}
+
+#[test]
+fn a_syn_carrying_data_then_data_from_syn_received() {
+    let run = Craft::new()
+        .seg(true, SYN, 1000, 0, 50, 0)
+        .seg(false, SYN_ACK, 5000, 1051, 0, 1)
+        .seg(false, PSH_ACK, 5001, 1051, 30, 1)
+        .seg(true, ACK, 1051, 5031, 0, 2)
+        .run();
+    // TCP Fast Open (RFC 7413): the server may send data in SYN-RECEIVED.
+    assert_eq!(
+        states(&run),
+        [
+            [SynSent, SynReceived],
+            [Established, SynReceived],
+            [Established, SynReceived],
+            EST
+        ]
+    );
+    assert_anomalies(
+        &run,
+        &[("syn-with-data", 1), ("data-before-established", 3)],
+    );
+}
+
+#[test]
+fn clean_closes_from_either_side_fire_nothing() {
+    for client_first in [true, false] {
+        let (a, b, sa, sb) = if client_first {
+            (true, false, 1001, 5001)
+        } else {
+            (false, true, 5001, 1001)
+        };
+        let run = handshake()
+            .seg(a, FIN_ACK, sa, sb, 0, 3)
+            .seg(b, ACK, sb, sa + 1, 0, 4)
+            .seg(b, FIN_ACK, sb, sa + 1, 0, 5)
+            .seg(a, ACK, sa + 1, sb + 1, 0, 6)
+            .run();
+        assert_anomalies(&run, &[]);
+    }
+}

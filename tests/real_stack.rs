@@ -1,0 +1,241 @@
+//! Ground truth from the real Linux TCP stack (testdata/real, recorded by
+//! testdata/real/record.sh in network namespaces).
+//!
+//! For every recording: the states of both endpoints after every TCP frame
+//! equal the `.expect` file (reasoned from RFC 9293, independently of this
+//! tool), and our state at every `ss -tan` snapshot equals the kernel's own
+//! view, except where the `.ss` file documents why the capture cannot show
+//! it (`model-differs:`: the kernel acted on packets held off the wire).
+
+mod common;
+
+use common::*;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use tcpstate::capture::{Batch, CaptureReader, Next};
+use tcpstate::connection::{Config, Connection};
+use tcpstate::decode::{Decoded, decode};
+use tcpstate::flow::{FlowKey, starts_new_incarnation};
+use tcpstate::state::TcpState;
+
+fn real(stem: &str) -> PathBuf {
+    let dir = repo().join("testdata/real");
+    captures_in(&dir)
+        .into_iter()
+        .find(|p| p.file_stem().and_then(|s| s.to_str()) == Some(stem))
+        .unwrap_or_else(|| panic!("no capture {stem} in {}", dir.display()))
+}
+
+/// `(frame, stream, client, server)` lines of an .expect file.
+fn expected(capture: &Path) -> Vec<(u64, u64, TcpState, TcpState)> {
+    let text = std::fs::read_to_string(capture.with_extension("expect")).expect(".expect file");
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let st =
+                |s: &str| TcpState::from_name(s).unwrap_or_else(|| panic!("bad state {s} in {l}"));
+            (
+                w[0].parse().expect("frame"),
+                w[1].parse().expect("stream"),
+                st(w[2]),
+                st(w[3]),
+            )
+        })
+        .collect()
+}
+
+fn check_frames(stem: &str) {
+    let path = real(stem);
+    let run = run_file(&path);
+    assert!(run.totals.error.is_none(), "{stem}: {:?}", run.totals.error);
+    let got: Vec<_> = run
+        .segments
+        .iter()
+        .map(|s| (s.frame, s.stream, s.outcome.state[0], s.outcome.state[1]))
+        .collect();
+    let want = expected(&path);
+    assert!(!want.is_empty(), "{stem}: empty .expect");
+    for (g, w) in got.iter().zip(&want) {
+        assert_eq!(
+            g, w,
+            "{stem}: frame {} (got stream/client/server vs .expect)",
+            w.0
+        );
+    }
+    assert_eq!(got.len(), want.len(), "{stem}: TCP frames vs .expect lines");
+}
+
+/// One `.ss` line: when, which socket, what the kernel said.
+struct Snapshot {
+    ts: i64,
+    local: SocketAddr,
+    peer: SocketAddr,
+    state: TcpState,
+    documented_difference: bool,
+    line: String,
+}
+
+fn snapshots(capture: &Path) -> Vec<Snapshot> {
+    let text = std::fs::read_to_string(capture.with_extension("ss")).expect(".ss file");
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (data, comment) = l.split_once('#').unwrap_or((l, ""));
+            let w: Vec<&str> = data.split_whitespace().collect();
+            let addr = |s: &str| -> SocketAddr {
+                s.parse()
+                    .or_else(|_| {
+                        let (ip, port) = s.rsplit_once(':').expect("addr:port");
+                        Ok::<_, ()>(SocketAddr::new(
+                            ip.parse().expect("ip"),
+                            port.parse().expect("port"),
+                        ))
+                    })
+                    .expect("address")
+            };
+            let state = match w[4] {
+                "ESTAB" => TcpState::Established,
+                "SYN-SENT" => TcpState::SynSent,
+                "SYN-RECV" => TcpState::SynReceived,
+                "FIN-WAIT-1" => TcpState::FinWait1,
+                "FIN-WAIT-2" => TcpState::FinWait2,
+                "CLOSE-WAIT" => TcpState::CloseWait,
+                "CLOSING" => TcpState::Closing,
+                "LAST-ACK" => TcpState::LastAck,
+                "TIME-WAIT" => TcpState::TimeWait,
+                "LISTEN" => TcpState::Listen,
+                "CLOSED" => TcpState::Closed,
+                other => panic!("unknown ss state {other}"),
+            };
+            Snapshot {
+                ts: w[0].parse().expect("ts_ns"),
+                local: addr(w[2]),
+                peer: addr(w[3]),
+                state,
+                documented_difference: comment.contains("model-differs:"),
+                line: l.to_string(),
+            }
+        })
+        .collect()
+}
+
+/// Our model's state of the endpoint `local` (talking to `peer`) at time
+/// `at`: the capture replayed up to `at`, then the timers `at` shows
+/// expired. `None` when no connection of that 4-tuple had begun.
+fn state_at(capture: &Path, local: SocketAddr, peer: SocketAddr, at: i64) -> Option<TcpState> {
+    let cfg = Config::default();
+    let mut reader = CaptureReader::open(capture).expect("capture");
+    let mut batch = Batch::new();
+    let mut conns: HashMap<FlowKey, Connection> = HashMap::new();
+    let mut last_frame = 0;
+    'read: loop {
+        let next = reader.next_batch(&mut batch, 1024);
+        for f in batch.frames() {
+            if f.ts_ns > at {
+                break 'read;
+            }
+            last_frame = f.number;
+            if let Decoded::Tcp(seg) = decode(f.link_type, batch.frame_bytes(f), f.orig_len, false)
+            {
+                let key = FlowKey::of(&seg);
+                let renew = conns.get(&key).is_some_and(|c| {
+                    starts_new_incarnation(&seg, c.ep[c.direction_of(&seg).sender().index()].base)
+                });
+                if renew || !conns.contains_key(&key) {
+                    conns.insert(key, Connection::new(&seg, f.number, f.ts_ns, f.ts_ns));
+                }
+                let c = conns.get_mut(&key).expect("connection");
+                c.process(&seg, f.number, f.ts_ns, f.ts_ns, &cfg);
+            }
+        }
+        if !matches!(next, Next::Frames) {
+            break;
+        }
+    }
+    let c = conns.values_mut().find(|c| {
+        let ends: Vec<(IpAddr, u16)> = c.ep.iter().map(|e| (e.addr, e.port)).collect();
+        ends.contains(&(local.ip(), local.port())) && ends.contains(&(peer.ip(), peer.port()))
+    })?;
+    c.advance_clock(at, last_frame, &cfg);
+    c.ep.iter()
+        .find(|e| (e.addr, e.port) == (local.ip(), local.port()))
+        .map(|e| e.state)
+}
+
+fn check_snapshots(stem: &str) {
+    let path = real(stem);
+    let mut compared = 0;
+    for s in snapshots(&path) {
+        let Some(ours) = state_at(&path, s.local, s.peer, s.ts) else {
+            continue; // taken before the connection's first frame
+        };
+        // ss lists no socket once the connection is gone; a server whose
+        // connection ended may be back to its listener.
+        let agree = ours == s.state || (s.state == TcpState::Closed && ours == TcpState::Listen);
+        if s.documented_difference {
+            assert!(
+                !agree,
+                "{stem}: documented difference no longer differs: {}",
+                s.line
+            );
+        } else {
+            assert!(
+                agree,
+                "{stem}: we say {ours} where the kernel said {}: {}",
+                s.state, s.line
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared > 0, "{stem}: no snapshot compared");
+}
+
+macro_rules! recordings {
+    ($($name:ident => $stem:literal),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn states_after_every_frame_equal_the_rfc_reasoning() {
+                    super::check_frames($stem);
+                }
+                #[test]
+                fn states_at_every_ss_snapshot_equal_the_kernels() {
+                    super::check_snapshots($stem);
+                }
+            }
+        )*
+
+        #[test]
+        fn every_recording_is_tested() {
+            let tested = [$($stem),*];
+            for p in captures_in(&repo().join("testdata/real")) {
+                let stem = p.file_stem().and_then(|s| s.to_str()).expect("name").to_string();
+                assert!(tested.contains(&stem.as_str()), "{stem} has no test");
+            }
+        }
+    };
+}
+
+recordings! {
+    close_client_first => "01-close-client-first",
+    close_server_first => "02-close-server-first",
+    half_close => "03-half-close",
+    simultaneous_open => "04-simultaneous-open",
+    simultaneous_close => "05-simultaneous-close",
+    abort_linger0 => "06-abort-linger0",
+    refused => "07-refused",
+    rst_in_syn_received => "08-rst-in-syn-received",
+    lost_final_ack => "09-lost-final-ack",
+    time_wait_reuse => "10-time-wait-reuse",
+    unanswered_syn => "11-unanswered-syn",
+    time_wait_expiry => "12-time-wait-expiry",
+    fin_ack_close_v6 => "13-fin-ack-close-v6",
+    rst_challenge_ack => "14-rst-challenge-ack",
+    half_close_server_first_v6 => "15-half-close-server-first-v6",
+    orphan_fin_wait_2 => "16-orphan-fin-wait-2",
+    close_in_syn_received => "17-close-in-syn-received",
+    rst_in_syn_received_active => "18-rst-in-syn-received-active",
+}
