@@ -193,13 +193,13 @@ impl Anomaly {
                 "the {who}'s SYN was sent again ({a} transmissions so far), {b} ms after the first"
             ),
             ConnectionRefused => format!(
-                "the SYN of frame {a} was answered by an RST from the {peer}: nothing listened"
+                "the {who}'s SYN (frame {a}) was answered by an RST from the {peer}: nothing listened"
             ),
             RstInSynReceived => format!(
                 "the {who} was in SYN_RECEIVED when an RST (relative seq {a}) reset the handshake"
             ),
             HandshakeAborted => format!(
-                "the {peer} reset its own connection attempt (SYN at frame {a}) before any SYN,ACK"
+                "the {who} reset its own connection attempt (SYN at frame {a}) before any SYN,ACK"
             ),
             SynAckWrongAck => format!(
                 "the {peer}'s SYN,ACK acknowledges {a}, but the {who}'s SYN needs {b} (ISN + 1)"
@@ -291,6 +291,31 @@ impl Anomaly {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sentences_name_the_endpoint_concerned() {
+        use crate::connection::Role;
+        let a = Anomaly::new(AnomalyKind::HandshakeAborted, 2, Some(Role::Client), [1, 0]);
+        assert_eq!(
+            a.describe(),
+            "the client reset its own connection attempt (SYN at frame 1) before any SYN,ACK"
+        );
+        let a = Anomaly::new(
+            AnomalyKind::ConnectionRefused,
+            2,
+            Some(Role::Client),
+            [1, 0],
+        );
+        assert_eq!(
+            a.describe(),
+            "the client's SYN (frame 1) was answered by an RST from the server: nothing listened"
+        );
+        for k in AnomalyKind::ALL {
+            for e in [None, Some(Role::Client), Some(Role::Server)] {
+                assert!(!Anomaly::new(*k, 1, e, [1, 1]).describe().is_empty());
+            }
+        }
+    }
 
     #[test]
     fn ids_are_unique_kebab_case_and_cite_an_rfc() {
