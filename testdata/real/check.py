@@ -11,6 +11,10 @@ For every capture with an .expect file:
     as [SAFRP...]; both must match the frame, so an .expect that no longer fits
     a re-recorded capture is caught;
   * state names are from the RFC 9293 list.
+For every .anomalies file (one must exist per capture; it may list none):
+  * each line is "stream kind frame endpoint", kind an id of the anomaly
+    catalog, frame a TCP frame of that stream, endpoint client, server or -;
+  * no line twice.
 For every .ss line (the kernel's view at a moment):
   * no frame of the capture falls inside the time ss ran (the state was
     stable), and the line says which frames it sits between;
@@ -36,6 +40,14 @@ SS = {"ESTAB": "ESTABLISHED", "SYN-SENT": "SYN_SENT", "SYN-RECV": "SYN_RECEIVED"
       "LISTEN": "LISTEN", "CLOSED": "CLOSED"}
 FLAGBITS = [("S", 0x002), ("A", 0x010), ("F", 0x001), ("R", 0x004), ("P", 0x008)]
 MSL2_NS = 60 * 10**9
+KINDS = {"unanswered-syn", "syn-retransmitted", "connection-refused", "rst-in-syn-received",
+         "handshake-aborted", "syn-ack-wrong-ack", "handshake-not-synchronized",
+         "missing-final-ack", "simultaneous-open", "syn-with-data", "data-before-established",
+         "simultaneous-close", "half-closed", "stuck-close-wait", "stuck-last-ack",
+         "fin-retransmitted-in-last-ack", "fin-answered-by-rst", "data-after-fin",
+         "time-wait-assassination", "data-after-rst", "rst-with-data", "half-open",
+         "port-reuse", "time-wait-reuse", "syn-in-established", "unacceptable-segment",
+         "ack-of-unseen-data", "invalid-flags", "mid-stream", "one-sided", "direction-flipped"}
 
 
 def frames(path):
@@ -79,7 +91,11 @@ def check(base):
     client = {}
     for f in fr:
         if "stream" in f and f["stream"] not in client:
-            client[f["stream"]] = f["src"] if f["flags"] & 0x012 == 0x002 else f["dst"]
+            # the client sends the SYN; a SYN,ACK first names it as its
+            # destination; a capture joined mid-stream (no SYN) takes the
+            # sender of the first frame (26 is recorded so that it is the
+            # side that connected)
+            client[f["stream"]] = f["dst"] if f["flags"] & 0x012 == 0x012 else f["src"]
     exp = {}
     for i, line in enumerate(open(base + ".expect"), 1):
         body, _, comment = line.partition("#")
@@ -109,6 +125,32 @@ def check(base):
     for n in tcp:
         if n not in exp:
             errs.append(f"{name}: TCP frame {n} has no .expect line")
+
+    # --- anomalies
+    if not os.path.exists(base + ".anomalies"):
+        errs.append(f"{name}: no .anomalies file")
+    else:
+        seen = set()
+        for i, line in enumerate(open(base + ".anomalies"), 1):
+            w = line.partition("#")[0].split()
+            if not w:
+                continue
+            where = f"{name}.anomalies:{i}"
+            if len(w) != 4:
+                errs.append(f"{where}: want 4 fields, got {w}")
+                continue
+            st, kind, n, who = w
+            if kind not in KINDS:
+                errs.append(f"{where}: unknown anomaly {kind}")
+            if who not in ("client", "server", "-"):
+                errs.append(f"{where}: endpoint must be client, server or -, not {who}")
+            f = tcp.get(int(n)) if n.isdigit() else None
+            if not f or not st.isdigit() or f["stream"] != int(st):
+                errs.append(f"{where}: frame {n} is not a TCP frame of stream {st}")
+            if tuple(w) in seen:
+                errs.append(f"{where}: listed twice")
+            seen.add(tuple(w))
+            notes.append(f"{where}: {' '.join(w)}")
 
     # --- ss snapshots
     if not os.path.exists(base + ".ss"):

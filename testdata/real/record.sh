@@ -36,8 +36,15 @@
 # believe a segment left, so the bridge drops it and the capture is taken on
 # the server's veth, after the drop (again equal to delivery); 17 and 18
 # hold both first SYNs in the wire by stopping the tun relay (SIGSTOP, then
-# SIGCONT), so they cross without a retransmission; every captured frame is
-# delivered.
+# SIGCONT), so they cross without a retransmission; 23 and 24 hold one
+# direction in the relay (SIGUSR1: client->server, SIGUSR2: server->client,
+# the same signal again delivers the queue in order).  Every captured frame
+# is delivered.
+#
+# Capture options set by a scenario itself (scenarios.py): one-sided
+# captures only what the client sends (tcpdump -Q out), mid-stream starts
+# the capture after the handshake, ack-of-unseen-data filters out one
+# segment with a BPF expression.
 #
 # Namespace sysctls (set explicitly in both endpoint namespaces, so the
 # recordings do not depend on the host's defaults):
@@ -53,7 +60,8 @@
 #       scenario depends on it: time-wait-reuse has the TIME_WAIT on the
 #       passive side, where the listener accepts a SYN with a newer ISN and
 #       timestamp by itself)
-#   net.ipv4.tcp_fastopen=0, net.ipv6.conf.*.disable_ipv6=1 unless IPv6,
+#   net.ipv4.tcp_fastopen=0 (3, client and server, for fast-open),
+#   net.ipv6.conf.*.disable_ipv6=1 unless IPv6,
 #   net.ipv6.conf.*.accept_dad=0 (no DAD delay, no ND traffic)
 # TIME_WAIT length is fixed at 60 s in Linux (TCP_TIMEWAIT_LEN), not a sysctl.
 #
@@ -86,6 +94,18 @@ TABLE="
 16 orphan-fin-wait-2    veth    4 s s0  pcap
 17 close-in-syn-received tun    4 c ct0 pcap
 18 rst-in-syn-received-active tun 4 c any sll2
+19 stuck-close-wait     veth    4 c c0  pcap
+20 stuck-last-ack       veth    4 c c0  pcap
+21 unacked-syn-ack      veth    4 c c0  pcap
+22 fast-open            veth    4 c c0  pcapng
+23 time-wait-assassination tun  4 c ct0 pcap
+24 data-after-rst       tun     6 c ct0 pcap
+25 one-sided            veth    4 c c0  pcap
+26 mid-stream           veth    4 s s0  pcap-nano
+27 ack-of-unseen-data   veth    4 c c0  pcap
+28 port-reuse-after-reset veth  4 c c0  pcap-nano
+29 half-open            veth    4 s s0  pcap
+30 syn-in-established   veth    4 c c0  pcap
 "
 
 die() { echo "record.sh: $*" >&2; exit 1; }
@@ -222,6 +242,10 @@ run_one() {  # run_one ID NAME TOPO FAMILY CAPNS CAPIF FORMAT
   fi
   if [ "$name" = orphan-fin-wait-2 ]; then
     nsx $NS_C sysctl -qw net.ipv4.tcp_fin_timeout=3
+  fi
+  if [ "$name" = fast-open ]; then   # client (1) and server (2) Fast Open
+    nsx $NS_C sysctl -qw net.ipv4.tcp_fastopen=3
+    nsx $NS_S sysctl -qw net.ipv4.tcp_fastopen=3
   fi
   local f
   f=$("$PY" "$HERE/scenarios.py" run "$name" --out "$OUTDIR/$id-$name" --fmt "$fmt" \

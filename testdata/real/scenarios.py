@@ -69,10 +69,14 @@ def log(*a):
 class Capture:
     """tcpdump or dumpcap running inside a namespace."""
 
-    def __init__(self, ns, iface, fmt, path):
+    def __init__(self, ns, iface, fmt, path, direction=None, bpf=None):
+        """direction: "out" captures only packets the namespace sends on
+        iface (tcpdump -Q out); bpf: a capture filter."""
         self.path = path
         if fmt in ("pcapng", "pcapng-multi"):
-            cmd = ["dumpcap", "-q", "-i", iface, "-w", path]
+            if direction:
+                raise SystemExit("dumpcap: no direction filter here, use a pcap format")
+            cmd = ["dumpcap", "-q", "-i", iface, "-w", path] + (["-f", bpf] if bpf else [])
             ready = "Capturing on"
         else:
             cmd = ["tcpdump", "-n", "-U", "--immediate-mode", "-Z", "root", "-w", path]
@@ -86,6 +90,10 @@ class Capture:
                 cmd += ["-i", "any"]          # libpcap 1.10 default for "any"
             else:
                 raise SystemExit(f"unknown format {fmt}")
+            if direction:
+                cmd += ["-Q", direction]
+            if bpf:
+                cmd += [bpf]
             ready = "listening on"
         self.proc = subprocess.Popen(["ip", "netns", "exec", ns] + cmd, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.PIPE, text=True)
@@ -135,12 +143,14 @@ class Ctx:
         self.cap = None
 
     # capture ------------------------------------------------------------
-    def cap_start(self):
+    def cap_start(self, **opts):
+        """opts: direction / bpf for Capture; a scenario may set them as the
+        function attribute "capture"."""
         n = len(self.sections)
         path = f"{self.a.out}.{self.ext}" if self.a.fmt != "pcapng-multi" \
             else f"{self.a.out}.section{n + 1}.pcapng"
         self.sections.append(path)
-        self.cap = Capture(self.a.cap_ns, self.a.cap_if, self.a.fmt, path)
+        self.cap = Capture(self.a.cap_ns, self.a.cap_if, self.a.fmt, path, **opts)
 
     def cap_stop(self):
         if self.cap:
@@ -187,6 +197,20 @@ class Ctx:
     def lift(self, *nss):
         for ns in nss:
             self.nft(ns, "flush", "chain", "inet", "rec", "out")
+
+    # the tun relay as a wire with latency ---------------------------------
+    def wire(self, direction, hold):
+        """Hold ("c2s" or "s2c") packets in the tun relay, or release them in
+        their order.  Held packets were sent (a capture on the sender's tun
+        shows them) but not yet delivered: a wire with a long delay, not a
+        drop."""
+        held = self.__dict__.setdefault("held", set())
+        if (direction in held) == hold:
+            return
+        held.symmetric_difference_update({direction})
+        sig = signal.SIGUSR1 if direction == "c2s" else signal.SIGUSR2
+        os.kill(int(os.environ["RELAY_PID"]), sig)
+        time.sleep(0.05)            # the relay applies it within 5 ms
 
     # ss snapshots ---------------------------------------------------------
     def snap(self, label, cport=None, sport=None, differs=None, differs_side=None):
@@ -653,6 +677,372 @@ def sc_rst_in_syn_received_active(x):
     a.close()
 
 
+
+# ---- scenarios made so that anomalies of the catalog show (19 onwards) ----
+
+def sc_stuck_close_wait(x):
+    """The client half-closes; the server application never closes.  It
+    writes once more 2.3 s later (a late packet, so that even a reader that
+    takes the last frame as the end of the capture sees a long CLOSE-WAIT),
+    then sits in CLOSE-WAIT until the capture ends."""
+    c, s, _ = x.establish()
+    talk(c, s)
+    x.snap("established, data exchanged")
+    c.shutdown(socket.SHUT_WR)      # client FIN; the client application keeps reading
+    pause()
+    x.snap("client FIN acknowledged: FIN-WAIT-2 / CLOSE-WAIT")
+    assert s.recv(100) == b""       # the server application saw the EOF ...
+    pause(2.0)
+    s.sendall(b"still busy\n")      # ... but does not close; it writes from CLOSE-WAIT
+    assert c.recv(100) == b"still busy\n"
+    pause(1.0)
+    x.snap("3.3 s after the client's FIN: the server still has not closed")
+    x.cap_stop()                    # the capture ends with the server in CLOSE-WAIT
+    linger0(c)
+    linger0(s)
+    c.close()
+    s.close()
+
+
+def sc_stuck_last_ack(x):
+    """The client closes first; every ACK it sends after the server's FIN is
+    dropped on the client's output, so the server retransmits its FIN from
+    LAST-ACK (0.2, 0.2, 0.4, 0.8, 1.6 s apart) and never leaves LAST-ACK
+    while the capture runs (it ends 4 s after the server's FIN)."""
+    c, s, _ = x.establish()
+    talk(c, s)
+    x.snap("established, data exchanged")
+    c.close()
+    pause()
+    x.snap("client FIN acknowledged: FIN-WAIT-2 / CLOSE-WAIT")
+    x.hold(NS_C, PURE_ACK)          # from now on no pure ACK leaves the client
+    assert s.recv(100) == b""
+    s.close()                       # server FIN -> LAST-ACK
+    pause(2.5)                      # between the 4th and 5th retransmission
+    x.snap("2.5 s later: client TIME-WAIT, server LAST-ACK after 4 FIN retransmissions")
+    x.cap_stop()
+    x.lift(NS_C)
+
+
+def sc_unacked_syn_ack(x):
+    """The client's third ACK, and everything else the client sends with ACK
+    set, is dropped on the client's output.  The client is ESTABLISHED; the
+    server stays in SYN-RECEIVED and retransmits its SYN,ACK (1 s, then 2 s
+    later).  The client re-acknowledges each one; those ACKs are dropped too."""
+    lst = x.listen()
+    x.hold(NS_C, "tcp flags & (syn|ack) == ack")
+    c = x.client()
+    c.connect((x.saddr, x.sport))   # returns on the SYN,ACK
+    pause(0.2)
+    x.snap("client ESTABLISHED, server SYN-RECV (third ACK dropped)")
+    pause(3.3)
+    x.snap("after two SYN,ACK retransmissions: still ESTAB / SYN-RECV")
+    x.cap_stop()
+    x.lift(NS_C)
+    linger0(c)
+    c.close()
+    lst.close()
+
+
+TCP_FASTOPEN = 23
+
+
+def sc_fast_open(x):
+    """TCP Fast Open (RFC 7413), tcp_fastopen=3 in both namespaces.
+    Stream 0 (client port cport) gets a cookie: its SYN carries an empty
+    Fast Open option, the SYN,ACK the cookie, and the request goes after the
+    handshake.  Stream 1 (cport + 100) sends the request in the SYN with the
+    cookie; the server accepts it at once, the application reads it and
+    answers while the connection is still SYN-RECEIVED: the client's ACK of
+    the SYN,ACK (and of the answer) is dropped on the client's output, so the
+    answer leaves before any third ACK.  Then the rule is lifted and the
+    client's next request (its ACK covers the SYN,ACK) completes the
+    handshake for the server."""
+    lst = x.listen()
+    lst.setsockopt(socket.IPPROTO_TCP, TCP_FASTOPEN, 5)
+    # stream 0: fetch a cookie
+    c = x.client()
+    c.sendto(b"GET /x\n", socket.MSG_FASTOPEN, (x.saddr, x.sport))
+    s, _ = lst.accept()
+    assert s.recv(100) == b"GET /x\n"
+    pause(0.15)
+    s.sendall(b"200 OK\n")
+    c.recv(100)
+    pause(0.15)
+    c.close()
+    pause()
+    assert s.recv(100) == b""
+    s.close()
+    lst.close()                     # ss would show the listener as the server's state
+    pause()
+    x.snap("cookie connection closed")
+    # stream 1: data in the SYN.  A new listener checks the cookie with the
+    # same key (the namespace's Fast Open key).
+    lst = x.listen()
+    lst.setsockopt(socket.IPPROTO_TCP, TCP_FASTOPEN, 5)
+    cport2 = x.cport + 100
+    x.hold(NS_C, PURE_ACK)
+    c2 = x.client(cport2)
+    c2.sendto(b"GET /fast\n", socket.MSG_FASTOPEN, (x.saddr, x.sport))
+    s2, _ = lst.accept()            # a Fast Open child: still SYN-RECEIVED
+    assert s2.recv(100) == b"GET /fast\n"
+    s2.sendall(b"200 fast\n")       # sent from SYN-RECEIVED
+    assert c2.recv(100) == b"200 fast\n"
+    pause(0.05)
+    x.snap("client ESTAB, server SYN-RECV: the server answered before any third ACK",
+           cport=cport2)
+    x.lift(NS_C)
+    c2.sendall(b"GET /next\n")     # its ACK field acknowledges the SYN,ACK
+    assert s2.recv(100) == b"GET /next\n"
+    pause(0.15)
+    x.snap("the client's data completed the handshake", cport=cport2)
+    s2.sendall(b"200 next\n")
+    c2.recv(100)
+    pause(0.15)
+    c2.close()
+    pause()
+    assert s2.recv(100) == b""
+    s2.close()
+    lst.close()
+    pause()
+    x.snap("second connection closed", cport=cport2)
+
+
+def ss_kill(x, ns, local, lport, peer, pport):
+    """Destroy one socket with ss -K (SOCK_DESTROY)."""
+    out = subprocess.run(["ip", "netns", "exec", ns, "ss", "-tanKH", "src", local, "dst", peer,
+                          "sport", "=", f":{lport}", "dport", "=", f":{pport}"],
+                         capture_output=True, text=True, check=True).stdout
+    log("ss -K:", " ".join(out.split()) or "(nothing)")
+
+
+def sc_time_wait_assassination(x):
+    """The client closes first and reaches TIME-WAIT.  Its final ACK is held
+    in the wire (the tun relay queues client->server packets), so the server
+    stays in LAST-ACK; then the server socket is destroyed with ss -K.  In
+    LAST-ACK that sends nothing (Linux's tcp_abort resets only ESTABLISHED,
+    CLOSE-WAIT, FIN-WAIT-1/2 and SYN-RECV connections).  When the wire lets
+    the ACK through, it meets no connection and draws <SEQ=SEG.ACK><CTL=RST>,
+    which is exactly the client's RCV.NXT: with tcp_rfc1337=0 Linux lets it
+    kill the TIME-WAIT (RFC 1337 "TIME-WAIT assassination")."""
+    c, s, _ = x.establish()
+    talk(c, s)
+    x.snap("established, data exchanged")
+    c.close()
+    pause()
+    x.snap("client FIN acknowledged: FIN-WAIT-2 / CLOSE-WAIT")
+    x.wire("c2s", hold=True)
+    assert s.recv(100) == b""
+    s.close()                       # FIN -> client TIME-WAIT; its ACK waits in the wire
+    time.sleep(0.02)
+    x.snap("client TIME-WAIT; its ACK is captured but still held in the wire",
+           differs="the client's final ACK is captured as it was sent but is held "
+           "in the wire: the server has not received it and is still in LAST-ACK",
+           differs_side="server")
+    ss_kill(x, NS_S, x.saddr, x.sport, x.caddr, x.cport)
+    x.snap("server socket destroyed by ss -K: no packet sent")
+    x.wire("c2s", hold=False)       # the ACK arrives, the RST answers it
+    pause()
+    x.snap("after the RST: the client's TIME-WAIT is gone")
+
+
+def sc_data_after_rst(x):
+    """The server streams data to the client; the wire holds it (the tun
+    relay queues server->client packets) when the client aborts with
+    SO_LINGER {1,0}.  The RST reaches the server first; the server's data,
+    sent before that, reaches the client afterwards and is answered by RSTs
+    from the client's closed port.  Capture on the client's tun: the RST is
+    captured as the client sends it, the data as it is delivered."""
+    c, s, _ = x.establish()
+    talk(c, s)
+    x.snap("established, data exchanged")
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    x.wire("s2c", hold=True)
+    for i in range(3):
+        s.send(b"stream chunk %d\n" % i)   # one segment each, held in the wire
+        time.sleep(0.005)
+    pause(0.05)
+    x.snap("server sent 3 segments, all still in the wire (states unchanged)")
+    linger0(c)
+    c.close()                       # RST, SEQ = the server's RCV.NXT
+    pause(0.1)
+    x.snap("after the client's RST: both CLOSED")
+    x.wire("s2c", hold=False)       # the data in flight arrives after the RST
+    pause()
+    x.snap("after the late data and the client's RSTs")
+    try:
+        s.recv(100)
+    except ConnectionResetError:
+        pass
+    s.close()
+
+
+def sc_one_sided(x):
+    """A normal connection (client closes first), captured with tcpdump -Q out
+    on the client's veth: only the client's own segments are in the file."""
+    c, s, _ = x.establish()
+    talk(c, s)
+    x.snap("established, data exchanged")
+    c.close()
+    pause()
+    x.snap("client FIN acknowledged, server not closed yet",
+           differs="the server's ACK of the client's FIN is not in a one-sided "
+           "capture: from the capture the client is still FIN-WAIT-1",
+           differs_side="client")
+    assert s.recv(100) == b""
+    s.close()
+    pause()
+    x.snap("after the server's FIN and the client's final ACK")
+
+
+sc_one_sided.capture = {"direction": "out"}
+
+
+def sc_mid_stream(x):
+    """The capture starts after the handshake and a first exchange; then a
+    second exchange (client first) and a normal close (client first)."""
+    c, s, _ = x.establish()
+    talk(c, s)
+    x.snap("established, first exchange done, capture not started yet")
+    x.cap_start()
+    talk(c, s, b"GET /y\n", b"200 OK y\n")
+    x.snap("second exchange captured")
+    c.close()
+    pause()
+    x.snap("client FIN acknowledged")
+    assert s.recv(100) == b""
+    s.close()
+    pause()
+    x.snap("after the server's FIN and the final ACK")
+
+
+sc_mid_stream.late_capture = True
+
+HIDDEN = b"GET /not-captured\n"      # 18 bytes: the only segment of that length
+
+
+def sc_ack_of_unseen_data(x):
+    """A normal connection captured with a BPF filter that leaves out the one
+    client segment with 18 bytes of payload.  The server received it and
+    acknowledges it; the capture never shows it."""
+    c, s, _ = x.establish()
+    talk(c, s)
+    x.snap("established, data exchanged")
+    talk(c, s, HIDDEN, b"200 OK hidden\n")
+    x.snap("second exchange: its request was not captured")
+    c.close()
+    pause()
+    assert s.recv(100) == b""
+    s.close()
+    pause()
+    x.snap("after the close")
+
+
+sc_ack_of_unseen_data.capture = {
+    "bpf": "not (src host 10.77.0.1 and tcp and "
+           "ip[2:2] - ((ip[0] & 0xf) << 2) - ((tcp[12] & 0xf0) >> 2) = %d)" % len(HIDDEN)}
+
+
+def sc_port_reuse_after_reset(x):
+    """The client aborts its first connection (RST); 0.5 s later it connects
+    again from the same port: a new incarnation on the 4-tuple, no TIME-WAIT
+    anywhere."""
+    c, s, _ = x.establish()
+    talk(c, s)
+    x.snap("first incarnation established")
+    linger0(c)
+    c.close()
+    pause()
+    x.snap("first incarnation reset: both CLOSED")
+    try:
+        s.recv(100)
+    except ConnectionResetError:
+        pass
+    s.close()
+    lst = x.listen()                 # a listener again (none during the snapshot,
+    pause(0.2)                       # where ss would show it for the server)
+    c2 = x.client()                  # same source port
+    c2.connect((x.saddr, x.sport))
+    s2, _ = lst.accept()
+    lst.close()
+    pause(0.1)
+    x.snap("second incarnation established on the same 4-tuple")
+    talk(c2, s2, b"GET /again\n", b"200 OK again\n")
+    c2.close()
+    pause()
+    assert s2.recv(100) == b""
+    s2.close()
+    pause()
+    x.snap("second incarnation closed")
+
+
+def sc_half_open(x):
+    """The client aborts, but its RST is dropped on the client's output: the
+    client has no connection any more, the server does not know.  The
+    server then sends data; the client's closed port answers with
+    <SEQ=SEG.ACK><CTL=RST>, which is exact and closes the server."""
+    c, s, _ = x.establish()
+    talk(c, s)
+    x.snap("established, data exchanged")
+    x.hold(NS_C, "tcp flags & rst == rst")
+    linger0(c)
+    c.close()                        # RST dropped before the wire
+    pause()
+    x.snap("client aborted, RST dropped: client CLOSED, server ESTAB",
+           differs="the client's abort sent nothing the capture could show",
+           differs_side="client")
+    x.lift(NS_C)
+    s.sendall(b"are you there?\n")   # from ESTABLISHED to a peer with no connection
+    pause()
+    x.snap("after the server's data and the client's RST")
+    try:
+        s.recv(100)
+    except ConnectionResetError:
+        pass
+    s.close()
+
+
+
+def sc_syn_in_established(x):
+    """RFC 9293 Figure 10 (half-open connection discovery) with RFC 5961 4.
+    The client aborts and its RST is dropped on the client's output, so the
+    server still has the connection.  The client connects again from the
+    same port: its SYN reaches the server's ESTABLISHED connection, which
+    answers with a challenge ACK; the client, in SYN-SENT, answers that
+    unacceptable ACK with <SEQ=SEG.ACK><CTL=RST>, which is exact and closes
+    the server's old connection; the client's SYN retransmission 1 s later
+    then finds the listener and the new connection opens."""
+    c, s, lst = x.establish(keep_listener=True)
+    talk(c, s)
+    x.snap("established, data exchanged")
+    x.hold(NS_C, "tcp flags & rst == rst")
+    linger0(c)
+    c.close()                        # RST dropped before the wire
+    pause()
+    x.snap("client aborted, RST dropped: client CLOSED, server ESTAB",
+           differs="the client's abort sent nothing the capture could show",
+           differs_side="client")
+    x.lift(NS_C)
+    c2 = x.client()                  # same 4-tuple, new ISN
+    c2.connect((x.saddr, x.sport))   # SYN, challenge ACK, RST, SYN again after 1 s
+    s2, _ = lst.accept()
+    lst.close()
+    pause(0.1)
+    x.snap("new connection established on the same 4-tuple")
+    try:
+        s.recv(100)
+    except ConnectionResetError:
+        pass
+    s.close()
+    talk(c2, s2, b"GET /again\n", b"200 OK again\n")
+    c2.close()
+    pause()
+    assert s2.recv(100) == b""
+    s2.close()
+    pause()
+    x.snap("new connection closed")
+
+
 SCENARIOS = {
     "close-client-first": sc_close_client_first,
     "close-server-first": sc_close_server_first,
@@ -672,6 +1062,18 @@ SCENARIOS = {
     "orphan-fin-wait-2": sc_orphan_fin_wait_2,
     "close-in-syn-received": sc_close_in_syn_received,
     "rst-in-syn-received-active": sc_rst_in_syn_received_active,
+    "stuck-close-wait": sc_stuck_close_wait,
+    "stuck-last-ack": sc_stuck_last_ack,
+    "unacked-syn-ack": sc_unacked_syn_ack,
+    "fast-open": sc_fast_open,
+    "time-wait-assassination": sc_time_wait_assassination,
+    "data-after-rst": sc_data_after_rst,
+    "one-sided": sc_one_sided,
+    "mid-stream": sc_mid_stream,
+    "ack-of-unseen-data": sc_ack_of_unseen_data,
+    "port-reuse-after-reset": sc_port_reuse_after_reset,
+    "half-open": sc_half_open,
+    "syn-in-established": sc_syn_in_established,
 }
 
 
@@ -685,9 +1087,11 @@ def first_syn_source(path):
 def cmd_run(a):
     x = Ctx(a)
     x.roles_from_capture = False
-    x.cap_start()
+    fn = SCENARIOS[a.scenario]
+    if not getattr(fn, "late_capture", False):   # else the scenario starts it
+        x.cap_start(**getattr(fn, "capture", {}))
     try:
-        SCENARIOS[a.scenario](x)
+        fn(x)
     finally:
         x.cap_stop()
     final = f"{a.out}.{x.ext}"
@@ -723,15 +1127,37 @@ def open_tun(ns, dev):
 
 
 def cmd_relay_tun(a):
+    """Copy packets between the two tun devices.  SIGUSR1 toggles holding
+    the packets read from A (client -> server), SIGUSR2 those read from B:
+    while held they are queued; when the hold is lifted they are delivered in
+    order.  The signal handlers only flag the toggle; the loop applies it
+    (select wakes up every 2 ms), so no packet is read and queued while a
+    flush is under way."""
     fa = open_tun(a.ns_a, a.dev_a)
     fb = open_tun(a.ns_b, a.dev_b)
     peer = {fa: fb, fb: fa}
+    held = {fa: None, fb: None}          # None: pass through; a list: holding
+    toggles = []
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    signal.signal(signal.SIGUSR1, lambda *_: toggles.append(fa))
+    signal.signal(signal.SIGUSR2, lambda *_: toggles.append(fb))
     print("ready", flush=True)
     while True:
-        r, _, _ = select.select([fa, fb], [], [])
+        while toggles:
+            fd = toggles.pop(0)
+            if held[fd] is None:
+                held[fd] = []
+            else:
+                q, held[fd] = held[fd], None
+                for pkt in q:
+                    os.write(peer[fd], pkt)
+        r, _, _ = select.select([fa, fb], [], [], 0.002)
         for fd in r:
-            os.write(peer[fd], os.read(fd, 65536))
+            pkt = os.read(fd, 65536)
+            if held[fd] is None:
+                os.write(peer[fd], pkt)
+            else:
+                held[fd].append(pkt)
 
 
 ETH_P_ALL = 0x0003
