@@ -232,8 +232,12 @@ pub struct Rewrite {
 }
 
 /// The previous incarnation of a reused 4-tuple (see [`Connection::reuse_info`]).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct ReuseInfo {
+    /// The new SYN's receiver in the previous incarnation, when it was still
+    /// synchronized (and not in TIME-WAIT): its connection, not a new one,
+    /// receives the SYN (RFC 9293 3.5.2 Figure 9; RFC 5961 4.2).
+    pub carry: Option<Endpoint>,
     pub last_frame: u64,
     /// Time since its last segment.
     pub idle_ms: u64,
@@ -301,8 +305,9 @@ pub struct Endpoint {
     pub last_fin_frame: u64,
     /// Whether its FIN has been acknowledged (ACK of FIN seq + 1).
     pub fin_acked: bool,
-    /// Frame of its first SYN or SYN,ACK.
+    /// Frame of its first SYN or SYN,ACK, and of its last transmission.
     pub syn_frame: Option<u64>,
+    pub last_syn_frame: u64,
     /// Whether its SYN has been acknowledged.
     pub syn_acked: bool,
     /// Window scale shift it offered on its SYN.
@@ -334,6 +339,15 @@ pub struct Endpoint {
     /// When it entered its current state (capture clock) and at which frame.
     pub state_since: i64,
     pub state_frame: u64,
+    /// The highest acknowledgment it has sent.
+    max_ack_sent: Option<u32>,
+    /// A listening socket stands behind it (it accepted a connection from
+    /// LISTEN): once its connection is gone, a new SYN goes to the listener.
+    pub listener: bool,
+    /// It is the previous incarnation's connection, carried into this one
+    /// (a new SYN reached it while it was still synchronized): its sequence
+    /// numbers belong to the old connection.
+    carried: bool,
     /// The peer's last FIN segment to reach it (frame, that segment's ACK),
     /// until it sends something: an RST <SEQ=that ACK> is its answer.
     fin_in: Option<(u64, u32)>,
@@ -367,6 +381,7 @@ impl Endpoint {
             last_fin_frame: 0,
             fin_acked: false,
             syn_frame: None,
+            last_syn_frame: 0,
             syn_acked: false,
             wscale_offered: None,
             rcv_wnd: UNKNOWN_WINDOW,
@@ -383,6 +398,9 @@ impl Endpoint {
             state_since: 0,
             state_frame: 0,
             fin_in: None,
+            max_ack_sent: None,
+            listener: false,
+            carried: false,
             time_wait_since: 0,
             data_after_close: None,
             last_bad_ack: None,
@@ -840,6 +858,11 @@ impl Connection {
                 seg.seq.wrapping_sub(1)
             });
         }
+        if syn && ack && self.ep[xi].base.is_some_and(|b| b != seg.seq) {
+            // Wireshark: a SYN,ACK with a new sequence number resets the
+            // base of its direction (no new stream).
+            self.ep[xi].base = Some(seg.seq);
+        }
         if ack && self.ep[yi].base.is_none() {
             self.ep[yi].base = Some(seg.ack.wrapping_sub(1));
         }
@@ -933,25 +956,41 @@ impl Connection {
             }
         }
 
-        if rst && !ack && matches!(self.ep[xi].state, TcpState::FinWait2 | TcpState::TimeWait) {
-            if let Some(r) = self.ep[xi].last_receipt {
-                if r.wants_ack && self.ep[xi].snd_nxt == Some(seg.seq) {
-                    let rule = "the RST answering the peer's segment shows the endpoint had no connection when it arrived: the receipt assumed from the capture is withdrawn";
-                    self.restore(x, r, frame, rule, &mut out);
-                    let ex = &mut self.ep[xi];
-                    if ex.fin_receipt.is_some_and(|u| u.frame == r.frame) {
-                        ex.peer_fin_processed = false;
-                        ex.fin_receipt = None;
-                    }
-                    self.apply(
-                        x,
-                        Event::UserTimeout,
-                        Basis::Inferred,
-                        frame,
-                        ts,
-                        cfg,
-                        &mut out.transitions,
-                    );
+        // An RST <SEQ=SEG.ACK> without ACK answering data or a FIN that a
+        // live connection would have acknowledged: only an endpoint without a
+        // connection answers so (3.10.7.1; real stacks send their own aborts
+        // with the ACK bit). It had lost the connection before that segment
+        // arrived, without the capture showing how (Linux's limit on
+        // orphaned FIN-WAIT-2, an abort whose RST was lost, a restart).
+        if answers && !aborted_on_data && self.ep[xi].state.is_synchronized() {
+            if let Some(r) = self.ep[xi].last_receipt.filter(|r| r.wants_ack) {
+                let rule = "the RST answering the peer's segment shows the endpoint had no connection when it arrived: the receipt assumed from the capture is withdrawn";
+                self.restore(x, r, frame, rule, &mut out);
+                let ex = &mut self.ep[xi];
+                if ex.fin_receipt.is_some_and(|u| u.frame == r.frame) {
+                    ex.peer_fin_processed = false;
+                    ex.fin_receipt = None;
+                }
+                self.lifecycle
+                    .retain(|t| !(t.endpoint == x && t.frame >= r.frame));
+                self.apply(
+                    x,
+                    Event::Vanished,
+                    Basis::Inferred,
+                    r.frame,
+                    ts,
+                    cfg,
+                    &mut out.transitions,
+                );
+                // The peer sent data to an endpoint without a connection.
+                let peer_open = matches!(
+                    self.ep[yi].state,
+                    TcpState::Established | TcpState::CloseWait
+                );
+                if peer_open && r.carried_data {
+                    let a = Anomaly::new(AnomalyKind::HalfOpen, r.frame, Some(y), [r.frame, 1]);
+                    self.half_open = Some((r.frame, 1));
+                    self.flag_once(a, Some(&mut out));
                 }
             }
         }
@@ -999,7 +1038,7 @@ impl Connection {
         }
         for (c, orig) in redeliver {
             let before = (self.ep[xi].state, self.ep[xi].origin, self.ep[xi].rcv_nxt);
-            self.deliver(x, c, frame, ts, cfg, &mut out, Basis::Received);
+            self.deliver(x, c, frame, orig, ts, cfg, &mut out);
             // Delivered again, the receipt is again an assumption: the
             // endpoint's next segment may show it had still not arrived.
             let ack_end = match c {
@@ -1046,6 +1085,18 @@ impl Connection {
             if new && self.ep[yi].state != TcpState::Closed {
                 self.ep[yi].data_after_close = Some(frame);
             }
+        }
+
+        // Its connection gone, a new SYN reaches the listener behind it: a new
+        // server-side connection starts from LISTEN (3.10.7.2).
+        if syn && !ack && !rst && self.ep[yi].state == TcpState::Closed && self.ep[yi].listener {
+            let old = &self.ep[yi];
+            let mut fresh = Endpoint::new(old.addr, old.port, TcpState::Listen, Origin::Passive);
+            fresh.listener = true;
+            fresh.base = old.base;
+            self.ep[yi] = fresh;
+            self.reset_by = None;
+            self.reset_frame = None;
         }
 
         // 4. The receiver, if it would accept the segment.
@@ -1135,7 +1186,9 @@ impl Connection {
         self.detect_half_open(x, seg, frame, &mut out);
 
         let unacceptable = match verdict {
-            Verdict::OutOfWindow | Verdict::ChallengeAck | Verdict::RstOutOfWindow => true,
+            Verdict::OutOfWindow | Verdict::RstOutOfWindow => true,
+            // A SYN's challenge ACK is reported as syn-in-established.
+            Verdict::ChallengeAck => !syn,
             // An old duplicate is an ordinary retransmission unless it
             // carries a control bit the receiver has not processed.
             Verdict::OldDuplicate => rst,
@@ -1332,6 +1385,7 @@ impl Connection {
             if ex.isn == Some(seg.seq) {
                 ex.syn_count += 1;
                 ex.last_syn_ts = ts;
+                ex.last_syn_frame = frame;
             }
             // R2 counts from the last SYN transmission (RFC 9293 3.8.3).
             ex.handshake_deadline = Some(ts.saturating_add(cfg.syn_timeout_ns));
@@ -1383,6 +1437,10 @@ impl Connection {
         redeliver: &mut ArrayVec<(Control, u64), 2>,
     ) {
         let (xi, yi) = (x.index(), x.peer().index());
+        let y = x.peer();
+        if self.ep[xi].carried {
+            return; // its ACKs are about the previous incarnation's numbers
+        }
         // Assumed receipts: confirmed when the acknowledgment covers them.
         // A FIN's receipt is withdrawn when the acknowledgment covers
         // everything the receiver had before but not the FIN (the FIN had
@@ -1417,9 +1475,42 @@ impl Connection {
         // A FIN held behind a gap is processed once x acknowledges it.
         if self.ep[xi].held_fin && self.ep[yi].fin.is_some_and(|(fs, _)| seq_gt(a, fs)) {
             self.ep[xi].held_fin = false;
-            self.receive_fin_late(x, frame, ts, cfg, out, Basis::Inferred);
+            self.receive_fin_late(x, frame, frame, ts, cfg, out, Basis::Inferred);
         }
         // The peer must have sent what x acknowledges.
+        let prev_ack = self.ep[xi].max_ack_sent;
+        self.ep[xi].max_ack_sent = Some(prev_ack.map_or(a, |p| seq_max(p, a)));
+        // An acknowledgment exactly one past everything x had acknowledged
+        // and everything seen from y, from an endpoint that has sent its
+        // FIN: that one sequence number is y's FIN, which the capture did not
+        // show (a one-sided capture, or capture loss). y sent it; x got it.
+        if let Some(p) = prev_ack {
+            let nothing_new = self.ep[yi].snd_nxt.is_none_or(|n| seq_le(n, p));
+            if a == p.wrapping_add(1)
+                && nothing_new
+                && self.ep[xi].fin.is_some()
+                && self.ep[yi].fin.is_none()
+            {
+                let ey = &mut self.ep[yi];
+                ey.fin = Some((p, frame));
+                ey.last_fin_frame = frame;
+                ey.snd_nxt = Some(a);
+                self.apply(
+                    y,
+                    Event::SendFin,
+                    Basis::Inferred,
+                    frame,
+                    ts,
+                    cfg,
+                    &mut out.transitions,
+                );
+                if self.ep[yi].peer_fin_processed {
+                    // Sent after y had x's FIN, y's FIN acknowledged it.
+                    self.ep[xi].fin_acked = true;
+                }
+                self.receive_fin_late(x, frame, frame, ts, cfg, out, Basis::Inferred);
+            }
+        }
         if let Some(n) = self.ep[yi].snd_nxt {
             if seq_gt(a, n) && a.wrapping_sub(n) < UNKNOWN_WINDOW {
                 self.ep[yi].snd_nxt = Some(a);
@@ -1527,25 +1618,26 @@ impl Connection {
         }
     }
 
+    /// Delivers to `x` the peer's SYN or FIN again (after withdrawing its
+    /// assumed receipt). `orig` is the frame that carried it.
     #[allow(clippy::too_many_arguments)]
     fn deliver(
         &mut self,
         x: Role,
         c: Control,
         frame: u64,
+        orig: u64,
         ts: i64,
         cfg: &Config,
         out: &mut SegmentOutcome,
-        basis: Basis,
     ) {
         let (xi, yi) = (x.index(), x.peer().index());
         match c {
             Control::Syn => {
-                let before = self.ep[xi].state;
-                let step = self.apply(
+                self.apply(
                     x,
                     Event::RecvSyn,
-                    basis,
+                    Basis::Received,
                     frame,
                     ts,
                     cfg,
@@ -1556,19 +1648,18 @@ impl Connection {
                     let next = isn.wrapping_add(1);
                     ex.rcv_nxt = Some(ex.rcv_nxt.map_or(next, |r| seq_max(r, next)));
                 }
-                if before == TcpState::SynSent && step.to == TcpState::SynReceived {
-                    self.flag_simultaneous_open(x, frame, out);
-                }
             }
-            Control::Fin => self.receive_fin_late(x, frame, ts, cfg, out, basis),
+            Control::Fin => self.receive_fin_late(x, frame, orig, ts, cfg, out, Basis::Received),
         }
     }
 
     /// `x` processes the peer's FIN now (it was held behind a gap or in flight).
+    #[allow(clippy::too_many_arguments)]
     fn receive_fin_late(
         &mut self,
         x: Role,
         frame: u64,
+        fin_frame: u64,
         ts: i64,
         cfg: &Config,
         out: &mut SegmentOutcome,
@@ -1591,7 +1682,7 @@ impl Connection {
             ex.rcv_nxt = Some(ex.rcv_nxt.map_or(next, |r| seq_max(r, next)));
         }
         if before == TcpState::FinWait1 && step.to == TcpState::Closing {
-            self.flag_simultaneous_close(x, frame, out);
+            self.flag_simultaneous_close(x, fin_frame, out);
         }
     }
 
@@ -1703,6 +1794,12 @@ impl Connection {
             }
             // RFC 9293 3.10.7.4: SYN-RECEIVED and the synchronized states.
             _ => {
+                // RFC 5961 4.2 (adopted by 3.10.7.4, fourth check): a SYN in a
+                // synchronized state draws a challenge ACK whatever its
+                // sequence number, and changes nothing.
+                if syn && !ack && !rst && ey.state.is_synchronized() {
+                    return (Verdict::ChallengeAck, Some(Event::RecvSyn));
+                }
                 let Some(rcv_nxt) = ey.rcv_nxt else {
                     // Nothing known of the peer's sequence space (joined
                     // mid-stream): the first segment defines RCV.NXT.
@@ -1866,6 +1963,9 @@ impl Connection {
                 if before == TcpState::SynSent && after == TcpState::SynReceived {
                     self.flag_simultaneous_open(y, frame, out);
                 }
+                if before == TcpState::Listen && after == TcpState::SynReceived {
+                    self.ep[yi].listener = true;
+                }
                 if after != before {
                     let u = unconfirmed(Control::Syn, seg.seq.wrapping_add(1));
                     let _ = self.ep[yi].unconfirmed.try_push(u);
@@ -1946,9 +2046,19 @@ impl Connection {
 
     /// What a new incarnation of this connection's 4-tuple needs to know
     /// about this one, at the clock `now` of the new SYN.
-    pub fn reuse_info(&self, now: i64) -> ReuseInfo {
+    pub fn reuse_info(&self, now: i64, receiver: (IpAddr, u16)) -> ReuseInfo {
         let tw = self.ep.iter().find(|e| e.state == TcpState::TimeWait);
+        let carry = self
+            .ep
+            .iter()
+            .find(|e| {
+                (e.addr, e.port) == receiver
+                    && e.state.is_synchronized()
+                    && e.state != TcpState::TimeWait
+            })
+            .cloned();
         ReuseInfo {
+            carry,
             last_frame: self.last_frame,
             idle_ms: (now.saturating_sub(self.last_clock).max(0) / 1_000_000) as u64,
             time_wait: tw.map(|e| {
@@ -1971,34 +2081,46 @@ impl Connection {
     /// TIME-WAIT endpoint to accept it).
     pub fn note_reuse(&mut self, prev: &ReuseInfo) {
         let f = self.first_frame;
-        let a = Anomaly::new(
-            AnomalyKind::PortReuse,
-            f,
-            None,
-            [prev.last_frame, prev.idle_ms],
-        );
+        if let Some(old) = &prev.carry {
+            let server = &mut self.ep[Role::Server.index()];
+            if (old.addr, old.port) == (server.addr, server.port) {
+                *server = old.clone();
+                // Wireshark numbers the new stream afresh.
+                server.base = None;
+                server.carried = true;
+                server.listener |= server.origin == Origin::Passive;
+                self.initial_state[Role::Server.index()] = server.state;
+            }
+        }
+        let a = match prev.time_wait {
+            // The more specific kind: reuse while TIME_WAIT lasted.
+            Some((holder, ms)) => {
+                let client = (self.ep[0].addr, self.ep[0].port);
+                let role = if holder == client {
+                    Role::Client
+                } else {
+                    Role::Server
+                };
+                let old_space = prev
+                    .snd_nxt
+                    .iter()
+                    .find(|(who, _)| *who == client)
+                    .and_then(|(_, n)| *n);
+                let above = match (self.ep[0].isn_hint, old_space) {
+                    (Some(isn), Some(old)) => u64::from(seq_gt(isn, old)),
+                    _ => 0,
+                };
+                Anomaly::new(AnomalyKind::TimeWaitReuse, f, Some(role), [ms, above])
+            }
+            None => Anomaly::new(
+                AnomalyKind::PortReuse,
+                f,
+                None,
+                [prev.last_frame, prev.idle_ms],
+            ),
+        };
         self.flag(a, None);
         let _ = self.pending_anomalies.try_push(a);
-        if let Some((holder, ms)) = prev.time_wait {
-            let client = (self.ep[0].addr, self.ep[0].port);
-            let role = if holder == client {
-                Role::Client
-            } else {
-                Role::Server
-            };
-            let old_space = prev
-                .snd_nxt
-                .iter()
-                .find(|(who, _)| *who == client)
-                .and_then(|(_, n)| *n);
-            let above = match (self.ep[0].isn_hint, old_space) {
-                (Some(isn), Some(old)) => u64::from(seq_gt(isn, old)),
-                _ => 0,
-            };
-            let a = Anomaly::new(AnomalyKind::TimeWaitReuse, f, Some(role), [ms, above]);
-            self.flag(a, None);
-            let _ = self.pending_anomalies.try_push(a);
-        }
     }
 
     /// Ends this incarnation because a new SYN reopened its 4-tuple: an
@@ -2029,7 +2151,10 @@ impl Connection {
             return;
         }
         self.finished = true;
-        if at_end {
+        // With a whole direction missing, what that direction would show
+        // (acknowledgments, FINs) is unknown: those kinds are not reported.
+        let one_sided = self.packets[0] == 0 || self.packets[1] == 0;
+        if at_end && !one_sided {
             // Stuck: still in CLOSE_WAIT or LAST_ACK when the capture ended.
             for role in [Role::Client, Role::Server] {
                 let ep = &self.ep[role.index()];
@@ -2085,7 +2210,7 @@ impl Connection {
                     None,
                 );
             }
-            Outcome::HalfClosed => {
+            Outcome::HalfClosed if !one_sided => {
                 for role in [Role::Client, Role::Server] {
                     if let Some((_, ff)) = self.ep[role.index()].fin {
                         self.flag(
@@ -2121,7 +2246,7 @@ impl Connection {
                 None,
             );
         }
-        if self.reset_by.is_none() {
+        if self.reset_by.is_none() && !one_sided {
             // missing-final-ack: a FIN never acknowledged in the capture.
             for role in [Role::Client, Role::Server] {
                 let ep = &self.ep[role.index()];
@@ -2135,7 +2260,9 @@ impl Connection {
             }
             // ... or a handshake whose third ACK never came.
             let s = &self.ep[Role::Server.index()];
-            if let (Some(f), false, true) = (s.syn_frame, s.syn_acked, self.ep[0].isn.is_some()) {
+            if let (Some(_), false, true) = (s.syn_frame, s.syn_acked, self.ep[0].isn.is_some()) {
+                // The last transmission of the SYN,ACK, as for a FIN.
+                let f = s.last_syn_frame;
                 self.flag(
                     Anomaly::new(AnomalyKind::MissingFinalAck, f, Some(Role::Server), [f, 1]),
                     None,

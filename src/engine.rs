@@ -465,7 +465,7 @@ impl Shard {
                 let conn = &self.slots[s as usize].as_ref().expect("live slot").conn;
                 let sender = conn.direction_of(seg).sender();
                 if flow::starts_new_incarnation(seg, conn.ep[sender.index()].base) {
-                    let prev = conn.reuse_info(d.now);
+                    let prev = conn.reuse_info(d.now, (seg.dst, seg.dst_port));
                     self.slots[s as usize]
                         .as_mut()
                         .expect("live slot")
@@ -537,6 +537,11 @@ impl Shard {
             let _ = row.transitions.try_push(*t);
         }
         outcome.transitions.retain(|t| t.endpoint != e);
+        // Anomalies that happened at that frame go there too.
+        for a in outcome.anomalies.iter().filter(|a| a.frame == rw.frame) {
+            let _ = self.rows[first].record.outcome.anomalies.try_push(*a);
+        }
+        outcome.anomalies.retain(|a| a.frame != rw.frame);
         for (i, r) in self.rows.range_mut(first..).enumerate() {
             if r.creation == creation {
                 r.record.outcome.state[e.index()] = real;

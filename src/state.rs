@@ -158,10 +158,11 @@ pub enum Event {
     /// Data arrived after the endpoint's user called CLOSE: it answers with
     /// an RST and aborts (RFC 1122 4.2.2.13).
     DataAfterClose,
-    /// The endpoint deleted its connection without sending anything (a
-    /// local timeout, e.g. Linux's limit on orphaned FIN-WAIT-2): shown by an
-    /// RST it later sends as the reply of an endpoint without a connection.
-    UserTimeout,
+    /// The endpoint had lost its connection without the capture showing how
+    /// (a local timeout such as Linux's limit on orphaned FIN-WAIT-2, an
+    /// abort whose RST was lost, a restart): shown by the RST it sends as the
+    /// reply of an endpoint without a connection.
+    Vanished,
 }
 
 /// Why a transition is believed.
@@ -603,10 +604,10 @@ pub fn step(state: TcpState, origin: Origin, event: Event) -> Step {
             "RFC 1122 4.2.2.13: new data received after CLOSE is answered by an RST, and the connection is aborted (the RST that follows shows it)",
         ),
         (_, DataAfterClose) => stay(state, "RFC 1122 4.2.2.13: CLOSE was not called"),
-        (Closed, UserTimeout) => stay(Closed, "RFC 9293 3.10.8: no connection to time out"),
-        (_, UserTimeout) => infer(
+        (Closed, Vanished) => stay(Closed, "RFC 9293 3.10.7.1: already without a connection"),
+        (_, Vanished) => infer(
             Closed,
-            "RFC 9293 3.10.8: a local timeout deleted the connection without a segment; its RST <SEQ=SEG.ACK> to the next segment is the reply of CLOSED (3.10.7.1)",
+            "RFC 9293 3.10.7.1: its RST <SEQ=SEG.ACK> answering this segment is the reply of an endpoint without a connection: it had lost it without the capture showing how (a local timeout, 3.10.8; an abort whose RST was lost; a restart)",
         ),
     }
 }

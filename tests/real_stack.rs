@@ -165,6 +165,44 @@ fn state_at(capture: &Path, local: SocketAddr, peer: SocketAddr, at: i64) -> Opt
         .map(|e| e.state)
 }
 
+/// Exactly the anomalies listed in the recording's `.anomalies` file fire
+/// (`stream kind frame endpoint`, reasoned from the catalog's definitions).
+fn check_anomalies(stem: &str) {
+    let path = real(stem);
+    let text = std::fs::read_to_string(path.with_extension("anomalies")).expect(".anomalies file");
+    let mut want: Vec<(u64, String, u64, String)> = text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            (
+                w[0].parse().expect("stream"),
+                w[1].to_string(),
+                w[2].parse().expect("frame"),
+                w[3].to_string(),
+            )
+        })
+        .collect();
+    let run = run_file(&path);
+    let mut got: Vec<(u64, String, u64, String)> = run
+        .connections
+        .iter()
+        .flat_map(|c| {
+            c.conn.anomalies.iter().map(move |a| {
+                let who = a.endpoint.map_or("-", |r| r.name()).to_string();
+                (c.stream, a.kind.id().to_string(), a.frame, who)
+            })
+        })
+        .collect();
+    want.sort();
+    got.sort();
+    assert_eq!(
+        got, want,
+        "{stem}: anomalies (stream, kind, frame, endpoint)"
+    );
+}
+
 fn check_snapshots(stem: &str) {
     let path = real(stem);
     let mut compared = 0;
@@ -205,6 +243,10 @@ macro_rules! recordings {
                 fn states_at_every_ss_snapshot_equal_the_kernels() {
                     super::check_snapshots($stem);
                 }
+                #[test]
+                fn exactly_the_expected_anomalies_fire() {
+                    super::check_anomalies($stem);
+                }
             }
         )*
 
@@ -238,4 +280,16 @@ recordings! {
     orphan_fin_wait_2 => "16-orphan-fin-wait-2",
     close_in_syn_received => "17-close-in-syn-received",
     rst_in_syn_received_active => "18-rst-in-syn-received-active",
+    stuck_close_wait => "19-stuck-close-wait",
+    stuck_last_ack => "20-stuck-last-ack",
+    unacked_syn_ack => "21-unacked-syn-ack",
+    fast_open => "22-fast-open",
+    time_wait_assassination => "23-time-wait-assassination",
+    data_after_rst => "24-data-after-rst",
+    one_sided => "25-one-sided",
+    mid_stream => "26-mid-stream",
+    ack_of_unseen_data => "27-ack-of-unseen-data",
+    port_reuse_after_reset => "28-port-reuse-after-reset",
+    half_open => "29-half-open",
+    syn_in_established => "30-syn-in-established",
 }
