@@ -471,7 +471,10 @@ impl Shard {
                         .conn
                         .reopened(d.frame, d.now, cfg);
                     self.retire(s, d.frame, cfg);
-                    self.create(key, seg, d.frame, d.ts, d.now)
+                    let s = self.create(key, seg, d.frame, d.ts, d.now);
+                    let slot = self.slots[s as usize].as_mut().expect("live slot");
+                    slot.conn.wireshark.split_from_earlier();
+                    s
                 } else {
                     s
                 }
