@@ -464,7 +464,8 @@ impl Shard {
             Some(s) => {
                 let conn = &self.slots[s as usize].as_ref().expect("live slot").conn;
                 let sender = conn.direction_of(seg).sender();
-                if flow::starts_new_incarnation(seg, conn.ep[sender.index()].base) {
+                // Wireshark's base, which a SYN-ACK with a new ISN moves.
+                if flow::starts_new_incarnation(seg, conn.wireshark.base(sender)) {
                     self.slots[s as usize]
                         .as_mut()
                         .expect("live slot")

@@ -89,7 +89,7 @@
 //! its analysis runs whatever their status, so segments are analysed the
 //! same with or without `--verify-checksums`.
 
-use crate::connection::Direction;
+use crate::connection::{Direction, Role};
 use crate::decode::{TcpFlags, TcpSegment};
 
 mod unacked;
@@ -429,6 +429,14 @@ impl Analyzer {
     /// [`Flag::ReusedPorts`].
     pub fn split_from_earlier(&mut self) {
         self.split = true;
+    }
+
+    /// The base sequence number of `role`'s direction as Wireshark has it
+    /// (Wireshark starts a new stream at a SYN without ACK whose sequence
+    /// number differs from it). Unlike the replay's, a SYN-ACK with another
+    /// sequence number moves it.
+    pub fn base(&self, role: Role) -> Option<u32> {
+        self.flows[role.index()].base
     }
 
     /// How many segments so far got each verdict.
