@@ -300,9 +300,12 @@ impl Counts {
         self.0.iter().all(|&n| n == 0)
     }
 
+    #[inline]
     fn add(&mut self, flags: Flags) {
-        for f in flags.iter() {
-            self.0[f as usize] += 1;
+        let mut bits = flags.0;
+        while bits != 0 {
+            self.0[bits.trailing_zeros() as usize] += 1;
+            bits &= bits - 1;
         }
     }
 }

@@ -117,32 +117,32 @@ impl Unacked {
     /// would need the ring to span 2^31 or more. The ends are distinct, so
     /// at most one matches.
     fn ack_ordered(&mut self, ack: u32) -> Option<Acked> {
-        let mut matched = None;
-        while let Some(e) = self.ring.front() {
-            if !le(e.end, ack) {
-                break;
+        // The last entry covered at the front, or the first at the back, is
+        // the only one that can end exactly at `ack`.
+        let front = self.ring.iter().take_while(|e| le(e.end, ack)).count();
+        let candidate = if front > 0 {
+            let e = self.ring[front - 1];
+            self.ring.drain(..front);
+            e
+        } else {
+            let back = self
+                .ring
+                .iter()
+                .rev()
+                .take_while(|e| le(e.end, ack))
+                .count();
+            if back == 0 {
+                return None;
             }
-            if e.end == ack {
-                matched = Some(Acked {
-                    frame: e.frame,
-                    ts: e.ts,
-                });
-            }
-            self.ring.pop_front();
-        }
-        while let Some(e) = self.ring.back() {
-            if !le(e.end, ack) {
-                break;
-            }
-            if e.end == ack {
-                matched = Some(Acked {
-                    frame: e.frame,
-                    ts: e.ts,
-                });
-            }
-            self.ring.pop_back();
-        }
-        matched
+            let keep = self.ring.len() - back;
+            let e = self.ring[keep];
+            self.ring.truncate(keep);
+            e
+        };
+        (candidate.end == ack).then_some(Acked {
+            frame: candidate.frame,
+            ts: candidate.ts,
+        })
     }
 
     /// Every entry is looked at; the order of the rest is found again on the
