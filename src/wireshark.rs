@@ -17,8 +17,17 @@
 //! counter (32-bit unsigned, with `u32::MAX` as a marker, see below), the
 //! frame of its last segment whose acknowledgment changed, the verdicts of
 //! its last segment, its window scale (unknown, "none", or a shift), and the
-//! segments it sent that were not acknowledged yet ([`unacked`]). Windows are
-//! compared raw (unscaled), except for "window full".
+//! segments it sent that were not acknowledged yet. Windows are compared raw
+//! (unscaled), except for "window full".
+//!
+//! The unacknowledged list is bounded like Wireshark's: at most
+//! [`UNACKED_CAPACITY`] (10 000) segments per direction, kept in a ring that
+//! grows with use and is reused for the connection's life. Past the cap we
+//! do what Wireshark does: a segment sent while the list is full is not
+//! recorded (no `acks_frame` will name it), and a SYN or FIN sent then does
+//! not count its sequence number in `nextseq` — which changes later
+//! verdicts, so a smaller cap would not be Wireshark's analysis. Memory is
+//! at most 24 bytes per listed segment.
 //!
 //! For a segment of `len` payload bytes, with `fwd` its direction and `rev`
 //! the other, in this order:
@@ -35,11 +44,12 @@
 //!    non-zero window different from the last.
 //! 6. **window full**: `len > 0`, the peer's window scale known, none of SYN,
 //!    FIN, RST, and the segment ends exactly at the edge of the window the
-//!    peer last advertised (its last ack plus its window, scaled unless the
-//!    peer has sent no pure ACK since its SYN).
+//!    peer last advertised: its last ack plus its window, shifted by its
+//!    scale if that is a shift and the peer has sent a segment with ACK and
+//!    without SYN since its last SYN.
 //! 7. **keep-alive ACK**: a repeat with the same non-zero window, answering a
 //!    peer whose last segment was a keep-alive. Skips 8-9.
-//! 8. **zero window probe ACK**: a repeat with window 0 (and 0 before),
+//! 8. **zero window probe ACK**: a repeat with window 0, as before,
 //!    answering a peer whose last segment was a zero window probe. Skips 9.
 //! 9. **duplicate ACK**: a repeat with the same non-zero window. The counter
 //!    goes up (from the marker to 1); the verdict carries its value and the
@@ -72,7 +82,9 @@
 //!     and names the one it matches exactly (`acks_frame`).
 //!
 //! Before the analysis, a SYN without ACK at the direction's base sequence
-//! number resets its `nextseq` to `maxseqtobeacked`; a SYN-ACK at another
+//! number (see [`Analyzer::base`]) resets its `nextseq` to
+//! `maxseqtobeacked` (one at another number starts a new stream); a SYN-ACK
+//! at another
 //! sequence number than the direction's base makes it the new base and is
 //! flagged **reused ports**. After it: the time of the latest SYN without ACK
 //! is kept, and the first segment with ACK and without SYN fixes the

@@ -132,12 +132,17 @@ fn row_of(stream: u64, v: &Verdicts) -> Row {
 }
 
 fn ours(path: &Path) -> BTreeMap<u64, Row> {
+    ours_with(path, false)
+}
+
+fn ours_with(path: &Path, verify_checksums: bool) -> BTreeMap<u64, Row> {
     let mut c = Collect(BTreeMap::new());
     // A file that is not a capture has no frames (tshark agrees or the
     // comparison says so).
     if let Ok(reader) = CaptureReader::open(path) {
         let opts = engine::Options {
             segments: true,
+            verify_checksums,
             ..engine::Options::default()
         };
         engine::analyze(reader, &opts, &mut c, None).expect("collecting cannot fail");
@@ -611,6 +616,26 @@ fn a_syn_that_splits_a_stream_has_reused_ports() {
 }
 
 #[test]
+fn checksums_change_no_analysis() {
+    // tshark does not verify checksums by default, and its analysis runs
+    // whatever they say: so must ours, with or without verification.
+    let bytes = synth::capture(7, 160, false);
+    let mut frames = synth::frames(&bytes);
+    for (i, (_, f)) in frames.iter_mut().enumerate() {
+        if i % 3 == 0 {
+            f[14 + 20 + 16] ^= 0x5a; // the TCP checksum
+        }
+    }
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wireshark-bad-checksums.pcap");
+    std::fs::write(&path, synth::pcap(&frames)).unwrap();
+    let plain = ours_with(&path, false);
+    let verified = ours_with(&path, true);
+    assert_eq!(plain.len(), frames.len());
+    assert!(plain.values().any(|r| r.flags != 0));
+    assert_eq!(plain, verified);
+}
+
+#[test]
 fn the_differences_document_parses() {
     let listed = listed_differences();
     for l in &listed {
@@ -738,6 +763,20 @@ mod synth {
             out.extend_from_slice(&(f.len() as u32).to_le_bytes());
             out.extend_from_slice(&(f.len() as u32).to_le_bytes());
             out.extend_from_slice(f);
+        }
+        out
+    }
+
+    /// The frames of a file written by [`pcap`].
+    pub fn frames(file: &[u8]) -> Vec<(i64, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut at = 24;
+        let word = |i: usize| u32::from_le_bytes(file[i..i + 4].try_into().unwrap());
+        while at + 16 <= file.len() {
+            let ts = i64::from(word(at)) * 1_000_000_000 + i64::from(word(at + 4));
+            let len = word(at + 8) as usize;
+            out.push((ts, file[at + 16..at + 16 + len].to_vec()));
+            at += 16 + len;
         }
         out
     }
