@@ -478,6 +478,8 @@ impl Shard {
                         .expect("live slot")
                         .conn
                         .note_reuse(&prev);
+                    let slot = self.slots[s as usize].as_mut().expect("live slot");
+                    slot.conn.wireshark.split_from_earlier();
                     s
                 } else {
                     s

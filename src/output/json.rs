@@ -10,6 +10,7 @@ use super::{FLAG_NAMES, SCHEMA_VERSION, seconds, timestamp};
 use crate::anomaly::Anomaly;
 use crate::connection::{Role, Transition};
 use crate::engine::{ConnectionRecord, SKIP_KINDS, SegmentRecord, Totals, skip_name};
+use crate::wireshark::Verdicts;
 use std::net::IpAddr;
 
 /// Appends `s` as a JSON string.
@@ -163,7 +164,15 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
         }
         transition(out, t, false);
     }
-    out.extend_from_slice(b"]}");
+    out.extend_from_slice(b"],\"analysis_counts\":{");
+    for (i, (f, n)) in c.wireshark.counts().nonzero().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        key(out, f.name());
+        uint(out, n);
+    }
+    out.extend_from_slice(b"}}");
 }
 
 /// A segment object (no trailing newline). `first_ts` is the capture's first
@@ -226,7 +235,45 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
         }
         anomaly(out, a);
     }
-    out.extend_from_slice(b"]}");
+    out.extend_from_slice(b"],\"analysis\":");
+    analysis(out, &o.analysis);
+    out.push(b'}');
+}
+
+/// Wireshark's `tcp.analysis` of a segment: the verdicts, then the values
+/// Wireshark shows with them, each key only when it has one.
+fn analysis(out: &mut Vec<u8>, v: &Verdicts) {
+    out.extend_from_slice(b"{\"flags\":[");
+    for (i, f) in v.flags.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        static_str(out, f.name());
+    }
+    out.push(b']');
+    if let Some(d) = v.duplicate_ack {
+        out.extend_from_slice(b",\"duplicate_ack\":{\"number\":");
+        uint(out, u64::from(d.number));
+        out.extend_from_slice(b",\"frame\":");
+        match d.frame {
+            Some(f) => uint(out, f),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b'}');
+    }
+    if let Some(f) = v.acks_frame {
+        out.extend_from_slice(b",\"acks_frame\":");
+        uint(out, f);
+    }
+    if let Some(ns) = v.ack_rtt_ns {
+        out.extend_from_slice(b",\"ack_rtt\":");
+        seconds(ns, out);
+    }
+    if let Some(ns) = v.initial_rtt_ns {
+        out.extend_from_slice(b",\"initial_rtt\":");
+        seconds(ns, out);
+    }
+    out.push(b'}');
 }
 
 /// The per-capture totals object.

@@ -9,6 +9,7 @@ use crate::anomaly::Severity;
 use crate::connection::Verdict;
 use crate::engine::{ConnectionRecord, SegmentRecord};
 use crate::state::TcpState;
+use crate::wireshark::{Counts, Flag, Verdicts};
 use anstyle::{AnsiColor, Effects, Style as Ansi};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -166,10 +167,11 @@ pub fn summary_table(style: &Style) -> Table {
         "CLOSER",
         "OUTCOME",
         "ANOMALIES",
+        "TCP-ANALYSIS",
     ];
     let mut right = vec![
         true, false, false, false, true, true, true, true, true, true, false, false, false, false,
-        false,
+        false, false,
     ];
     if style.with_file {
         header.insert(0, "FILE");
@@ -196,7 +198,7 @@ fn secs6(ns: i64) -> String {
 pub fn summary_row(r: &ConnectionRecord, first_ts: i64, file: Option<&str>) -> Vec<Cell> {
     let c = &r.conn;
     let [cl, sv] = &c.ep;
-    let mut row = Vec::with_capacity(16);
+    let mut row = Vec::with_capacity(17);
     if let Some(f) = file {
         row.push(Cell::plain(f));
     }
@@ -235,6 +237,7 @@ pub fn summary_row(r: &ConnectionRecord, first_ts: i64, file: Option<&str>) -> V
             Some(s) => Cell::styled(anomalies, severity_style(s)),
             None => Cell::plain(anomalies),
         },
+        Cell::plain(analysis_counts(c.wireshark.counts())),
     ]);
     row
 }
@@ -338,12 +341,65 @@ pub fn timeline_row(
             notes.push_str(a.kind.id());
         }
     }
+    if !o.analysis.is_empty() {
+        if !notes.is_empty() {
+            notes.push_str("; ");
+        }
+        let start = notes.len();
+        analysis_notes(&o.analysis, &mut notes);
+        if style.color {
+            let st = Ansi::new().fg_color(Some(AnsiColor::Magenta.into()));
+            notes.insert_str(start, &st.to_string());
+            let _ = write!(notes, "{st:#}");
+        }
+    }
     out.extend_from_slice(notes.trim_end().as_bytes());
     // Trim the padding of the last columns when there are no notes.
     while out.last() == Some(&b' ') {
         out.pop();
     }
     out.push(b'\n');
+}
+
+/// Wireshark's analysis of a segment the way its Info column shows it:
+/// `[TCP Dup ACK 17#2]`, `[TCP Retransmission]`... (one label for the
+/// retransmission family, the most specific).
+pub fn analysis_notes(v: &Verdicts, out: &mut String) {
+    let mut first = true;
+    for f in v.flags.iter() {
+        let generic = f == Flag::Retransmission
+            && (v.flags.contains(Flag::FastRetransmission)
+                || v.flags.contains(Flag::SpuriousRetransmission));
+        if generic {
+            continue;
+        }
+        if !first {
+            out.push(' ');
+        }
+        first = false;
+        out.push('[');
+        out.push_str(f.label());
+        if let (Flag::DuplicateAck, Some(d)) = (f, v.duplicate_ack) {
+            let _ = write!(out, " {}#{}", d.frame.unwrap_or(0), d.number);
+        }
+        out.push(']');
+    }
+}
+
+/// A connection's analysis counts for the summary:
+/// `retransmission=3,duplicate_ack=5`, or `-`.
+pub fn analysis_counts(c: &Counts) -> String {
+    let mut s = String::new();
+    for (f, n) in c.nonzero() {
+        if !s.is_empty() {
+            s.push(',');
+        }
+        let _ = write!(s, "{}={n}", f.name());
+    }
+    if s.is_empty() {
+        s.push('-');
+    }
+    s
 }
 
 /// The closing line of a text summary for one capture: what it contained.

@@ -1,0 +1,1029 @@
+//! Wireshark's `tcp.analysis` as we compute it, checked frame by frame
+//! against TShark 4.0 (run at test time) on every capture under `testdata/`,
+//! every capture of the third-party corpus (`../shared/corpus`, see its
+//! SOURCES.md) and captures generated here to exercise every verdict.
+//!
+//! Compared for each frame: `tcp.stream`, the set of the fifteen verdicts,
+//! the duplicate ACK's number and frame, `acks_frame`, `ack_rtt` and
+//! `initial_rtt`. A disagreement fails the test unless the section
+//! "## Wireshark tcp.analysis" of `tests/conformance/DIFFERENCES.md` lists it
+//! with its reason; a listed difference that no longer occurs fails too.
+//!
+//! The cross-checks are `#[ignore]`d because they need tshark and the corpus;
+//! CI runs them with `--include-ignored`. They fail loudly when either is
+//! missing. Run with `--nocapture` to see the agreement per verdict.
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tcpstate::capture::CaptureReader;
+use tcpstate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
+use tcpstate::wireshark::{Flag, Verdicts};
+
+const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
+
+/// The preferences the oracle runs with, pinned so that a user profile
+/// cannot change it (the defaults of 4.0.17).
+const PREFS: [&str; 10] = [
+    "tcp.analyze_sequence_numbers:TRUE",
+    "tcp.relative_sequence_numbers:TRUE",
+    "tcp.track_bytes_in_flight:TRUE",
+    "tcp.calculate_timestamps:TRUE",
+    "tcp.check_checksum:FALSE",
+    "tcp.fastrt_supersedes_ooo:TRUE",
+    "tcp.default_window_scaling:-1",
+    "tcp.reassemble_out_of_order:FALSE",
+    "ip.defragment:TRUE",
+    "ipv6.defragment:TRUE",
+];
+
+/// The values compared besides the verdicts.
+const EXTRA_FIELDS: [&str; 4] = [
+    "tcp.analysis.duplicate_ack_num",
+    "tcp.analysis.duplicate_ack_frame",
+    "tcp.analysis.acks_frame",
+    "tcp.analysis.initial_rtt",
+];
+const ACK_RTT: &str = "tcp.analysis.ack_rtt";
+
+/// One frame's analysis, from either side.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Row {
+    stream: u64,
+    flags: u16,
+    /// (number, frame); frame 0 when none.
+    duplicate_ack: Option<(u32, u64)>,
+    acks_frame: Option<u64>,
+    ack_rtt_ns: Option<i64>,
+    initial_rtt_ns: Option<i64>,
+}
+
+/// The names of the fields that can disagree (see DIFFERENCES.md).
+fn field_names() -> Vec<&'static str> {
+    let mut v = vec!["presence", "stream"];
+    v.extend(Flag::ALL.iter().map(|f| f.name()));
+    v.extend(["duplicate_ack", "acks_frame", "ack_rtt", "initial_rtt"]);
+    v
+}
+
+/// The fields on which two rows disagree.
+fn disagreements(ours: Option<&Row>, theirs: Option<&Row>) -> Vec<&'static str> {
+    let (o, t) = match (ours, theirs) {
+        (Some(o), Some(t)) => (o, t),
+        (None, None) => return vec![],
+        _ => return vec!["presence"],
+    };
+    let mut d = Vec::new();
+    if o.stream != t.stream {
+        d.push("stream");
+    }
+    for f in Flag::ALL {
+        let bit = 1u16 << f as u8;
+        if o.flags & bit != t.flags & bit {
+            d.push(f.name());
+        }
+    }
+    if o.duplicate_ack != t.duplicate_ack {
+        d.push("duplicate_ack");
+    }
+    if o.acks_frame != t.acks_frame {
+        d.push("acks_frame");
+    }
+    if o.ack_rtt_ns != t.ack_rtt_ns {
+        d.push("ack_rtt");
+    }
+    if o.initial_rtt_ns != t.initial_rtt_ns {
+        d.push("initial_rtt");
+    }
+    d
+}
+
+// ---------------------------------------------------------------- ours
+
+struct Collect(BTreeMap<u64, Row>);
+
+impl Consumer for Collect {
+    fn capture_start(&mut self, _: i64) {}
+    fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()> {
+        for r in records {
+            self.0
+                .insert(r.frame, row_of(r.stream, &r.outcome.analysis));
+        }
+        Ok(())
+    }
+    fn connections(&mut self, _: &[ConnectionRecord]) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn row_of(stream: u64, v: &Verdicts) -> Row {
+    Row {
+        stream,
+        flags: v.flags.bits(),
+        duplicate_ack: v.duplicate_ack.map(|d| (d.number, d.frame.unwrap_or(0))),
+        acks_frame: v.acks_frame,
+        ack_rtt_ns: v.ack_rtt_ns,
+        initial_rtt_ns: v.initial_rtt_ns,
+    }
+}
+
+fn ours(path: &Path) -> BTreeMap<u64, Row> {
+    ours_with(path, false)
+}
+
+fn ours_with(path: &Path, verify_checksums: bool) -> BTreeMap<u64, Row> {
+    let mut c = Collect(BTreeMap::new());
+    // A file that is not a capture has no frames (tshark agrees or the
+    // comparison says so).
+    if let Ok(reader) = CaptureReader::open(path) {
+        let opts = engine::Options {
+            segments: true,
+            verify_checksums,
+            ..engine::Options::default()
+        };
+        engine::analyze(reader, &opts, &mut c, None).expect("collecting cannot fail");
+    }
+    c.0
+}
+
+// ---------------------------------------------------------------- tshark
+
+fn require_tshark() {
+    let out = Command::new("tshark").arg("--version").output();
+    let out = out.unwrap_or_else(|e| {
+        panic!("tshark is required for the Wireshark cross-check (CI installs it) but could not be run: {e}")
+    });
+    let version = String::from_utf8_lossy(&out.stdout);
+    let first = version.lines().next().unwrap_or("");
+    assert!(
+        first.contains(" 4.0."),
+        "the Wireshark cross-check needs TShark 4.0 (the rules were taken from 4.0.17; later \
+         versions changed them), found {first:?}"
+    );
+}
+
+/// "0.020000000" or "-1.5" as nanoseconds.
+fn parse_ns(s: &str) -> i64 {
+    let (neg, s) = match s.strip_prefix('-') {
+        Some(r) => (true, r),
+        None => (false, s),
+    };
+    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+    let mut digits = frac.to_string();
+    digits.truncate(9);
+    while digits.len() < 9 {
+        digits.push('0');
+    }
+    let v = int.parse::<i64>().unwrap() * 1_000_000_000 + digits.parse::<i64>().unwrap();
+    if neg { -v } else { v }
+}
+
+fn theirs(path: &Path) -> BTreeMap<u64, Row> {
+    let mut cmd = Command::new("tshark");
+    cmd.arg("-r").arg(path).args(["-Y", "tcp"]);
+    for p in PREFS {
+        cmd.args(["-o", p]);
+    }
+    cmd.args(["-T", "fields", "-E", "separator=\t", "-E", "occurrence=f"]);
+    cmd.args(["-e", "frame.number", "-e", "tcp.stream"]);
+    let verdict_fields: Vec<String> = Flag::ALL
+        .iter()
+        .map(|f| format!("tcp.analysis.{}", f.name()))
+        .collect();
+    for f in verdict_fields
+        .iter()
+        .map(String::as_str)
+        .chain(EXTRA_FIELDS)
+        .chain([ACK_RTT])
+    {
+        cmd.args(["-e", f]);
+    }
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("tshark could not be run on {}: {e}", path.display()));
+    // tshark exits non-zero on damaged files after printing the good frames.
+    let text = String::from_utf8(out.stdout).expect("tshark prints UTF-8");
+    let mut rows = BTreeMap::new();
+    for line in text.lines() {
+        let c: Vec<&str> = line.split('\t').collect();
+        assert_eq!(
+            c.len(),
+            2 + 15 + 5,
+            "{}: tshark line {line:?}",
+            path.display()
+        );
+        if c[1].is_empty() {
+            continue; // a TCP header too short for a stream: no analysis
+        }
+        let mut flags = 0u16;
+        for (i, f) in Flag::ALL.iter().enumerate() {
+            if !c[2 + i].is_empty() {
+                flags |= 1 << *f as u8;
+            }
+        }
+        let x = &c[17..];
+        let num = |s: &str| (!s.is_empty()).then(|| s.parse::<u64>().unwrap());
+        rows.insert(
+            c[0].parse().unwrap(),
+            Row {
+                stream: c[1].parse().unwrap(),
+                flags,
+                duplicate_ack: num(x[0]).map(|n| (n as u32, num(x[1]).unwrap_or(0))),
+                acks_frame: num(x[2]),
+                initial_rtt_ns: (!x[3].is_empty()).then(|| parse_ns(x[3])),
+                ack_rtt_ns: (!x[4].is_empty()).then(|| parse_ns(x[4])),
+            },
+        );
+    }
+    rows
+}
+
+// ---------------------------------------------------------------- differences
+
+/// A listed difference: a file (by name), a frame range, a field.
+#[derive(Debug)]
+struct Listed {
+    file: String,
+    first: u64,
+    last: u64,
+    field: String,
+    line: String,
+}
+
+/// Reads this test's section of DIFFERENCES.md. Entries are list items
+/// of the form "- `FILE` frames FIRST-LAST `FIELD`: reason" (or "frame N").
+fn listed_differences() -> Vec<Listed> {
+    let path = PathBuf::from(MANIFEST).join("tests/conformance/DIFFERENCES.md");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{} cannot be read: {e}", path.display()));
+    let mut in_section = false;
+    let mut found = false;
+    let mut out = Vec::new();
+    let fields = field_names();
+    for line in text.lines() {
+        if line.starts_with("## ") {
+            in_section = line.trim() == "## Wireshark tcp.analysis";
+            found |= in_section;
+            continue;
+        }
+        if !in_section || !line.starts_with("- `") {
+            continue;
+        }
+        let bad = || panic!("DIFFERENCES.md: cannot read the entry {line:?}");
+        let rest = &line[3..];
+        let Some((file, rest)) = rest.split_once('`') else {
+            bad()
+        };
+        let rest = rest.trim_start();
+        let rest = rest
+            .strip_prefix("frames ")
+            .or_else(|| rest.strip_prefix("frame "))
+            .unwrap_or_else(|| bad());
+        let Some((range, rest)) = rest.split_once(' ') else {
+            bad()
+        };
+        let (a, b) = range.split_once('-').unwrap_or((range, range));
+        let (Ok(first), Ok(last)) = (a.parse::<u64>(), b.parse::<u64>()) else {
+            bad()
+        };
+        let Some(field) = rest
+            .strip_prefix('`')
+            .and_then(|r| r.split_once('`'))
+            .map(|(f, _)| f)
+        else {
+            bad()
+        };
+        assert!(
+            fields.contains(&field),
+            "DIFFERENCES.md: unknown field `{field}` in {line:?} (known: {fields:?})"
+        );
+        let reason = rest.split_once(':').map_or("", |(_, r)| r.trim());
+        assert!(
+            !reason.is_empty(),
+            "DIFFERENCES.md: {line:?} gives no reason"
+        );
+        out.push(Listed {
+            file: file.to_string(),
+            first,
+            last,
+            field: field.to_string(),
+            line: line.to_string(),
+        });
+    }
+    assert!(
+        found,
+        "{} has no section \"## Wireshark tcp.analysis\"",
+        path.display()
+    );
+    out
+}
+
+// ---------------------------------------------------------------- the check
+
+#[derive(Default)]
+struct Tally {
+    /// Per field: (frames where both agree, frames compared) — for verdicts,
+    /// frames flagged by both / flagged by either.
+    agree: BTreeMap<&'static str, (u64, u64)>,
+    /// Per verdict: (tshark, ours).
+    flagged: BTreeMap<&'static str, (u64, u64)>,
+    frames: u64,
+    files: u64,
+    /// (file, frame, field, tshark, ours)
+    differences: Vec<(String, u64, &'static str, String, String)>,
+}
+
+fn compare_file(path: &Path, tally: &Mutex<Tally>) {
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let o = ours(path);
+    let t = theirs(path);
+    let mut tl = tally.lock().unwrap();
+    tl.files += 1;
+    let mut frames: Vec<u64> = o.keys().chain(t.keys()).copied().collect();
+    frames.sort_unstable();
+    frames.dedup();
+    for n in frames {
+        let (ro, rt) = (o.get(&n), t.get(&n));
+        tl.frames += 1;
+        let diff = disagreements(ro, rt);
+        for f in field_names() {
+            let e = tl.agree.entry(f).or_default();
+            if let Some(flag) = Flag::from_name(f) {
+                let bit = 1u16 << flag as u8;
+                let (a, b) = (
+                    ro.is_some_and(|r| r.flags & bit != 0),
+                    rt.is_some_and(|r| r.flags & bit != 0),
+                );
+                if a || b {
+                    e.1 += 1;
+                    e.0 += u64::from(a && b);
+                }
+                let c = tl.flagged.entry(f).or_default();
+                c.0 += u64::from(b);
+                c.1 += u64::from(a);
+            } else {
+                e.1 += 1;
+                e.0 += u64::from(!diff.contains(&f));
+            }
+        }
+        for f in diff {
+            tl.differences
+                .push((name.clone(), n, f, format!("{rt:?}"), format!("{ro:?}")));
+        }
+    }
+}
+
+/// Compares every file, prints the agreement, and fails on differences
+/// not listed (or listed ones that did not occur) for these files.
+fn check(files: &[PathBuf], what: &str) -> Tally {
+    require_tshark();
+    assert!(!files.is_empty(), "{what}: no captures to check");
+    let tally = Mutex::new(Tally::default());
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(f) = files.get(i) else { break };
+                    compare_file(f, &tally);
+                }
+            });
+        }
+    });
+    let tally = tally.into_inner().unwrap();
+
+    println!(
+        "{what}: {} files, {} TCP frames compared with tshark",
+        tally.files, tally.frames
+    );
+    for (f, (ok, n)) in &tally.agree {
+        let flagged = tally
+            .flagged
+            .get(f)
+            .map(|(t, o)| format!("  (tshark {t}, ours {o})"))
+            .unwrap_or_default();
+        println!("  {f:<24} {ok}/{n} frames agree{flagged}");
+    }
+
+    let names: Vec<String> = files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let listed: Vec<Listed> = listed_differences()
+        .into_iter()
+        .filter(|l| names.contains(&l.file))
+        .collect();
+    let mut used = vec![false; listed.len()];
+    let mut unexplained = Vec::new();
+    for (file, frame, field, t, o) in &tally.differences {
+        let hit = listed.iter().position(|l| {
+            &l.file == file && l.field == *field && (l.first..=l.last).contains(frame)
+        });
+        match hit {
+            Some(i) => used[i] = true,
+            None => unexplained.push(format!(
+                "{file} frame {frame} `{field}`: tshark {t}, ours {o}"
+            )),
+        }
+    }
+    let stale: Vec<&str> = listed
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(l, _)| l.line.as_str())
+        .collect();
+    println!(
+        "  {} differing (frame, field) pairs, {} listed in DIFFERENCES.md",
+        tally.differences.len(),
+        tally.differences.len() - unexplained.len()
+    );
+    assert!(
+        unexplained.is_empty() && stale.is_empty(),
+        "{what}: {} disagreement(s) with tshark not listed in tests/conformance/DIFFERENCES.md:\n{}\n\
+         listed differences that no longer occur:\n{}",
+        unexplained.len(),
+        unexplained
+            .iter()
+            .take(60)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n"),
+        stale.join("\n")
+    );
+    tally
+}
+
+/// Capture files under `dir`, recursively, sorted.
+fn captures_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(captures_under(&p));
+        } else if p
+            .extension()
+            .and_then(|x| x.to_str())
+            .is_some_and(|x| matches!(x, "pcap" | "pcapng" | "cap"))
+        {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+#[ignore = "needs the capture corpus and tshark"]
+fn corpus_and_testdata_agree_with_tshark() {
+    let corpus = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
+    assert!(
+        corpus.join("SOURCES.md").is_file(),
+        "the capture corpus is missing: expected it at {} (this test must not pass without it)",
+        corpus.display()
+    );
+    let mut files = captures_under(&corpus);
+    let testdata = captures_under(&PathBuf::from(MANIFEST).join("testdata"));
+    println!("testdata: {} captures", testdata.len());
+    files.extend(testdata);
+    check(&files, "corpus + testdata");
+}
+
+#[test]
+#[ignore = "needs tshark"]
+fn generated_captures_agree_with_tshark() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wireshark-conformance");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for seed in 1..=64u64 {
+        let backwards = seed % 4 == 0;
+        let path = dir.join(format!("generated-{seed:02}.pcap"));
+        std::fs::write(&path, synth::capture(seed, 160, backwards)).unwrap();
+        files.push(path);
+    }
+    let tally = check(&files, "generated");
+    // The generated captures are there to exercise every verdict.
+    for f in Flag::ALL {
+        let (t, _) = tally.flagged.get(f.name()).copied().unwrap_or_default();
+        assert!(
+            t >= 5,
+            "the generated captures gave tshark only {t} {}",
+            f.name()
+        );
+    }
+}
+
+#[test]
+fn a_syn_that_splits_a_stream_has_reused_ports() {
+    // Through the engine: the second SYN (another ISN on the same 4-tuple)
+    // starts stream 1 and is flagged, like Wireshark's.
+    let c = [10, 0, 0, 1];
+    let s = [10, 0, 0, 2];
+    let frames = vec![
+        (
+            1,
+            synth::packet(c, s, 1111, 80, 100, 0, synth::SYN, 1000, None, 0),
+        ),
+        (
+            2,
+            synth::packet(
+                s,
+                c,
+                80,
+                1111,
+                500,
+                101,
+                synth::SYN | synth::ACK,
+                1000,
+                None,
+                0,
+            ),
+        ),
+        (
+            3,
+            synth::packet(
+                c,
+                s,
+                1111,
+                80,
+                101,
+                501,
+                synth::RST | synth::ACK,
+                0,
+                None,
+                0,
+            ),
+        ),
+        (
+            4,
+            synth::packet(c, s, 1111, 80, 9000, 0, synth::SYN, 1000, None, 0),
+        ),
+        (
+            5,
+            synth::packet(
+                s,
+                c,
+                80,
+                1111,
+                700,
+                9001,
+                synth::SYN | synth::ACK,
+                1000,
+                None,
+                0,
+            ),
+        ),
+    ];
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let path = dir.join("wireshark-split.pcap");
+    let frames: Vec<(i64, Vec<u8>)> = frames
+        .into_iter()
+        .map(|(ms, p)| (1_700_000_000_000_000_000 + ms * 1_000_000, p))
+        .collect();
+    std::fs::write(&path, synth::pcap(&frames)).unwrap();
+    let rows = ours(&path);
+    let got: Vec<(u64, Vec<&str>)> = rows
+        .values()
+        .map(|r| {
+            (
+                r.stream,
+                Flag::ALL
+                    .iter()
+                    .filter(|f| r.flags & (1 << **f as u8) != 0)
+                    .map(|f| f.name())
+                    .collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (0, vec![]),
+            (0, vec![]),
+            (0, vec![]),
+            (1, vec!["reused_ports"]),
+            (1, vec![]),
+        ]
+    );
+}
+
+#[test]
+fn checksums_change_no_analysis() {
+    // tshark does not verify checksums by default, and its analysis runs
+    // whatever they say: so must ours, with or without verification.
+    let bytes = synth::capture(7, 160, false);
+    let mut frames = synth::frames(&bytes);
+    for (i, (_, f)) in frames.iter_mut().enumerate() {
+        if i % 3 == 0 {
+            f[14 + 20 + 16] ^= 0x5a; // the TCP checksum
+        }
+    }
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wireshark-bad-checksums.pcap");
+    std::fs::write(&path, synth::pcap(&frames)).unwrap();
+    let plain = ours_with(&path, false);
+    let verified = ours_with(&path, true);
+    assert_eq!(plain.len(), frames.len());
+    assert!(plain.values().any(|r| r.flags != 0));
+    assert_eq!(plain, verified);
+}
+
+#[test]
+fn the_differences_document_parses() {
+    let listed = listed_differences();
+    for l in &listed {
+        assert!(l.first <= l.last, "{}", l.line);
+    }
+}
+
+/// Generated captures: Ethernet/IPv4/TCP conversations with the
+/// perturbations that lead to each verdict.
+mod synth {
+    pub const FIN: u16 = 0x01;
+    pub const SYN: u16 = 0x02;
+    pub const RST: u16 = 0x04;
+    pub const PSH: u16 = 0x08;
+    pub const ACK: u16 = 0x10;
+
+    /// xorshift64*.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+        fn chance(&mut self, percent: u64) -> bool {
+            self.below(100) < percent
+        }
+        fn pick<T: Copy>(&mut self, v: &[T]) -> T {
+            v[self.below(v.len() as u64) as usize]
+        }
+    }
+
+    fn sum16(mut acc: u32, bytes: &[u8]) -> u32 {
+        for ch in bytes.chunks(2) {
+            let w = if ch.len() == 2 {
+                u16::from_be_bytes([ch[0], ch[1]])
+            } else {
+                u16::from_be_bytes([ch[0], 0])
+            };
+            acc += u32::from(w);
+        }
+        acc
+    }
+
+    fn fold(mut acc: u32) -> u16 {
+        while acc > 0xffff {
+            acc = (acc & 0xffff) + (acc >> 16);
+        }
+        !(acc as u16)
+    }
+
+    /// An Ethernet frame with an IPv4/TCP packet (checksums right).
+    #[allow(clippy::too_many_arguments)]
+    pub fn packet(
+        src: [u8; 4],
+        dst: [u8; 4],
+        sport: u16,
+        dport: u16,
+        seq: u32,
+        ack: u32,
+        flags: u16,
+        win: u16,
+        wscale: Option<u8>,
+        len: usize,
+    ) -> Vec<u8> {
+        let opts: &[u8] = match wscale {
+            Some(_) => &[1, 3, 3, 0],
+            None => &[],
+        };
+        let thl = 20 + opts.len();
+        let mut tcp = Vec::with_capacity(thl + len);
+        tcp.extend_from_slice(&sport.to_be_bytes());
+        tcp.extend_from_slice(&dport.to_be_bytes());
+        tcp.extend_from_slice(&seq.to_be_bytes());
+        tcp.extend_from_slice(&ack.to_be_bytes());
+        tcp.push(((thl / 4) as u8) << 4 | (flags >> 8) as u8);
+        tcp.push(flags as u8);
+        tcp.extend_from_slice(&win.to_be_bytes());
+        tcp.extend_from_slice(&[0, 0, 0, 0]);
+        tcp.extend_from_slice(opts);
+        if let Some(s) = wscale {
+            tcp[20 + 3] = s;
+        }
+        tcp.extend(std::iter::repeat_n(b'x', len));
+        let mut pseudo = Vec::with_capacity(12);
+        pseudo.extend_from_slice(&src);
+        pseudo.extend_from_slice(&dst);
+        pseudo.extend_from_slice(&[0, 6]);
+        pseudo.extend_from_slice(&(tcp.len() as u16).to_be_bytes());
+        let ck = fold(sum16(sum16(0, &pseudo), &tcp));
+        tcp[16..18].copy_from_slice(&ck.to_be_bytes());
+
+        let total = 20 + tcp.len();
+        let mut ip = vec![0x45, 0];
+        ip.extend_from_slice(&(total as u16).to_be_bytes());
+        ip.extend_from_slice(&[0, 1, 0x40, 0, 64, 6, 0, 0]);
+        ip.extend_from_slice(&src);
+        ip.extend_from_slice(&dst);
+        let ck = fold(sum16(0, &ip));
+        ip[10..12].copy_from_slice(&ck.to_be_bytes());
+
+        let mut f = vec![2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00];
+        f.extend_from_slice(&ip);
+        f.extend_from_slice(&tcp);
+        f
+    }
+
+    /// A nanosecond pcap file (link type Ethernet).
+    pub fn pcap(frames: &[(i64, Vec<u8>)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend_from_slice(&0xa1b2_3c4du32.to_le_bytes());
+        out.extend_from_slice(&2u16.to_le_bytes());
+        out.extend_from_slice(&4u16.to_le_bytes());
+        out.extend_from_slice(&[0; 8]);
+        out.extend_from_slice(&65535u32.to_le_bytes());
+        out.extend_from_slice(&1u32.to_le_bytes());
+        for (ts, f) in frames {
+            out.extend_from_slice(&((ts / 1_000_000_000) as u32).to_le_bytes());
+            out.extend_from_slice(&((ts % 1_000_000_000) as u32).to_le_bytes());
+            out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+            out.extend_from_slice(&(f.len() as u32).to_le_bytes());
+            out.extend_from_slice(f);
+        }
+        out
+    }
+
+    /// The frames of a file written by [`pcap`].
+    pub fn frames(file: &[u8]) -> Vec<(i64, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut at = 24;
+        let word = |i: usize| u32::from_le_bytes(file[i..i + 4].try_into().unwrap());
+        while at + 16 <= file.len() {
+            let ts = i64::from(word(at)) * 1_000_000_000 + i64::from(word(at + 4));
+            let len = word(at + 8) as usize;
+            out.push((ts, file[at + 16..at + 16 + len].to_vec()));
+            at += 16 + len;
+        }
+        out
+    }
+
+    /// One end of a generated conversation.
+    #[derive(Clone, Copy)]
+    struct End {
+        addr: [u8; 4],
+        port: u16,
+        isn: u32,
+        /// Next sequence number to send.
+        nxt: u32,
+        /// Last acknowledgment and window sent.
+        ack: u32,
+        win: u16,
+    }
+
+    struct Gen {
+        rng: Rng,
+        t: i64,
+        backwards: bool,
+        frames: Vec<(i64, Vec<u8>)>,
+    }
+
+    impl Gen {
+        fn emit(&mut self, s: &End, r: &End, seq: u32, flags: u16, len: u32, ws: Option<u8>) {
+            let ack = s.ack;
+            let p = packet(
+                s.addr,
+                r.addr,
+                s.port,
+                r.port,
+                seq,
+                ack,
+                flags,
+                s.win,
+                ws,
+                len as usize,
+            );
+            self.frames.push((self.t, p));
+        }
+
+        fn tick(&mut self) {
+            let step = self.rng.pick(&[
+                50_000i64,
+                500_000,
+                1_000_000,
+                2_000_000,
+                2_900_000,
+                4_000_000,
+                10_000_000,
+                19_000_000,
+                30_000_000,
+                200_000_000,
+                1_000_000_000,
+            ]);
+            self.t += step;
+            if self.backwards && self.rng.chance(8) {
+                self.t -= self.rng.pick(&[500_000, 3_000_000, 50_000_000]);
+            }
+        }
+
+        /// One event on conversation `(a, b)`, sent by `a` (and maybe
+        /// answered by `b`).
+        fn event(&mut self, a: &mut End, b: &mut End) {
+            let rng = &mut self.rng;
+            // What the sender acknowledges: usually everything of the peer.
+            a.ack = match rng.below(100) {
+                0..=84 => b.nxt,
+                85..=91 => a.ack,
+                92..=95 => b.nxt.wrapping_add(rng.pick(&[1, 100, 5000])),
+                _ => b.nxt.wrapping_sub(rng.pick(&[1, 100])),
+            };
+            if rng.chance(12) {
+                a.win = rng.pick(&[0, 0, 1, 10, 100, 1000, 8192, 65535]);
+            }
+            let ws = rng.chance(50).then(|| rng.pick(&[0u8, 1, 3, 7, 14, 15]));
+            let lens = [1u32, 1, 2, 10, 100, 536, 1460];
+            match rng.below(100) {
+                0..=4 => {
+                    // SYN, often with a new ISN (a new stream, or a reuse).
+                    if rng.chance(50) {
+                        let fresh = rng.next() as u32;
+                        a.isn = rng.pick(&[0, 1000, u32::MAX - 40, fresh]);
+                    }
+                    if rng.chance(40) {
+                        a.ack = 0;
+                    }
+                    a.nxt = a.isn.wrapping_add(1);
+                    self.emit(a, b, a.isn, SYN, 0, ws);
+                }
+                5..=8 => {
+                    if rng.chance(30) {
+                        a.isn = rng.next() as u32;
+                    }
+                    a.nxt = a.isn.wrapping_add(1);
+                    self.emit(a, b, a.isn, SYN | ACK, 0, ws);
+                }
+                9..=44 => {
+                    // Data, sometimes exactly filling the peer's window.
+                    let fill = b.ack.wrapping_add(u32::from(b.win)).wrapping_sub(a.nxt);
+                    let len = if rng.chance(15) && (1..3000).contains(&fill) {
+                        fill
+                    } else {
+                        rng.pick(&lens)
+                    };
+                    let seq = a.nxt;
+                    a.nxt = a.nxt.wrapping_add(len);
+                    self.emit(a, b, seq, PSH | ACK, len, None);
+                }
+                45..=62 => {
+                    let seq = a.nxt;
+                    self.emit(a, b, seq, ACK, 0, None);
+                }
+                63..=68 => {
+                    // Resend something sent before.
+                    let back = rng.pick(&[1u32, 10, 100, 1460, 3000]);
+                    let len = rng.pick(&lens);
+                    let seq = a.nxt.wrapping_sub(back);
+                    self.emit(a, b, seq, PSH | ACK, len, None);
+                }
+                69..=72 => {
+                    // A hole: the segment before was not captured.
+                    a.nxt = a.nxt.wrapping_add(rng.pick(&[1u32, 100, 1460]));
+                    let len = rng.pick(&lens);
+                    let seq = a.nxt;
+                    a.nxt = a.nxt.wrapping_add(len);
+                    self.emit(a, b, seq, PSH | ACK, len, None);
+                }
+                73..=75 => {
+                    // Keep-alive, and maybe its answer.
+                    let len = rng.below(2) as u32;
+                    let seq = a.nxt.wrapping_sub(1);
+                    self.emit(a, b, seq, ACK, len, None);
+                    if self.rng.chance(70) {
+                        self.tick();
+                        let seq = b.nxt;
+                        self.emit(b, a, seq, ACK, 0, None);
+                    }
+                }
+                76..=79 => {
+                    // The peer closes its window; a probe; its answer.
+                    b.win = 0;
+                    b.ack = a.nxt;
+                    let seq = b.nxt;
+                    self.emit(b, a, seq, ACK, 0, None);
+                    self.tick();
+                    let seq = a.nxt;
+                    self.emit(a, b, seq, PSH | ACK, 1, None);
+                    if self.rng.chance(30) {
+                        a.nxt = a.nxt.wrapping_add(1);
+                        b.ack = a.nxt;
+                    }
+                    self.tick();
+                    let seq = b.nxt;
+                    self.emit(b, a, seq, ACK, 0, None);
+                }
+                80..=84 => {
+                    // Duplicate ACKs from the peer, then a quick resend.
+                    let hole = a.nxt.wrapping_sub(rng.pick(&[100u32, 536, 1460]));
+                    b.ack = hole;
+                    for _ in 0..self.rng.pick(&[1, 2, 3, 4]) {
+                        self.tick_small();
+                        let seq = b.nxt;
+                        self.emit(b, a, seq, ACK, 0, None);
+                    }
+                    self.tick_small();
+                    let len = self.rng.pick(&[100u32, 536]);
+                    self.emit(a, b, hole, PSH | ACK, len, None);
+                }
+                85..=88 => {
+                    let seq = a.nxt;
+                    a.nxt = a.nxt.wrapping_add(1);
+                    self.emit(a, b, seq, FIN | ACK, 0, None);
+                }
+                89..=91 => {
+                    let seq = if rng.chance(80) {
+                        a.nxt
+                    } else {
+                        rng.next() as u32
+                    };
+                    let f = if rng.chance(50) { RST } else { RST | ACK };
+                    self.emit(a, b, seq, f, 0, None);
+                }
+                92..=94 => {
+                    // Odd combinations.
+                    let f = rng.pick(&[0, FIN, SYN | FIN, SYN | RST, FIN | PSH | ACK, PSH]);
+                    let len = rng.pick(&[0u32, 0, 10]);
+                    let seq = a.nxt;
+                    self.emit(a, b, seq, f, len, None);
+                }
+                _ => {
+                    // A pure window change.
+                    a.win = rng.pick(&[1, 100, 1000, 2000, 65535]);
+                    let seq = a.nxt;
+                    self.emit(a, b, seq, ACK, 0, None);
+                }
+            }
+        }
+
+        fn tick_small(&mut self) {
+            self.t += self.rng.pick(&[100_000i64, 1_000_000, 5_000_000]);
+        }
+    }
+
+    /// A capture of two conversations to one server, `n` events long.
+    pub fn capture(seed: u64, n: usize, backwards: bool) -> Vec<u8> {
+        let mut g = Gen {
+            rng: Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1),
+            t: 1_700_000_000_000_000_000,
+            backwards,
+            frames: Vec::new(),
+        };
+        let server = [10, 0, 0, 2];
+        let mut ends: Vec<(End, End)> = [[10, 0, 0, 1], [10, 0, 0, 3]]
+            .into_iter()
+            .map(|client| {
+                let isn = g.rng.pick(&[0, 1000, u32::MAX - 20]);
+                let c = End {
+                    addr: client,
+                    port: 40000,
+                    isn,
+                    nxt: isn,
+                    ack: 0,
+                    win: 1000,
+                };
+                let isn = g.rng.next() as u32;
+                let s = End {
+                    addr: server,
+                    port: 80,
+                    isn,
+                    nxt: isn,
+                    ..c
+                };
+                (c, s)
+            })
+            .collect();
+        for _ in 0..n {
+            let i = g.rng.below(ends.len() as u64) as usize;
+            g.tick();
+            let (c, s) = &mut ends[i];
+            if g.rng.chance(50) {
+                g.event(c, s);
+            } else {
+                g.event(s, c);
+            }
+        }
+        pcap(&g.frames)
+    }
+}
