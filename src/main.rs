@@ -44,7 +44,13 @@ enum Command {
 
 #[derive(Args, Debug)]
 struct Common {
-    /// Output format.
+    /// Output format. `zeek` (summary only) writes a Zeek conn.log: the
+    /// tab-separated header (#separator ... #types), one row per connection as
+    /// Zeek would log it (its originator, conn_state, history, missed_bytes,
+    /// sequence-space byte counts; a connection Zeek's timers split gives
+    /// several rows), then #close. uids are C + base62 of a hash of the row's
+    /// start time, 4-tuple and stream, so reruns give the same uids; #open and
+    /// #close are the capture's first and last packet times; service is unset.
     #[arg(short = 'f', long, value_enum, default_value_t = FormatArg::Text, global = true)]
     format: FormatArg,
     /// Worker threads (default: one per CPU). Output does not depend on it.
@@ -88,9 +94,14 @@ struct TimelineArgs {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum FormatArg {
+    /// Aligned columns for people.
     Text,
+    /// One JSON document (schema version 1).
     Json,
+    /// JSON Lines: one object per line.
     Jsonl,
+    /// A Zeek conn.log, loadable by zeek-cut (summary only).
+    Zeek,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -114,6 +125,7 @@ fn settings(c: &Common) -> Result<Settings, String> {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
         FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Zeek => Format::Zeek,
     };
     let color = match c.color {
         WhenArg::Always => true,

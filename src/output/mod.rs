@@ -7,6 +7,7 @@
 
 pub mod json;
 pub mod text;
+pub mod zeek;
 
 use crate::anomaly::Anomaly;
 use crate::capture::CaptureError;
@@ -24,6 +25,8 @@ pub enum Format {
     Text,
     Json,
     Jsonl,
+    /// A Zeek conn.log (summary only; see [`zeek`]).
+    Zeek,
 }
 
 /// Options shared by the renderers.
