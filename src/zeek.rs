@@ -20,8 +20,10 @@
 //!   FIN+RST, `q` other multi-flag (SYN+FIN, SYN+RST), `c` bad checksum, `t`
 //!   retransmitted payload, `w` zero window, `g` content gap, `^` flip.
 //!   `a d i q` are recorded once per side; `s h f r` again only when the
-//!   sequence number differs from the last one recorded; `c t w g` when their
-//!   count reaches 1, 10, 100, ...
+//!   relative sequence number differs from the last one recorded (a SYN
+//!   re-bases its sender's numbering, so in practice `s` and `h` repeat only
+//!   after the sender closed); `c t w g` when their count reaches 1, 10,
+//!   100, ...
 //! * **Sizes.** `orig_bytes`/`resp_bytes` come from sequence space (highest
 //!   sequence number seen or acknowledged), not from counted payload;
 //!   `missed_bytes` are acknowledged bytes that were never captured (content
