@@ -37,8 +37,11 @@
 //!   after 5 s, 5 s after both sides closed or one reset, 5 min of
 //!   inactivity, ...) and on a SYN that reuses the 4-tuple; a later packet
 //!   then starts a new connection. So one of our connections can be several
-//!   Zeek connections ([`Zeek::rows`]). Timers are judged against this
-//!   connection's own packet times.
+//!   Zeek connections ([`Zeek::rows`]). Zeek's clock is the latest packet
+//!   time of the whole capture; here timers are judged when this
+//!   connection's next segment comes, against the replay's capture clock
+//!   (robust to absurd timestamps, which Zeek is not), and a timer is taken
+//!   to run at its due time.
 
 use crate::connection::Direction;
 use crate::decode::{ChecksumStatus, TcpFlags, TcpSegment};
@@ -343,6 +346,8 @@ pub struct ZeekConn {
     orig: usize,
     start_ns: i64,
     last_ns: i64,
+    /// The capture clock at `last_ns` (what timers count from).
+    last_active: i64,
     first_frame: u64,
     last_frame: u64,
     history: String,
@@ -354,13 +359,15 @@ pub struct ZeekConn {
     close_deferred: bool,
     deferred_gen_event: bool,
     inactivity_timeout: i64,
+    /// When the inactivity timer is next checked.
+    inactivity_at: i64,
     timers: Vec<(i64, Timer)>,
     /// The packet being processed (for timers set during it).
     now: i64,
 }
 
 impl ZeekConn {
-    fn new(seg: &TcpSegment, frame: u64, ts: i64) -> ZeekConn {
+    fn new(seg: &TcpSegment, frame: u64, ts: i64, now: i64) -> ZeekConn {
         ZeekConn {
             ep: [
                 Endpoint::new(seg.src, seg.src_port),
@@ -369,6 +376,7 @@ impl ZeekConn {
             orig: 0,
             start_ns: ts,
             last_ns: ts,
+            last_active: now,
             first_frame: frame,
             last_frame: frame,
             history: String::new(),
@@ -380,8 +388,9 @@ impl ZeekConn {
             close_deferred: false,
             deferred_gen_event: false,
             inactivity_timeout: UDP_INACTIVITY_TIMEOUT,
-            timers: vec![(ts.saturating_add(TCP_SYN_TIMEOUT), Timer::Expire)],
-            now: ts,
+            inactivity_at: now.saturating_add(UDP_INACTIVITY_TIMEOUT),
+            timers: vec![(now.saturating_add(TCP_SYN_TIMEOUT), Timer::Expire)],
+            now,
         }
     }
 
@@ -635,8 +644,12 @@ impl ZeekConn {
             return;
         }
         if !new.in_handshake() && old.in_handshake() && self.ep[e ^ 1].state.in_handshake() {
-            // The handshake is over: the TCP inactivity timeout applies.
-            self.inactivity_timeout = TCP_INACTIVITY_TIMEOUT;
+            // The handshake is over: the TCP inactivity timeout applies,
+            // counted from the connection's last activity.
+            if self.inactivity_timeout != TCP_INACTIVITY_TIMEOUT {
+                self.inactivity_timeout = TCP_INACTIVITY_TIMEOUT;
+                self.inactivity_at = self.last_active.saturating_add(TCP_INACTIVITY_TIMEOUT);
+            }
         }
         let ep = &mut self.ep[e];
         ep.prev_state = old;
@@ -657,9 +670,9 @@ impl ZeekConn {
     // ---- one packet ----
 
     /// A packet of this connection; `e` is its sender.
-    fn packet(&mut self, seg: &TcpSegment, frame: u64, ts: i64) {
+    fn packet(&mut self, seg: &TcpSegment, frame: u64, ts: i64, now: i64) {
         self.last_frame = frame;
-        self.now = ts;
+        self.now = now;
         let e = usize::from(!(seg.src == self.ep[0].addr && seg.src_port == self.ep[0].port));
         if seg.checksum == ChecksumStatus::Bad {
             // Counted as a checksum error, otherwise ignored.
@@ -716,6 +729,7 @@ impl ZeekConn {
         }
         if !(self.ep[0].did_close && self.ep[1].did_close) {
             self.last_ns = ts;
+            self.last_active = self.now;
         }
         if fin {
             let ep = &mut self.ep[e];
@@ -1054,11 +1068,14 @@ impl ZeekConn {
                 }
             }
             self.timers.clear();
-            self.add_timer(self.last_ns.saturating_add(TCP_CLOSE_DELAY), Timer::Delete);
+            self.add_timer(
+                self.last_active.saturating_add(TCP_CLOSE_DELAY),
+                Timer::Delete,
+            );
         } else if self.ep[e].prev_state != EndpointState::Inactive {
             // Wait for the other side to close too.
             self.add_timer(
-                self.last_ns.saturating_add(TCP_SESSION_TIMER),
+                self.last_active.saturating_add(TCP_SESSION_TIMER),
                 Timer::Expire,
             );
         }
@@ -1070,11 +1087,11 @@ impl ZeekConn {
         self.timers.push((at, t));
     }
 
-    /// Fires the timers due by `now` (this connection's state cannot have
-    /// changed since its last packet). True if Zeek removed the connection.
+    /// Fires the timers due by `now`. Nothing changed this connection since
+    /// its last packet, so each timer's outcome is known at once, whatever
+    /// the time elapsed. True if Zeek removed the connection.
     fn expire(&mut self, now: i64) -> bool {
         loop {
-            let inactivity = self.last_ns.saturating_add(self.inactivity_timeout);
             let next = self
                 .timers
                 .iter()
@@ -1082,24 +1099,32 @@ impl ZeekConn {
                 .min_by_key(|(_, (at, _))| *at)
                 .map(|(i, &(at, t))| (i, at, t));
             let timer_at = next.map_or(i64::MAX, |(_, at, _)| at);
-            if inactivity.min(timer_at) > now {
+            // A deadline saturated at the end of time never comes.
+            let first = self.inactivity_at.min(timer_at);
+            if first > now || first == i64::MAX {
                 return false;
             }
-            if inactivity < timer_at {
-                // Idle for the inactivity timeout.
-                return true;
+            if self.inactivity_at < timer_at {
+                // Removed if idle for the timeout by then; else checked again
+                // when it would be.
+                let idle_until = self.last_active.saturating_add(self.inactivity_timeout);
+                if idle_until <= self.inactivity_at {
+                    return true;
+                }
+                self.inactivity_at = idle_until;
+                continue;
             }
             if let Some((i, at, t)) = next {
                 self.timers.swap_remove(i);
-                if self.fire(t, at) {
+                if self.fire(t, at, now) {
                     return true;
                 }
             }
         }
     }
 
-    /// One timer at time `t`; true if it removes the connection.
-    fn fire(&mut self, timer: Timer, t: i64) -> bool {
+    /// A timer due at `t` (<= `now`); true if it removes the connection.
+    fn fire(&mut self, timer: Timer, t: i64, now: i64) -> bool {
         use EndpointState::*;
         let (os, rs) = self.states();
         match timer {
@@ -1116,22 +1141,35 @@ impl ZeekConn {
                 if !self.is_active {
                     return false;
                 }
-                if self.last_ns.saturating_add(TCP_CONNECTION_LINGER) < t {
-                    let (oc, rc) = (self.o().did_close, self.r().did_close);
-                    if (oc || rc)
-                        && ((oc && rc)
-                            || os == Reset
-                            || rs == Reset
-                            || os == Inactive
-                            || rs == Inactive)
-                    {
-                        return true;
-                    }
-                    if os == Inactive && rs == Inactive {
-                        return true;
-                    }
+                // Removes once idle for tcp_connection_linger if the states
+                // allow it; else it is checked again every tcp_session_timer.
+                let (oc, rc) = (self.o().did_close, self.r().did_close);
+                let removable = ((oc || rc)
+                    && ((oc && rc)
+                        || os == Reset
+                        || rs == Reset
+                        || os == Inactive
+                        || rs == Inactive))
+                    || (os == Inactive && rs == Inactive);
+                let idle_from = self.last_active.saturating_add(TCP_CONNECTION_LINGER);
+                // The first check after `idle_from` (the checks are t, t + 6 s, ...).
+                let first_idle = if t > idle_from {
+                    t
+                } else {
+                    let steps = (idle_from - t) / TCP_SESSION_TIMER + 1;
+                    t.saturating_add(steps.saturating_mul(TCP_SESSION_TIMER))
+                };
+                if removable && first_idle <= now {
+                    return true;
                 }
-                self.add_timer(t.saturating_add(TCP_SESSION_TIMER), Timer::Expire);
+                let next = if removable {
+                    first_idle
+                } else {
+                    // The first check after `now`.
+                    let steps = (now - t) / TCP_SESSION_TIMER + 1;
+                    t.saturating_add(steps.saturating_mul(TCP_SESSION_TIMER))
+                };
+                self.add_timer(next, Timer::Expire);
                 false
             }
         }
@@ -1193,7 +1231,6 @@ fn syn_then_reset(history: &str) -> bool {
 pub struct Zeek {
     done: Vec<ZeekConn>,
     cur: Option<ZeekConn>,
-    clock: i64,
 }
 
 impl Zeek {
@@ -1201,21 +1238,22 @@ impl Zeek {
         Zeek::default()
     }
 
-    /// Accounts for one segment. `ts` is its raw capture timestamp.
-    pub fn segment(&mut self, seg: &TcpSegment, _dir: Direction, frame: u64, ts: i64) {
-        if self.cur.is_none() && self.done.is_empty() {
-            self.clock = ts;
-        }
-        // Zeek's clock never goes back.
-        self.clock = self.clock.max(ts);
+    /// Accounts for one segment. `ts` is its raw capture timestamp (Zeek's
+    /// `ts` and `duration` come from these); `now` is the capture clock at
+    /// it (see [`crate::engine::Clock`]), against which Zeek's timers are
+    /// judged, so that one absurd timestamp does not expire them all.
+    pub fn segment(&mut self, seg: &TcpSegment, _dir: Direction, frame: u64, ts: i64, now: i64) {
+        // Timers set now start from the later of the two (like the
+        // replay's own timers).
+        let at = ts.max(now);
         if let Some(c) = &mut self.cur {
-            if c.expire(self.clock) || c.is_reuse(seg) {
+            if c.expire(now) || c.is_reuse(seg) {
                 self.done.extend(self.cur.take());
             }
         }
         self.cur
-            .get_or_insert_with(|| ZeekConn::new(seg, frame, ts))
-            .packet(seg, frame, ts);
+            .get_or_insert_with(|| ZeekConn::new(seg, frame, ts, at))
+            .packet(seg, frame, ts, at);
     }
 
     /// Zeek's connections for this one, in order (at least one once a

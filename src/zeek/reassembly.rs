@@ -85,14 +85,13 @@ impl Reassembler {
 
     fn insert(&mut self, mut a: u64, mut b: u64) {
         // Merge with every interval that overlaps or touches [a, b).
-        let touching: Vec<(u64, u64)> = self
+        while let Some((s, e)) = self
             .blocks
             .range(..=b)
-            .rev()
-            .take_while(|&(_, &end)| end >= a)
+            .next_back()
+            .filter(|&(_, &e)| e >= a)
             .map(|(&s, &e)| (s, e))
-            .collect();
-        for (s, e) in touching {
+        {
             self.blocks.remove(&s);
             a = a.min(s);
             b = b.max(e);
@@ -206,6 +205,20 @@ mod tests {
         assert_eq!((r.trim, r.last_reassem), (2, 1), "released, not delivered");
         let mut r = Reassembler::default();
         assert_eq!(r.trim_to(3, true, false), vec![2]);
+    }
+
+    #[test]
+    fn blocks_merge_across_holes_once_filled() {
+        let mut r = Reassembler::default();
+        r.new_block(21, 10, false);
+        r.new_block(41, 10, false);
+        r.new_block(61, 10, false);
+        assert_eq!(r.data_size(), 30);
+        r.new_block(25, 40, false); // [25, 65) bridges the three
+        assert_eq!(r.data_size(), 50);
+        assert_eq!(r.last_reassem, 1, "a hole below");
+        r.new_block(1, 20, false);
+        assert_eq!(r.last_reassem, 71);
     }
 
     #[test]

@@ -58,7 +58,8 @@ fn run(segs: &[(u64, TcpSegment)]) -> Zeek {
         } else {
             Direction::ServerToClient
         };
-        z.segment(s, dir, i as u64 + 1, *ms as i64 * 1_000_000);
+        let ts = *ms as i64 * 1_000_000;
+        z.segment(s, dir, i as u64 + 1, ts, ts);
     }
     z
 }
