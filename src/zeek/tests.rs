@@ -491,3 +491,28 @@ fn a_syn_captured_after_its_syn_ack_flips_the_roles_there() {
     // The SYN is counted for the role its sender had when it arrived.
     assert_eq!((c.orig_packets().0, c.resp_packets().0), (1, 2));
 }
+
+#[test]
+fn absurd_timestamps_neither_hang_nor_split() {
+    // The SYN,ACK stamped at the end of time while the capture clock stays
+    // put (an outlier): nothing expires, one connection.
+    let mut z = Zeek::new();
+    for (i, (ms, s)) in handshake().iter().enumerate() {
+        let now = *ms as i64 * 1_000_000;
+        let ts = if i == 1 { i64::MAX } else { now };
+        z.segment(s, Direction::ClientToServer, i as u64 + 1, ts, now);
+    }
+    assert_eq!(only(&z).history(), "ShA");
+    // Every timestamp saturated, clock included: deadlines there never come.
+    let mut z = Zeek::new();
+    for (i, (_, s)) in handshake().iter().enumerate() {
+        z.segment(
+            s,
+            Direction::ClientToServer,
+            i as u64 + 1,
+            i64::MAX,
+            i64::MAX,
+        );
+    }
+    assert_eq!(only(&z).conn_state(), ConnState::S1);
+}
