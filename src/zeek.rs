@@ -45,6 +45,7 @@
 
 use crate::connection::Direction;
 use crate::decode::{ChecksumStatus, TcpFlags, TcpSegment};
+use arrayvec::ArrayVec;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -361,7 +362,9 @@ pub struct ZeekConn {
     inactivity_timeout: i64,
     /// When the inactivity timer is next checked.
     inactivity_at: i64,
-    timers: Vec<(i64, Timer)>,
+    /// Pending timers: at most the constructor's Expire, an Attempt and a
+    /// close's Expire, or a Delete alone.
+    timers: ArrayVec<(i64, Timer), 4>,
     /// The packet being processed (for timers set during it).
     now: i64,
 }
@@ -389,7 +392,9 @@ impl ZeekConn {
             deferred_gen_event: false,
             inactivity_timeout: UDP_INACTIVITY_TIMEOUT,
             inactivity_at: now.saturating_add(UDP_INACTIVITY_TIMEOUT),
-            timers: vec![(now.saturating_add(TCP_SYN_TIMEOUT), Timer::Expire)],
+            timers: [(now.saturating_add(TCP_SYN_TIMEOUT), Timer::Expire)]
+                .into_iter()
+                .collect(),
             now,
         }
     }
@@ -1084,7 +1089,14 @@ impl ZeekConn {
     // ---- timers and reuse ----
 
     fn add_timer(&mut self, at: i64, t: Timer) {
-        self.timers.push((at, t));
+        if self.timers.try_push((at, t)).is_err() {
+            // Cannot happen (see `timers`); keep the earliest deadlines.
+            if let Some(late) = self.timers.iter_mut().max_by_key(|(d, _)| *d) {
+                if at < late.0 {
+                    *late = (at, t);
+                }
+            }
+        }
     }
 
     /// Fires the timers due by `now`. Nothing changed this connection since

@@ -6,9 +6,8 @@
 //! order, and holds delivered blocks until the peer acknowledges them. When
 //! an acknowledgment covers bytes that were never delivered, those bytes are
 //! a *content gap*. Only the coverage matters here, so blocks are kept as
-//! merged intervals.
-
-use std::collections::BTreeMap;
+//! merged intervals (a sorted vector: there are rarely more than a few, and
+//! its allocation is kept when acknowledgments empty it).
 
 /// Zeek's `tcp_max_initial_window`: delivered data are released without an
 /// acknowledgment once this much was sent and nothing was acknowledged.
@@ -25,8 +24,8 @@ pub(super) struct Reassembler {
     pub last_reassem: u64,
     /// Everything below has been acknowledged and released.
     pub trim: u64,
-    /// Captured payload held: start -> end, disjoint and not adjacent.
-    blocks: BTreeMap<u64, u64>,
+    /// Captured payload held: (start, end), sorted, disjoint, not adjacent.
+    blocks: Vec<(u64, u64)>,
     /// Delivery abandoned (too much data above a hole, or without acks).
     pub skip: bool,
     /// End of the endpoint's data reported.
@@ -38,7 +37,7 @@ impl Default for Reassembler {
         Reassembler {
             last_reassem: 1,
             trim: 1,
-            blocks: BTreeMap::new(),
+            blocks: Vec::new(),
             skip: false,
             did_eof: false,
         }
@@ -54,13 +53,13 @@ impl Reassembler {
     /// Bytes held above what was delivered.
     pub fn undelivered_bytes(&self) -> u64 {
         self.blocks
-            .last_key_value()
-            .map_or(0, |(_, &end)| end.saturating_sub(self.last_reassem))
+            .last()
+            .map_or(0, |&(_, end)| end.saturating_sub(self.last_reassem))
     }
 
     /// Bytes held.
     pub fn data_size(&self) -> u64 {
-        self.blocks.iter().map(|(a, b)| b - a).sum()
+        self.blocks.iter().map(|&(a, b)| b - a).sum()
     }
 
     pub fn clear(&mut self) {
@@ -83,30 +82,32 @@ impl Reassembler {
         self.deliver(release);
     }
 
-    fn insert(&mut self, mut a: u64, mut b: u64) {
+    fn insert(&mut self, a: u64, b: u64) {
         // Merge with every interval that overlaps or touches [a, b).
-        while let Some((s, e)) = self
-            .blocks
-            .range(..=b)
-            .next_back()
-            .filter(|&(_, &e)| e >= a)
-            .map(|(&s, &e)| (s, e))
-        {
-            self.blocks.remove(&s);
-            a = a.min(s);
-            b = b.max(e);
+        let first = self.blocks.partition_point(|&(_, e)| e < a);
+        let last = self.blocks.partition_point(|&(s, _)| s <= b);
+        if first == last {
+            self.blocks.insert(first, (a, b));
+        } else {
+            let merged = (a.min(self.blocks[first].0), b.max(self.blocks[last - 1].1));
+            self.blocks.drain(first + 1..last);
+            self.blocks[first] = merged;
         }
-        self.blocks.insert(a, b);
+    }
+
+    /// The interval holding `seq`, if any.
+    fn holding(&self, seq: u64) -> Option<(u64, u64)> {
+        let i = self.blocks.partition_point(|&(s, _)| s <= seq);
+        i.checked_sub(1)
+            .map(|i| self.blocks[i])
+            .filter(|&(_, e)| e > seq)
     }
 
     /// Delivers the held data that continue what was delivered.
     fn deliver(&mut self, release: bool) {
-        let Some((_, &end)) = self.blocks.range(..=self.last_reassem).next_back() else {
+        let Some((_, end)) = self.holding(self.last_reassem) else {
             return;
         };
-        if end <= self.last_reassem {
-            return;
-        }
         self.last_reassem = end;
         if release {
             // Nothing acknowledged yet much was sent: the peer's acks are
@@ -117,12 +118,8 @@ impl Reassembler {
     }
 
     fn release_below(&mut self, seq: u64) {
-        while let Some((&s, &e)) = self.blocks.first_key_value() {
-            if e > seq {
-                break;
-            }
-            self.blocks.remove(&s);
-        }
+        let n = self.blocks.partition_point(|&(_, e)| e <= seq);
+        self.blocks.drain(..n);
     }
 
     /// The peer acknowledged everything below `seq`: releases it, and
@@ -136,10 +133,12 @@ impl Reassembler {
             Vec::new()
         };
         self.release_below(seq);
-        if let Some((&s, &e)) = self.blocks.first_key_value() {
-            if s <= self.last_reassem && self.last_reassem < e {
-                self.deliver(release);
-            }
+        if self
+            .blocks
+            .first()
+            .is_some_and(|&(s, e)| s <= self.last_reassem && self.last_reassem < e)
+        {
+            self.deliver(release);
         }
         self.trim = self.trim.max(seq);
         gaps
@@ -154,7 +153,11 @@ impl Reassembler {
             return gaps;
         }
         if !self.skip {
-            while let Some((&s, _)) = self.blocks.range(self.last_reassem..).next() {
+            loop {
+                let i = self.blocks.partition_point(|&(s, _)| s < self.last_reassem);
+                let Some(&(s, _)) = self.blocks.get(i) else {
+                    break;
+                };
                 if s >= up_to {
                     break;
                 }
@@ -219,6 +222,38 @@ mod tests {
         assert_eq!(r.last_reassem, 1, "a hole below");
         r.new_block(1, 20, false);
         assert_eq!(r.last_reassem, 71);
+    }
+
+    #[test]
+    fn coverage_matches_a_byte_map() {
+        // Random blocks (a fixed LCG) against a byte-by-byte model.
+        let mut x: u64 = 7;
+        let mut rnd = |n: u64| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) % n
+        };
+        for _ in 0..50 {
+            let mut r = Reassembler::default();
+            let mut held = [false; 400];
+            for _ in 0..20 {
+                let (a, len) = (2 + rnd(350), 1 + rnd(40));
+                r.insert(a, a + len);
+                for b in a..a + len {
+                    held[b as usize] = true;
+                }
+                let mut want = Vec::new();
+                for (i, &h) in held.iter().enumerate() {
+                    match (h, want.last_mut()) {
+                        (true, Some((_, e))) if *e == i as u64 => *e += 1,
+                        (true, _) => want.push((i as u64, i as u64 + 1)),
+                        _ => {}
+                    }
+                }
+                assert_eq!(r.blocks, want);
+            }
+        }
     }
 
     #[test]
