@@ -32,7 +32,9 @@
 //! * **Checksums.** A segment with a bad checksum (only known with
 //!   `--verify-checksums`; decode's [`ChecksumStatus::Bad`]) adds the `c`
 //!   letter and is otherwise ignored, as Zeek does; without verification we
-//!   behave like `zeek -C`.
+//!   behave like `zeek -C`. Decode has one status for the IPv4 header and
+//!   TCP checksums; Zeek drops a packet with a bad IPv4 header checksum
+//!   before TCP sees it (no `c`), which is not distinguished here.
 //! * **Splitting.** Zeek removes a connection on timers (an unanswered SYN
 //!   after 5 s, 5 s after both sides closed or one reset, 5 min of
 //!   inactivity, ...) and on a SYN that reuses the 4-tuple; a later packet
@@ -42,6 +44,12 @@
 //!   connection's next segment comes, against the replay's capture clock
 //!   (robust to absurd timestamps, which Zeek is not), and a timer is taken
 //!   to run at its due time.
+//!
+//! Not modelled: Zeek's port heuristic above; the timers Zeek sets only for
+//! script event handlers (`connection_reset`, `connection_partial_close`);
+//! the `x` letter (analysis given up); options other than the defaults
+//! (`report_gaps_for_partial` off, no VLAN in connection keys); protocol
+//! detection (conn.log's `service`).
 
 use crate::connection::Direction;
 use crate::decode::{ChecksumStatus, TcpFlags, TcpSegment};
@@ -762,10 +770,10 @@ impl ZeekConn {
                 }
             }
         }
-        let delta_last = self.update_last_seq(e, past, f, len);
+        self.update_last_seq(e, past, f, len);
         self.ep[e].done_something = true;
 
-        let (do_close, gen_event) = self.state_machine(e, seg.seq, len, delta_last, is_orig, f);
+        let (do_close, gen_event) = self.state_machine(e, seg.seq, len, is_orig, f);
 
         if ack {
             self.ack_received(p, rel_ack);
@@ -816,7 +824,7 @@ impl ZeekConn {
         }
     }
 
-    fn update_last_seq(&mut self, e: usize, last: u32, f: TcpFlags, len: u32) -> i32 {
+    fn update_last_seq(&mut self, e: usize, last: u32, f: TcpFlags, len: u32) {
         let ep = &mut self.ep[e];
         let delta = seq_delta(last, ep.last_seq);
         if f.intersects(TcpFlags::SYN | TcpFlags::RST)
@@ -833,7 +841,6 @@ impl ZeekConn {
             // Payload that does not extend the stream: a retransmission.
             self.event(e, Event::Retransmission);
         }
-        delta
     }
 
     /// Zeek's `UpdateStateMachine`; returns (do_close, gen_event).
@@ -842,7 +849,6 @@ impl ZeekConn {
         e: usize,
         base_seq: u32,
         len: u32,
-        _delta_last: i32,
         is_orig: bool,
         f: TcpFlags,
     ) -> (bool, bool) {
