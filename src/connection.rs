@@ -818,7 +818,7 @@ impl Connection {
         }
 
         out.analysis = self.wireshark.segment(seg, dir, frame, ts);
-        self.zeek.segment(seg, dir, frame, ts);
+        self.zeek.segment(seg, dir, frame, ts, now);
 
         self.last_frame = frame;
         self.last_ts = self.last_ts.max(ts);

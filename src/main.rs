@@ -73,7 +73,13 @@ FILE may be - for standard input. Output goes to stdout, errors to stderr.";
 
 #[derive(Args, Debug)]
 struct Common {
-    /// Output format.
+    /// Output format. `zeek` (summary only) writes a Zeek conn.log: the
+    /// tab-separated header (#separator ... #types), one row per connection as
+    /// Zeek would log it (its originator, conn_state, history, missed_bytes,
+    /// sequence-space byte counts; a connection Zeek's timers split gives
+    /// several rows), then #close. uids are C + base62 of a hash of the row's
+    /// start time, 4-tuple and stream, so reruns give the same uids; #open and
+    /// #close are the capture's first and last packet times; service is unset.
     #[arg(short = 'f', long, value_enum, default_value_t = FormatArg::Text, global = true)]
     format: FormatArg,
     /// Worker threads (default: one per CPU). Output does not depend on it.
@@ -163,9 +169,14 @@ enum SeverityArg {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum FormatArg {
+    /// Aligned columns for people.
     Text,
+    /// One JSON document (schema version 1).
     Json,
+    /// JSON Lines: one object per line.
     Jsonl,
+    /// A Zeek conn.log, loadable by zeek-cut (summary only).
+    Zeek,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -189,6 +200,7 @@ fn settings(c: &Common) -> Result<Settings, String> {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
         FormatArg::Jsonl => Format::Jsonl,
+        FormatArg::Zeek => Format::Zeek,
     };
     let color = match c.color {
         WhenArg::Always => true,
@@ -235,6 +247,10 @@ fn main() -> ExitCode {
         match cli.summary.common.format {
             FormatArg::Text => check::render::catalog_text(&mut buf),
             FormatArg::Json | FormatArg::Jsonl => check::render::catalog_json(&mut buf),
+            FormatArg::Zeek => {
+                eprintln!("tcpstate: anomalies writes --format text or json, not zeek");
+                return ExitCode::from(Status::InputProblem as u8);
+            }
         }
         return match io::stdout().lock().write_all(&buf) {
             Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
@@ -257,8 +273,8 @@ fn main() -> ExitCode {
     }
     let check_policy = match &cli.command {
         Some(Command::Check(a)) => {
-            if matches!(common.format, FormatArg::Jsonl) {
-                eprintln!("tcpstate: check writes --format text or json, not jsonl");
+            if matches!(common.format, FormatArg::Jsonl | FormatArg::Zeek) {
+                eprintln!("tcpstate: check writes --format text or json, not jsonl or zeek");
                 return ExitCode::from(Status::InputProblem as u8);
             }
             match policy(a) {

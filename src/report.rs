@@ -5,7 +5,7 @@
 
 use crate::capture::CaptureReader;
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord, Totals};
-use crate::output::{self, Format, Style, json, text};
+use crate::output::{self, Format, Style, json, text, zeek};
 use rayon::prelude::*;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -46,6 +46,8 @@ struct SummarySink<'a> {
     out: &'a mut dyn Write,
     buf: Vec<u8>,
     wrote_one: bool,
+    /// `--format zeek`: the conn.log header is written.
+    zeek_header: bool,
 }
 
 impl Consumer for SummarySink<'_> {
@@ -85,6 +87,17 @@ impl Consumer for SummarySink<'_> {
                     if self.format == Format::Jsonl {
                         self.buf.push(b'\n');
                     }
+                }
+                self.out.write_all(&self.buf)
+            }
+            Format::Zeek => {
+                self.buf.clear();
+                if !self.zeek_header {
+                    zeek::header(&mut self.buf, self.first_ts);
+                    self.zeek_header = true;
+                }
+                for r in records {
+                    zeek::rows(&mut self.buf, r);
                 }
                 self.out.write_all(&self.buf)
             }
@@ -156,6 +169,7 @@ fn summarize_one(
         out: writer,
         buf: Vec::new(),
         wrote_one: false,
+        zeek_header: false,
     };
     let totals = engine::analyze(
         reader,
@@ -164,6 +178,8 @@ fn summarize_one(
         settings.progress.clone(),
     )?;
     let cells = std::mem::take(&mut sink.cells);
+    let zeek_header = sink.zeek_header;
+    let first_ts = sink.first_ts;
     let writer = sink.out;
     let mut tail = Vec::new();
     match settings.format {
@@ -175,6 +191,12 @@ fn summarize_one(
         Format::Jsonl => {
             json::capture(&mut tail, &file_json, &totals);
             tail.push(b'\n');
+        }
+        Format::Zeek => {
+            if !zeek_header {
+                zeek::header(&mut tail, first_ts);
+            }
+            zeek::footer(&mut tail, totals.last_ts.unwrap_or(first_ts));
         }
         Format::Text => {}
     }
@@ -297,6 +319,7 @@ impl Consumer for TimelineSink<'_> {
                             b.push(b',');
                             json::segment(&mut b, None, r, first_ts);
                         }
+                        Format::Zeek => {}
                     }
                 }
                 b
@@ -329,6 +352,13 @@ pub fn timeline(
     err: &mut dyn Write,
 ) -> io::Result<Status> {
     let name = file_name(file);
+    if settings.format == Format::Zeek {
+        writeln!(
+            err,
+            "tcpstate: --format zeek is a summary format (a conn.log)"
+        )?;
+        return Ok(Status::InputProblem);
+    }
     let reader = match open(file) {
         Ok(r) => r,
         Err(e) => {
@@ -353,7 +383,7 @@ pub fn timeline(
             head.extend_from_slice(&file_json);
             head.extend_from_slice(b",\"segments\":[");
         }
-        Format::Jsonl => {}
+        Format::Jsonl | Format::Zeek => {}
     }
     out.write_all(&head)?;
     let mut engine_opts = settings.engine.clone();
@@ -373,7 +403,7 @@ pub fn timeline(
     let _ = sink.buf;
     let mut tail = Vec::new();
     match settings.format {
-        Format::Text => {}
+        Format::Text | Format::Zeek => {}
         Format::Json => {
             tail.extend_from_slice(b"],\"totals\":");
             json::capture(&mut tail, &file_json, &totals);

@@ -148,6 +148,20 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
     opt_role(out, c.active_closer);
     out.extend_from_slice(b",\"outcome\":");
     static_str(out, c.outcome().name());
+    // Zeek's verdict on the Zeek connection this one begins with.
+    match c.zeek.first() {
+        Some(z) => {
+            out.extend_from_slice(b",\"zeek_conn_state\":");
+            static_str(out, z.conn_state().name());
+            out.extend_from_slice(b",\"zeek_history\":");
+            string(out, z.history());
+            out.extend_from_slice(b",\"zeek_missed_bytes\":");
+            uint(out, z.missed_bytes());
+        }
+        None => out.extend_from_slice(
+            b",\"zeek_conn_state\":null,\"zeek_history\":null,\"zeek_missed_bytes\":null",
+        ),
+    }
     out.extend_from_slice(b",\"anomalies\":[");
     for (i, a) in c.anomalies.iter().enumerate() {
         if i > 0 {

@@ -8,6 +8,7 @@
 pub mod json;
 pub mod progress;
 pub mod text;
+pub mod zeek;
 
 use crate::anomaly::Anomaly;
 use crate::capture::CaptureError;
@@ -25,6 +26,8 @@ pub enum Format {
     Text,
     Json,
     Jsonl,
+    /// A Zeek conn.log (summary only; see [`zeek`]).
+    Zeek,
 }
 
 /// Options shared by the renderers.

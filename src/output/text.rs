@@ -166,12 +166,14 @@ pub fn summary_table(style: &Style) -> Table {
         "SERVER-STATE",
         "CLOSER",
         "OUTCOME",
+        "ZEEK",
+        "HISTORY",
         "ANOMALIES",
         "TCP-ANALYSIS",
     ];
     let mut right = vec![
         true, false, false, false, true, true, true, true, true, true, false, false, false, false,
-        false, false,
+        false, false, false, false,
     ];
     if style.with_file {
         header.insert(0, "FILE");
@@ -233,6 +235,12 @@ pub fn summary_row(r: &ConnectionRecord, first_ts: i64, file: Option<&str>) -> V
         Cell::styled(sv.state.name(), state_style(sv.state)),
         Cell::plain(c.active_closer.map_or("-", |r| r.name())),
         Cell::plain(c.outcome().name()),
+        // Zeek's conn_state and history (its first connection of this one).
+        Cell::plain(c.zeek.first().map_or("-", |z| z.conn_state().name())),
+        Cell::plain(match c.zeek.first().map(|z| z.history()) {
+            Some(h) if !h.is_empty() => h,
+            _ => "-",
+        }),
         match worst {
             Some(s) => Cell::styled(anomalies, severity_style(s)),
             None => Cell::plain(anomalies),
