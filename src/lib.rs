@@ -14,7 +14,9 @@
 //! * [`connection`]: the replay of one connection through two endpoint machines;
 //! * [`anomaly`]: the anomalies the replay flags;
 //! * [`engine`]: the streaming, parallel pipeline that ties them together;
-//! * [`output`]: text, JSON and JSONL renderings.
+//! * [`output`]: text, JSON and JSONL renderings;
+//! * [`workload`]: synthetic captures with planted ground truth, for
+//!   benchmarks and answer checks at scale.
 
 pub mod anomaly;
 pub mod capture;
@@ -26,4 +28,5 @@ pub mod output;
 pub mod report;
 pub mod state;
 pub mod wireshark;
+pub mod workload;
 pub mod zeek;
