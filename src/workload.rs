@@ -174,6 +174,8 @@ pub struct Config {
     /// The initial population joined mid-stream (otherwise it starts with
     /// SYNs like every later connection).
     pub mid_stream: bool,
+    /// The initial population's first segments are spread over this long.
+    pub ramp_us: i64,
     /// TIME_WAIT's length, 2×MSL (tcpstate's default MSL is 30 s).
     pub time_wait_us: i64,
     /// R2 for SYNs (RFC 9293 3.8.3: at least 3 minutes).
@@ -194,6 +196,7 @@ impl Default for Config {
             format: Format::Pcap,
             snaplen: 96,
             mid_stream: true,
+            ramp_us: 2_000_000,
             time_wait_us: 60_000_000,
             syn_timeout_us: 180_000_000,
             // 2024-01-15T09:00:00Z
@@ -498,12 +501,13 @@ impl<W: Write, T: Write> Gen<W, T> {
         };
         let t0 = self.cfg.start_us;
         for _ in 0..initial {
-            if self.cfg.mid_stream {
-                self.spawn(Start::MidStream, t0, None);
+            let at = t0 + self.rng.range(0, self.cfg.ramp_us.max(0));
+            let start = if self.cfg.mid_stream {
+                Start::MidStream
             } else {
-                let at = t0 + self.rng.range(0, 2_000_000);
-                self.spawn(Start::Syn, at, None);
-            }
+                Start::Syn
+            };
+            self.spawn(start, at, None);
         }
         while let Some(Reverse((at, _, slot))) = self.heap.pop() {
             if self.limit_reached() {

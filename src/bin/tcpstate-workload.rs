@@ -68,6 +68,9 @@ struct GenArgs {
     /// Start the initial population with SYNs instead of mid-stream.
     #[arg(long)]
     no_mid_stream: bool,
+    /// Spread the initial population's first segments over this long.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2.0)]
+    ramp: f64,
     /// No statistics on stderr.
     #[arg(short, long)]
     quiet: bool,
@@ -118,6 +121,7 @@ fn gen_cmd(a: GenArgs) -> Result<ExitCode, String> {
         format,
         snaplen: a.snaplen.max(64),
         mid_stream: !a.no_mid_stream,
+        ramp_us: (a.ramp.max(0.0) * 1e6) as i64,
         time_wait_us: (2.0 * a.msl * 1e6).round() as i64,
         ..Config::default()
     };

@@ -387,7 +387,7 @@ impl Conn {
                     self.ts_base[CLIENT].wrapping_add(now),
                 ];
                 self.exchanges = self.exchanges.max(1);
-                let lead = self.rng.range(1, 2_000_000);
+                let lead = self.rng.range(1, 1_000);
                 if self.rng.chance(0.3) {
                     // The capture starts inside a response.
                     self.exchanges -= 1;
