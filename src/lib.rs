@@ -15,7 +15,10 @@
 //! * [`anomaly`]: the anomalies the replay flags;
 //! * [`engine`]: the streaming, parallel pipeline that ties them together;
 //! * [`output`]: text, JSON and JSONL renderings;
-//! * [`policy`] and [`check`]: the verdict of `tcpstate check` for CI.
+//! * [`policy`] and [`check`]: the verdict of `tcpstate check` for CI;
+//! * [`wireshark`] and [`zeek`]: the verdicts of those tools, computed their way;
+//! * [`workload`]: synthetic captures with planted ground truth, for
+//!   benchmarks and answer checks at scale.
 
 pub mod anomaly;
 pub mod capture;
@@ -29,4 +32,5 @@ pub mod policy;
 pub mod report;
 pub mod state;
 pub mod wireshark;
+pub mod workload;
 pub mod zeek;

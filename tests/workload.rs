@@ -1,0 +1,184 @@
+//! The answers check at a small size: a generated capture goes through
+//! `tcpstate summary --format jsonl` (the library call behind it), and every
+//! connection's final states must be the ones the generator planted.
+
+use std::path::PathBuf;
+use tcpstate::output::Format;
+use tcpstate::report::{self, Settings, Status};
+use tcpstate::workload::{self, Check, Config, Format as CaptureFormat};
+
+/// Disagreements between the planted truth and tcpstate that are understood
+/// and reported, as `(start/scenario, planted client/server, tcpstate
+/// client/server)`. Anything else fails the test; so does an entry that no
+/// longer occurs (remove it once tcpstate changes).
+///
+/// Unanswered SYNs: the generator's filter drops every SYN before the
+/// listening server, so the server never leaves LISTEN. tcpstate assumes the
+/// server received what the capture saw and puts it in SYN_RECEIVED (CLOSED
+/// once R2 runs out), although a LISTEN endpoint that got a SYN answers it
+/// with SYN,ACK at once (RFC 9293 3.10.7.2) and none was ever captured.
+const KNOWN: &[(&str, &str, &str)] = &[
+    ("syn/unanswered", "SYN_SENT/LISTEN", "SYN_SENT/SYN_RECEIVED"),
+    ("syn/unanswered", "CLOSED/LISTEN", "CLOSED/CLOSED"),
+];
+
+fn temp_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("tcpstate-workload-{}-{name}", std::process::id()))
+}
+
+/// Generates, runs the summary, and checks.
+fn answers(cfg: &Config, name: &str) -> (Check, workload::Stats) {
+    let path = temp_path(name);
+    let mut capture = Vec::new();
+    let mut truth = Vec::new();
+    let stats = workload::generate(cfg, &mut capture, &mut truth).expect("generate");
+    std::fs::write(&path, &capture).expect("write the capture");
+    let settings = Settings {
+        engine: tcpstate::engine::Options::default(),
+        format: Format::Jsonl,
+        color: false,
+        progress: None,
+    };
+    let mut out = Vec::new();
+    let mut err = Vec::new();
+    let status = report::summary(std::slice::from_ref(&path), &settings, &mut out, &mut err);
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(
+        status.expect("summary"),
+        Status::Ok,
+        "{}",
+        String::from_utf8_lossy(&err)
+    );
+    let planted = workload::read_truth(&truth[..]).expect("truth");
+    let observed = workload::read_summary_jsonl(&out[..]).expect("jsonl");
+    assert_eq!(planted.len() as u64, stats.connections);
+    (Check::new(&planted, &observed), stats)
+}
+
+fn assert_only_known(check: &Check, expect_all_known: bool) {
+    let report = check.render();
+    let found = check.disagreements();
+    for (group, planted, got, n) in &found {
+        assert!(
+            KNOWN
+                .iter()
+                .any(|(g, p, o)| g == group && p == planted && o == got),
+            "{n} connection(s) of {group}: planted {planted}, tcpstate {got}\n{report}"
+        );
+    }
+    if expect_all_known {
+        for (g, p, o) in KNOWN {
+            assert!(
+                found
+                    .iter()
+                    .any(|(group, planted, got, _)| group == g && planted == p && got == o),
+                "known disagreement no longer seen: {g} planted {p}, tcpstate {o}\n{report}"
+            );
+        }
+    }
+    assert_eq!(check.extra, 0, "{report}");
+    assert_eq!(check.stream_mismatches, 0, "{report}");
+    assert_eq!(check.roles_swapped, 0, "{report}");
+}
+
+#[test]
+fn tcpstate_finds_the_planted_final_states() {
+    // About 1,000 connections over more than 4 minutes: long enough for
+    // TIME_WAIT and R2 to run out for some, not for others.
+    let cfg = Config {
+        seed: 20_240_115,
+        packets: Some(30_000),
+        concurrency: 30,
+        ..Config::default()
+    };
+    let (check, stats) = answers(&cfg, "pcap");
+    assert!(stats.last_us - stats.first_us > 200_000_000, "{stats:?}");
+    assert!(check.planted() > 500, "{}", check.render());
+    for g in [
+        "mid-stream/client-close",
+        "syn/client-close",
+        "syn/client-close-fin-ack",
+        "syn/server-close",
+        "syn/server-close-fin-ack",
+        "syn/half-close",
+        "syn/simultaneous-close",
+        "syn/client-reset",
+        "syn/server-reset",
+        "syn/refused",
+        "syn/unanswered",
+        "syn/lost-final-ack",
+        "syn/reopened",
+        "reuse/client-close",
+    ] {
+        assert!(
+            check.groups.get(g).is_some_and(|x| x.planted > 0),
+            "no {g} planted\n{}",
+            check.render()
+        );
+    }
+    for s in ["TIME_WAIT/CLOSED", "CLOSED/CLOSED", "CLOSED/TIME_WAIT"] {
+        assert!(stats.by_final.contains_key(s), "{stats:?}");
+    }
+    assert_only_known(&check, true);
+}
+
+#[test]
+fn pcapng_and_syn_started_populations_check_too() {
+    let cfg = Config {
+        seed: 5,
+        packets: Some(8_000),
+        concurrency: 12,
+        format: CaptureFormat::PcapNg,
+        mid_stream: false,
+        ipv6_percent: 50,
+        ..Config::default()
+    };
+    let (check, _) = answers(&cfg, "pcapng");
+    assert!(check.planted() > 100, "{}", check.render());
+    assert_only_known(&check, false);
+}
+
+#[test]
+fn a_connection_count_ends_when_they_are_all_done() {
+    let cfg = Config {
+        seed: 9,
+        packets: None,
+        connections: Some(150),
+        concurrency: 10,
+        ..Config::default()
+    };
+    let (check, stats) = answers(&cfg, "connections");
+    assert_eq!(stats.connections, 150);
+    assert_eq!(
+        stats.by_final.get("ESTABLISHED/ESTABLISHED"),
+        None,
+        "{stats:?}"
+    );
+    assert_only_known(&check, false);
+}
+
+#[test]
+fn the_same_seed_writes_the_same_bytes() {
+    let cfg = Config {
+        seed: 77,
+        packets: Some(5_000),
+        concurrency: 50,
+        ..Config::default()
+    };
+    let run = || {
+        let (mut c, mut t) = (Vec::new(), Vec::new());
+        workload::generate(&cfg, &mut c, &mut t).unwrap();
+        (c, t)
+    };
+    let a = run();
+    assert!(a == run());
+    let other = Config {
+        seed: 78,
+        ..cfg.clone()
+    };
+    let (mut c, mut t) = (Vec::new(), Vec::new());
+    workload::generate(&other, &mut c, &mut t).unwrap();
+    assert!(c != a.0);
+    // 24-byte header, then records of at most 16 + 96 bytes.
+    assert!(a.0.len() <= 24 + 5_000 * 112 && a.0.len() > 24 + 5_000 * 70);
+}
