@@ -23,7 +23,8 @@
 //! segment by segment in the scenario code (`conn.rs` explains the time
 //! model); nothing here runs tcpstate's state machine. Timers are judged at
 //! the capture's last timestamp: TIME_WAIT ends 2×MSL after the segment that
-//! (re)started it, an unanswered client gives up R2 after its last SYN.
+//! (re)started it, both ends of an unanswered SYN give up R2 after its last
+//! SYN (RFC 9293 3.8.3: R2 covers the SYN,ACK the server retransmits too).
 //! The capture never ends inside a group of segments whose meaning depends on
 //! a later one (a SYN and the RST refusing it, two crossing FINs): such a
 //! connection stops before the group instead, so that what the capture shows
@@ -70,7 +71,8 @@ pub enum Lifecycle {
     ServerReset,
     /// The SYN is answered by RST,ACK: nothing listens.
     Refused,
-    /// Every SYN is dropped before the (listening) server.
+    /// Every SYN,ACK the (listening) server sends is dropped before the
+    /// capture point: the client keeps retransmitting its SYN.
     Unanswered,
     /// A client close whose final ACK is lost before the capture point: the
     /// server retransmits its FIN, which restarts the client's TIME_WAIT.
@@ -378,7 +380,7 @@ fn deadline(t: &Truth, cfg: &Config) -> Option<i64> {
             }
         }
     }
-    if t.states[0] == TcpState::SynSent {
+    if t.states[0] == TcpState::SynSent || t.states[1] == TcpState::SynReceived {
         if let Some(s) = t.syn_since {
             at(s + cfg.syn_timeout_us);
         }
@@ -401,6 +403,13 @@ fn expire(t: &mut Truth, now: i64, cfg: &Config) {
     {
         // RFC 9293 3.8.3: R2 ran out for the SYN; the connection is closed.
         t.states[0] = TcpState::Closed;
+    }
+    if t.states[1] == TcpState::SynReceived
+        && t.syn_since.is_some_and(|s| now >= s + cfg.syn_timeout_us)
+    {
+        // R2 ran out for the SYN,ACK the server sent in answer to the last
+        // SYN (3.8.3); the user timeout closes the connection (3.10.8).
+        t.states[1] = TcpState::Closed;
     }
 }
 

@@ -12,8 +12,9 @@
 //! * the round-trip time shows as the delay before the server answers (the
 //!   capture point is near the client, whose answers take microseconds);
 //! * timers run on capture timestamps: TIME_WAIT lasts 2×MSL from the segment
-//!   that started (or restarted) it, and a client gives up an unanswered SYN
-//!   R2 after its last SYN.
+//!   that started (or restarted) it, and both ends of an unanswered SYN give
+//!   up R2 after its last SYN (the client's retransmission, and the server's
+//!   SYN,ACK answering it).
 
 use super::rng::Rng;
 use super::{Lifecycle, Start};
@@ -410,11 +411,15 @@ impl Conn {
                     self.stage = Stage::Done;
                 }
                 Lifecycle::Unanswered => {
-                    // A filter after the capture point drops every SYN; the
-                    // listening server never sees one. Linux backs off 1, 2,
-                    // 4 ... s between retransmissions.
+                    // A filter on the server's side drops every SYN,ACK it
+                    // sends, before the capture point (as in
+                    // testdata/real/11-unanswered-syn): the listening server
+                    // gets each SYN (RFC 9293 3.10.7.2: LISTEN -> SYN-RECEIVED)
+                    // and treats the repeated ones as duplicates, which it
+                    // answers with SYN,ACKs nobody sees. Linux backs off 1, 2,
+                    // 4 ... s between the client's retransmissions.
                     let retries = self.rng.pick(&[20, 20, 15, 15, 10, 10, 10]) as u32;
-                    self.cur = [St::SynSent, St::Listen];
+                    self.cur = [St::SynSent, St::SynReceived];
                     let isn = self.snd_nxt[CLIENT];
                     for i in 0..=retries {
                         let delay = if i == 0 { 1 } else { 1_000_000 << (i - 1) };
@@ -684,7 +689,7 @@ mod tests {
             (Lifecycle::ClientReset, [Closed, Closed]),
             (Lifecycle::ServerReset, [Closed, Closed]),
             (Lifecycle::Refused, [Closed, Closed]),
-            (Lifecycle::Unanswered, [SynSent, Listen]),
+            (Lifecycle::Unanswered, [SynSent, SynReceived]),
             (Lifecycle::LostFinalAck, [TimeWait, Closed]),
         ];
         for seed in 0..50 {
