@@ -25,7 +25,7 @@
 //! later, when the receiver acknowledges it or the next segment reaches it.
 
 use crate::anomaly::{Anomaly, AnomalyKind};
-use crate::decode::{TcpFlags, TcpSegment};
+use crate::decode::{ChecksumStatus, TcpFlags, TcpSegment};
 use crate::state::{self, Basis, Event, Origin, TcpState};
 use arrayvec::ArrayVec;
 use serde::Serialize;
@@ -160,6 +160,10 @@ pub enum Verdict {
     /// missing data arrives (RFC 9293 3.10.7.4: segments are processed in
     /// sequence).
     FinHeld,
+    /// The checksum is wrong (known only with `--verify-checksums`): the
+    /// receiver discards it (RFC 9293 3.1, MUST-2/MUST-3), and as its fields
+    /// cannot be trusted, it is no evidence of what its sender did either.
+    BadChecksum,
 }
 
 impl Verdict {
@@ -175,6 +179,7 @@ impl Verdict {
             Verdict::NoConnection => "no-connection",
             Verdict::Dropped => "dropped",
             Verdict::FinHeld => "fin-held",
+            Verdict::BadChecksum => "bad-checksum",
         }
     }
 
@@ -869,6 +874,10 @@ impl Connection {
         out.rel_seq = seg.seq.wrapping_sub(self.ep[xi].base.unwrap_or(seg.seq));
         if ack {
             out.rel_ack = seg.ack.wrapping_sub(self.ep[yi].base.unwrap_or(seg.ack));
+        }
+        if seg.checksum == ChecksumStatus::Bad {
+            out.verdict = Verdict::BadChecksum;
+            return out;
         }
 
         // 2. What the sender's own segment shows it has received. Receipts
@@ -2306,7 +2315,7 @@ impl Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::{ChecksumStatus, TcpOptions};
+    use crate::decode::TcpOptions;
     use TcpState::*;
 
     const C: (IpAddr, u16) = (IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1)), 40000);

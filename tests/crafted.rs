@@ -435,3 +435,34 @@ fn clean_closes_from_either_side_fire_nothing() {
         assert_anomalies(&run, &[]);
     }
 }
+
+#[test]
+fn a_segment_with_a_bad_checksum_changes_nothing_when_checksums_are_verified() {
+    // The client's FIN arrives corrupted, then again intact. RFC 9293 3.1
+    // (MUST-2, MUST-3): the receiver discards a segment whose checksum is
+    // wrong, and its fields are no evidence of what the sender did either.
+    let craft = handshake()
+        .seg(true, FIN_ACK, 1001, 5001, 0, 10)
+        .bad_checksum()
+        .seg(true, FIN_ACK, 1001, 5001, 0, 210)
+        .seg(false, ACK, 5001, 1002, 0, 211);
+    let run = craft.run_verified();
+    assert_eq!(
+        states(&run),
+        with_handshake(&[EST, [FinWait1, CloseWait], [FinWait2, CloseWait]])
+    );
+    assert_eq!(run.segments[3].outcome.verdict.name(), "bad-checksum");
+    assert!(run.segments[3].outcome.transitions.is_empty());
+    // Unverified (the default, for captures with checksum offload), the
+    // first FIN is the one that counts and the second is its retransmission.
+    let run = craft.run();
+    assert_eq!(
+        states(&run),
+        with_handshake(&[
+            [FinWait1, CloseWait],
+            [FinWait1, CloseWait],
+            [FinWait2, CloseWait]
+        ])
+    );
+    assert_eq!(run.segments[4].outcome.verdict.name(), "retransmission");
+}

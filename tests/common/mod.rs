@@ -68,8 +68,14 @@ impl Consumer for Collect {
 
 /// Runs the engine (timeline and summary) over a reader.
 pub fn run_reader(reader: CaptureReader) -> Run {
+    run_reader_with(reader, false)
+}
+
+/// The same, verifying checksums or not.
+pub fn run_reader_with(reader: CaptureReader, verify_checksums: bool) -> Run {
     let opts = Options {
         segments: true,
+        verify_checksums,
         ..Options::default()
     };
     let mut c = Collect::default();
@@ -285,5 +291,19 @@ impl Craft {
 
     pub fn run(&self) -> Run {
         run_bytes(self.pcap())
+    }
+
+    /// Runs it with `--verify-checksums`.
+    pub fn run_verified(&self) -> Run {
+        let reader = CaptureReader::from_bytes("crafted.pcap", self.pcap()).expect("a pcap");
+        run_reader_with(reader, true)
+    }
+
+    /// Corrupts the TCP checksum of the last segment added (Ethernet, IPv4
+    /// without options: the checksum is at byte 14 + 20 + 16).
+    pub fn bad_checksum(mut self) -> Craft {
+        let (_, buf) = self.packets.last_mut().expect("a segment to corrupt");
+        buf[14 + 20 + 16] ^= 0x5a;
+        self
     }
 }
