@@ -336,7 +336,9 @@ pub fn timeline_row(
         if !notes.is_empty() {
             notes.push_str("; ");
         }
-        let _ = write!(notes, "[{}]", o.verdict.name());
+        // How the receiver treats it (JSON `verdict`); Wireshark's own
+        // verdicts follow in brackets, as Wireshark writes them.
+        let _ = write!(notes, "receiver: {}", o.verdict.name());
     }
     for a in &o.anomalies {
         if !notes.is_empty() {
