@@ -256,7 +256,7 @@ impl Anomaly {
             ),
             PortReuse => format!("the 4-tuple was last used at frame {a}, {b} ms earlier"),
             TimeWaitReuse => format!(
-                "the new SYN came {a} ms into the previous connection's TIME_WAIT; its ISN is {} the old sequence space (RFC 6191 accepts only above)",
+                "the new SYN came {a} ms into the previous connection's TIME_WAIT; its ISN is {} the old sequence space (RFC 1122 4.2.2.13 reopens only above it; RFC 6191 also on a newer timestamp)",
                 if b == 1 { "above" } else { "not above" }
             ),
             SynInEstablished => {
