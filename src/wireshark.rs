@@ -478,9 +478,10 @@ impl Analyzer {
                     fw.nextseq = fw.maxseqtobeacked;
                     rec.exists = true;
                 } else {
-                    // Wireshark would have started a new stream here; the
-                    // engine did not (its base can differ from Wireshark's
-                    // after a SYN-ACK moved it). Analyse it as a new one.
+                    // Wireshark would have started a new stream here. The
+                    // engine splits on the same rule with the same base, so
+                    // this is only a safeguard: should the two ever differ,
+                    // the analysis still restarts as Wireshark's would.
                     let counts = self.counts;
                     *self = Analyzer {
                         counts,
