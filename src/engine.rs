@@ -278,8 +278,11 @@ struct Slot {
     key: FlowKey,
     creation: u64,
     stream: Option<u64>,
-    /// The deadline currently valid in the timer heap.
+    /// The deadline currently scheduled.
     scheduled: Option<i64>,
+    /// Its key in the timer heap (see [`Shard::schedule`]); other entries
+    /// of the slot in the heap are stale.
+    key_in_heap: Option<i64>,
 }
 
 /// A connection finished during the current batch.
@@ -308,7 +311,6 @@ struct Row {
 
 /// One shard: the connections whose 4-tuples hash to it.
 struct Shard {
-    id: u32,
     flows: HashMap<FlowKey, u32, foldhash::fast::RandomState>,
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
@@ -329,9 +331,8 @@ struct Shard {
 }
 
 impl Shard {
-    fn new(id: u32) -> Shard {
+    fn new() -> Shard {
         Shard {
-            id,
             flows: HashMap::default(),
             slots: Vec::new(),
             free: Vec::new(),
@@ -348,39 +349,67 @@ impl Shard {
         }
     }
 
-    fn run(&mut self, frames: &[Decoded1], cfg: &Config, want_rows: bool) {
+    /// Replays this shard's frames of a batch. `own` indexes its segments in
+    /// `frames`; the other frames only move the clock, and what they would
+    /// fire is found by binary search on the clock (see [`Shard::fire_until`])
+    /// instead of walking every frame of the batch in every shard.
+    fn run(
+        &mut self,
+        frames: &[Decoded1],
+        nows: &[i64],
+        own: &[u32],
+        cfg: &Config,
+        want_rows: bool,
+    ) {
         self.free.append(&mut self.to_free);
         self.batch_first_creation = self.creations;
         self.batch_first_row = self.rows.len();
-        for d in frames {
-            if d.now > self.clock {
-                self.clock = d.now;
-                self.fire_timers(d.frame, cfg);
-            }
-            if d.shard == self.id {
-                self.segment(d, cfg, want_rows);
-            }
+        for &i in own {
+            let d = &frames[i as usize];
+            self.fire_until(frames, nows, d.now, cfg);
+            self.clock = self.clock.max(d.now);
+            self.segment(d, cfg, want_rows);
+        }
+        if let Some(last) = frames.last() {
+            self.fire_until(frames, nows, last.now, cfg);
+            self.clock = self.clock.max(last.now);
         }
     }
 
-    fn fire_timers(&mut self, frame: u64, cfg: &Config) {
-        while let Some(&Reverse((deadline, s))) = self.timers.peek() {
-            if deadline > self.clock {
+    /// Fires the timers that expire by the clock value `limit` (reached in
+    /// this batch), each at the frame where a frame-by-frame walk would
+    /// fire it: the first frame whose clock reaches its key. The clock
+    /// never goes backwards, so that frame is found by binary search. Keys
+    /// are pushed by [`Shard::schedule`] so that a timer that is already due
+    /// when scheduled waits for the next advance of the clock, as it would
+    /// in the walk (timers are only looked at when the clock advances).
+    fn fire_until(&mut self, frames: &[Decoded1], nows: &[i64], limit: i64, cfg: &Config) {
+        let mut at = 0usize;
+        while let Some(&Reverse((key, s))) = self.timers.peek() {
+            if key > limit {
                 break;
             }
             self.timers.pop();
-            let Some(slot) = self.slots[s as usize].as_mut() else {
+            let Some(slot) = self.slots[s as usize].as_ref() else {
                 continue;
             };
-            if slot.scheduled != Some(deadline) {
+            if slot.key_in_heap != Some(key) {
                 continue; // stale entry
             }
+            // Timers rescheduled while firing may be due already: they fire
+            // at the same frame, never an earlier one.
+            at = at.max(nows.partition_point(|&n| n < key));
+            let Some(f) = frames.get(at) else { break };
+            self.clock = self.clock.max(f.now);
+            let frame = f.frame;
+            let slot = self.slots[s as usize].as_mut().expect("live slot");
             slot.scheduled = None;
+            slot.key_in_heap = None;
             slot.conn.advance_clock(self.clock, frame, cfg);
             if slot.conn.is_done(self.clock, cfg) {
                 self.retire(s, frame, cfg, false);
             } else {
-                self.schedule(s, cfg);
+                self.schedule(s, cfg, false);
             }
         }
         if self.timers.len() > 2 * self.live + 4096 {
@@ -395,20 +424,33 @@ impl Shard {
             .enumerate()
             .filter_map(|(i, s)| {
                 s.as_ref()
-                    .and_then(|s| s.scheduled)
-                    .map(|d| Reverse((d, i as u32)))
+                    .and_then(|s| s.key_in_heap)
+                    .map(|k| Reverse((k, i as u32)))
             })
             .collect();
         self.timers = BinaryHeap::from(entries);
     }
 
-    fn schedule(&mut self, s: u32, cfg: &Config) {
+    /// (Re)schedules a connection's timer. `after_segment`: called after a
+    /// segment was replayed at the current clock; a deadline already reached
+    /// then waits for the next advance of the clock (its heap key is made
+    /// later than the clock). Called while firing, it fires in the same
+    /// round.
+    fn schedule(&mut self, s: u32, cfg: &Config, after_segment: bool) {
+        let clock = self.clock;
         let slot = self.slots[s as usize].as_mut().expect("live slot");
         let d = slot.conn.deadline(cfg);
         if d != slot.scheduled {
             slot.scheduled = d;
-            if let Some(d) = d {
-                self.timers.push(Reverse((d, s)));
+            slot.key_in_heap = d.map(|d| {
+                if after_segment {
+                    d.max(clock.saturating_add(1))
+                } else {
+                    d
+                }
+            });
+            if let Some(k) = slot.key_in_heap {
+                self.timers.push(Reverse((k, s)));
             }
         }
     }
@@ -440,6 +482,7 @@ impl Shard {
             creation,
             stream: None,
             scheduled: None,
+            key_in_heap: None,
         };
         let s = match self.free.pop() {
             Some(s) => {
@@ -508,7 +551,7 @@ impl Shard {
                 },
             });
         }
-        self.schedule(s, cfg);
+        self.schedule(s, cfg, true);
     }
 
     /// Corrects held rows of a connection after `outcome` withdrew the
@@ -585,11 +628,15 @@ pub fn analyze(
     progress: Option<Arc<AtomicU64>>,
 ) -> io::Result<Totals> {
     let nshards = (rayon::current_num_threads() * 2).clamp(1, 256);
-    let mut shards: Vec<Shard> = (0..nshards as u32).map(Shard::new).collect();
+    let mut shards: Vec<Shard> = (0..nshards).map(|_| Shard::new()).collect();
     let cfg = opts.replay;
     let mut totals = Totals::default();
     let mut next_stream: u64 = 0;
     let mut decoded: Vec<Decoded1> = Vec::new();
+    // Per shard, the indexes in `decoded` of its segments.
+    let mut own: Vec<Vec<u32>> = vec![Vec::new(); nshards];
+    // The clock at each frame of the batch (never decreasing).
+    let mut nows: Vec<i64> = Vec::new();
     let mut unsupported: Vec<(u32, LinkType, u64)> = Vec::new();
     let mut last_frame = 0u64;
     let mut clock = Clock::default();
@@ -675,12 +722,20 @@ pub fn analyze(
         for (i, l, n) in stats.unsupported {
             add_unsupported(&mut unsupported, i, l, n);
         }
-        for d in decoded.iter_mut() {
+        for o in own.iter_mut() {
+            o.clear();
+        }
+        nows.clear();
+        for (i, d) in decoded.iter_mut().enumerate() {
             if totals.first_ts.is_none() {
                 totals.first_ts = Some(d.ts);
                 consumer.capture_start(d.ts);
             }
             d.now = clock.observe(d.ts);
+            nows.push(d.now);
+            if let Some(o) = own.get_mut(d.shard as usize) {
+                o.push(i as u32);
+            }
         }
         if !decoded.is_empty() {
             totals.last_ts = Some(clock.now);
@@ -691,7 +746,8 @@ pub fn analyze(
         let want_rows = opts.segments;
         shards
             .par_iter_mut()
-            .for_each(|sh| sh.run(&decoded, &cfg, want_rows));
+            .zip(&own)
+            .for_each(|(sh, own)| sh.run(&decoded, &nows, own, &cfg, want_rows));
         if end {
             shards
                 .par_iter_mut()
