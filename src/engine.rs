@@ -671,6 +671,13 @@ pub fn analyze(
         }
     });
 
+    // The results of batch N are handed to the consumer (on this thread)
+    // while the pool decodes and replays batch N+1: the consumer's work
+    // (rendering, freeing finished connections) is serial, and would
+    // otherwise leave the workers idle.
+    let mut pending: Option<Output> = None;
+    // The row buffer of the batch before, reused (rows are large).
+    let mut spare_rows: Vec<SegmentRecord> = Vec::new();
     let mut result = Ok(());
     while let Ok((batch, err, end)) = full_rx.recv() {
         let frames = batch.frames();
@@ -678,6 +685,100 @@ pub fn analyze(
         if let Some(f) = frames.last() {
             last_frame = f.number;
         }
+        let had_start = totals.first_ts.is_some();
+        let mut delivered = Ok(());
+        rayon::in_place_scope(|scope| {
+            let work = BatchWork {
+                batch: &batch,
+                decoded: &mut decoded,
+                own: &mut own,
+                nows: &mut nows,
+                shards: &mut shards,
+                clock: &mut clock,
+                totals: &mut totals,
+                unsupported: &mut unsupported,
+            };
+            scope.spawn(move |_| work.run(nshards, verify, &cfg, opts.segments, end, last_frame));
+            if let Some(out) = pending.take() {
+                delivered = out.deliver(consumer);
+                spare_rows = out.rows;
+            }
+        });
+        if let (false, Some(ts)) = (had_start, totals.first_ts) {
+            consumer.capture_start(ts);
+        }
+        drop(batch_return(&empty_tx, batch));
+        pending = Some(collect(
+            &mut shards,
+            &mut next_stream,
+            last_frame,
+            end,
+            std::mem::take(&mut spare_rows),
+        ));
+        if let Some(e) = err {
+            totals.error = Some(e);
+        }
+        if delivered.is_err() {
+            result = delivered;
+            pending = None;
+            break;
+        }
+        if end {
+            break;
+        }
+    }
+    if let Some(out) = pending.take() {
+        result = out.deliver(consumer);
+    }
+    drop(empty_tx);
+    drop(full_rx);
+    let _ = reader_thread.join();
+    totals.connections = next_stream;
+    totals.unsupported = unsupported
+        .into_iter()
+        .map(|(interface, link_type, packets)| UnsupportedLink {
+            interface,
+            link_type,
+            packets,
+        })
+        .collect();
+    totals.unsupported.sort_by_key(|u| u.interface);
+    result.map(|()| totals)
+}
+
+/// The pool's share of one batch: decode, clock, replay.
+struct BatchWork<'a> {
+    batch: &'a Batch,
+    decoded: &'a mut Vec<Decoded1>,
+    own: &'a mut Vec<Vec<u32>>,
+    nows: &'a mut Vec<i64>,
+    shards: &'a mut Vec<Shard>,
+    clock: &'a mut Clock,
+    totals: &'a mut Totals,
+    unsupported: &'a mut Vec<(u32, LinkType, u64)>,
+}
+
+impl BatchWork<'_> {
+    fn run(
+        self,
+        nshards: usize,
+        verify: bool,
+        cfg: &Config,
+        want_rows: bool,
+        end: bool,
+        last_frame: u64,
+    ) {
+        let BatchWork {
+            batch,
+            decoded,
+            own,
+            nows,
+            shards,
+            clock,
+            totals,
+            unsupported,
+        } = self;
+        let frames = batch.frames();
         // Decode in parallel chunks.
         decoded.clear();
         decoded.resize(
@@ -720,8 +821,9 @@ pub fn analyze(
             *a += b;
         }
         for (i, l, n) in stats.unsupported {
-            add_unsupported(&mut unsupported, i, l, n);
+            add_unsupported(unsupported, i, l, n);
         }
+        // The clock, and each shard's segments.
         for o in own.iter_mut() {
             o.clear();
         }
@@ -729,7 +831,6 @@ pub fn analyze(
         for (i, d) in decoded.iter_mut().enumerate() {
             if totals.first_ts.is_none() {
                 totals.first_ts = Some(d.ts);
-                consumer.capture_start(d.ts);
             }
             d.now = clock.observe(d.ts);
             nows.push(d.now);
@@ -740,57 +841,52 @@ pub fn analyze(
         if !decoded.is_empty() {
             totals.last_ts = Some(clock.now);
         }
-        drop(batch_return(&empty_tx, batch));
-
         // Replay, one task per shard.
-        let want_rows = opts.segments;
+        let (decoded, nows) = (&decoded[..], &nows[..]);
         shards
             .par_iter_mut()
-            .zip(&own)
-            .for_each(|(sh, own)| sh.run(&decoded, &nows, own, &cfg, want_rows));
+            .zip(&own[..])
+            .for_each(|(sh, own)| sh.run(decoded, nows, own, cfg, want_rows));
         if end {
             shards
                 .par_iter_mut()
-                .for_each(|sh| sh.finish_all(last_frame, &cfg));
-        }
-        result = merge(&mut shards, &mut next_stream, consumer, last_frame, end);
-        if let Some(e) = err {
-            totals.error = Some(e);
-        }
-        if end || result.is_err() {
-            break;
+                .for_each(|sh| sh.finish_all(last_frame, cfg));
         }
     }
-    drop(empty_tx);
-    drop(full_rx);
-    let _ = reader_thread.join();
-    totals.connections = next_stream;
-    totals.unsupported = unsupported
-        .into_iter()
-        .map(|(interface, link_type, packets)| UnsupportedLink {
-            interface,
-            link_type,
-            packets,
-        })
-        .collect();
-    totals.unsupported.sort_by_key(|u| u.interface);
-    result.map(|()| totals)
+}
+
+/// What one batch produced, in the consumer's order.
+struct Output {
+    rows: Vec<SegmentRecord>,
+    done: Vec<ConnectionRecord>,
+}
+
+impl Output {
+    fn deliver(&self, consumer: &mut dyn Consumer) -> io::Result<()> {
+        if !self.rows.is_empty() {
+            consumer.segments(&self.rows)?;
+        }
+        if !self.done.is_empty() {
+            consumer.connections(&self.done)?;
+        }
+        Ok(())
+    }
 }
 
 fn batch_return(tx: &mpsc::Sender<Batch>, batch: Batch) -> Result<(), mpsc::SendError<Batch>> {
     tx.send(batch)
 }
 
-/// Numbers this batch's new connections in frame order, then hands the
-/// consumer the rows in frame order and the finished connections in
-/// completion order.
-fn merge(
+/// Numbers this batch's new connections in frame order, then takes out
+/// the rows in frame order and the finished connections in completion
+/// order.
+fn collect(
     shards: &mut [Shard],
     next_stream: &mut u64,
-    consumer: &mut dyn Consumer,
     last_frame: u64,
     last_batch: bool,
-) -> io::Result<()> {
+    mut rows: Vec<SegmentRecord>,
+) -> Output {
     // 1. Stream numbers: connections in the order of their first frame.
     let mut new: Vec<(u64, usize, u64)> = Vec::new();
     for (i, sh) in shards.iter().enumerate() {
@@ -821,7 +917,9 @@ fn merge(
 
     // 2. Segment rows, in frame order, once held for ROW_HOLD_FRAMES (all
     //    at the end of the capture).
-    let mut rows: Vec<SegmentRecord> = Vec::new();
+    //    Each shard's rows are in frame order already: they are merged, not
+    //    sorted (a row is over 500 bytes; moving them is most of the cost).
+    rows.clear();
     for (sh, streams) in shards.iter_mut().zip(&batch_streams) {
         let first_new = sh.batch_first_row;
         for r in sh.rows.range_mut(first_new..) {
@@ -834,18 +932,22 @@ fn merge(
                 ));
             }
         }
-        while let Some(r) = sh.rows.front() {
-            if !last_batch && r.record.frame.saturating_add(ROW_HOLD_FRAMES) > last_frame {
-                break;
-            }
-            let mut r = sh.rows.pop_front().expect("front row");
-            r.record.stream = r.stream.expect("stream assigned");
-            rows.push(r.record);
-        }
     }
-    if !rows.is_empty() {
-        rows.sort_unstable_by_key(|r| r.frame);
-        consumer.segments(&rows)?;
+    let releasable =
+        |r: &Row| last_batch || r.record.frame.saturating_add(ROW_HOLD_FRAMES) <= last_frame;
+    loop {
+        let mut next: Option<(u64, usize)> = None;
+        for (i, sh) in shards.iter().enumerate() {
+            if let Some(r) = sh.rows.front().filter(|r| releasable(r)) {
+                if next.is_none_or(|(f, _)| r.record.frame < f) {
+                    next = Some((r.record.frame, i));
+                }
+            }
+        }
+        let Some((_, i)) = next else { break };
+        let mut r = shards[i].rows.pop_front().expect("front row");
+        r.record.stream = r.stream.expect("stream assigned");
+        rows.push(r.record);
     }
 
     // 3. Finished connections, in completion order.
@@ -862,12 +964,11 @@ fn merge(
             ));
         }
     }
-    if !done.is_empty() {
-        done.sort_unstable_by_key(|(frame, r)| (*frame, r.stream));
-        let records: Vec<ConnectionRecord> = done.into_iter().map(|d| d.1).collect();
-        consumer.connections(&records)?;
+    done.sort_unstable_by_key(|(frame, r)| (*frame, r.stream));
+    Output {
+        rows,
+        done: done.into_iter().map(|d| d.1).collect(),
     }
-    Ok(())
 }
 
 fn sh_stream(first: u64, creation: u64, known: Option<u64>, streams: &[u64]) -> u64 {
