@@ -11,11 +11,6 @@ use tcpstate::output::Format;
 use tcpstate::policy::{Layer, Policy, PolicyError};
 use tcpstate::report::{self, Settings, Status};
 
-// mimalloc: the replay allocates and frees per connection (its record, its
-// lists) from two threads; glibc's malloc spent over a tenth of the time on it.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 const EXIT_CODES: &str = "\
 Exit status:
   0  every input was read and analysed
