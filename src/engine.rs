@@ -442,13 +442,13 @@ impl Shard {
         let d = slot.conn.deadline(cfg);
         if d != slot.scheduled {
             slot.scheduled = d;
-            slot.key_in_heap = d.map(|d| {
-                if after_segment {
-                    d.max(clock.saturating_add(1))
-                } else {
-                    d
-                }
-            });
+            slot.key_in_heap = match d {
+                // A clock at its maximum never advances again: nothing
+                // scheduled after a segment then fires.
+                Some(_) if after_segment && clock == i64::MAX => None,
+                Some(d) if after_segment => Some(d.max(clock + 1)),
+                d => d,
+            };
             if let Some(k) = slot.key_in_heap {
                 self.timers.push(Reverse((k, s)));
             }
