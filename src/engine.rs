@@ -535,7 +535,7 @@ impl Shard {
         if want_rows {
             let creation = slot.creation;
             if let Some(rw) = outcome.rewrite {
-                self.rewrite(creation, rw, &mut outcome);
+                self.rewrite(creation, rw, d.frame, &mut outcome);
             }
             let slot = self.slots[s as usize].as_ref().expect("live slot");
             self.rows.push_back(Row {
@@ -558,7 +558,16 @@ impl Shard {
     /// receipt its endpoint was assumed to have made at `rw.frame`: that
     /// row gets the endpoint's real transitions (moved from `outcome`), and
     /// it and the connection's later held rows get its real state.
-    fn rewrite(&mut self, creation: u64, rw: Rewrite, outcome: &mut SegmentOutcome) {
+    ///
+    /// Only a row less than [`ROW_HOLD_FRAMES`] before `frame` (the
+    /// segment's) is corrected. Rows are handed out at batch ends, so an
+    /// older one may or may not still be held, depending on where the
+    /// batches end (a file is read in larger batches than a pipe): judging
+    /// by the distance keeps the timeline the same either way.
+    fn rewrite(&mut self, creation: u64, rw: Rewrite, frame: u64, outcome: &mut SegmentOutcome) {
+        if rw.frame.saturating_add(ROW_HOLD_FRAMES) <= frame {
+            return; // handed out, or might have been: this row shows the revision
+        }
         let Ok(first) = self
             .rows
             .binary_search_by_key(&rw.frame, |r| r.record.frame)
