@@ -278,8 +278,11 @@ struct Slot {
     key: FlowKey,
     creation: u64,
     stream: Option<u64>,
-    /// The deadline currently valid in the timer heap.
+    /// The deadline currently scheduled.
     scheduled: Option<i64>,
+    /// Its key in the timer heap (see [`Shard::schedule`]); other entries
+    /// of the slot in the heap are stale.
+    key_in_heap: Option<i64>,
 }
 
 /// A connection finished during the current batch.
@@ -308,7 +311,6 @@ struct Row {
 
 /// One shard: the connections whose 4-tuples hash to it.
 struct Shard {
-    id: u32,
     flows: HashMap<FlowKey, u32, foldhash::fast::RandomState>,
     slots: Vec<Option<Slot>>,
     free: Vec<u32>,
@@ -329,9 +331,8 @@ struct Shard {
 }
 
 impl Shard {
-    fn new(id: u32) -> Shard {
+    fn new() -> Shard {
         Shard {
-            id,
             flows: HashMap::default(),
             slots: Vec::new(),
             free: Vec::new(),
@@ -348,39 +349,67 @@ impl Shard {
         }
     }
 
-    fn run(&mut self, frames: &[Decoded1], cfg: &Config, want_rows: bool) {
+    /// Replays this shard's frames of a batch. `own` indexes its segments in
+    /// `frames`; the other frames only move the clock, and what they would
+    /// fire is found by binary search on the clock (see [`Shard::fire_until`])
+    /// instead of walking every frame of the batch in every shard.
+    fn run(
+        &mut self,
+        frames: &[Decoded1],
+        nows: &[i64],
+        own: &[u32],
+        cfg: &Config,
+        want_rows: bool,
+    ) {
         self.free.append(&mut self.to_free);
         self.batch_first_creation = self.creations;
         self.batch_first_row = self.rows.len();
-        for d in frames {
-            if d.now > self.clock {
-                self.clock = d.now;
-                self.fire_timers(d.frame, cfg);
-            }
-            if d.shard == self.id {
-                self.segment(d, cfg, want_rows);
-            }
+        for &i in own {
+            let d = &frames[i as usize];
+            self.fire_until(frames, nows, d.now, cfg);
+            self.clock = self.clock.max(d.now);
+            self.segment(d, cfg, want_rows);
+        }
+        if let Some(last) = frames.last() {
+            self.fire_until(frames, nows, last.now, cfg);
+            self.clock = self.clock.max(last.now);
         }
     }
 
-    fn fire_timers(&mut self, frame: u64, cfg: &Config) {
-        while let Some(&Reverse((deadline, s))) = self.timers.peek() {
-            if deadline > self.clock {
+    /// Fires the timers that expire by the clock value `limit` (reached in
+    /// this batch), each at the frame where a frame-by-frame walk would
+    /// fire it: the first frame whose clock reaches its key. The clock
+    /// never goes backwards, so that frame is found by binary search. Keys
+    /// are pushed by [`Shard::schedule`] so that a timer that is already due
+    /// when scheduled waits for the next advance of the clock, as it would
+    /// in the walk (timers are only looked at when the clock advances).
+    fn fire_until(&mut self, frames: &[Decoded1], nows: &[i64], limit: i64, cfg: &Config) {
+        let mut at = 0usize;
+        while let Some(&Reverse((key, s))) = self.timers.peek() {
+            if key > limit {
                 break;
             }
             self.timers.pop();
-            let Some(slot) = self.slots[s as usize].as_mut() else {
+            let Some(slot) = self.slots[s as usize].as_ref() else {
                 continue;
             };
-            if slot.scheduled != Some(deadline) {
+            if slot.key_in_heap != Some(key) {
                 continue; // stale entry
             }
+            // Timers rescheduled while firing may be due already: they fire
+            // at the same frame, never an earlier one.
+            at = at.max(nows.partition_point(|&n| n < key));
+            let Some(f) = frames.get(at) else { break };
+            self.clock = self.clock.max(f.now);
+            let frame = f.frame;
+            let slot = self.slots[s as usize].as_mut().expect("live slot");
             slot.scheduled = None;
+            slot.key_in_heap = None;
             slot.conn.advance_clock(self.clock, frame, cfg);
             if slot.conn.is_done(self.clock, cfg) {
                 self.retire(s, frame, cfg, false);
             } else {
-                self.schedule(s, cfg);
+                self.schedule(s, cfg, false);
             }
         }
         if self.timers.len() > 2 * self.live + 4096 {
@@ -395,20 +424,33 @@ impl Shard {
             .enumerate()
             .filter_map(|(i, s)| {
                 s.as_ref()
-                    .and_then(|s| s.scheduled)
-                    .map(|d| Reverse((d, i as u32)))
+                    .and_then(|s| s.key_in_heap)
+                    .map(|k| Reverse((k, i as u32)))
             })
             .collect();
         self.timers = BinaryHeap::from(entries);
     }
 
-    fn schedule(&mut self, s: u32, cfg: &Config) {
+    /// (Re)schedules a connection's timer. `after_segment`: called after a
+    /// segment was replayed at the current clock; a deadline already reached
+    /// then waits for the next advance of the clock (its heap key is made
+    /// later than the clock). Called while firing, it fires in the same
+    /// round.
+    fn schedule(&mut self, s: u32, cfg: &Config, after_segment: bool) {
+        let clock = self.clock;
         let slot = self.slots[s as usize].as_mut().expect("live slot");
         let d = slot.conn.deadline(cfg);
         if d != slot.scheduled {
             slot.scheduled = d;
-            if let Some(d) = d {
-                self.timers.push(Reverse((d, s)));
+            slot.key_in_heap = match d {
+                // A clock at its maximum never advances again: nothing
+                // scheduled after a segment then fires.
+                Some(_) if after_segment && clock == i64::MAX => None,
+                Some(d) if after_segment => Some(d.max(clock + 1)),
+                d => d,
+            };
+            if let Some(k) = slot.key_in_heap {
+                self.timers.push(Reverse((k, s)));
             }
         }
     }
@@ -440,6 +482,7 @@ impl Shard {
             creation,
             stream: None,
             scheduled: None,
+            key_in_heap: None,
         };
         let s = match self.free.pop() {
             Some(s) => {
@@ -492,7 +535,7 @@ impl Shard {
         if want_rows {
             let creation = slot.creation;
             if let Some(rw) = outcome.rewrite {
-                self.rewrite(creation, rw, &mut outcome);
+                self.rewrite(creation, rw, d.frame, &mut outcome);
             }
             let slot = self.slots[s as usize].as_ref().expect("live slot");
             self.rows.push_back(Row {
@@ -508,14 +551,23 @@ impl Shard {
                 },
             });
         }
-        self.schedule(s, cfg);
+        self.schedule(s, cfg, true);
     }
 
     /// Corrects held rows of a connection after `outcome` withdrew the
     /// receipt its endpoint was assumed to have made at `rw.frame`: that
     /// row gets the endpoint's real transitions (moved from `outcome`), and
     /// it and the connection's later held rows get its real state.
-    fn rewrite(&mut self, creation: u64, rw: Rewrite, outcome: &mut SegmentOutcome) {
+    ///
+    /// Only a row less than [`ROW_HOLD_FRAMES`] before `frame` (the
+    /// segment's) is corrected. Rows are handed out at batch ends, so an
+    /// older one may or may not still be held, depending on where the
+    /// batches end (a file is read in larger batches than a pipe): judging
+    /// by the distance keeps the timeline the same either way.
+    fn rewrite(&mut self, creation: u64, rw: Rewrite, frame: u64, outcome: &mut SegmentOutcome) {
+        if rw.frame.saturating_add(ROW_HOLD_FRAMES) <= frame {
+            return; // handed out, or might have been: this row shows the revision
+        }
         let Ok(first) = self
             .rows
             .binary_search_by_key(&rw.frame, |r| r.record.frame)
@@ -585,11 +637,15 @@ pub fn analyze(
     progress: Option<Arc<AtomicU64>>,
 ) -> io::Result<Totals> {
     let nshards = (rayon::current_num_threads() * 2).clamp(1, 256);
-    let mut shards: Vec<Shard> = (0..nshards as u32).map(Shard::new).collect();
+    let mut shards: Vec<Shard> = (0..nshards).map(|_| Shard::new()).collect();
     let cfg = opts.replay;
     let mut totals = Totals::default();
     let mut next_stream: u64 = 0;
     let mut decoded: Vec<Decoded1> = Vec::new();
+    // Per shard, the indexes in `decoded` of its segments.
+    let mut own: Vec<Vec<u32>> = vec![Vec::new(); nshards];
+    // The clock at each frame of the batch (never decreasing).
+    let mut nows: Vec<i64> = Vec::new();
     let mut unsupported: Vec<(u32, LinkType, u64)> = Vec::new();
     let mut last_frame = 0u64;
     let mut clock = Clock::default();
@@ -624,6 +680,13 @@ pub fn analyze(
         }
     });
 
+    // The results of batch N are handed to the consumer (on this thread)
+    // while the pool decodes and replays batch N+1: the consumer's work
+    // (rendering, freeing finished connections) is serial, and would
+    // otherwise leave the workers idle.
+    let mut pending: Option<Output> = None;
+    // The row buffer of the batch before, reused (rows are large).
+    let mut spare_rows: Vec<SegmentRecord> = Vec::new();
     let mut result = Ok(());
     while let Ok((batch, err, end)) = full_rx.recv() {
         let frames = batch.frames();
@@ -631,6 +694,100 @@ pub fn analyze(
         if let Some(f) = frames.last() {
             last_frame = f.number;
         }
+        let had_start = totals.first_ts.is_some();
+        let mut delivered = Ok(());
+        rayon::in_place_scope(|scope| {
+            let work = BatchWork {
+                batch: &batch,
+                decoded: &mut decoded,
+                own: &mut own,
+                nows: &mut nows,
+                shards: &mut shards,
+                clock: &mut clock,
+                totals: &mut totals,
+                unsupported: &mut unsupported,
+            };
+            scope.spawn(move |_| work.run(nshards, verify, &cfg, opts.segments, end, last_frame));
+            if let Some(out) = pending.take() {
+                delivered = out.deliver(consumer);
+                spare_rows = out.rows;
+            }
+        });
+        if let (false, Some(ts)) = (had_start, totals.first_ts) {
+            consumer.capture_start(ts);
+        }
+        drop(batch_return(&empty_tx, batch));
+        pending = Some(collect(
+            &mut shards,
+            &mut next_stream,
+            last_frame,
+            end,
+            std::mem::take(&mut spare_rows),
+        ));
+        if let Some(e) = err {
+            totals.error = Some(e);
+        }
+        if delivered.is_err() {
+            result = delivered;
+            pending = None;
+            break;
+        }
+        if end {
+            break;
+        }
+    }
+    if let Some(out) = pending.take() {
+        result = out.deliver(consumer);
+    }
+    drop(empty_tx);
+    drop(full_rx);
+    let _ = reader_thread.join();
+    totals.connections = next_stream;
+    totals.unsupported = unsupported
+        .into_iter()
+        .map(|(interface, link_type, packets)| UnsupportedLink {
+            interface,
+            link_type,
+            packets,
+        })
+        .collect();
+    totals.unsupported.sort_by_key(|u| u.interface);
+    result.map(|()| totals)
+}
+
+/// The pool's share of one batch: decode, clock, replay.
+struct BatchWork<'a> {
+    batch: &'a Batch,
+    decoded: &'a mut Vec<Decoded1>,
+    own: &'a mut Vec<Vec<u32>>,
+    nows: &'a mut Vec<i64>,
+    shards: &'a mut Vec<Shard>,
+    clock: &'a mut Clock,
+    totals: &'a mut Totals,
+    unsupported: &'a mut Vec<(u32, LinkType, u64)>,
+}
+
+impl BatchWork<'_> {
+    fn run(
+        self,
+        nshards: usize,
+        verify: bool,
+        cfg: &Config,
+        want_rows: bool,
+        end: bool,
+        last_frame: u64,
+    ) {
+        let BatchWork {
+            batch,
+            decoded,
+            own,
+            nows,
+            shards,
+            clock,
+            totals,
+            unsupported,
+        } = self;
+        let frames = batch.frames();
         // Decode in parallel chunks.
         decoded.clear();
         decoded.resize(
@@ -673,68 +830,72 @@ pub fn analyze(
             *a += b;
         }
         for (i, l, n) in stats.unsupported {
-            add_unsupported(&mut unsupported, i, l, n);
+            add_unsupported(unsupported, i, l, n);
         }
-        for d in decoded.iter_mut() {
+        // The clock, and each shard's segments.
+        for o in own.iter_mut() {
+            o.clear();
+        }
+        nows.clear();
+        for (i, d) in decoded.iter_mut().enumerate() {
             if totals.first_ts.is_none() {
                 totals.first_ts = Some(d.ts);
-                consumer.capture_start(d.ts);
             }
             d.now = clock.observe(d.ts);
+            nows.push(d.now);
+            if let Some(o) = own.get_mut(d.shard as usize) {
+                o.push(i as u32);
+            }
         }
         if !decoded.is_empty() {
             totals.last_ts = Some(clock.now);
         }
-        drop(batch_return(&empty_tx, batch));
-
         // Replay, one task per shard.
-        let want_rows = opts.segments;
+        let (decoded, nows) = (&decoded[..], &nows[..]);
         shards
             .par_iter_mut()
-            .for_each(|sh| sh.run(&decoded, &cfg, want_rows));
+            .zip(&own[..])
+            .for_each(|(sh, own)| sh.run(decoded, nows, own, cfg, want_rows));
         if end {
             shards
                 .par_iter_mut()
-                .for_each(|sh| sh.finish_all(last_frame, &cfg));
-        }
-        result = merge(&mut shards, &mut next_stream, consumer, last_frame, end);
-        if let Some(e) = err {
-            totals.error = Some(e);
-        }
-        if end || result.is_err() {
-            break;
+                .for_each(|sh| sh.finish_all(last_frame, cfg));
         }
     }
-    drop(empty_tx);
-    drop(full_rx);
-    let _ = reader_thread.join();
-    totals.connections = next_stream;
-    totals.unsupported = unsupported
-        .into_iter()
-        .map(|(interface, link_type, packets)| UnsupportedLink {
-            interface,
-            link_type,
-            packets,
-        })
-        .collect();
-    totals.unsupported.sort_by_key(|u| u.interface);
-    result.map(|()| totals)
+}
+
+/// What one batch produced, in the consumer's order.
+struct Output {
+    rows: Vec<SegmentRecord>,
+    done: Vec<ConnectionRecord>,
+}
+
+impl Output {
+    fn deliver(&self, consumer: &mut dyn Consumer) -> io::Result<()> {
+        if !self.rows.is_empty() {
+            consumer.segments(&self.rows)?;
+        }
+        if !self.done.is_empty() {
+            consumer.connections(&self.done)?;
+        }
+        Ok(())
+    }
 }
 
 fn batch_return(tx: &mpsc::Sender<Batch>, batch: Batch) -> Result<(), mpsc::SendError<Batch>> {
     tx.send(batch)
 }
 
-/// Numbers this batch's new connections in frame order, then hands the
-/// consumer the rows in frame order and the finished connections in
-/// completion order.
-fn merge(
+/// Numbers this batch's new connections in frame order, then takes out
+/// the rows in frame order and the finished connections in completion
+/// order.
+fn collect(
     shards: &mut [Shard],
     next_stream: &mut u64,
-    consumer: &mut dyn Consumer,
     last_frame: u64,
     last_batch: bool,
-) -> io::Result<()> {
+    mut rows: Vec<SegmentRecord>,
+) -> Output {
     // 1. Stream numbers: connections in the order of their first frame.
     let mut new: Vec<(u64, usize, u64)> = Vec::new();
     for (i, sh) in shards.iter().enumerate() {
@@ -765,7 +926,9 @@ fn merge(
 
     // 2. Segment rows, in frame order, once held for ROW_HOLD_FRAMES (all
     //    at the end of the capture).
-    let mut rows: Vec<SegmentRecord> = Vec::new();
+    //    Each shard's rows are in frame order already: they are merged, not
+    //    sorted (a row is over 500 bytes; moving them is most of the cost).
+    rows.clear();
     for (sh, streams) in shards.iter_mut().zip(&batch_streams) {
         let first_new = sh.batch_first_row;
         for r in sh.rows.range_mut(first_new..) {
@@ -778,18 +941,22 @@ fn merge(
                 ));
             }
         }
-        while let Some(r) = sh.rows.front() {
-            if !last_batch && r.record.frame.saturating_add(ROW_HOLD_FRAMES) > last_frame {
-                break;
-            }
-            let mut r = sh.rows.pop_front().expect("front row");
-            r.record.stream = r.stream.expect("stream assigned");
-            rows.push(r.record);
-        }
     }
-    if !rows.is_empty() {
-        rows.sort_unstable_by_key(|r| r.frame);
-        consumer.segments(&rows)?;
+    let releasable =
+        |r: &Row| last_batch || r.record.frame.saturating_add(ROW_HOLD_FRAMES) <= last_frame;
+    loop {
+        let mut next: Option<(u64, usize)> = None;
+        for (i, sh) in shards.iter().enumerate() {
+            if let Some(r) = sh.rows.front().filter(|r| releasable(r)) {
+                if next.is_none_or(|(f, _)| r.record.frame < f) {
+                    next = Some((r.record.frame, i));
+                }
+            }
+        }
+        let Some((_, i)) = next else { break };
+        let mut r = shards[i].rows.pop_front().expect("front row");
+        r.record.stream = r.stream.expect("stream assigned");
+        rows.push(r.record);
     }
 
     // 3. Finished connections, in completion order.
@@ -806,12 +973,11 @@ fn merge(
             ));
         }
     }
-    if !done.is_empty() {
-        done.sort_unstable_by_key(|(frame, r)| (*frame, r.stream));
-        let records: Vec<ConnectionRecord> = done.into_iter().map(|d| d.1).collect();
-        consumer.connections(&records)?;
+    done.sort_unstable_by_key(|(frame, r)| (*frame, r.stream));
+    Output {
+        rows,
+        done: done.into_iter().map(|d| d.1).collect(),
     }
-    Ok(())
 }
 
 fn sh_stream(first: u64, creation: u64, known: Option<u64>, streams: &[u64]) -> u64 {

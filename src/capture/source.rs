@@ -59,6 +59,8 @@ impl Deref for Backing {
 
 /// Bytes asked of the stream per read call once a batch has frames.
 const READ_CHUNK: usize = 256 * 1024;
+/// A read returning fewer bytes than this (and than asked) ends the batch.
+const SLOW_READ: usize = 16 * 1024;
 /// A batch stops growing its buffer past this many bytes once it has frames.
 const TARGET_BATCH_BYTES: usize = 8 * 1024 * 1024;
 
@@ -186,7 +188,13 @@ impl StreamInput {
             match read_some(&mut self.reader, &mut buf[filled..]) {
                 Ok(0) => self.eof = true,
                 Ok(k) => {
-                    last_read_short = k < space;
+                    // A read that found little waiting means the writer is
+                    // slower than we are (a live capture): hand over what
+                    // we have. A pipe's reads are capped by its buffer
+                    // (64 KiB on Linux) however far ahead the writer is, so
+                    // only a read well below that counts: ending a batch at
+                    // every capped read made batches of a few hundred frames.
+                    last_read_short = k < space.min(SLOW_READ);
                     filled += k;
                 }
                 Err(e) => {
