@@ -452,6 +452,11 @@ impl Outcome {
     }
 }
 
+/// Timer transitions held for the next segment's row.
+const MAX_PENDING: usize = 4;
+/// Anomalies held for the next segment's row.
+const MAX_PENDING_ANOMALIES: usize = 2;
+
 /// A connection: one incarnation of a 4-tuple.
 #[derive(Clone, Debug)]
 pub struct Connection {
@@ -490,9 +495,12 @@ pub struct Connection {
     /// Every transition of either endpoint, in order.
     pub lifecycle: Vec<Transition>,
     /// Timer transitions applied between segments, reported on the next row.
-    pending: ArrayVec<Transition, 4>,
-    /// Anomalies found before the next segment, reported on its row.
-    pending_anomalies: ArrayVec<Anomaly, 2>,
+    /// (At most [`MAX_PENDING`]; a Vec, empty and unallocated most of the
+    /// time, rather than an inline buffer in every connection.)
+    pending: Vec<Transition>,
+    /// Anomalies found before the next segment, reported on its row (at
+    /// most [`MAX_PENDING_ANOMALIES`]).
+    pending_anomalies: Vec<Anomaly>,
     /// Wireshark's per-segment analysis state.
     pub wireshark: crate::wireshark::Analyzer,
     /// Zeek's conn_state/history bookkeeping.
@@ -597,8 +605,8 @@ impl Connection {
             anomalies: Vec::new(),
             anomalies_dropped: 0,
             lifecycle: Vec::new(),
-            pending: ArrayVec::new(),
-            pending_anomalies: ArrayVec::new(),
+            pending: Vec::new(),
+            pending_anomalies: Vec::new(),
             wireshark: crate::wireshark::Analyzer::new(),
             zeek: crate::zeek::Zeek::new(),
             finished: false,
@@ -753,7 +761,9 @@ impl Connection {
             }
         }
         for t in buf {
-            let _ = self.pending.try_push(t);
+            if self.pending.len() < MAX_PENDING {
+                self.pending.push(t);
+            }
         }
     }
 
@@ -777,6 +787,24 @@ impl Connection {
             d = Some(d.map_or(t, |x| x.min(t)));
         }
         d
+    }
+
+    /// Whether both endpoints hold no connection any more: the connection
+    /// only lingers, waiting for late segments.
+    pub fn is_lingering(&self) -> bool {
+        self.ep.iter().all(|e| e.state.is_terminal())
+    }
+
+    /// Releases the spare capacity of the connection's buffers. Called when
+    /// it starts to linger: most connections held are lingering ones, and
+    /// they rarely grow again.
+    pub fn shrink(&mut self) {
+        self.lifecycle.shrink_to_fit();
+        self.anomalies.shrink_to_fit();
+        self.pending.shrink_to_fit();
+        self.pending_anomalies.shrink_to_fit();
+        self.wireshark.shrink();
+        self.zeek.shrink();
     }
 
     /// Whether the connection is over at `now`: both endpoints hold no
@@ -2129,7 +2157,9 @@ impl Connection {
             ),
         };
         self.flag(a, None);
-        let _ = self.pending_anomalies.try_push(a);
+        if self.pending_anomalies.len() < MAX_PENDING_ANOMALIES {
+            self.pending_anomalies.push(a);
+        }
     }
 
     /// Ends this incarnation because a new SYN reopened its 4-tuple: an

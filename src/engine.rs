@@ -441,6 +441,10 @@ impl Shard {
         let slot = self.slots[s as usize].as_mut().expect("live slot");
         let d = slot.conn.deadline(cfg);
         if d != slot.scheduled {
+            if slot.conn.is_lingering() {
+                // Most connections held are lingering ones.
+                slot.conn.shrink();
+            }
             slot.scheduled = d;
             slot.key_in_heap = match d {
                 // A clock at its maximum never advances again: nothing

@@ -410,7 +410,8 @@ pub struct Analyzer {
     /// The next segment is the SYN that split this connection from an
     /// earlier one on the same 4-tuple.
     split: bool,
-    counts: Counts,
+    /// Allocated at the first verdict: most connections never get one.
+    counts: Option<Box<Counts>>,
 }
 
 /// The record Wireshark keeps for a frame while analysing it.
@@ -448,7 +449,15 @@ impl Analyzer {
 
     /// How many segments so far got each verdict.
     pub fn counts(&self) -> &Counts {
-        &self.counts
+        static NONE: Counts = Counts([0; 15]);
+        self.counts.as_deref().unwrap_or(&NONE)
+    }
+
+    /// Releases spare capacity (for a connection that only lingers now).
+    pub fn shrink(&mut self) {
+        for f in &mut self.flows {
+            f.unacked.shrink();
+        }
     }
 
     /// The initial RTT, once known (0 counts as unknown, as in Wireshark).
@@ -482,7 +491,7 @@ impl Analyzer {
                     // engine splits on the same rule with the same base, so
                     // this is only a safeguard: should the two ever differ,
                     // the analysis still restarts as Wireshark's would.
-                    let counts = self.counts;
+                    let counts = self.counts.take();
                     *self = Analyzer {
                         counts,
                         ..Analyzer::default()
@@ -537,7 +546,9 @@ impl Analyzer {
             }
         }
 
-        self.counts.add(rec.v.flags);
+        if !rec.v.flags.is_empty() {
+            self.counts.get_or_insert_default().add(rec.v.flags);
+        }
         rec.v
     }
 

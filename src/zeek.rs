@@ -1280,6 +1280,17 @@ impl Zeek {
         self.done.iter().chain(self.cur.as_ref())
     }
 
+    /// Releases spare capacity (for a connection that only lingers now).
+    pub fn shrink(&mut self) {
+        self.done.shrink_to_fit();
+        for c in self.done.iter_mut().chain(self.cur.as_mut()) {
+            c.history.shrink_to_fit();
+            for e in &mut c.ep {
+                e.reasm.shrink();
+            }
+        }
+    }
+
     /// The Zeek connection that began with this connection's first segment.
     pub fn first(&self) -> Option<&ZeekConn> {
         self.rows().next()

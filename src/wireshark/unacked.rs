@@ -71,6 +71,11 @@ fn le(a: u32, b: u32) -> bool {
 }
 
 impl Unacked {
+    /// Releases spare capacity.
+    pub fn shrink(&mut self) {
+        self.ring.shrink_to_fit();
+    }
+
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.ring.is_empty()

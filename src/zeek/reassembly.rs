@@ -45,6 +45,11 @@ impl Default for Reassembler {
 }
 
 impl Reassembler {
+    /// Releases spare capacity.
+    pub fn shrink(&mut self) {
+        self.blocks.shrink_to_fit();
+    }
+
     /// Whether any payload is held (delivered or not).
     pub fn has_blocks(&self) -> bool {
         !self.blocks.is_empty()
