@@ -62,7 +62,7 @@ mod reassembly;
 mod tests;
 
 use reassembly::{
-    EXCESSIVE_DATA_WITHOUT_ACKS, MAX_ABOVE_HOLE_WITHOUT_ACKS, MAX_INITIAL_WINDOW, Reassembler,
+    EXCESSIVE_DATA_WITHOUT_ACKS, Gaps, MAX_ABOVE_HOLE_WITHOUT_ACKS, MAX_INITIAL_WINDOW, Reassembler,
 };
 
 const NS: i64 = 1_000_000_000;
@@ -994,14 +994,14 @@ impl ZeekConn {
         let release = self.release(e);
         let partial = self.is_partial;
         let gaps = self.ep[e].reasm.trim_to(seq, partial, release);
-        for len in gaps {
-            self.gap(e, len);
+        if gaps.count > 0 {
+            self.gaps(e, gaps);
         }
         self.check_eof(e);
     }
 
-    /// A content gap in endpoint `e`'s stream.
-    fn gap(&mut self, e: usize, len: u64) {
+    /// Content gaps in endpoint `e`'s stream: one gap event each.
+    fn gaps(&mut self, e: usize, gaps: Gaps) {
         let clean = |ep: &Endpoint| {
             ep.state == EndpointState::Established
                 || (ep.state == EndpointState::Closed
@@ -1009,10 +1009,12 @@ impl ZeekConn {
         };
         let clean = clean(&self.ep[e]) && clean(&self.ep[e ^ 1]);
         if clean {
-            self.event(e, Event::Gap);
+            for _ in 0..gaps.count {
+                self.event(e, Event::Gap);
+            }
         }
         if REPORT_GAPS_FOR_PARTIAL || clean {
-            self.missed_bytes += len;
+            self.missed_bytes += gaps.bytes;
         }
     }
 

@@ -128,14 +128,16 @@ impl Reassembler {
     }
 
     /// The peer acknowledged everything below `seq`: releases it, and
-    /// returns the content gaps found (lengths; a gap may be empty).
+    /// returns the content gaps found (how many, a gap may be empty, and
+    /// their bytes: what Zeek's gap events add up; counted, not listed, so
+    /// that an ACK allocates nothing).
     /// `partial`: the connection began without a SYN (Zeek ignores a missing
     /// first byte or two then).
-    pub fn trim_to(&mut self, seq: u64, partial: bool, release: bool) -> Vec<u64> {
+    pub fn trim_to(&mut self, seq: u64, partial: bool, release: bool) -> Gaps {
         let gaps = if seq > self.last_reassem {
             self.undelivered(seq, partial, release)
         } else {
-            Vec::new()
+            Gaps::default()
         };
         self.release_below(seq);
         if self
@@ -152,8 +154,8 @@ impl Reassembler {
     /// Everything up to `up_to` is acknowledged though not all was
     /// delivered: held blocks below it are delivered, with a gap before
     /// each, and a final gap up to `up_to`.
-    fn undelivered(&mut self, up_to: u64, partial: bool, release: bool) -> Vec<u64> {
-        let mut gaps = Vec::new();
+    fn undelivered(&mut self, up_to: u64, partial: bool, release: bool) -> Gaps {
+        let mut gaps = Gaps::default();
         if up_to <= 2 && partial {
             return gaps;
         }
@@ -166,16 +168,32 @@ impl Reassembler {
                 if s >= up_to {
                     break;
                 }
-                gaps.push(s - self.last_reassem);
+                gaps.add(s - self.last_reassem);
                 self.last_reassem = s;
                 self.deliver(release);
             }
             if up_to > self.last_reassem {
-                gaps.push(up_to - self.last_reassem);
+                gaps.add(up_to - self.last_reassem);
             }
         }
         self.last_reassem = self.last_reassem.max(up_to);
         gaps
+    }
+}
+
+/// Content gaps found by an acknowledgment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Gaps {
+    /// How many (each is one Zeek gap event).
+    pub count: u64,
+    /// Their bytes in all.
+    pub bytes: u64,
+}
+
+impl Gaps {
+    fn add(&mut self, len: u64) {
+        self.count += 1;
+        self.bytes += len;
     }
 }
 
@@ -190,7 +208,7 @@ mod tests {
         r.new_block(101, 50, false);
         assert_eq!(r.last_reassem, 151);
         assert!(r.has_blocks(), "held until acknowledged");
-        assert_eq!(r.trim_to(151, false, false), Vec::<u64>::new());
+        assert_eq!(r.trim_to(151, false, false), Gaps::default());
         assert!(!r.has_blocks());
     }
 
@@ -202,17 +220,23 @@ mod tests {
         assert_eq!(r.last_reassem, 101);
         assert_eq!(r.undelivered_bytes(), 200);
         // The ack covers the hole and the block and 50 bytes never seen.
-        assert_eq!(r.trim_to(351, false, false), vec![100, 50]);
+        assert_eq!(
+            r.trim_to(351, false, false),
+            Gaps {
+                count: 2,
+                bytes: 150
+            }
+        );
         assert_eq!(r.last_reassem, 351);
     }
 
     #[test]
     fn a_partial_connection_ignores_its_first_missing_bytes() {
         let mut r = Reassembler::default();
-        assert_eq!(r.trim_to(2, true, false), Vec::<u64>::new());
+        assert_eq!(r.trim_to(2, true, false), Gaps::default());
         assert_eq!((r.trim, r.last_reassem), (2, 1), "released, not delivered");
         let mut r = Reassembler::default();
-        assert_eq!(r.trim_to(3, true, false), vec![2]);
+        assert_eq!(r.trim_to(3, true, false), Gaps { count: 1, bytes: 2 });
     }
 
     #[test]
