@@ -731,6 +731,17 @@ impl Connection {
     /// the end of the capture). Their transitions are reported on this
     /// connection's next segment.
     pub fn advance_clock(&mut self, now: i64, frame: u64, cfg: &Config) {
+        let due = |ep: &Endpoint| match ep.state {
+            TcpState::TimeWait => ep.time_wait_deadline.is_some_and(|d| now >= d),
+            TcpState::SynSent | TcpState::SynReceived => {
+                ep.handshake_deadline.is_some_and(|d| now >= d)
+            }
+            _ => false,
+        };
+        if !self.ep.iter().any(due) {
+            // The common case, on every segment: nothing to fire.
+            return;
+        }
         let mut buf: ArrayVec<Transition, MAX_TRANSITIONS> = ArrayVec::new();
         for role in [Role::Client, Role::Server] {
             let ep = &self.ep[role.index()];
@@ -760,9 +771,9 @@ impl Connection {
                 );
             }
         }
-        for t in buf {
+        for t in &buf {
             if self.pending.len() < MAX_PENDING {
-                self.pending.push(t);
+                self.pending.push(*t);
             }
         }
     }
