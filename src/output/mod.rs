@@ -40,8 +40,8 @@ pub struct Style {
 }
 
 /// TCP flags the way tcpdump prints them: `S`, `S.`, `.`, `P.`, `F.`, `R.`.
-pub fn flags_tcpdump(f: TcpFlags, out: &mut String) {
-    let start = out.len();
+pub fn flags_tcpdump(f: TcpFlags, out: &mut impl std::fmt::Write) {
+    let mut any = false;
     for (bit, c) in [
         (TcpFlags::SYN, 'S'),
         (TcpFlags::FIN, 'F'),
@@ -51,16 +51,15 @@ pub fn flags_tcpdump(f: TcpFlags, out: &mut String) {
         (TcpFlags::ECE, 'E'),
         (TcpFlags::CWR, 'W'),
         (TcpFlags::AE, 'e'),
+        (TcpFlags::ACK, '.'),
     ] {
         if f.contains(bit) {
-            out.push(c);
+            let _ = out.write_char(c);
+            any = true;
         }
     }
-    if f.contains(TcpFlags::ACK) {
-        out.push('.');
-    }
-    if out.len() == start {
-        out.push_str("none");
+    if !any {
+        let _ = out.write_str("none");
     }
 }
 

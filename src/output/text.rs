@@ -283,13 +283,27 @@ pub fn timeline_row(
     file: Option<&str>,
     out: &mut Vec<u8>,
 ) {
+    // Written straight into `out` (small fields through stack buffers):
+    // nothing is allocated per row.
     let o = &r.outcome;
-    let mut flags = String::with_capacity(8);
+    let mut flags = arrayvec::ArrayString::<16>::new();
     flags_tcpdump(r.flags, &mut flags);
-    let mut time = Vec::with_capacity(16);
-    seconds(r.ts_ns - first_ts, &mut time);
-    time.truncate(time.len() - 3);
-    let time = std::str::from_utf8(&time).expect("ascii");
+    // Seconds with six decimals, truncated (as `seconds` without its last
+    // three digits).
+    let rel = r.ts_ns - first_ts;
+    let abs = rel.unsigned_abs();
+    let mut time = arrayvec::ArrayString::<32>::new();
+    let _ = std::fmt::Write::write_fmt(
+        &mut time,
+        format_args!(
+            "{}{}.{:06}",
+            if rel < 0 { "-" } else { "" },
+            abs / 1_000_000_000,
+            abs % 1_000_000_000 / 1000
+        ),
+    );
+    let time = time.as_str();
+    let flags = flags.as_str();
     if let Some(f) = file {
         let _ = write!(out, "{f}  ");
     }
@@ -313,57 +327,56 @@ pub fn timeline_row(
             let _ = write!(out, "{:12}  ", s.name());
         }
     }
-    let mut notes = String::new();
-    for t in &o.transitions {
-        if !notes.is_empty() {
-            notes.push_str(", ");
+    // The notes: transitions, then the receiver's verdict, the anomalies
+    // and Wireshark's analysis, each group after a separator.
+    let notes_at = out.len();
+    let sep = |out: &mut Vec<u8>, s: &[u8]| {
+        if out.len() > notes_at {
+            out.extend_from_slice(s);
         }
+    };
+    for t in &o.transitions {
+        sep(out, b", ");
         let _ = write!(
-            notes,
-            "{} {}→{}",
+            out,
+            "{} {}\u{2192}{}",
             t.endpoint.name(),
             t.from.name(),
             t.to.name()
         );
         match t.basis {
-            crate::state::Basis::Inferred => notes.push_str(" (inferred)"),
-            crate::state::Basis::Timer => notes.push_str(" (timer)"),
-            crate::state::Basis::Revised => notes.push_str(" (revised)"),
+            crate::state::Basis::Inferred => out.extend_from_slice(b" (inferred)"),
+            crate::state::Basis::Timer => out.extend_from_slice(b" (timer)"),
+            crate::state::Basis::Revised => out.extend_from_slice(b" (revised)"),
             _ => {}
         }
     }
     if o.verdict != Verdict::Accepted {
-        if !notes.is_empty() {
-            notes.push_str("; ");
-        }
+        sep(out, b"; ");
         // How the receiver treats it (JSON `verdict`); Wireshark's own
         // verdicts follow in brackets, as Wireshark writes them.
-        let _ = write!(notes, "receiver: {}", o.verdict.name());
+        let _ = write!(out, "receiver: {}", o.verdict.name());
     }
     for a in &o.anomalies {
-        if !notes.is_empty() {
-            notes.push_str("; ");
-        }
+        sep(out, b"; ");
         if style.color {
             let st = severity_style(a.kind.severity());
-            let _ = write!(notes, "{st}{}{st:#}", a.kind.id());
+            let _ = write!(out, "{st}{}{st:#}", a.kind.id());
         } else {
-            notes.push_str(a.kind.id());
+            out.extend_from_slice(a.kind.id().as_bytes());
         }
     }
     if !o.analysis.is_empty() {
-        if !notes.is_empty() {
-            notes.push_str("; ");
-        }
-        let start = notes.len();
-        analysis_notes(&o.analysis, &mut notes);
+        sep(out, b"; ");
+        let st = Ansi::new().fg_color(Some(AnsiColor::Magenta.into()));
         if style.color {
-            let st = Ansi::new().fg_color(Some(AnsiColor::Magenta.into()));
-            notes.insert_str(start, &st.to_string());
-            let _ = write!(notes, "{st:#}");
+            let _ = write!(out, "{st}");
+        }
+        analysis_notes(&o.analysis, out);
+        if style.color {
+            let _ = write!(out, "{st:#}");
         }
     }
-    out.extend_from_slice(notes.trim_end().as_bytes());
     // Trim the padding of the last columns when there are no notes.
     while out.last() == Some(&b' ') {
         out.pop();
@@ -374,7 +387,7 @@ pub fn timeline_row(
 /// Wireshark's analysis of a segment the way its Info column shows it:
 /// `[TCP Dup ACK 17#2]`, `[TCP Retransmission]`... (one label for the
 /// retransmission family, the most specific).
-pub fn analysis_notes(v: &Verdicts, out: &mut String) {
+pub fn analysis_notes(v: &Verdicts, out: &mut Vec<u8>) {
     let mut first = true;
     for f in v.flags.iter() {
         let generic = f == Flag::Retransmission
@@ -384,15 +397,15 @@ pub fn analysis_notes(v: &Verdicts, out: &mut String) {
             continue;
         }
         if !first {
-            out.push(' ');
+            out.push(b' ');
         }
         first = false;
-        out.push('[');
-        out.push_str(f.label());
+        out.push(b'[');
+        out.extend_from_slice(f.label().as_bytes());
         if let (Flag::DuplicateAck, Some(d)) = (f, v.duplicate_ack) {
             let _ = write!(out, " {}#{}", d.frame.unwrap_or(0), d.number);
         }
-        out.push(']');
+        out.push(b']');
     }
 }
 
