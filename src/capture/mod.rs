@@ -21,11 +21,14 @@ use std::fmt;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
+pub mod compress;
 mod pcap;
 mod pcapng;
 mod source;
 
+pub use compress::{Compression, DecompressError};
 use source::{Backing, StreamInput};
 
 /// A link-layer header type, as a `LINKTYPE_*` value of the tcpdump.org registry.
@@ -230,6 +233,9 @@ pub enum CaptureErrorKind {
     },
     /// A header or record is inconsistent.
     Corrupt(String),
+    /// The compressed stream the capture is read from is corrupt or
+    /// truncated (byte offsets then count decompressed bytes).
+    Decompress(DecompressError),
 }
 
 impl fmt::Display for CaptureErrorKind {
@@ -242,6 +248,9 @@ impl fmt::Display for CaptureErrorKind {
                 "file ends inside the record ({needed} bytes needed, {available} present)"
             ),
             CaptureErrorKind::Corrupt(why) => f.write_str(why),
+            CaptureErrorKind::Decompress(e) => {
+                write!(f, "{e} (byte offsets count decompressed bytes)")
+            }
         }
     }
 }
@@ -349,6 +358,9 @@ pub struct CaptureReader {
     input: Input,
     total_len: Option<u64>,
     finished: bool,
+    /// The compression the capture was read through, if any, and the
+    /// compressed bytes read so far.
+    compression: Option<(Compression, Arc<AtomicU64>)>,
 }
 
 /// Bytes needed to tell the formats apart and read a classic pcap header.
@@ -375,7 +387,10 @@ impl CaptureReader {
         if meta.is_file() {
             if meta.len() > 0 {
                 if let Some(backing) = Backing::map(&file) {
-                    return CaptureReader::from_backing(name, Arc::new(backing));
+                    if compress::detect(&backing).is_none() {
+                        return CaptureReader::from_backing(name, Arc::new(backing));
+                    }
+                    // Compressed: decompressed as a stream from the file.
                 }
             }
             let mut r = CaptureReader::from_read(name, Box::new(file))?;
@@ -392,17 +407,41 @@ impl CaptureReader {
     ) -> Result<CaptureReader, CaptureError> {
         let name = name.into();
         let mut input = StreamInput::new(r);
-        if let Err(e) = input.fill_to(PROBE_LEN) {
-            return Err(CaptureError {
-                file: name,
+        let fill = |input: &mut StreamInput, name: &str| {
+            input.fill_to(PROBE_LEN).map_err(|e| CaptureError {
+                file: name.to_string(),
                 frame: None,
                 offset: input.filled() as u64,
+                kind: io_kind(e),
+            })
+        };
+        fill(&mut input, &name)?;
+        let mut compression = None;
+        if let Some(c) = compress::detect(input.pending()) {
+            // The bytes read so far go first, then the rest of the stream.
+            let (head, rest) = input.into_parts();
+            let whole = Box::new(std::io::Cursor::new(head).chain(rest));
+            let d = compress::Decompressed::spawn(c, whole).map_err(|e| CaptureError {
+                file: name.clone(),
+                frame: None,
+                offset: 0,
                 kind: CaptureErrorKind::Io(e.to_string()),
-            });
+            })?;
+            compression = Some((c, d.compressed_counter()));
+            input = StreamInput::new(Box::new(d));
+            fill(&mut input, &name)?;
         }
         let (format, framer, header_len) = match probe(input.pending()) {
             Ok(x) => x,
             Err(kind) => {
+                let kind = match (kind, &compression) {
+                    (CaptureErrorKind::NotACapture(why), Some((c, _))) => {
+                        CaptureErrorKind::NotACapture(format!(
+                            "{c}-compressed data that is not a capture ({why})"
+                        ))
+                    }
+                    (kind, _) => kind,
+                };
                 return Err(CaptureError {
                     file: name,
                     frame: None,
@@ -419,7 +458,13 @@ impl CaptureReader {
             input: Input::Stream(input),
             total_len: None,
             finished: false,
+            compression,
         })
+    }
+
+    /// The compression the capture is read through, if any.
+    pub fn compression(&self) -> Option<Compression> {
+        self.compression.as_ref().map(|(c, _)| *c)
     }
 
     /// Reads a capture held in memory.
@@ -455,6 +500,7 @@ impl CaptureReader {
             },
             total_len,
             finished: false,
+            compression: None,
         })
     }
 
@@ -522,8 +568,12 @@ impl CaptureReader {
         self.framer.interfaces()
     }
 
-    /// Bytes of the input framed so far (for progress reporting).
+    /// Bytes of the input framed so far (for progress reporting); for a
+    /// compressed input, the compressed bytes decompressed so far.
     pub fn bytes_consumed(&self) -> u64 {
+        if let Some((_, read)) = &self.compression {
+            return read.load(std::sync::atomic::Ordering::Relaxed);
+        }
         match &self.input {
             Input::Whole { pos, .. } => *pos as u64,
             Input::Stream(s) => s.consumed(),
@@ -596,12 +646,29 @@ fn next_whole(
     }
 }
 
+/// An I/O error while reading the input; the decompressing reader's errors
+/// say where the compressed stream is damaged.
+pub(crate) fn io_kind(e: std::io::Error) -> CaptureErrorKind {
+    match e
+        .get_ref()
+        .and_then(|x| x.downcast_ref::<DecompressError>())
+    {
+        Some(d) => CaptureErrorKind::Decompress(d.clone()),
+        None => CaptureErrorKind::Io(e.to_string()),
+    }
+}
+
 /// Recognises the format from the first bytes of the input. Returns the
 /// format, its framer and how many bytes the file header takes (the pcapng
 /// section header is framed as an ordinary block, so 0 there).
 fn probe(head: &[u8]) -> Result<(Format, Framer, usize), CaptureErrorKind> {
     if head.is_empty() {
         return Err(CaptureErrorKind::NotACapture("the input is empty".into()));
+    }
+    if let Some(other) = compress::unsupported(head) {
+        return Err(CaptureErrorKind::NotACapture(format!(
+            "{other}-compressed data (gzip, zstd and lz4 are read, as Wireshark does)"
+        )));
     }
     if head.len() >= 4 && head[..4] == pcapng::SHB_TYPE_BYTES {
         let framer = pcapng::PcapNgFramer::probe(head)?;
