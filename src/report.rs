@@ -3,7 +3,7 @@
 //! Kept in the library so that the binary only parses arguments, and so
 //! that tests can run a command end to end into a buffer.
 
-use crate::capture::CaptureReader;
+use crate::capture::{CaptureReader, inputs};
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord, Totals};
 use crate::output::{self, Format, Style, json, text, zeek};
 use rayon::prelude::*;
@@ -33,6 +33,20 @@ pub struct Settings {
     pub color: bool,
     /// Called with (file, bytes consumed, total) for progress display.
     pub progress: Option<Arc<AtomicU64>>,
+}
+
+/// Expands directories among the inputs (see [`inputs::expand`]), notes
+/// the files skipped and reports directories that could not be read or
+/// held no capture (`false`: there was such a problem).
+pub fn expand_inputs(files: &[PathBuf], err: &mut dyn Write) -> io::Result<(Vec<PathBuf>, bool)> {
+    let expanded = inputs::expand(files);
+    for n in &expanded.notes {
+        writeln!(err, "tcpstate: note: {n}")?;
+    }
+    for p in &expanded.problems {
+        writeln!(err, "tcpstate: {p}")?;
+    }
+    Ok((expanded.files, expanded.problems.is_empty()))
 }
 
 /// Summary of one capture, rendered into a buffer or streamed.
@@ -224,13 +238,18 @@ pub fn summary(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<Status> {
+    let (files, inputs_ok) = &expand_inputs(files, err)?;
     let with_file = files.len() > 1;
     let style = Style {
         color: settings.color,
         with_file,
     };
     let mut table = text::summary_table(&style);
-    let mut status = Status::Ok;
+    let mut status = if *inputs_ok {
+        Status::Ok
+    } else {
+        Status::InputProblem
+    };
     if settings.format == Format::Json {
         write!(
             out,
@@ -351,6 +370,20 @@ pub fn timeline(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<Status> {
+    let (expanded, inputs_ok) = expand_inputs(std::slice::from_ref(&file.to_path_buf()), err)?;
+    let file: &Path = match &expanded[..] {
+        [one] if inputs_ok => one,
+        [] => return Ok(Status::InputProblem),
+        many => {
+            writeln!(
+                err,
+                "tcpstate: timeline reads one capture; {} holds {} (name one of them)",
+                file.display(),
+                many.len()
+            )?;
+            return Ok(Status::InputProblem);
+        }
+    };
     let name = file_name(file);
     if settings.format == Format::Zeek {
         writeln!(

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 pub mod compress;
+pub mod inputs;
 mod pcap;
 mod pcapng;
 mod source;
