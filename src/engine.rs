@@ -26,8 +26,9 @@
 
 use crate::capture::{Batch, CaptureError, CaptureReader, LinkType, Next};
 use crate::connection::{Config, Connection, Rewrite, SegmentOutcome};
-use crate::decode::{self, Decoded, Skip, TcpFlags, TcpSegment};
+use crate::decode::{self, IcmpQuote, Packet, Skip, TcpFlags, TcpSegment, Tunnel};
 use crate::flow::{self, FlowKey};
+use crate::reassembly::{self, Reassembler};
 use crate::state::Basis;
 use rayon::prelude::*;
 use std::cmp::Reverse;
@@ -69,6 +70,48 @@ pub struct SegmentRecord {
     pub flags: TcpFlags,
     pub payload_len: u32,
     pub outcome: SegmentOutcome,
+    /// The tunnels the segment rode in.
+    pub tunnel: Option<Tunnel>,
+    /// The capture cut the segment's header inside its options (it was
+    /// analysed with the options before the cut).
+    pub short_header: bool,
+    /// Set when the row is not a segment but an ICMP error quoting one
+    /// (`flags`, `outcome.rel_seq` and `rel_ack` are the quoted segment's;
+    /// nothing was replayed).
+    pub icmp: Option<IcmpError>,
+}
+
+/// An ICMP error about a connection: which error, from whom, about which
+/// of its segments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IcmpError {
+    pub frame: u64,
+    pub ts_ns: i64,
+    /// ICMPv6 (else ICMP).
+    pub v6: bool,
+    pub icmp_type: u8,
+    pub code: u8,
+    /// The sender of the error.
+    pub from: std::net::IpAddr,
+    /// Who sent the quoted segment.
+    pub about: crate::connection::Role,
+    pub flags: TcpFlags,
+    /// The quoted segment's sequence number, relative.
+    pub rel_seq: u32,
+}
+
+impl IcmpError {
+    /// "destination unreachable (port unreachable)" and the like.
+    pub fn describe(&self) -> String {
+        decode::icmp::describe(self.v6, self.icmp_type, self.code)
+    }
+}
+
+/// A tunnel a connection's segments rode in, and how many did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TunnelUse {
+    pub tunnel: Tunnel,
+    pub packets: u64,
 }
 
 /// A connection whose replay is finished.
@@ -76,6 +119,11 @@ pub struct SegmentRecord {
 pub struct ConnectionRecord {
     pub stream: u64,
     pub conn: Box<Connection>,
+    /// The tunnels its segments rode in, in the order first seen (empty
+    /// when none was tunnelled; segments not counted here came directly).
+    pub tunnels: Vec<TunnelUse>,
+    /// The ICMP errors that quoted its segments, in frame order.
+    pub icmp: Vec<IcmpError>,
 }
 
 /// Receives the results, on the caller's thread, batch by batch.
@@ -90,7 +138,7 @@ pub trait Consumer {
 }
 
 /// Why packets were not analysed.
-pub const SKIP_KINDS: [Skip; 7] = [
+pub const SKIP_KINDS: [Skip; 8] = [
     Skip::UnsupportedLink,
     Skip::NotIp,
     Skip::NotTcp,
@@ -98,6 +146,7 @@ pub const SKIP_KINDS: [Skip; 7] = [
     Skip::TruncatedIpHeader,
     Skip::TruncatedTcpHeader,
     Skip::Malformed,
+    Skip::TooDeep,
 ];
 
 fn skip_index(s: Skip) -> usize {
@@ -109,6 +158,7 @@ fn skip_index(s: Skip) -> usize {
         Skip::TruncatedIpHeader => 4,
         Skip::TruncatedTcpHeader => 5,
         Skip::Malformed => 6,
+        Skip::TooDeep => 7,
     }
 }
 
@@ -122,6 +172,7 @@ pub fn skip_name(s: Skip) -> &'static str {
         Skip::TruncatedIpHeader => "truncated_ip_header",
         Skip::TruncatedTcpHeader => "truncated_tcp_header",
         Skip::Malformed => "malformed",
+        Skip::TooDeep => "too_deep",
     }
 }
 
@@ -140,8 +191,16 @@ pub struct Totals {
     pub frames: u64,
     pub tcp_segments: u64,
     pub connections: u64,
-    /// Packets not analysed, by reason (see [`SKIP_KINDS`]).
-    pub skipped: [u64; 7],
+    /// ICMP errors quoting a TCP header (attributed to its connection).
+    pub icmp_quotes: u64,
+    /// TCP segments whose header the capture cut inside its options
+    /// (analysed with the options before the cut).
+    pub short_headers: u64,
+    /// Packets not analysed, by reason (see [`SKIP_KINDS`]). A fragment
+    /// frame counts under `ip_fragments` unless it completed a datagram.
+    pub skipped: [u64; 8],
+    /// IP fragment reassembly.
+    pub reassembly: reassembly::Stats,
     pub unsupported: Vec<UnsupportedLink>,
     pub first_ts: Option<i64>,
     pub last_ts: Option<i64>,
@@ -211,50 +270,45 @@ struct Decoded1 {
     ts: i64,
     /// The capture clock at this frame (see [`Clock`]).
     now: i64,
-    /// Shard of the segment, or `NOT_TCP`.
+    /// Shard of the segment or quote, or `NOT_TCP`.
     shard: u32,
-    seg: TcpSegment,
+    packet: Packet,
+    tunnel: Option<Tunnel>,
 }
 
 const NOT_TCP: u32 = u32::MAX;
-
-const EMPTY_SEGMENT: TcpSegment = TcpSegment {
-    src: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-    dst: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-    src_port: 0,
-    dst_port: 0,
-    seq: 0,
-    ack: 0,
-    flags: TcpFlags(0),
-    window: 0,
-    urgent_ptr: 0,
-    header_len: 0,
-    payload_len: 0,
-    captured_payload_len: 0,
-    ip_len: 0,
-    options: crate::decode::TcpOptions {
-        mss: None,
-        window_scale: None,
-        sack_permitted: false,
-        timestamps: None,
-        sack_blocks: [(0, 0); 4],
-        sack_count: 0,
-        malformed: false,
-    },
-    checksum: crate::decode::ChecksumStatus::NotChecked,
-};
 
 /// Per-chunk decode statistics.
 #[derive(Default)]
 struct DecodeStats {
     tcp: u64,
-    skipped: [u64; 7],
+    icmp: u64,
+    short: u64,
+    fragments: u64,
+    skipped: [u64; 8],
     unsupported: Vec<(u32, LinkType, u64)>,
 }
 
 impl DecodeStats {
+    /// Counts what a frame turned out to hold.
+    #[inline]
+    fn count(&mut self, p: &Packet) {
+        match p {
+            Packet::Tcp(s) => {
+                self.tcp += 1;
+                self.short += u64::from(s.options.truncated);
+            }
+            Packet::Icmp(_) => self.icmp += 1,
+            Packet::Fragment(_) => self.fragments += 1,
+            Packet::Skipped(s) => self.skipped[skip_index(*s)] += 1,
+        }
+    }
+
     fn merge(mut self, other: DecodeStats) -> DecodeStats {
         self.tcp += other.tcp;
+        self.icmp += other.icmp;
+        self.short += other.short;
+        self.fragments += other.fragments;
         for (a, b) in self.skipped.iter_mut().zip(other.skipped) {
             *a += b;
         }
@@ -283,6 +337,8 @@ struct Slot {
     /// Its key in the timer heap (see [`Shard::schedule`]); other entries
     /// of the slot in the heap are stale.
     key_in_heap: Option<i64>,
+    tunnels: Vec<TunnelUse>,
+    icmp: Vec<IcmpError>,
 }
 
 /// A connection finished during the current batch.
@@ -292,6 +348,8 @@ struct Done {
     creation: u64,
     stream: Option<u64>,
     conn: Box<Connection>,
+    tunnels: Vec<TunnelUse>,
+    icmp: Vec<IcmpError>,
 }
 
 /// How many frames a timeline row is held before it is handed out, so that a
@@ -473,6 +531,8 @@ impl Shard {
             creation: slot.creation,
             stream: slot.stream,
             conn: slot.conn,
+            tunnels: slot.tunnels,
+            icmp: slot.icmp,
         });
     }
 
@@ -487,6 +547,8 @@ impl Shard {
             stream: None,
             scheduled: None,
             key_in_heap: None,
+            tunnels: Vec::new(),
+            icmp: Vec::new(),
         };
         let s = match self.free.pop() {
             Some(s) => {
@@ -504,10 +566,11 @@ impl Shard {
         s
     }
 
-    fn segment(&mut self, d: &Decoded1, cfg: &Config, want_rows: bool) {
-        let seg = &d.seg;
+    /// The connection a segment (or quoted segment) belongs to, created
+    /// or split off an earlier one on the same 4-tuple as Wireshark does.
+    fn slot_for(&mut self, seg: &TcpSegment, d: &Decoded1, cfg: &Config) -> u32 {
         let key = FlowKey::of(seg);
-        let s = match self.flows.get(&key).copied() {
+        match self.flows.get(&key).copied() {
             Some(s) => {
                 let conn = &self.slots[s as usize].as_ref().expect("live slot").conn;
                 let sender = conn.direction_of(seg).sender();
@@ -533,8 +596,20 @@ impl Shard {
                 }
             }
             None => self.create(key, seg, d.frame, d.ts, d.now),
+        }
+    }
+
+    fn segment(&mut self, d: &Decoded1, cfg: &Config, want_rows: bool) {
+        let seg = match &d.packet {
+            Packet::Tcp(seg) => seg,
+            Packet::Icmp(q) => return self.quote(d, q, cfg, want_rows),
+            _ => return,
         };
+        let s = self.slot_for(seg, d, cfg);
         let slot = self.slots[s as usize].as_mut().expect("live slot");
+        if let Some(t) = d.tunnel {
+            count_tunnel(&mut slot.tunnels, t);
+        }
         let mut outcome = slot.conn.process(seg, d.frame, d.ts, d.now, cfg);
         if want_rows {
             let creation = slot.creation;
@@ -552,6 +627,47 @@ impl Shard {
                     flags: seg.flags,
                     payload_len: seg.payload_len,
                     outcome,
+                    tunnel: d.tunnel,
+                    short_header: seg.options.truncated,
+                    icmp: None,
+                },
+            });
+        }
+        self.schedule(s, cfg, true);
+    }
+
+    /// An ICMP error quoting a segment: attributed to the connection, not
+    /// replayed.
+    fn quote(&mut self, d: &Decoded1, q: &IcmpQuote, cfg: &Config, want_rows: bool) {
+        let s = self.slot_for(&q.seg, d, cfg);
+        let slot = self.slots[s as usize].as_mut().expect("live slot");
+        let outcome = slot.conn.icmp_error(&q.seg, d.frame, d.ts, d.now, cfg);
+        let error = IcmpError {
+            frame: d.frame,
+            ts_ns: d.ts,
+            v6: q.v6,
+            icmp_type: q.icmp_type,
+            code: q.code,
+            from: q.from,
+            about: outcome.direction.sender(),
+            flags: q.seg.flags,
+            rel_seq: outcome.rel_seq,
+        };
+        slot.icmp.push(error);
+        if want_rows {
+            self.rows.push_back(Row {
+                creation: slot.creation,
+                stream: slot.stream,
+                record: SegmentRecord {
+                    frame: d.frame,
+                    ts_ns: d.ts,
+                    stream: 0,
+                    flags: q.seg.flags,
+                    payload_len: 0,
+                    outcome,
+                    tunnel: d.tunnel,
+                    short_header: false,
+                    icmp: Some(error),
                 },
             });
         }
@@ -651,6 +767,7 @@ pub fn analyze(
     // The clock at each frame of the batch (never decreasing).
     let mut nows: Vec<i64> = Vec::new();
     let mut unsupported: Vec<(u32, LinkType, u64)> = Vec::new();
+    let mut reassembler = Reassembler::new(reassembly::Limits::default());
     let mut last_frame = 0u64;
     let mut clock = Clock::default();
     let batch_frames = opts.batch_frames.max(1);
@@ -710,6 +827,7 @@ pub fn analyze(
                 clock: &mut clock,
                 totals: &mut totals,
                 unsupported: &mut unsupported,
+                reassembler: &mut reassembler,
             };
             scope.spawn(move |_| work.run(nshards, verify, &cfg, opts.segments, end, last_frame));
             if let Some(out) = pending.take() {
@@ -747,6 +865,7 @@ pub fn analyze(
     drop(full_rx);
     let _ = reader_thread.join();
     totals.connections = next_stream;
+    totals.reassembly = reassembler.finish();
     totals.unsupported = unsupported
         .into_iter()
         .map(|(interface, link_type, packets)| UnsupportedLink {
@@ -769,6 +888,7 @@ struct BatchWork<'a> {
     clock: &'a mut Clock,
     totals: &'a mut Totals,
     unsupported: &'a mut Vec<(u32, LinkType, u64)>,
+    reassembler: &'a mut Reassembler,
 }
 
 impl BatchWork<'_> {
@@ -790,6 +910,7 @@ impl BatchWork<'_> {
             clock,
             totals,
             unsupported,
+            reassembler,
         } = self;
         let frames = batch.frames();
         // Decode in parallel chunks.
@@ -801,7 +922,8 @@ impl BatchWork<'_> {
                 ts: 0,
                 now: 0,
                 shard: NOT_TCP,
-                seg: EMPTY_SEGMENT,
+                packet: Packet::Skipped(Skip::NotIp),
+                tunnel: None,
             },
         );
         let stats = decoded
@@ -812,27 +934,30 @@ impl BatchWork<'_> {
                 for (o, f) in out.iter_mut().zip(fr) {
                     o.frame = f.number;
                     o.ts = f.ts_ns;
-                    match decode::decode(f.link_type, batch.frame_bytes(f), f.orig_len, verify) {
-                        Decoded::Tcp(seg) => {
-                            st.tcp += 1;
-                            o.shard = FlowKey::of(&seg).shard(nshards) as u32;
-                            o.seg = seg;
-                        }
-                        Decoded::Skipped(s) => {
-                            st.skipped[skip_index(s)] += 1;
-                            if s == Skip::UnsupportedLink {
-                                add_unsupported(&mut st.unsupported, f.interface, f.link_type, 1);
-                            }
-                        }
+                    let l = decode::decode_layers(
+                        f.link_type,
+                        batch.frame_bytes(f),
+                        f.orig_len,
+                        verify,
+                    );
+                    st.count(&l.packet);
+                    o.shard = shard_of(&l.packet, nshards);
+                    if l.packet == Packet::Skipped(Skip::UnsupportedLink) {
+                        add_unsupported(&mut st.unsupported, f.interface, f.link_type, 1);
                     }
+                    o.packet = l.packet;
+                    o.tunnel = l.tunnel;
                 }
                 st
             })
             .reduce(DecodeStats::default, DecodeStats::merge);
         totals.tcp_segments += stats.tcp;
+        totals.icmp_quotes += stats.icmp;
+        totals.short_headers += stats.short;
         for (a, b) in totals.skipped.iter_mut().zip(stats.skipped) {
             *a += b;
         }
+        let fragments = stats.fragments > 0;
         for (i, l, n) in stats.unsupported {
             add_unsupported(unsupported, i, l, n);
         }
@@ -847,6 +972,12 @@ impl BatchWork<'_> {
             }
             d.now = clock.observe(d.ts);
             nows.push(d.now);
+            if fragments {
+                if let Packet::Fragment(f) = d.packet {
+                    let bytes = batch.frame_bytes(&frames[i]);
+                    reassemble(d, &f, bytes, reassembler, verify, nshards, totals);
+                }
+            }
             if let Some(o) = own.get_mut(d.shard as usize) {
                 o.push(i as u32);
             }
@@ -973,6 +1104,8 @@ fn collect(
                 ConnectionRecord {
                     stream,
                     conn: d.conn,
+                    tunnels: d.tunnels,
+                    icmp: d.icmp,
                 },
             ));
         }
@@ -981,6 +1114,85 @@ fn collect(
     Output {
         rows,
         done: done.into_iter().map(|d| d.1).collect(),
+    }
+}
+
+/// The shard of a frame's segment or quoted segment.
+#[inline]
+fn shard_of(p: &Packet, nshards: usize) -> u32 {
+    match p {
+        Packet::Tcp(seg) => FlowKey::of(seg).shard(nshards) as u32,
+        Packet::Icmp(q) => FlowKey::of(&q.seg).shard(nshards) as u32,
+        _ => NOT_TCP,
+    }
+}
+
+/// Most fragments nested in reassembled datagrams that are reassembled in
+/// turn (a fragmented tunnel carrying fragments).
+const MAX_NESTED_REASSEMBLY: usize = 4;
+
+/// Hands a fragment to reassembly. The frame that completes a datagram
+/// gets what the datagram holds (a segment, a quote, ...); every other
+/// fragment frame counts as a fragment not analysed.
+fn reassemble(
+    d: &mut Decoded1,
+    f: &decode::Fragment,
+    bytes: &[u8],
+    r: &mut Reassembler,
+    verify: bool,
+    nshards: usize,
+    totals: &mut Totals,
+) {
+    let mut scratch: Vec<u8> = Vec::new();
+    let mut f = *f;
+    let mut tunnel = d.tunnel;
+    let mut bytes = bytes;
+    let mut layers = None;
+    for _ in 0..MAX_NESTED_REASSEMBLY {
+        let Some(dg) = r.add(&f, bytes, tunnel, d.now) else {
+            break;
+        };
+        let l = decode::decode_reassembled(&dg.key, dg.payload, dg.header_len, dg.tunnel, verify);
+        match l.packet {
+            Packet::Fragment(inner) => {
+                scratch.clear();
+                scratch.extend_from_slice(dg.payload);
+                bytes = &scratch;
+                f = inner;
+                tunnel = l.tunnel;
+            }
+            _ => {
+                layers = Some(l);
+                break;
+            }
+        }
+    }
+    let Some(l) = layers else {
+        totals.skipped[skip_index(Skip::Fragment)] += 1;
+        return;
+    };
+    match &l.packet {
+        Packet::Tcp(s) => {
+            totals.tcp_segments += 1;
+            totals.short_headers += u64::from(s.options.truncated);
+        }
+        Packet::Icmp(_) => totals.icmp_quotes += 1,
+        Packet::Fragment(_) => totals.skipped[skip_index(Skip::Fragment)] += 1,
+        Packet::Skipped(s) => totals.skipped[skip_index(*s)] += 1,
+    }
+    d.shard = shard_of(&l.packet, nshards);
+    d.packet = l.packet;
+    d.tunnel = l.tunnel;
+}
+
+/// Counts a segment that rode in `t`.
+fn count_tunnel(v: &mut Vec<TunnelUse>, t: Tunnel) {
+    match v.iter_mut().find(|u| u.tunnel == t) {
+        Some(u) => u.packets += 1,
+        None => v.push(TunnelUse {
+            tunnel: t,
+            packets: 1,
+        }),
     }
 }
 

@@ -31,6 +31,7 @@ pub mod engine;
 pub mod flow;
 pub mod output;
 pub mod policy;
+pub mod reassembly;
 pub mod report;
 pub mod state;
 pub mod wireshark;

@@ -552,6 +552,48 @@ impl Analyzer {
         rec.v
     }
 
+    /// A TCP header quoted in an ICMP error. Wireshark does not analyse
+    /// the quote's sequence numbers (it gets no verdict, and no segment
+    /// after it is judged differently), but its dissector still does its
+    /// bookkeeping with it (checked against TShark 4.0): the port-reuse
+    /// flag of a quote that started this connection, the time of a quoted
+    /// SYN (the start of the initial RTT), and a quoted SYN's window
+    /// scale option.
+    pub fn quote(&mut self, seg: &TcpSegment, dir: Direction, ts: i64) -> Verdicts {
+        let f = seg.flags;
+        let (syn, ack_bit) = (f.contains(TcpFlags::SYN), f.contains(TcpFlags::ACK));
+        let (x, y) = match dir {
+            Direction::ClientToServer => (0, 1),
+            Direction::ServerToClient => (1, 0),
+        };
+        let mut v = Verdicts::default();
+        if std::mem::take(&mut self.split) {
+            v.flags.insert(Flag::ReusedPorts);
+        }
+        if syn {
+            if !ack_bit {
+                self.mru_syn = ts;
+            }
+        } else if ack_bit && self.mru_syn != 0 && self.first_rtt == 0 {
+            self.first_rtt = ts.wrapping_sub(self.mru_syn);
+        }
+        if let Some(shift) = seg.options.window_scale {
+            self.flows[x].win_scale = shift.min(MAX_SHIFT) as i8;
+        }
+        if syn {
+            if self.flows[x].win_scale == SCALE_UNKNOWN {
+                self.flows[x].win_scale = SCALE_NONE;
+                self.flows[y].win_scale = SCALE_NONE;
+            } else if ack_bit && self.flows[y].win_scale == SCALE_NONE {
+                self.flows[x].win_scale = SCALE_NONE;
+            }
+        }
+        if !v.flags.is_empty() {
+            self.counts.get_or_insert_default().add(v.flags);
+        }
+        v
+    }
+
     /// Steps 1-13 of the module documentation.
     #[inline]
     fn analyse(&mut self, seg: &TcpSegment, x: usize, frame: u64, ts: i64, rec: &mut Record) {

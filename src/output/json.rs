@@ -9,7 +9,10 @@
 use super::{FLAG_NAMES, SCHEMA_VERSION, seconds, timestamp};
 use crate::anomaly::Anomaly;
 use crate::connection::{Role, Transition};
-use crate::engine::{ConnectionRecord, SKIP_KINDS, SegmentRecord, Totals, skip_name};
+use crate::decode::Tunnel;
+use crate::engine::{
+    ConnectionRecord, IcmpError, SKIP_KINDS, SegmentRecord, Totals, TunnelUse, skip_name,
+};
 use crate::wireshark::Verdicts;
 use std::net::IpAddr;
 
@@ -186,12 +189,169 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
         key(out, f.name());
         uint(out, n);
     }
-    out.extend_from_slice(b"}}");
+    out.extend_from_slice(b"},\"tunnels\":[");
+    for (i, u) in r.tunnels.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        tunnel_use(out, u);
+    }
+    out.extend_from_slice(b"],\"icmp_errors\":[");
+    for (i, e) in r.icmp.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        icmp_error(out, e, true);
+    }
+    out.extend_from_slice(b"]}");
+}
+
+/// A tunnel: its kinds from the outermost in, the innermost one's outer
+/// addresses and identifier.
+fn tunnel(out: &mut Vec<u8>, t: &Tunnel) {
+    out.extend_from_slice(b"{\"path\":[");
+    for (i, k) in t.path().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        static_str(out, k.name());
+    }
+    out.extend_from_slice(b"],\"depth\":");
+    uint(out, u64::from(t.depth));
+    out.extend_from_slice(b",\"src\":\"");
+    let _ = std::io::Write::write_fmt(out, format_args!("{}", t.src));
+    out.extend_from_slice(b"\",\"dst\":\"");
+    let _ = std::io::Write::write_fmt(out, format_args!("{}", t.dst));
+    out.extend_from_slice(b"\",\"id\":");
+    match t.id {
+        Some(id) => uint(out, u64::from(id)),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.push(b'}');
+}
+
+fn tunnel_use(out: &mut Vec<u8>, u: &TunnelUse) {
+    tunnel(out, &u.tunnel);
+    out.pop();
+    out.extend_from_slice(b",\"packets\":");
+    uint(out, u.packets);
+    out.push(b'}');
+}
+
+/// An ICMP error's fields (`with_frame`: also its frame and the quoted
+/// segment's flags and sequence number, as listed in a connection).
+fn icmp_error(out: &mut Vec<u8>, e: &IcmpError, with_frame: bool) {
+    out.push(b'{');
+    if with_frame {
+        out.extend_from_slice(b"\"frame\":");
+        uint(out, e.frame);
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"version\":");
+    out.extend_from_slice(if e.v6 { b"6" } else { b"4" });
+    out.extend_from_slice(b",\"type\":");
+    uint(out, u64::from(e.icmp_type));
+    out.extend_from_slice(b",\"code\":");
+    uint(out, u64::from(e.code));
+    out.extend_from_slice(b",\"description\":");
+    string(out, &e.describe());
+    out.extend_from_slice(b",\"from\":\"");
+    let _ = std::io::Write::write_fmt(out, format_args!("{}", e.from));
+    out.extend_from_slice(b"\",\"about\":");
+    static_str(out, e.about.name());
+    if with_frame {
+        out.extend_from_slice(b",\"quoted\":");
+        quoted(out, e);
+    }
+    out.push(b'}');
+}
+
+fn quoted(out: &mut Vec<u8>, e: &IcmpError) {
+    out.extend_from_slice(b"{\"flags\":");
+    flag_list(out, e.flags);
+    out.extend_from_slice(b",\"seq\":");
+    uint(out, u64::from(e.rel_seq));
+    out.push(b'}');
+}
+
+fn flag_list(out: &mut Vec<u8>, flags: crate::decode::TcpFlags) {
+    out.push(b'[');
+    let mut first = true;
+    for (bit, name) in FLAG_NAMES {
+        if flags.contains(bit) {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            static_str(out, name);
+        }
+    }
+    out.push(b']');
+}
+
+/// A timeline row for an ICMP error quoting a segment of the stream.
+fn icmp_row(
+    out: &mut Vec<u8>,
+    file_json: Option<&[u8]>,
+    r: &SegmentRecord,
+    e: &IcmpError,
+    first_ts: i64,
+) {
+    let o = &r.outcome;
+    out.extend_from_slice(b"{\"type\":\"icmp\"");
+    if let Some(f) = file_json {
+        out.extend_from_slice(b",\"file\":");
+        out.extend_from_slice(f);
+    }
+    out.extend_from_slice(b",\"frame\":");
+    uint(out, r.frame);
+    out.extend_from_slice(b",\"stream\":");
+    uint(out, r.stream);
+    out.extend_from_slice(b",\"time\":");
+    seconds(r.ts_ns - first_ts, out);
+    out.extend_from_slice(b",\"ts_ns\":");
+    int(out, r.ts_ns);
+    out.extend_from_slice(b",\"icmp\":");
+    icmp_error(out, e, false);
+    out.extend_from_slice(b",\"quoted\":");
+    quoted(out, e);
+    out.extend_from_slice(b",\"state\":");
+    pair(
+        out,
+        "client",
+        "server",
+        o.state[0].name(),
+        o.state[1].name(),
+    );
+    out.extend_from_slice(b",\"transitions\":[");
+    for (i, t) in o.transitions.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        transition(out, t, true);
+    }
+    out.extend_from_slice(b"],\"anomalies\":[");
+    for (i, a) in o.anomalies.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        anomaly(out, a);
+    }
+    out.extend_from_slice(b"],\"analysis\":");
+    analysis(out, &o.analysis);
+    if let Some(t) = &r.tunnel {
+        out.extend_from_slice(b",\"tunnel\":");
+        tunnel(out, t);
+    }
+    out.push(b'}');
 }
 
 /// A segment object (no trailing newline). `first_ts` is the capture's first
 /// timestamp (for `time`, relative seconds like Wireshark's frame.time_relative).
 pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, first_ts: i64) {
+    if let Some(e) = &r.icmp {
+        return icmp_row(out, file_json, r, e, first_ts);
+    }
     let o = &r.outcome;
     out.extend_from_slice(b"{\"type\":\"segment\"");
     if let Some(f) = file_json {
@@ -251,6 +411,13 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
     }
     out.extend_from_slice(b"],\"analysis\":");
     analysis(out, &o.analysis);
+    if r.short_header {
+        out.extend_from_slice(b",\"short_header\":true");
+    }
+    if let Some(t) = &r.tunnel {
+        out.extend_from_slice(b",\"tunnel\":");
+        tunnel(out, t);
+    }
     out.push(b'}');
 }
 
@@ -302,6 +469,19 @@ pub fn capture(out: &mut Vec<u8>, file_json: &[u8], t: &Totals) {
     uint(out, t.tcp_segments);
     out.extend_from_slice(b",\"connections\":");
     uint(out, t.connections);
+    out.extend_from_slice(b",\"icmp_quotes\":");
+    uint(out, t.icmp_quotes);
+    out.extend_from_slice(b",\"short_headers\":");
+    uint(out, t.short_headers);
+    out.extend_from_slice(b",\"reassembly\":{\"datagrams\":");
+    uint(out, t.reassembly.datagrams);
+    out.extend_from_slice(b",\"fragments\":");
+    uint(out, t.reassembly.fragments);
+    out.extend_from_slice(b",\"incomplete_datagrams\":");
+    uint(out, t.reassembly.incomplete_datagrams);
+    out.extend_from_slice(b",\"unused_fragments\":");
+    uint(out, t.reassembly.unused_fragments);
+    out.push(b'}');
     out.extend_from_slice(b",\"skipped\":{");
     for (i, k) in SKIP_KINDS.iter().enumerate() {
         if i > 0 {
