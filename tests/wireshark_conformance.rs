@@ -482,7 +482,7 @@ fn captures_under(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 #[ignore = "needs the capture corpus and tshark"]
-fn corpus_and_testdata_agree_with_tshark() {
+fn corpus_encap_corpus_and_testdata_agree_with_tshark() {
     let corpus = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
     assert!(
         corpus.join("SOURCES.md").is_file(),
@@ -490,6 +490,18 @@ fn corpus_and_testdata_agree_with_tshark() {
         corpus.display()
     );
     let mut files = captures_under(&corpus);
+    let encap = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus-encap"
+    ));
+    assert!(
+        encap.join("SOURCES.md").is_file(),
+        "the tunnel and ICMP corpus is missing: expected it at {}",
+        encap.display()
+    );
+    let encap = captures_under(&encap);
+    println!("corpus-encap: {} captures", encap.len());
+    files.extend(encap);
     let testdata = captures_under(&PathBuf::from(MANIFEST).join("testdata"));
     println!("testdata: {} captures", testdata.len());
     files.extend(testdata);

@@ -323,7 +323,7 @@ impl<'a> Walk<'a> {
                     layer = match data.get(at).filter(|_| at < end).map(|b| b >> 4) {
                         Some(4) => Layer::Ip(Expect::V4),
                         Some(6) => Layer::Ip(Expect::V6),
-                        Some(0) => Layer::Ethernet,
+                        Some(0) if pw_ethertype(data, at, end) => Layer::Ethernet,
                         Some(_) => return Err(Skip::NotIp),
                         None => return Err(Skip::TruncatedIpHeader),
                     };
@@ -524,6 +524,14 @@ impl<'a> Walk<'a> {
         }
         status(sum.add_slice(&captured[..segment_len]))
     }
+}
+
+/// Whether an Ethernet pseudowire at `at` has an ethertype (not an 802.3
+/// length) where Ethernet has one.
+fn pw_ethertype(data: &[u8], at: usize, end: usize) -> bool {
+    data.get(at + 12..at + 14)
+        .filter(|_| at + 14 <= end)
+        .is_some_and(|t| u16::from_be_bytes([t[0], t[1]]) >= 0x0600)
 }
 
 fn v6(a: IpAddr) -> Ipv6Addr {
