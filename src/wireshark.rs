@@ -537,7 +537,9 @@ impl Analyzer {
         if rec.exists && self.first_rtt != 0 {
             rec.v.initial_rtt_ns = Some(self.first_rtt);
         }
-        if syn {
+        // Wireshark settles a SYN's window scaling after reading all its
+        // options: never for a SYN whose options the capture cut.
+        if syn && !seg.options.truncated {
             if self.flows[x].win_scale == SCALE_UNKNOWN {
                 self.flows[x].win_scale = SCALE_NONE;
                 self.flows[y].win_scale = SCALE_NONE;
@@ -546,6 +548,12 @@ impl Analyzer {
             }
         }
 
+        if seg.options.truncated {
+            // A header cut inside its options: Wireshark's dissector stops
+            // at the cut, after the analysis has run but before it shows
+            // its verdicts (checked with TShark 4.0).
+            return Verdicts::default();
+        }
         if !rec.v.flags.is_empty() {
             self.counts.get_or_insert_default().add(rec.v.flags);
         }
@@ -566,10 +574,27 @@ impl Analyzer {
             Direction::ClientToServer => (0, 1),
             Direction::ServerToClient => (1, 0),
         };
-        let mut v = Verdicts::default();
+        let mut rec = Record::default();
+        // The dissector's stream bookkeeping, which runs for quotes too: a
+        // SYN repeating the base is taken as a retransmitted SYN, a SYN,ACK
+        // with another sequence number moves the base.
         if std::mem::take(&mut self.split) {
-            v.flags.insert(Flag::ReusedPorts);
+            rec.flag(Flag::ReusedPorts);
         }
+        if syn && !ack_bit {
+            if self.flows[x].base == Some(seg.seq) {
+                let fw = &mut self.flows[x];
+                fw.nextseq = fw.maxseqtobeacked;
+                rec.exists = true;
+            }
+        } else if syn {
+            let fw = &mut self.flows[x];
+            if fw.base.is_some_and(|b| b != seg.seq) {
+                fw.base = Some(seg.seq);
+                rec.flag(Flag::ReusedPorts);
+            }
+        }
+        // The handshake's times and the window scale.
         if syn {
             if !ack_bit {
                 self.mru_syn = ts;
@@ -588,10 +613,13 @@ impl Analyzer {
                 self.flows[x].win_scale = SCALE_NONE;
             }
         }
-        if !v.flags.is_empty() {
-            self.counts.get_or_insert_default().add(v.flags);
+        if rec.exists && self.first_rtt != 0 {
+            rec.v.initial_rtt_ns = Some(self.first_rtt);
         }
-        v
+        if !rec.v.flags.is_empty() {
+            self.counts.get_or_insert_default().add(rec.v.flags);
+        }
+        rec.v
     }
 
     /// Steps 1-13 of the module documentation.

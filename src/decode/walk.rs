@@ -198,10 +198,14 @@ impl<'a> Walk<'a> {
                             layer = Layer::Ethernet;
                         }
                         // Cisco FabricPath: FTag and TTL (2), then the
-                        // classic Ethernet frame.
+                        // classic Ethernet frame; the frame ends with its
+                        // FCS (Wireshark always takes the last 4 bytes for
+                        // it).
                         0x8903 => {
                             tag(2)?;
                             at += 2;
+                            end = end.saturating_sub(4).max(at);
+                            wire_end = wire_end.saturating_sub(4).max(at);
                             layer = Layer::Ethernet;
                         }
                         0x6558 => layer = Layer::Ethernet,
@@ -317,13 +321,19 @@ impl<'a> Walk<'a> {
                             break;
                         }
                     }
-                    // IPv4 or IPv6 by the first nibble; an Ethernet
-                    // pseudowire (no control word) when it is 0, as
-                    // Wireshark's heuristic decides.
+                    // IPv4 or IPv6 by the first nibble; when it is 0, an
+                    // Ethernet pseudowire, without or with a control word
+                    // (Wireshark's heuristic looks the MAC addresses up in
+                    // its manufacturer list; this one looks for an
+                    // ethertype where Ethernet has one).
                     layer = match data.get(at).filter(|_| at < end).map(|b| b >> 4) {
                         Some(4) => Layer::Ip(Expect::V4),
                         Some(6) => Layer::Ip(Expect::V6),
                         Some(0) if pw_ethertype(data, at, end) => Layer::Ethernet,
+                        Some(0) if pw_ethertype(data, at + 4, end) => {
+                            at += 4;
+                            Layer::Ethernet
+                        }
                         Some(_) => return Err(Skip::NotIp),
                         None => return Err(Skip::TruncatedIpHeader),
                     };
@@ -526,12 +536,17 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// Whether an Ethernet pseudowire at `at` has an ethertype (not an 802.3
-/// length) where Ethernet has one.
+/// Whether an Ethernet pseudowire at `at` has a common ethertype where
+/// Ethernet has one.
 fn pw_ethertype(data: &[u8], at: usize, end: usize) -> bool {
     data.get(at + 12..at + 14)
         .filter(|_| at + 14 <= end)
-        .is_some_and(|t| u16::from_be_bytes([t[0], t[1]]) >= 0x0600)
+        .is_some_and(|t| {
+            matches!(
+                u16::from_be_bytes([t[0], t[1]]),
+                0x0800 | 0x86DD | 0x8100 | 0x88A8 | 0x8847 | 0x0806
+            )
+        })
 }
 
 fn v6(a: IpAddr) -> Ipv6Addr {
