@@ -299,3 +299,95 @@ impl Reassembler {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    fn key(id: u32) -> FragmentKey {
+        FragmentKey {
+            src: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+            dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)),
+            id,
+            proto: 6,
+        }
+    }
+
+    /// A fragment of datagram `id` whose data is all of `bytes`.
+    fn frag(id: u32, offset: u32, more: bool, bytes: &[u8]) -> Fragment {
+        Fragment {
+            key: key(id),
+            offset,
+            more,
+            start: 0,
+            len: bytes.len() as u32,
+            wire_len: bytes.len() as u32,
+            header_len: 20,
+        }
+    }
+
+    fn add(
+        r: &mut Reassembler,
+        id: u32,
+        offset: u32,
+        more: bool,
+        b: &[u8],
+        now: i64,
+    ) -> Option<Vec<u8>> {
+        r.add(&frag(id, offset, more, b), b, None, now)
+            .map(|d| d.payload.to_vec())
+    }
+
+    #[test]
+    fn in_any_order_and_the_lower_offset_or_earlier_fragment_wins_overlaps() {
+        let mut r = Reassembler::new(Limits::default());
+        assert_eq!(add(&mut r, 1, 16, false, b"CCCCCCCC", 0), None);
+        assert_eq!(add(&mut r, 1, 8, true, b"XXXXXXXX", 0), None);
+        // Overlaps 8..16 with other bytes: the lower offset's stay.
+        let got = add(&mut r, 1, 0, true, b"AAAAAAAAAAAAAAAA", 0);
+        assert_eq!(got.as_deref(), Some(&b"AAAAAAAAAAAAAAAACCCCCCCC"[..]));
+        // Equal offsets: the earlier fragment's bytes stay.
+        assert_eq!(add(&mut r, 2, 0, true, b"EEEEEEEE", 0), None);
+        assert_eq!(add(&mut r, 2, 0, true, b"LLLLLLLL", 0), None);
+        let got = add(&mut r, 2, 8, false, b"ZZZZZZZZ", 0);
+        assert_eq!(got.as_deref(), Some(&b"EEEEEEEEZZZZZZZZ"[..]));
+        let s = r.finish();
+        assert_eq!(
+            (s.datagrams, s.fragments, s.incomplete_datagrams),
+            (2, 6, 0)
+        );
+    }
+
+    #[test]
+    fn bounds_give_up_the_oldest_and_count_it() {
+        let limits = Limits {
+            datagrams: 2,
+            timeout_ns: 10,
+            ..Limits::default()
+        };
+        let mut r = Reassembler::new(limits);
+        add(&mut r, 1, 0, true, b"11111111", 0);
+        add(&mut r, 2, 0, true, b"22222222", 1);
+        add(&mut r, 3, 0, true, b"33333333", 2); // datagram 1 given up
+        // A new datagram 1 (its first fragment was given up): 2 goes.
+        assert_eq!(add(&mut r, 1, 8, false, b"11111111", 3), None);
+        // At 20, 3 and the new 1 are too old (timeout 10); 2 starts anew.
+        assert_eq!(add(&mut r, 2, 8, false, b"22222222", 20), None);
+        let s = r.finish();
+        assert_eq!(s.datagrams, 0);
+        assert_eq!(s.incomplete_datagrams, 5);
+        assert_eq!(s.unused_fragments, 5);
+    }
+
+    #[test]
+    fn fragments_cut_by_the_snapshot_length_or_beyond_the_largest_datagram_are_unused() {
+        let mut r = Reassembler::new(Limits::default());
+        let mut f = frag(1, 0, true, b"12345678");
+        f.wire_len = 100;
+        assert!(r.add(&f, b"12345678", None, 0).is_none());
+        let f = frag(2, 65_532, false, b"12345678");
+        assert!(r.add(&f, b"12345678", None, 0).is_none());
+        assert_eq!(r.finish().unused_fragments, 2);
+    }
+}
