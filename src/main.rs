@@ -19,7 +19,9 @@ Exit status:
      truncated (everything before the damage is analysed and printed; the error names
      the file, the frame and the byte offset)
 
-FILE may be - for standard input. Output goes to stdout, errors to stderr.";
+FILE may be - for standard input, a gzip, zstd or lz4 compressed capture, or a directory
+(the captures under it, recognised by content, in sorted order). Output goes to stdout,
+errors to stderr.";
 
 /// Reconstructs both endpoints' RFC 9293 TCP states from pcap/pcapng captures.
 #[derive(Parser, Debug)]
@@ -69,7 +71,9 @@ Exit status:
      is not a capture, or is damaged or truncated (what was read is still judged and
      its violations printed); 2 outranks 1
 
-FILE may be - for standard input. Output goes to stdout, errors to stderr.";
+FILE may be - for standard input, a gzip, zstd or lz4 compressed capture, or a directory
+(the captures under it, recognised by content, in sorted order). Output goes to stdout,
+errors to stderr.";
 
 #[derive(Args, Debug)]
 struct Common {
@@ -102,7 +106,8 @@ struct Common {
 
 #[derive(Args, Debug)]
 struct SummaryArgs {
-    /// Capture files (pcap or pcapng); - for standard input.
+    /// Capture files (pcap or pcapng, possibly compressed) or directories;
+    /// - for standard input.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
     #[command(flatten)]
@@ -111,7 +116,7 @@ struct SummaryArgs {
 
 #[derive(Args, Debug)]
 struct TimelineArgs {
-    /// Capture file (pcap or pcapng); - for standard input.
+    /// Capture file (pcap or pcapng, possibly compressed); - for standard input.
     #[arg(value_name = "FILE")]
     file: PathBuf,
     /// Only these streams (Wireshark's tcp.stream numbers); repeatable.
@@ -123,7 +128,8 @@ struct TimelineArgs {
 
 #[derive(Args, Debug)]
 struct CheckArgs {
-    /// Capture files (pcap or pcapng); - for standard input.
+    /// Capture files (pcap or pcapng, possibly compressed) or directories;
+    /// - for standard input.
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
     /// A violation is any anomaly of this severity or worse [default: error].
