@@ -5,9 +5,12 @@
 //! the timeline can be millions of rows; it never allocates per row except
 //! for the text table's cells.
 
+pub mod guard;
 pub mod json;
+pub mod order;
 pub mod progress;
 pub mod text;
+pub mod time;
 pub mod zeek;
 
 use crate::anomaly::Anomaly;
