@@ -1190,7 +1190,7 @@ fn open_memory_maps_files_and_reports_sizes_and_errors() {
     match CaptureReader::open(&missing) {
         Err(
             e @ CaptureError {
-                kind: CaptureErrorKind::Io(_),
+                kind: CaptureErrorKind::Open(_),
                 ..
             },
         ) => {
@@ -1199,7 +1199,7 @@ fn open_memory_maps_files_and_reports_sizes_and_errors() {
                 "{e}"
             );
         }
-        Err(e) => panic!("expected an I/O error, got {e}"),
+        Err(e) => panic!("expected an error opening it, got {e}"),
         Ok(_) => panic!("opened a missing file"),
     }
 }
