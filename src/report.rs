@@ -318,6 +318,7 @@ pub fn summary(
     let style = Style {
         color: settings.color,
         with_file,
+        file_width: 0,
     };
     let mut table = text::summary_table(&style);
     if settings.format == Format::Json {
@@ -425,6 +426,8 @@ struct TimelineSink<'a> {
     style: Style,
     filter: &'a StreamFilter,
     file_json: Vec<u8>,
+    /// The file's name, on every text row when several files are shown.
+    file: Option<String>,
     time_format: TimeFormat,
     first_ts: i64,
     /// The timestamp of the capture's previous segment, and of the previous
@@ -463,6 +466,7 @@ impl Consumer for TimelineSink<'_> {
             self.first_ts,
             self.time_format,
         );
+        let file = self.file.as_deref();
         let chunks: Vec<Vec<u8>> = records
             .par_chunks(CHUNK)
             .zip(starts)
@@ -473,7 +477,7 @@ impl Consumer for TimelineSink<'_> {
                     if filter.wants(r.stream) {
                         match format {
                             Format::Text => {
-                                text::timeline_row(r, &mut time, prev_segment, style, None, &mut b)
+                                text::timeline_row(r, &mut time, prev_segment, style, file, &mut b)
                             }
                             Format::Jsonl => {
                                 json::segment(&mut b, Some(file_json), r, first_ts);
@@ -531,7 +535,12 @@ pub fn timeline(
     }
     let style = Style {
         color: settings.color,
-        with_file: false,
+        with_file: files.len() > 1,
+        file_width: files
+            .iter()
+            .map(|f| file_name(f).chars().count())
+            .max()
+            .unwrap_or(0),
     };
     let mut status = Status::Ok;
     let mut head = Vec::new();
@@ -586,6 +595,7 @@ pub fn timeline(
             style: style.clone(),
             filter,
             file_json: file_json.clone(),
+            file: style.with_file.then(|| name.clone()),
             time_format: settings.time_format,
             first_ts: 0,
             prev_segment: None,

@@ -331,7 +331,11 @@ pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&st
 pub fn timeline_header(style: &Style, time: TimeFormat, out: &mut Vec<u8>) {
     let h = format!(
         "{}{:>7}  {:>tw$}  {:>6}  {:3}  {:5}  {:>10}  {:>10}  {:>6}  {:12}  {:12}  {}\n",
-        if style.with_file { "FILE  " } else { "" },
+        if style.with_file {
+            format!("{:fw$}  ", "FILE", fw = style.file_width)
+        } else {
+            String::new()
+        },
         "FRAME",
         "TIME",
         "STREAM",
@@ -370,7 +374,7 @@ pub fn timeline_row(
     flags_tcpdump(r.flags, &mut flags);
     let flags = flags.as_str();
     if let Some(f) = file {
-        let _ = write!(out, "{f}  ");
+        let _ = write!(out, "{f:fw$}  ", fw = style.file_width);
     }
     let _ = write!(out, "{:>7}  ", r.frame);
     time.write(r.ts_ns, prev_segment, out);
