@@ -474,8 +474,7 @@ fn times_take_tsharks_formats() {
             .expect("run");
         assert_eq!(o.status.code(), Some(0), "{a:?}: {}", stderr(&o));
         let text = stdout(&o);
-        let row = text.lines().nth(1).expect("a row").to_string();
-        row
+        text.lines().nth(1).expect("a row").to_string()
     };
     let t = jiff::Timestamp::new(secs, (micros * 1000) as i32).expect("a time");
     let utc = t.strftime("%Y-%m-%d %H:%M:%S").to_string();
