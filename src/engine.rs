@@ -40,6 +40,7 @@ use std::sync::mpsc;
 /// What to compute.
 #[derive(Clone, Debug)]
 pub struct Options {
+    /// Replay parameters (MSL, timeouts).
     pub replay: Config,
     /// Verify IPv4 and TCP checksums while decoding.
     pub verify_checksums: bool,
@@ -47,6 +48,16 @@ pub struct Options {
     pub segments: bool,
     /// Frames per batch.
     pub batch_frames: usize,
+}
+
+impl Options {
+    /// The defaults, with one [`SegmentRecord`] per segment (a timeline).
+    pub fn timeline() -> Options {
+        Options {
+            segments: true,
+            ..Options::default()
+        }
+    }
 }
 
 impl Default for Options {
@@ -63,30 +74,85 @@ impl Default for Options {
 /// One timeline row: a segment and what it did.
 #[derive(Clone, Debug)]
 pub struct SegmentRecord {
+    /// Wireshark's `frame.number`.
     pub frame: u64,
+    /// Timestamp, nanoseconds since the epoch.
     pub ts_ns: i64,
+    /// Wireshark's `tcp.stream`.
     pub stream: u64,
+    /// The segment's control bits.
     pub flags: TcpFlags,
+    /// Payload length (from the IP length).
     pub payload_len: u32,
+    /// What the segment did: states after it, transitions, verdicts.
     pub outcome: SegmentOutcome,
 }
 
 /// A connection whose replay is finished.
 #[derive(Clone, Debug)]
 pub struct ConnectionRecord {
+    /// Wireshark's `tcp.stream`.
     pub stream: u64,
+    /// The replayed connection.
     pub conn: Box<Connection>,
 }
 
-/// Receives the results, on the caller's thread, batch by batch.
+/// Receives the results, on the caller's thread, batch by batch. Every
+/// method has a default that ignores what it is given: implement the ones
+/// you need, or use the [`Collector`].
 pub trait Consumer {
     /// Called once, before any record, with the capture's first timestamp.
-    fn capture_start(&mut self, first_ts: i64);
+    fn capture_start(&mut self, first_ts: i64) {
+        let _ = first_ts;
+    }
     /// Segment rows of one batch, in frame order (only with
     /// [`Options::segments`]).
-    fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()>;
+    fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()> {
+        let _ = records;
+        Ok(())
+    }
     /// Connections finished during one batch, in completion order.
-    fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()>;
+    fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
+        let _ = records;
+        Ok(())
+    }
+}
+
+/// A [`Consumer`] that keeps everything it is given: every segment row (with
+/// [`Options::segments`]) and every connection. Its memory grows with the
+/// capture: for small captures and tests; a long capture wants a consumer
+/// that handles each batch and lets it go.
+#[derive(Clone, Debug, Default)]
+pub struct Collector {
+    /// The capture's first timestamp (`None` when it has no frame).
+    pub first_ts: Option<i64>,
+    /// Every segment row, in frame order.
+    pub segments: Vec<SegmentRecord>,
+    /// Every connection, in completion order (see [`Collector::by_stream`]).
+    pub connections: Vec<ConnectionRecord>,
+}
+
+impl Collector {
+    /// The connections in stream order.
+    pub fn by_stream(&self) -> Vec<&ConnectionRecord> {
+        let mut v: Vec<&ConnectionRecord> = self.connections.iter().collect();
+        v.sort_by_key(|c| c.stream);
+        v
+    }
+}
+
+impl Consumer for Collector {
+    fn capture_start(&mut self, first_ts: i64) {
+        self.first_ts = Some(first_ts);
+    }
+    fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()> {
+        self.segments.extend_from_slice(records);
+        Ok(())
+    }
+    fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
+        self.connections.extend_from_slice(records);
+        Ok(())
+    }
 }
 
 /// Why packets were not analysed.
@@ -128,8 +194,11 @@ pub fn skip_name(s: Skip) -> &'static str {
 /// Packets on an interface whose link type is not supported.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnsupportedLink {
+    /// The pcapng interface (0 in a pcap).
     pub interface: u32,
+    /// Its link type.
     pub link_type: LinkType,
+    /// Packets skipped on it.
     pub packets: u64,
 }
 
@@ -138,12 +207,17 @@ pub struct UnsupportedLink {
 pub struct Totals {
     /// Every packet record of the file.
     pub frames: u64,
+    /// TCP segments decoded.
     pub tcp_segments: u64,
+    /// Connections (streams numbered).
     pub connections: u64,
     /// Packets not analysed, by reason (see [`SKIP_KINDS`]).
     pub skipped: [u64; 7],
+    /// Interfaces whose link type is not supported.
     pub unsupported: Vec<UnsupportedLink>,
+    /// The first frame's timestamp.
     pub first_ts: Option<i64>,
+    /// The capture clock at the last frame (see [`Clock`]).
     pub last_ts: Option<i64>,
     /// The damage that ended reading early, if any: everything before it
     /// was analysed.
@@ -151,6 +225,7 @@ pub struct Totals {
 }
 
 impl Totals {
+    /// Packets not analysed for reason `s`.
     pub fn skipped(&self, s: Skip) -> u64 {
         self.skipped[skip_index(s)]
     }
@@ -166,6 +241,7 @@ impl Totals {
 /// [`Clock::MAX_JUMP_NS`] counts only once the next frame confirms it.
 #[derive(Clone, Copy, Debug)]
 pub struct Clock {
+    /// The clock: the latest confirmed timestamp.
     pub now: i64,
     pending: Option<i64>,
 }

@@ -30,8 +30,11 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// How results are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Aligned columns for people.
     Text,
+    /// One JSON document.
     Json,
+    /// JSON Lines: one object per line.
     Jsonl,
     /// A Zeek conn.log (summary only; see [`zeek`]).
     Zeek,

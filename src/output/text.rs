@@ -142,6 +142,7 @@ impl Table {
     /// Rows sampled before the widths are fixed.
     pub const SAMPLE: usize = 1000;
 
+    /// A table with these column names; `right` marks right-aligned columns.
     pub fn new(header: Vec<&'static str>, right: Vec<bool>, color: bool) -> Table {
         Table {
             header,
@@ -152,6 +153,7 @@ impl Table {
         }
     }
 
+    /// Adds a row (written at once when the widths are fixed).
     pub fn push(&mut self, row: Vec<Cell>, out: &mut dyn Write) -> io::Result<()> {
         if self.widths.is_some() {
             return self.write_row(&row, out);
