@@ -35,6 +35,7 @@
 //! The library is layered, one module per idea:
 //!
 //! * [`capture`]: reading pcap and pcapng files (or standard input) into frames;
+//! * [`clock`]: the capture clock timers run on, robust to corrupt timestamps;
 //! * [`decode`]: link layer, IPv4/IPv6 and TCP header decoding of one frame;
 //! * [`flow`]: demultiplexing segments into connections (4-tuple + incarnation,
 //!   numbered like Wireshark's `tcp.stream`);
@@ -55,6 +56,7 @@
 pub mod anomaly;
 pub mod capture;
 pub mod check;
+pub mod clock;
 pub mod connection;
 pub mod decode;
 pub mod engine;
