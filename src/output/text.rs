@@ -498,9 +498,12 @@ pub fn analysis_counts(c: &Counts) -> String {
 
 /// The closing line of a text summary for one capture: what it contained.
 pub fn totals_line(file: &str, t: &crate::engine::Totals) -> String {
+    let n = |k: u64, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
     let mut s = format!(
-        "# {file}: {} frames, {} TCP segments, {} connections",
-        t.frames, t.tcp_segments, t.connections
+        "# {file}: {}, {}, {}",
+        n(t.frames, "frame", "frames"),
+        n(t.tcp_segments, "TCP segment", "TCP segments"),
+        n(t.connections, "connection", "connections")
     );
     let skipped: Vec<String> = crate::engine::SKIP_KINDS
         .iter()
