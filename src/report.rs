@@ -274,6 +274,23 @@ impl Consumer for SummarySink<'_> {
     }
 }
 
+/// What ends a capture's rows in JSON (its totals, closing its object) and
+/// JSON Lines (the `capture` object).
+fn json_tail(format: Format, file_json: &[u8], totals: &Totals, out: &mut Vec<u8>) {
+    match format {
+        Format::Json => {
+            out.extend_from_slice(b"],\"totals\":");
+            json::capture(out, file_json, totals);
+            out.push(b'}');
+        }
+        Format::Jsonl => {
+            json::capture(out, file_json, totals);
+            out.push(b'\n');
+        }
+        Format::Text | Format::Zeek => {}
+    }
+}
+
 /// How one capture went.
 struct FileResult {
     /// Why it could not be opened.
@@ -328,23 +345,15 @@ fn summarize_one(
     let first_ts = sink.first_ts;
     let to = sink.to;
     let mut tail = Vec::new();
+    json_tail(settings.format, &file_json, &totals, &mut tail);
     match settings.format {
-        Format::Json => {
-            tail.extend_from_slice(b"],\"totals\":");
-            json::capture(&mut tail, &file_json, &totals);
-            tail.push(b'}');
-        }
-        Format::Jsonl => {
-            json::capture(&mut tail, &file_json, &totals);
-            tail.push(b'\n');
-        }
         Format::Zeek => {
             if totals.first_ts.is_none() {
                 zeek::header(&mut tail, first_ts);
             }
             zeek::footer(&mut tail, totals.last_ts.unwrap_or(first_ts));
         }
-        Format::Text => {}
+        Format::Text | Format::Json | Format::Jsonl => {}
     }
     to.raw(&tail)?;
     Ok(FileResult {
@@ -658,21 +667,10 @@ pub fn timeline(
         };
         let totals = engine::analyze(reader, &engine_opts, &mut sink, settings.progress.clone())?;
         let mut tail = Vec::new();
-        match settings.format {
-            Format::Text => {
-                tail.extend_from_slice(text::totals_line(&name, &totals).as_bytes());
-                tail.push(b'\n');
-            }
-            Format::Json => {
-                tail.extend_from_slice(b"],\"totals\":");
-                json::capture(&mut tail, &file_json, &totals);
-                tail.push(b'}');
-            }
-            Format::Jsonl => {
-                json::capture(&mut tail, &file_json, &totals);
-                tail.push(b'\n');
-            }
-            Format::Zeek => {}
+        json_tail(settings.format, &file_json, &totals, &mut tail);
+        if settings.format == Format::Text {
+            tail.extend_from_slice(text::totals_line(&name, &totals).as_bytes());
+            tail.push(b'\n');
         }
         out.write_all(&tail)?;
         output::report_problems(&name, &totals, err)?;
