@@ -86,10 +86,13 @@ struct Pending {
 
 /// A reassembled datagram: its payload and what to decode it with.
 pub struct Datagram<'a> {
+    /// Its fragments' key.
     pub key: FragmentKey,
+    /// The reassembled payload (after the IP header).
     pub payload: &'a [u8],
     /// The first fragment's IP header length.
     pub header_len: usize,
+    /// The tunnels its first fragment rode in.
     pub tunnel: Option<Tunnel>,
 }
 
@@ -109,6 +112,7 @@ pub struct Reassembler {
 }
 
 impl Reassembler {
+    /// An empty table with these bounds.
     pub fn new(limits: Limits) -> Reassembler {
         Reassembler {
             limits,

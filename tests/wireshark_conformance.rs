@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tcpstate::capture::CaptureReader;
-use tcpstate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
+use tcpstate::engine::{self, Consumer, SegmentRecord};
 use tcpstate::wireshark::{Flag, Verdicts};
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
@@ -107,15 +107,11 @@ fn disagreements(ours: Option<&Row>, theirs: Option<&Row>) -> Vec<&'static str> 
 struct Collect(BTreeMap<u64, Row>);
 
 impl Consumer for Collect {
-    fn capture_start(&mut self, _: i64) {}
     fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()> {
         for r in records {
             self.0
                 .insert(r.frame, row_of(r.stream, &r.outcome.analysis));
         }
-        Ok(())
-    }
-    fn connections(&mut self, _: &[ConnectionRecord]) -> io::Result<()> {
         Ok(())
     }
 }
@@ -663,7 +659,6 @@ mod encap;
 fn rows_and_tunnels(path: &Path) -> Vec<(u64, Vec<String>, bool)> {
     struct Rows(Vec<(u64, Vec<String>, bool)>);
     impl Consumer for Rows {
-        fn capture_start(&mut self, _: i64) {}
         fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()> {
             for r in records {
                 let path = r
@@ -672,9 +667,6 @@ fn rows_and_tunnels(path: &Path) -> Vec<(u64, Vec<String>, bool)> {
                     .unwrap_or_default();
                 self.0.push((r.frame, path, r.icmp.is_some()));
             }
-            Ok(())
-        }
-        fn connections(&mut self, _: &[ConnectionRecord]) -> io::Result<()> {
             Ok(())
         }
     }

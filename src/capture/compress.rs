@@ -24,8 +24,11 @@ use std::sync::mpsc::{self, Receiver, SyncSender, TryRecvError};
 /// A compression format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Compression {
+    /// gzip (RFC 1952), one member or several.
     Gzip,
+    /// Zstandard (RFC 8878), one frame or several.
     Zstd,
+    /// The LZ4 frame format.
     Lz4,
 }
 
@@ -63,27 +66,15 @@ pub fn detect(head: &[u8]) -> Option<Compression> {
     }
 }
 
-/// Compression formats Wireshark does not read, recognised so that the
-/// error can say what the input is.
-pub(crate) fn unsupported(head: &[u8]) -> Option<&'static str> {
-    if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
-        Some("xz")
-    } else if head.starts_with(b"BZh") {
-        Some("bzip2")
-    } else if head.starts_with(&[0x02, 0x21, 0x4c, 0x18]) {
-        Some("legacy lz4")
-    } else {
-        None
-    }
-}
-
 /// A corrupt or truncated compressed stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DecompressError {
+    /// The compression of the stream.
     pub format: Compression,
     /// Compressed bytes read when the damage was found (the decoders read
     /// ahead, so the damage lies at or before this offset).
     pub compressed_offset: u64,
+    /// What the decoder found.
     pub message: String,
 }
 

@@ -90,9 +90,9 @@ pub struct Tunnel {
     path: [Option<TunnelKind>; TUNNEL_PATH],
     /// Encapsulations in all.
     pub depth: u8,
-    /// Source and destination of the IP header the innermost tunnel
-    /// travelled in.
+    /// Source of the IP header the innermost tunnel travelled in.
     pub src: IpAddr,
+    /// Its destination.
     pub dst: IpAddr,
     /// The innermost tunnel's identifier: GRE key, ERSPAN session, PPTP
     /// call id, VXLAN/Geneve VNI, GTP TEID, L2TP session, MPLS label.
