@@ -319,9 +319,18 @@ fn mpls_label_stacks_are_popped_to_bottom_of_stack() {
 
 #[test]
 fn mpls_payload_that_is_not_ip_or_is_cut() {
-    // An Ethernet pseudowire (control word 0) below the labels.
+    // An Ethernet pseudowire with a control word (0) below the labels: its
+    // frame is read (Wireshark's heuristic does so when the addresses
+    // belong to registered manufacturers; see DIFFERENCES.md).
     let pw = cat(&[&[0u8; 4], &eth_ipv4_tcp(1)]);
     let frame = cat(&[&ethernet_header(0x8847), &mpls_entry(5, true, 1), &pw]);
+    assert_v4_segment(&tcp_of(dec(1, &frame)), 1);
+    // A payload that is neither IP nor Ethernet.
+    let frame = cat(&[
+        &ethernet_header(0x8847),
+        &mpls_entry(5, true, 1),
+        &[0x10; 40],
+    ]);
     assert_eq!(dec(1, &frame), Decoded::Skipped(Skip::NotIp));
     // Label stack without bottom of stack, cut.
     let frame = cat(&[

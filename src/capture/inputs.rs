@@ -53,6 +53,18 @@ pub fn expand(args: &[PathBuf]) -> Inputs {
             }
         }
         let dir = arg.display();
+        if !out.files.iter().any(|f| f.starts_with(arg)) {
+            // One line says it all: no capture, and what else was there.
+            out.problems.extend(unreadable);
+            out.problems.push(format!(
+                "{dir}: no pcap or pcapng capture in this directory{}",
+                match skipped.len() {
+                    0 => String::new(),
+                    n => format!(" ({n} other file{})", if n == 1 { "" } else { "s" }),
+                }
+            ));
+            continue;
+        }
         if !skipped.is_empty() {
             let names: Vec<String> = skipped
                 .iter()
@@ -73,11 +85,6 @@ pub fn expand(args: &[PathBuf]) -> Inputs {
             ));
         }
         out.problems.extend(unreadable);
-        if !out.files.iter().any(|f| f.starts_with(arg)) {
-            out.problems.push(format!(
-                "{dir}: no pcap or pcapng capture in this directory"
-            ));
-        }
     }
     out
 }
