@@ -830,6 +830,36 @@ impl Connection {
             && now >= self.last_clock.saturating_add(cfg.linger_ns())
     }
 
+    /// The outcome of a row at `frame` before its segment: the timers due
+    /// by the clock `now` fired, with their transitions and anomalies.
+    fn timers_until(
+        &mut self,
+        dir: Direction,
+        frame: u64,
+        now: i64,
+        cfg: &Config,
+    ) -> SegmentOutcome {
+        let mut out = SegmentOutcome {
+            direction: dir,
+            rel_seq: 0,
+            rel_ack: 0,
+            state: self.state(),
+            transitions: ArrayVec::new(),
+            verdict: Verdict::Accepted,
+            anomalies: ArrayVec::new(),
+            rewrite: None,
+            analysis: crate::wireshark::Verdicts::default(),
+        };
+        self.advance_clock(now, frame, cfg);
+        for t in self.pending.drain(..) {
+            let _ = out.transitions.try_push(t);
+        }
+        for a in self.pending_anomalies.drain(..) {
+            let _ = out.anomalies.try_push(a);
+        }
+        out
+    }
+
     /// An ICMP error quoting a segment of this connection (`seg`, the
     /// quoted header) at `frame`. Nothing is replayed: the endpoints'
     /// states do not change, as the capture cannot show whether the sender
@@ -846,26 +876,10 @@ impl Connection {
     ) -> SegmentOutcome {
         let dir = self.direction_of(seg);
         let (xi, yi) = (dir.sender().index(), dir.sender().peer().index());
-        let mut out = SegmentOutcome {
-            direction: dir,
-            rel_seq: seg.seq.wrapping_sub(self.ep[xi].base.unwrap_or(seg.seq)),
-            rel_ack: 0,
-            state: self.state(),
-            transitions: ArrayVec::new(),
-            verdict: Verdict::Accepted,
-            anomalies: ArrayVec::new(),
-            rewrite: None,
-            analysis: crate::wireshark::Verdicts::default(),
-        };
+        let mut out = self.timers_until(dir, frame, now, cfg);
+        out.rel_seq = seg.seq.wrapping_sub(self.ep[xi].base.unwrap_or(seg.seq));
         if seg.flags.contains(TcpFlags::ACK) {
             out.rel_ack = seg.ack.wrapping_sub(self.ep[yi].base.unwrap_or(seg.ack));
-        }
-        self.advance_clock(now, frame, cfg);
-        for t in self.pending.drain(..) {
-            let _ = out.transitions.try_push(t);
-        }
-        for a in self.pending_anomalies.drain(..) {
-            let _ = out.anomalies.try_push(a);
         }
         out.analysis = self.wireshark.quote(seg, dir, ts);
         out.state = self.state();
@@ -887,27 +901,9 @@ impl Connection {
         let x = dir.sender();
         let y = x.peer();
         let (xi, yi) = (x.index(), y.index());
-        let mut out = SegmentOutcome {
-            direction: dir,
-            rel_seq: 0,
-            rel_ack: 0,
-            state: self.state(),
-            transitions: ArrayVec::new(),
-            verdict: Verdict::Accepted,
-            anomalies: ArrayVec::new(),
-            rewrite: None,
-            analysis: crate::wireshark::Verdicts::default(),
-        };
-
         // 1. Timers this segment's timestamp shows have expired (and any
         //    that expired at earlier frames of other connections).
-        self.advance_clock(now, frame, cfg);
-        for t in self.pending.drain(..) {
-            let _ = out.transitions.try_push(t);
-        }
-        for a in self.pending_anomalies.drain(..) {
-            let _ = out.anomalies.try_push(a);
-        }
+        let mut out = self.timers_until(dir, frame, now, cfg);
 
         out.analysis = self.wireshark.segment(seg, dir, frame, ts);
         self.zeek.segment(seg, dir, frame, ts, now);

@@ -671,24 +671,30 @@ impl Shard {
             if let Some(rw) = outcome.rewrite {
                 self.rewrite(creation, rw, d.frame, &mut outcome);
             }
-            let slot = self.slots[s as usize].as_ref().expect("live slot");
-            self.rows.push_back(Row {
-                creation: slot.creation,
-                stream: slot.stream,
-                record: SegmentRecord {
-                    frame: d.frame,
-                    ts_ns: d.ts,
-                    stream: 0,
-                    flags: seg.flags,
-                    payload_len: seg.payload_len,
-                    outcome,
-                    tunnel: d.tunnel,
-                    short_header: seg.options.truncated,
-                    icmp: None,
-                },
-            });
+            let row = SegmentRecord {
+                frame: d.frame,
+                ts_ns: d.ts,
+                stream: 0,
+                flags: seg.flags,
+                payload_len: seg.payload_len,
+                outcome,
+                tunnel: d.tunnel,
+                short_header: seg.options.truncated,
+                icmp: None,
+            };
+            self.push_row(s, row);
         }
         self.schedule(s, cfg, true);
+    }
+
+    /// Holds a timeline row of the connection in slot `s`.
+    fn push_row(&mut self, s: u32, record: SegmentRecord) {
+        let slot = self.slots[s as usize].as_ref().expect("live slot");
+        self.rows.push_back(Row {
+            creation: slot.creation,
+            stream: slot.stream,
+            record,
+        });
     }
 
     /// An ICMP error quoting a segment: attributed to the connection, not
@@ -710,21 +716,18 @@ impl Shard {
         };
         slot.icmp.push(error);
         if want_rows {
-            self.rows.push_back(Row {
-                creation: slot.creation,
-                stream: slot.stream,
-                record: SegmentRecord {
-                    frame: d.frame,
-                    ts_ns: d.ts,
-                    stream: 0,
-                    flags: q.seg.flags,
-                    payload_len: 0,
-                    outcome,
-                    tunnel: d.tunnel,
-                    short_header: false,
-                    icmp: Some(error),
-                },
-            });
+            let row = SegmentRecord {
+                frame: d.frame,
+                ts_ns: d.ts,
+                stream: 0,
+                flags: q.seg.flags,
+                payload_len: 0,
+                outcome,
+                tunnel: d.tunnel,
+                short_header: false,
+                icmp: Some(error),
+            };
+            self.push_row(s, row);
         }
         self.schedule(s, cfg, true);
     }

@@ -200,21 +200,23 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
         key(out, f.name());
         uint(out, n);
     }
-    out.extend_from_slice(b"},\"tunnels\":[");
-    for (i, u) in r.tunnels.iter().enumerate() {
+    out.extend_from_slice(b"},\"tunnels\":");
+    array(out, &r.tunnels, tunnel_use);
+    out.extend_from_slice(b",\"icmp_errors\":");
+    array(out, &r.icmp, |out, e| icmp_error(out, e, true));
+    out.push(b'}');
+}
+
+/// A JSON array of `items`, each written by `item`.
+fn array<T>(out: &mut Vec<u8>, items: &[T], item: impl Fn(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (i, x) in items.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
-        tunnel_use(out, u);
+        item(out, x);
     }
-    out.extend_from_slice(b"],\"icmp_errors\":[");
-    for (i, e) in r.icmp.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        icmp_error(out, e, true);
-    }
-    out.extend_from_slice(b"]}");
+    out.push(b']');
 }
 
 /// A tunnel: its kinds from the outermost in, the innermost one's outer
@@ -300,71 +302,16 @@ fn flag_list(out: &mut Vec<u8>, flags: crate::decode::TcpFlags) {
     out.push(b']');
 }
 
-/// A timeline row for an ICMP error quoting a segment of the stream.
-fn icmp_row(
-    out: &mut Vec<u8>,
-    file_json: Option<&[u8]>,
-    r: &SegmentRecord,
-    e: &IcmpError,
-    first_ts: i64,
-) {
-    let o = &r.outcome;
-    out.extend_from_slice(b"{\"type\":\"icmp\"");
-    if let Some(f) = file_json {
-        out.extend_from_slice(b",\"file\":");
-        out.extend_from_slice(f);
-    }
-    out.extend_from_slice(b",\"frame\":");
-    uint(out, r.frame);
-    out.extend_from_slice(b",\"stream\":");
-    uint(out, r.stream);
-    out.extend_from_slice(b",\"time\":");
-    seconds(r.ts_ns - first_ts, out);
-    out.extend_from_slice(b",\"ts_ns\":");
-    int(out, r.ts_ns);
-    out.extend_from_slice(b",\"icmp\":");
-    icmp_error(out, e, false);
-    out.extend_from_slice(b",\"quoted\":");
-    quoted(out, e);
-    out.extend_from_slice(b",\"state\":");
-    pair(
-        out,
-        "client",
-        "server",
-        o.state[0].name(),
-        o.state[1].name(),
-    );
-    out.extend_from_slice(b",\"transitions\":[");
-    for (i, t) in o.transitions.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        transition(out, t, true);
-    }
-    out.extend_from_slice(b"],\"anomalies\":[");
-    for (i, a) in o.anomalies.iter().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        anomaly(out, a);
-    }
-    out.extend_from_slice(b"],\"analysis\":");
-    analysis(out, &o.analysis);
-    if let Some(t) = &r.tunnel {
-        out.extend_from_slice(b",\"tunnel\":");
-        tunnel(out, t);
-    }
-    out.push(b'}');
-}
-
-/// A segment object (no trailing newline). `first_ts` is the capture's first
-/// timestamp (for `time`, relative seconds like Wireshark's frame.time_relative).
+/// A segment object (no trailing newline), or for a row of an ICMP error
+/// quoting a segment, an `icmp` object. `first_ts` is the capture's first
+/// timestamp (for `time`, relative seconds like Wireshark's
+/// frame.time_relative).
 pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, first_ts: i64) {
-    if let Some(e) = &r.icmp {
-        return icmp_row(out, file_json, r, e, first_ts);
-    }
     let o = &r.outcome;
-    out.extend_from_slice(b"{\"type\":\"segment\"");
+    out.extend_from_slice(match r.icmp {
+        Some(_) => b"{\"type\":\"icmp\"",
+        None => b"{\"type\":\"segment\"",
+    });
     if let Some(f) = file_json {
         out.extend_from_slice(b",\"file\":");
         out.extend_from_slice(f);
@@ -379,25 +326,23 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
     int(out, r.ts_ns);
     out.extend_from_slice(b",\"time_epoch\":");
     epoch(out, r.ts_ns);
-    out.extend_from_slice(b",\"direction\":");
-    static_str(out, o.direction.name());
-    out.extend_from_slice(b",\"flags\":[");
-    let mut first = true;
-    for (bit, name) in FLAG_NAMES {
-        if r.flags.contains(bit) {
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            static_str(out, name);
-        }
+    if let Some(e) = &r.icmp {
+        out.extend_from_slice(b",\"icmp\":");
+        icmp_error(out, e, false);
+        out.extend_from_slice(b",\"quoted\":");
+        quoted(out, e);
+    } else {
+        out.extend_from_slice(b",\"direction\":");
+        static_str(out, o.direction.name());
+        out.extend_from_slice(b",\"flags\":");
+        flag_list(out, r.flags);
+        out.extend_from_slice(b",\"seq\":");
+        uint(out, u64::from(o.rel_seq));
+        out.extend_from_slice(b",\"ack\":");
+        uint(out, u64::from(o.rel_ack));
+        out.extend_from_slice(b",\"len\":");
+        uint(out, u64::from(r.payload_len));
     }
-    out.extend_from_slice(b"],\"seq\":");
-    uint(out, u64::from(o.rel_seq));
-    out.extend_from_slice(b",\"ack\":");
-    uint(out, u64::from(o.rel_ack));
-    out.extend_from_slice(b",\"len\":");
-    uint(out, u64::from(r.payload_len));
     out.extend_from_slice(b",\"state\":");
     pair(
         out,
@@ -413,8 +358,11 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
         }
         transition(out, t, true);
     }
-    out.extend_from_slice(b"],\"verdict\":");
-    static_str(out, o.verdict.name());
+    out.push(b']');
+    if r.icmp.is_none() {
+        out.extend_from_slice(b",\"verdict\":");
+        static_str(out, o.verdict.name());
+    }
     out.extend_from_slice(b",\"anomalies\":[");
     for (i, a) in o.anomalies.iter().enumerate() {
         if i > 0 {
