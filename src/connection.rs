@@ -832,6 +832,7 @@ impl Connection {
 
     /// The outcome of a row at `frame` before its segment: the timers due
     /// by the clock `now` fired, with their transitions and anomalies.
+    #[inline]
     fn timers_until(
         &mut self,
         dir: Direction,

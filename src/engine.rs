@@ -27,7 +27,7 @@
 use crate::capture::{Batch, CaptureError, CaptureReader, LinkType, Next};
 pub use crate::clock::Clock;
 use crate::connection::{Config, Connection, Rewrite, SegmentOutcome};
-use crate::decode::{self, IcmpQuote, Packet, Skip, TcpFlags, TcpSegment, Tunnel};
+use crate::decode::{self, Packet, Skip, TcpFlags, TcpSegment, Tunnel};
 use crate::flow::{self, FlowKey};
 use crate::reassembly::{self, Reassembler};
 use crate::state::Basis;
@@ -318,7 +318,9 @@ impl Totals {
     }
 }
 
-/// A decoded frame.
+/// A decoded frame. Kept small (the replay reads one per segment): what
+/// few frames have, their tunnel and an ICMP error's sender, is kept aside
+/// ([`Extras`]).
 #[derive(Clone, Copy)]
 struct Decoded1 {
     frame: u64,
@@ -327,8 +329,81 @@ struct Decoded1 {
     now: i64,
     /// Shard of the segment or quote, or `NOT_TCP`.
     shard: u32,
-    packet: Packet,
+    item: Item,
+}
+
+/// What a frame holds, for the replay.
+#[derive(Clone, Copy)]
+enum Item {
+    Tcp(TcpSegment),
+    /// A quote in an ICMP error (its sender is in the extras).
+    Quote {
+        seg: TcpSegment,
+        icmp_type: u8,
+        code: u8,
+        v6: bool,
+    },
+    Fragment(decode::Fragment),
+    None,
+}
+
+/// What some frames of a batch have besides their [`Item`]: the tunnels
+/// they rode in, the sender of an ICMP error.
+#[derive(Clone, Copy, Debug, Default)]
+struct Extra {
     tunnel: Option<Tunnel>,
+    from: Option<std::net::IpAddr>,
+}
+
+/// The extras of a batch, by frame index: those the decode found (in
+/// order), then those of reassembled datagrams (in order too).
+#[derive(Default)]
+struct Extras {
+    decoded: Vec<(u32, Extra)>,
+    reassembled: Vec<(u32, Extra)>,
+}
+
+impl Extras {
+    #[inline]
+    fn get(&self, i: u32) -> Extra {
+        let find = |v: &[(u32, Extra)]| v.binary_search_by_key(&i, |e| e.0).ok().map(|k| v[k].1);
+        if self.decoded.is_empty() && self.reassembled.is_empty() {
+            return Extra::default();
+        }
+        find(&self.reassembled)
+            .or_else(|| find(&self.decoded))
+            .unwrap_or_default()
+    }
+
+    fn clear(&mut self) {
+        self.decoded.clear();
+        self.reassembled.clear();
+    }
+}
+
+/// A decoded frame's item, and its extra if it has one.
+#[inline]
+fn item_of(l: &decode::Layers) -> (Item, Option<Extra>) {
+    let item = match &l.packet {
+        Packet::Tcp(seg) => Item::Tcp(*seg),
+        Packet::Icmp(q) => Item::Quote {
+            seg: q.seg,
+            icmp_type: q.icmp_type,
+            code: q.code,
+            v6: q.v6,
+        },
+        Packet::Fragment(f) => Item::Fragment(*f),
+        Packet::Skipped(_) => Item::None,
+    };
+    let from = match &l.packet {
+        Packet::Icmp(q) => Some(q.from),
+        _ => None,
+    };
+    let extra = (l.tunnel.is_some() || from.is_some()).then_some(Extra {
+        tunnel: l.tunnel,
+        from,
+    });
+    (item, extra)
 }
 
 const NOT_TCP: u32 = u32::MAX;
@@ -342,6 +417,8 @@ struct DecodeStats {
     fragments: u64,
     skipped: [u64; 8],
     unsupported: Vec<(u32, LinkType, u64)>,
+    /// Extras of the chunk's frames, by index in the batch.
+    extras: Vec<(u32, Extra)>,
 }
 
 impl DecodeStats {
@@ -364,6 +441,7 @@ impl DecodeStats {
         self.icmp += other.icmp;
         self.short += other.short;
         self.fragments += other.fragments;
+        self.extras.extend(other.extras);
         for (a, b) in self.skipped.iter_mut().zip(other.skipped) {
             *a += b;
         }
@@ -471,6 +549,7 @@ impl Shard {
         frames: &[Decoded1],
         nows: &[i64],
         own: &[u32],
+        extras: &Extras,
         cfg: &Config,
         want_rows: bool,
     ) {
@@ -481,7 +560,7 @@ impl Shard {
             let d = &frames[i as usize];
             self.fire_until(frames, nows, d.now, cfg);
             self.clock = self.clock.max(d.now);
-            self.segment(d, cfg, want_rows);
+            self.segment(d, extras.get(i), cfg, want_rows);
         }
         if let Some(last) = frames.last() {
             self.fire_until(frames, nows, last.now, cfg);
@@ -623,6 +702,7 @@ impl Shard {
 
     /// The connection a segment (or quoted segment) belongs to, created
     /// or split off an earlier one on the same 4-tuple as Wireshark does.
+    #[inline(always)]
     fn slot_for(&mut self, seg: &TcpSegment, d: &Decoded1, cfg: &Config) -> u32 {
         let key = FlowKey::of(seg);
         match self.flows.get(&key).copied() {
@@ -654,15 +734,15 @@ impl Shard {
         }
     }
 
-    fn segment(&mut self, d: &Decoded1, cfg: &Config, want_rows: bool) {
-        let seg = match &d.packet {
-            Packet::Tcp(seg) => seg,
-            Packet::Icmp(q) => return self.quote(d, q, cfg, want_rows),
+    fn segment(&mut self, d: &Decoded1, extra: Extra, cfg: &Config, want_rows: bool) {
+        let seg = match &d.item {
+            Item::Tcp(seg) => seg,
+            Item::Quote { .. } => return self.quote(d, extra, cfg, want_rows),
             _ => return,
         };
         let s = self.slot_for(seg, d, cfg);
         let slot = self.slots[s as usize].as_mut().expect("live slot");
-        if let Some(t) = d.tunnel {
+        if let Some(t) = extra.tunnel {
             count_tunnel(&mut slot.tunnels, t);
         }
         let mut outcome = slot.conn.process(seg, d.frame, d.ts, d.now, cfg);
@@ -678,7 +758,7 @@ impl Shard {
                 flags: seg.flags,
                 payload_len: seg.payload_len,
                 outcome,
-                tunnel: d.tunnel,
+                tunnel: extra.tunnel,
                 short_header: seg.options.truncated,
                 icmp: None,
             };
@@ -699,19 +779,29 @@ impl Shard {
 
     /// An ICMP error quoting a segment: attributed to the connection, not
     /// replayed.
-    fn quote(&mut self, d: &Decoded1, q: &IcmpQuote, cfg: &Config, want_rows: bool) {
-        let s = self.slot_for(&q.seg, d, cfg);
+    fn quote(&mut self, d: &Decoded1, extra: Extra, cfg: &Config, want_rows: bool) {
+        let Item::Quote {
+            seg,
+            icmp_type,
+            code,
+            v6,
+        } = d.item
+        else {
+            return;
+        };
+        let s = self.slot_for(&seg, d, cfg);
         let slot = self.slots[s as usize].as_mut().expect("live slot");
-        let outcome = slot.conn.icmp_error(&q.seg, d.frame, d.ts, d.now, cfg);
+        let outcome = slot.conn.icmp_error(&seg, d.frame, d.ts, d.now, cfg);
+        let unspecified = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
         let error = IcmpError {
             frame: d.frame,
             ts_ns: d.ts,
-            v6: q.v6,
-            icmp_type: q.icmp_type,
-            code: q.code,
-            from: q.from,
+            v6,
+            icmp_type,
+            code,
+            from: extra.from.unwrap_or(unspecified),
             about: outcome.direction.sender(),
-            flags: q.seg.flags,
+            flags: seg.flags,
             rel_seq: outcome.rel_seq,
         };
         slot.icmp.push(error);
@@ -720,10 +810,10 @@ impl Shard {
                 frame: d.frame,
                 ts_ns: d.ts,
                 stream: 0,
-                flags: q.seg.flags,
+                flags: seg.flags,
                 payload_len: 0,
                 outcome,
-                tunnel: d.tunnel,
+                tunnel: extra.tunnel,
                 short_header: false,
                 icmp: Some(error),
             };
@@ -826,6 +916,7 @@ pub fn analyze(
     let mut nows: Vec<i64> = Vec::new();
     let mut unsupported: Vec<(u32, LinkType, u64)> = Vec::new();
     let mut reassembler = Reassembler::new(reassembly::Limits::default());
+    let mut extras = Extras::default();
     let mut last_frame = 0u64;
     let mut clock = Clock::default();
     let batch_frames = opts.batch_frames.max(1);
@@ -886,6 +977,7 @@ pub fn analyze(
                 totals: &mut totals,
                 unsupported: &mut unsupported,
                 reassembler: &mut reassembler,
+                extras: &mut extras,
             };
             scope.spawn(move |_| work.run(nshards, verify, &cfg, opts.segments, end, last_frame));
             if let Some(out) = pending.take() {
@@ -947,6 +1039,7 @@ struct BatchWork<'a> {
     totals: &'a mut Totals,
     unsupported: &'a mut Vec<(u32, LinkType, u64)>,
     reassembler: &'a mut Reassembler,
+    extras: &'a mut Extras,
 }
 
 impl BatchWork<'_> {
@@ -969,6 +1062,7 @@ impl BatchWork<'_> {
             totals,
             unsupported,
             reassembler,
+            extras,
         } = self;
         let frames = batch.frames();
         // Decode in parallel chunks.
@@ -980,16 +1074,16 @@ impl BatchWork<'_> {
                 ts: 0,
                 now: 0,
                 shard: NOT_TCP,
-                packet: Packet::Skipped(Skip::NotIp),
-                tunnel: None,
+                item: Item::None,
             },
         );
         let stats = decoded
             .par_chunks_mut(1024)
             .zip(frames.par_chunks(1024))
-            .map(|(out, fr)| {
+            .enumerate()
+            .map(|(c, (out, fr))| {
                 let mut st = DecodeStats::default();
-                for (o, f) in out.iter_mut().zip(fr) {
+                for (k, (o, f)) in out.iter_mut().zip(fr).enumerate() {
                     o.frame = f.number;
                     o.ts = f.ts_ns;
                     let l = decode::decode_layers(
@@ -1003,8 +1097,11 @@ impl BatchWork<'_> {
                     if l.packet == Packet::Skipped(Skip::UnsupportedLink) {
                         add_unsupported(&mut st.unsupported, f.interface, f.link_type, 1);
                     }
-                    o.packet = l.packet;
-                    o.tunnel = l.tunnel;
+                    let (item, extra) = item_of(&l);
+                    o.item = item;
+                    if let Some(e) = extra {
+                        st.extras.push(((c * 1024 + k) as u32, e));
+                    }
                 }
                 st
             })
@@ -1019,6 +1116,8 @@ impl BatchWork<'_> {
         for (i, l, n) in stats.unsupported {
             add_unsupported(unsupported, i, l, n);
         }
+        extras.clear();
+        extras.decoded = stats.extras;
         // The clock, and each shard's segments.
         for o in own.iter_mut() {
             o.clear();
@@ -1031,9 +1130,14 @@ impl BatchWork<'_> {
             d.now = clock.observe(d.ts);
             nows.push(d.now);
             if fragments {
-                if let Packet::Fragment(f) = d.packet {
+                if let Item::Fragment(f) = d.item {
                     let bytes = batch.frame_bytes(&frames[i]);
-                    reassemble(d, &f, bytes, reassembler, verify, nshards, totals);
+                    let tunnel = extras.get(i as u32).tunnel;
+                    if let Some(e) =
+                        reassemble(d, &f, bytes, tunnel, reassembler, verify, nshards, totals)
+                    {
+                        extras.reassembled.push((i as u32, e));
+                    }
                 }
             }
             let notes = &mut totals.timestamps;
@@ -1057,7 +1161,7 @@ impl BatchWork<'_> {
         shards
             .par_iter_mut()
             .zip(&own[..])
-            .for_each(|(sh, own)| sh.run(decoded, nows, own, cfg, want_rows));
+            .for_each(|(sh, own)| sh.run(decoded, nows, own, extras, cfg, want_rows));
         if end {
             shards
                 .par_iter_mut()
@@ -1198,21 +1302,24 @@ fn shard_of(p: &Packet, nshards: usize) -> u32 {
 /// turn (a fragmented tunnel carrying fragments).
 const MAX_NESTED_REASSEMBLY: usize = 4;
 
-/// Hands a fragment to reassembly. The frame that completes a datagram
-/// gets what the datagram holds (a segment, a quote, ...); every other
-/// fragment frame counts as a fragment not analysed.
+/// Hands a fragment (which rode in `tunnel`) to reassembly. The frame that
+/// completes a datagram gets what the datagram holds (a segment, a quote,
+/// ...) and returns its extra; every other fragment frame counts as a
+/// fragment not analysed.
+#[allow(clippy::too_many_arguments)]
 fn reassemble(
     d: &mut Decoded1,
     f: &decode::Fragment,
     bytes: &[u8],
+    tunnel: Option<Tunnel>,
     r: &mut Reassembler,
     verify: bool,
     nshards: usize,
     totals: &mut Totals,
-) {
+) -> Option<Extra> {
     let mut scratch: Vec<u8> = Vec::new();
     let mut f = *f;
-    let mut tunnel = d.tunnel;
+    let mut tunnel = tunnel;
     let mut bytes = bytes;
     let mut layers = None;
     for _ in 0..MAX_NESTED_REASSEMBLY {
@@ -1236,7 +1343,7 @@ fn reassemble(
     }
     let Some(l) = layers else {
         totals.skipped[skip_index(Skip::Fragment)] += 1;
-        return;
+        return None;
     };
     match &l.packet {
         Packet::Tcp(s) => {
@@ -1248,8 +1355,10 @@ fn reassemble(
         Packet::Skipped(s) => totals.skipped[skip_index(*s)] += 1,
     }
     d.shard = shard_of(&l.packet, nshards);
-    d.packet = l.packet;
-    d.tunnel = l.tunnel;
+    let (item, extra) = item_of(&l);
+    d.item = item;
+    // The frame's own extra (the fragment's tunnel) no longer applies.
+    Some(extra.unwrap_or_default())
 }
 
 /// Counts a segment that rode in `t`.

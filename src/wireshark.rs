@@ -491,6 +491,9 @@ impl Analyzer {
     }
 
     /// A segment, or (`quoted`) a TCP header quoted in an ICMP error.
+    /// Inlined into both callers, so that the segment path carries no test
+    /// of `quoted`.
+    #[inline(always)]
     fn observe(
         &mut self,
         seg: &TcpSegment,

@@ -82,7 +82,8 @@ struct Ip {
     end: usize,
     /// (identification, offset in bytes, more fragments).
     fragment: Option<(u32, u32, bool)>,
-    header_ok: bool,
+    /// Where the IP header starts (for its checksum).
+    start: usize,
 }
 
 impl<'a> Walk<'a> {
@@ -509,7 +510,12 @@ impl<'a> Walk<'a> {
             // lengths or the checksums yet.
             return ChecksumStatus::Unverifiable;
         }
-        if !ip.header_ok {
+        // The IPv4 header's own checksum (a reassembled datagram's header
+        // is not at hand: its fragments' headers were not checked).
+        let header = (!ip.v6)
+            .then(|| self.data.get(ip.start..ip.start + ip.header_len))
+            .flatten();
+        if header.is_some_and(|h| Sum16BitWords::new().add_slice(h).ones_complement() != 0) {
             return ChecksumStatus::Bad;
         }
         if captured.len() < segment_len || ip.wire_end < ip.payload_at + segment_len {
@@ -615,11 +621,8 @@ fn ipv4(b: &[u8], at: usize, end: usize, wire_end: usize) -> Result<Ip, Skip> {
     if payload_at > wire_end {
         return Err(Skip::Malformed);
     }
-    let header_ok = Sum16BitWords::new()
-        .add_slice(&b[..header_len])
-        .ones_complement()
-        == 0;
     Ok(Ip {
+        start: at,
         src,
         dst,
         v6: false,
@@ -631,7 +634,6 @@ fn ipv4(b: &[u8], at: usize, end: usize, wire_end: usize) -> Result<Ip, Skip> {
         wire_end,
         end,
         fragment,
-        header_ok,
     })
 }
 
@@ -705,7 +707,7 @@ fn ipv6(b: &[u8], at: usize, end: usize, wire_end: usize) -> Result<Ip, Skip> {
         wire_end,
         end,
         fragment,
-        header_ok: true,
+        start: at,
     })
 }
 
@@ -730,7 +732,7 @@ pub(super) fn reassembled(
         wire_end: data.len(),
         end: data.len(),
         fragment: None,
-        header_ok: true,
+        start: usize::MAX,
     };
     w.outer = Some((key.src, key.dst));
     let r = match w.transport(&ip) {
