@@ -289,7 +289,9 @@ pub enum ChecksumStatus {
 /// quotes in ICMP errors are skipped (see [`decode_layers`] for those).
 #[inline]
 pub fn decode(link: LinkType, data: &[u8], orig_len: u32, verify_checksums: bool) -> Decoded {
-    match decode_layers(link, data, orig_len, verify_checksums).packet {
+    let mut packet = Packet::Skipped(Skip::NotIp);
+    decode_into(link, data, orig_len, verify_checksums, &mut packet);
+    match packet {
         Packet::Tcp(seg) => Decoded::Tcp(seg),
         Packet::Fragment(_) => Decoded::Skipped(Skip::Fragment),
         Packet::Icmp(_) => Decoded::Skipped(Skip::NotTcp),
@@ -375,7 +377,22 @@ pub struct Fragment {
 /// fragment, or a quote in an ICMP error).
 #[inline]
 pub fn decode_layers(link: LinkType, data: &[u8], orig_len: u32, verify: bool) -> Layers {
-    let mut w = Walk::new(data, verify);
+    let mut packet = Packet::Skipped(Skip::NotIp);
+    let tunnel = decode_into(link, data, orig_len, verify, &mut packet);
+    Layers { packet, tunnel }
+}
+
+/// [`decode_layers`] writing the packet into `out` (where the caller keeps
+/// it: no copy of the segment on the way) and returning the tunnels.
+#[inline]
+pub fn decode_into(
+    link: LinkType,
+    data: &[u8],
+    orig_len: u32,
+    verify: bool,
+    out: &mut Packet,
+) -> Option<Tunnel> {
+    let mut w = Walk::new(data, verify, out);
     let r = match link::start(link, data) {
         Ok(s) => {
             let wire_end = (orig_len as usize).max(data.len()).min(
@@ -418,10 +435,17 @@ fn status(sum: Sum16BitWords) -> ChecksumStatus {
 }
 
 /// Decodes the TCP header at the start of `bytes` (the captured part of a
-/// segment whose length per the IP header is `segment_len`). Addresses are
-/// left unspecified for the caller.
+/// segment whose length per the IP header is `segment_len`) of a segment
+/// from `src` to `dst`.
 #[inline]
-fn tcp(bytes: &[u8], segment_len: usize, ip_len: usize) -> Result<TcpSegment, Skip> {
+fn tcp(
+    out: &mut Packet,
+    bytes: &[u8],
+    segment_len: usize,
+    ip_len: usize,
+    src: IpAddr,
+    dst: IpAddr,
+) -> Result<(), Skip> {
     if segment_len < 20 || bytes.len() < 20 {
         return Err(Skip::TruncatedTcpHeader);
     }
@@ -435,13 +459,16 @@ fn tcp(bytes: &[u8], segment_len: usize, ip_len: usize) -> Result<TcpSegment, Sk
     if header_len > bytes.len() {
         // Cut inside the options (by the snapshot length): the fixed part
         // is all there, and so are the options before the cut.
-        return Ok(short_header(bytes, segment_len, ip_len, header_len));
+        let mut seg = short_header(bytes, segment_len, ip_len, header_len);
+        (seg.src, seg.dst) = (src, dst);
+        *out = Packet::Tcp(seg);
+        return Ok(());
     }
     let tcp = TcpSlice::from_slice(bytes).map_err(|_| Skip::Malformed)?;
     let h = tcp.header_slice();
-    Ok(TcpSegment {
-        src: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-        dst: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+    *out = Packet::Tcp(TcpSegment {
+        src,
+        dst,
         src_port: tcp.source_port(),
         dst_port: tcp.destination_port(),
         seq: tcp.sequence_number(),
@@ -455,7 +482,8 @@ fn tcp(bytes: &[u8], segment_len: usize, ip_len: usize) -> Result<TcpSegment, Sk
         ip_len: ip_len.min(u32::MAX as usize) as u32,
         options: options(tcp.options()),
         checksum: ChecksumStatus::NotChecked,
-    })
+    });
+    Ok(())
 }
 
 /// A TCP header whose options the capture cut (`bytes` holds the 20 fixed

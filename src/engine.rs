@@ -318,9 +318,8 @@ impl Totals {
     }
 }
 
-/// A decoded frame. Kept small (the replay reads one per segment): what
-/// few frames have, their tunnel and an ICMP error's sender, is kept aside
-/// ([`Extras`]).
+/// A decoded frame. Kept small (the replay reads one per segment): the
+/// tunnel the few tunnelled frames rode in is kept aside ([`Extras`]).
 #[derive(Clone, Copy)]
 struct Decoded1 {
     frame: u64,
@@ -329,81 +328,35 @@ struct Decoded1 {
     now: i64,
     /// Shard of the segment or quote, or `NOT_TCP`.
     shard: u32,
-    item: Item,
+    packet: Packet,
 }
 
-/// What a frame holds, for the replay.
-#[derive(Clone, Copy)]
-enum Item {
-    Tcp(TcpSegment),
-    /// A quote in an ICMP error (its sender is in the extras).
-    Quote {
-        seg: TcpSegment,
-        icmp_type: u8,
-        code: u8,
-        v6: bool,
-    },
-    Fragment(decode::Fragment),
-    None,
-}
-
-/// What some frames of a batch have besides their [`Item`]: the tunnels
-/// they rode in, the sender of an ICMP error.
-#[derive(Clone, Copy, Debug, Default)]
-struct Extra {
-    tunnel: Option<Tunnel>,
-    from: Option<std::net::IpAddr>,
-}
-
-/// The extras of a batch, by frame index: those the decode found (in
-/// order), then those of reassembled datagrams (in order too).
+/// The tunnels of the tunnelled frames of a batch, by frame index: those
+/// the decode found (in order), then those of reassembled datagrams (in
+/// order too; a reassembled frame's entry there replaces its own).
 #[derive(Default)]
 struct Extras {
-    decoded: Vec<(u32, Extra)>,
-    reassembled: Vec<(u32, Extra)>,
+    decoded: Vec<(u32, Option<Tunnel>)>,
+    reassembled: Vec<(u32, Option<Tunnel>)>,
 }
 
 impl Extras {
     #[inline]
-    fn get(&self, i: u32) -> Extra {
-        let find = |v: &[(u32, Extra)]| v.binary_search_by_key(&i, |e| e.0).ok().map(|k| v[k].1);
+    fn tunnel(&self, i: u32) -> Option<Tunnel> {
         if self.decoded.is_empty() && self.reassembled.is_empty() {
-            return Extra::default();
+            return None;
         }
+        let find =
+            |v: &[(u32, Option<Tunnel>)]| v.binary_search_by_key(&i, |e| e.0).ok().map(|k| v[k].1);
         find(&self.reassembled)
             .or_else(|| find(&self.decoded))
-            .unwrap_or_default()
+            .flatten()
     }
 
     fn clear(&mut self) {
         self.decoded.clear();
         self.reassembled.clear();
     }
-}
-
-/// A decoded frame's item, and its extra if it has one.
-#[inline]
-fn item_of(l: &decode::Layers) -> (Item, Option<Extra>) {
-    let item = match &l.packet {
-        Packet::Tcp(seg) => Item::Tcp(*seg),
-        Packet::Icmp(q) => Item::Quote {
-            seg: q.seg,
-            icmp_type: q.icmp_type,
-            code: q.code,
-            v6: q.v6,
-        },
-        Packet::Fragment(f) => Item::Fragment(*f),
-        Packet::Skipped(_) => Item::None,
-    };
-    let from = match &l.packet {
-        Packet::Icmp(q) => Some(q.from),
-        _ => None,
-    };
-    let extra = (l.tunnel.is_some() || from.is_some()).then_some(Extra {
-        tunnel: l.tunnel,
-        from,
-    });
-    (item, extra)
 }
 
 const NOT_TCP: u32 = u32::MAX;
@@ -417,8 +370,8 @@ struct DecodeStats {
     fragments: u64,
     skipped: [u64; 8],
     unsupported: Vec<(u32, LinkType, u64)>,
-    /// Extras of the chunk's frames, by index in the batch.
-    extras: Vec<(u32, Extra)>,
+    /// Tunnels of the chunk's tunnelled frames, by index in the batch.
+    extras: Vec<(u32, Option<Tunnel>)>,
 }
 
 impl DecodeStats {
@@ -560,7 +513,7 @@ impl Shard {
             let d = &frames[i as usize];
             self.fire_until(frames, nows, d.now, cfg);
             self.clock = self.clock.max(d.now);
-            self.segment(d, extras.get(i), cfg, want_rows);
+            self.segment(d, extras.tunnel(i), cfg, want_rows);
         }
         if let Some(last) = frames.last() {
             self.fire_until(frames, nows, last.now, cfg);
@@ -734,15 +687,15 @@ impl Shard {
         }
     }
 
-    fn segment(&mut self, d: &Decoded1, extra: Extra, cfg: &Config, want_rows: bool) {
-        let seg = match &d.item {
-            Item::Tcp(seg) => seg,
-            Item::Quote { .. } => return self.quote(d, extra, cfg, want_rows),
+    fn segment(&mut self, d: &Decoded1, tunnel: Option<Tunnel>, cfg: &Config, want_rows: bool) {
+        let seg = match &d.packet {
+            Packet::Tcp(seg) => seg,
+            Packet::Icmp(q) => return self.quote(d, q, tunnel, cfg, want_rows),
             _ => return,
         };
         let s = self.slot_for(seg, d, cfg);
         let slot = self.slots[s as usize].as_mut().expect("live slot");
-        if let Some(t) = extra.tunnel {
+        if let Some(t) = tunnel {
             count_tunnel(&mut slot.tunnels, t);
         }
         let mut outcome = slot.conn.process(seg, d.frame, d.ts, d.now, cfg);
@@ -758,7 +711,7 @@ impl Shard {
                 flags: seg.flags,
                 payload_len: seg.payload_len,
                 outcome,
-                tunnel: extra.tunnel,
+                tunnel,
                 short_header: seg.options.truncated,
                 icmp: None,
             };
@@ -779,27 +732,25 @@ impl Shard {
 
     /// An ICMP error quoting a segment: attributed to the connection, not
     /// replayed.
-    fn quote(&mut self, d: &Decoded1, extra: Extra, cfg: &Config, want_rows: bool) {
-        let Item::Quote {
-            seg,
-            icmp_type,
-            code,
-            v6,
-        } = d.item
-        else {
-            return;
-        };
+    fn quote(
+        &mut self,
+        d: &Decoded1,
+        q: &decode::IcmpQuote,
+        tunnel: Option<Tunnel>,
+        cfg: &Config,
+        want_rows: bool,
+    ) {
+        let seg = q.seg;
         let s = self.slot_for(&seg, d, cfg);
         let slot = self.slots[s as usize].as_mut().expect("live slot");
         let outcome = slot.conn.icmp_error(&seg, d.frame, d.ts, d.now, cfg);
-        let unspecified = std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED);
         let error = IcmpError {
             frame: d.frame,
             ts_ns: d.ts,
-            v6,
-            icmp_type,
-            code,
-            from: extra.from.unwrap_or(unspecified),
+            v6: q.v6,
+            icmp_type: q.icmp_type,
+            code: q.code,
+            from: q.from,
             about: outcome.direction.sender(),
             flags: seg.flags,
             rel_seq: outcome.rel_seq,
@@ -813,7 +764,7 @@ impl Shard {
                 flags: seg.flags,
                 payload_len: 0,
                 outcome,
-                tunnel: extra.tunnel,
+                tunnel,
                 short_header: false,
                 icmp: Some(error),
             };
@@ -1074,7 +1025,7 @@ impl BatchWork<'_> {
                 ts: 0,
                 now: 0,
                 shard: NOT_TCP,
-                item: Item::None,
+                packet: Packet::Skipped(Skip::NotIp),
             },
         );
         let stats = decoded
@@ -1086,21 +1037,16 @@ impl BatchWork<'_> {
                 for (k, (o, f)) in out.iter_mut().zip(fr).enumerate() {
                     o.frame = f.number;
                     o.ts = f.ts_ns;
-                    let l = decode::decode_layers(
-                        f.link_type,
-                        batch.frame_bytes(f),
-                        f.orig_len,
-                        verify,
-                    );
-                    st.count(&l.packet);
-                    o.shard = shard_of(&l.packet, nshards);
-                    if l.packet == Packet::Skipped(Skip::UnsupportedLink) {
+                    let bytes = batch.frame_bytes(f);
+                    let tunnel =
+                        decode::decode_into(f.link_type, bytes, f.orig_len, verify, &mut o.packet);
+                    st.count(&o.packet);
+                    o.shard = shard_of(&o.packet, nshards);
+                    if o.packet == Packet::Skipped(Skip::UnsupportedLink) {
                         add_unsupported(&mut st.unsupported, f.interface, f.link_type, 1);
                     }
-                    let (item, extra) = item_of(&l);
-                    o.item = item;
-                    if let Some(e) = extra {
-                        st.extras.push(((c * 1024 + k) as u32, e));
+                    if tunnel.is_some() {
+                        st.extras.push(((c * 1024 + k) as u32, tunnel));
                     }
                 }
                 st
@@ -1130,13 +1076,13 @@ impl BatchWork<'_> {
             d.now = clock.observe(d.ts);
             nows.push(d.now);
             if fragments {
-                if let Item::Fragment(f) = d.item {
+                if let Packet::Fragment(f) = d.packet {
                     let bytes = batch.frame_bytes(&frames[i]);
-                    let tunnel = extras.get(i as u32).tunnel;
-                    if let Some(e) =
+                    let tunnel = extras.tunnel(i as u32);
+                    if let Some(t) =
                         reassemble(d, &f, bytes, tunnel, reassembler, verify, nshards, totals)
                     {
-                        extras.reassembled.push((i as u32, e));
+                        extras.reassembled.push((i as u32, t));
                     }
                 }
             }
@@ -1304,7 +1250,7 @@ const MAX_NESTED_REASSEMBLY: usize = 4;
 
 /// Hands a fragment (which rode in `tunnel`) to reassembly. The frame that
 /// completes a datagram gets what the datagram holds (a segment, a quote,
-/// ...) and returns its extra; every other fragment frame counts as a
+/// ...) and returns its tunnels; every other fragment frame counts as a
 /// fragment not analysed.
 #[allow(clippy::too_many_arguments)]
 fn reassemble(
@@ -1316,7 +1262,7 @@ fn reassemble(
     verify: bool,
     nshards: usize,
     totals: &mut Totals,
-) -> Option<Extra> {
+) -> Option<Option<Tunnel>> {
     let mut scratch: Vec<u8> = Vec::new();
     let mut f = *f;
     let mut tunnel = tunnel;
@@ -1355,10 +1301,9 @@ fn reassemble(
         Packet::Skipped(s) => totals.skipped[skip_index(*s)] += 1,
     }
     d.shard = shard_of(&l.packet, nshards);
-    let (item, extra) = item_of(&l);
-    d.item = item;
-    // The frame's own extra (the fragment's tunnel) no longer applies.
-    Some(extra.unwrap_or_default())
+    d.packet = l.packet;
+    // The datagram's tunnels (its first fragment's), not this fragment's.
+    Some(l.tunnel)
 }
 
 /// Counts a segment that rode in `t`.

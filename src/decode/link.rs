@@ -45,7 +45,12 @@ pub(super) fn start(link: LinkType, data: &[u8]) -> Result<Start, Skip> {
         })
     };
     match link.0 {
-        1 => whole(Layer::Ethernet, 0),
+        // The common case straight to IP: Ethernet II carrying IPv4 or IPv6.
+        1 => match data.get(12..14) {
+            Some([0x08, 0x00]) => whole(Layer::Ip(Expect::V4), 14),
+            Some([0x86, 0xDD]) => whole(Layer::Ip(Expect::V6), 14),
+            _ => whole(Layer::Ethernet, 0),
+        },
         113 => sll(data),
         276 => sll2(data),
         101 | 12 | 14 => whole(Layer::Ip(Expect::Any), 0),

@@ -55,12 +55,16 @@ pub(crate) enum Layer {
 /// few tunnels in tunnels stay far below it.
 pub const MAX_LAYERS: u32 = 64;
 
-pub(super) struct Walk<'a> {
+pub(super) struct Walk<'a, 'o> {
     data: &'a [u8],
     verify: bool,
     tunnels: Tunnels,
     /// Addresses of the last IP header (the outer ends of a tunnel).
     outer: Option<(IpAddr, IpAddr)>,
+    /// What the walk found, written straight into the caller's place
+    /// (moving a segment up through the layers' return values and into
+    /// its place costs more than decoding it).
+    packet: &'o mut Packet,
 }
 
 /// An IP header, read.
@@ -86,32 +90,42 @@ struct Ip {
     start: usize,
 }
 
-impl<'a> Walk<'a> {
-    pub(super) fn new(data: &'a [u8], verify: bool) -> Walk<'a> {
+impl<'a, 'o> Walk<'a, 'o> {
+    pub(super) fn new(data: &'a [u8], verify: bool, packet: &'o mut Packet) -> Walk<'a, 'o> {
         Walk {
             data,
             verify,
             tunnels: Tunnels::default(),
             outer: None,
+            packet,
         }
     }
 
     /// Continues a walk inside a reassembled datagram, whose first
     /// fragment rode in `tunnel`.
-    pub(super) fn resumed(data: &'a [u8], verify: bool, tunnel: Option<super::Tunnel>) -> Walk<'a> {
+    pub(super) fn resumed(
+        data: &'a [u8],
+        verify: bool,
+        tunnel: Option<super::Tunnel>,
+        packet: &'o mut Packet,
+    ) -> Walk<'a, 'o> {
         Walk {
             data,
             verify,
             tunnels: Tunnels::from(tunnel),
             outer: None,
+            packet,
         }
     }
 
-    pub(super) fn finish(self, r: Result<Packet, Skip>) -> Layers {
-        Layers {
-            packet: r.unwrap_or_else(Packet::Skipped),
-            tunnel: self.tunnels.get(),
+    /// Ends the walk: a skip goes where the packet would have, and the
+    /// tunnels found are returned.
+    #[inline]
+    pub(super) fn finish(self, r: Result<(), Skip>) -> Option<super::Tunnel> {
+        if let Err(s) = r {
+            *self.packet = Packet::Skipped(s);
         }
+        self.tunnels.get()
     }
 
     /// Walks from `layer` at `at`; the frame's bytes end at `end`, on the
@@ -123,7 +137,7 @@ impl<'a> Walk<'a> {
         mut at: usize,
         mut end: usize,
         mut wire_end: usize,
-    ) -> Result<Packet, Skip> {
+    ) -> Result<(), Skip> {
         let data = self.data;
         let mut steps = 0;
         loop {
@@ -362,9 +376,8 @@ impl<'a> Walk<'a> {
                     if let Some((id, offset, more)) = ip.fragment {
                         return self.fragment(&ip, id, offset, more);
                     }
-                    self.outer = Some((ip.src, ip.dst));
                     match self.transport(&ip)? {
-                        Next::Done(p) => return Ok(p),
+                        Next::Done => return Ok(()),
                         Next::Layer(l, a, e, w) => {
                             (layer, at, end, wire_end) = (l, a, e, w);
                         }
@@ -391,10 +404,10 @@ impl<'a> Walk<'a> {
     }
 
     /// A fragment: handed to reassembly with what it needs.
-    fn fragment(&self, ip: &Ip, id: u32, offset: u32, more: bool) -> Result<Packet, Skip> {
+    fn fragment(&mut self, ip: &Ip, id: u32, offset: u32, more: bool) -> Result<(), Skip> {
         let start = ip.payload_at.min(ip.end);
         let wire_len = ip.wire_end.saturating_sub(ip.payload_at);
-        Ok(Packet::Fragment(Fragment {
+        *self.packet = Packet::Fragment(Fragment {
             key: FragmentKey {
                 src: ip.src,
                 dst: ip.dst,
@@ -407,7 +420,8 @@ impl<'a> Walk<'a> {
             len: (ip.end - start) as u32,
             wire_len: wire_len as u32,
             header_len: ip.header_len as u16,
-        }))
+        });
+        Ok(())
     }
 
     /// The protocol after an IP header.
@@ -415,18 +429,22 @@ impl<'a> Walk<'a> {
     fn transport(&mut self, ip: &Ip) -> Result<Next, Skip> {
         let (at, end, wire_end) = (ip.payload_at, ip.end, ip.wire_end);
         let payload = self.data.get(at..end).unwrap_or(&[]);
-        let outer = (ip.src, ip.dst);
-        match ip.proto {
-            6 => {
-                let segment_len = wire_end.checked_sub(at).ok_or(Skip::Malformed)?;
-                let mut seg = tcp(payload, segment_len, ip.ip_len)?;
-                seg.src = ip.src;
-                seg.dst = ip.dst;
-                if self.verify {
-                    seg.checksum = self.checksum(ip, payload, segment_len);
+        if ip.proto == 6 {
+            // The common case, first: the addresses are read once, into
+            // the segment.
+            let segment_len = wire_end.checked_sub(at).ok_or(Skip::Malformed)?;
+            tcp(self.packet, payload, segment_len, ip.ip_len, ip.src, ip.dst)?;
+            if self.verify {
+                let status = self.checksum(ip, payload, segment_len);
+                if let Packet::Tcp(seg) = &mut *self.packet {
+                    seg.checksum = status;
                 }
-                Ok(Next::Done(Packet::Tcp(seg)))
             }
+            return Ok(Next::Done);
+        }
+        let outer = (ip.src, ip.dst);
+        self.outer = Some(outer);
+        match ip.proto {
             17 => {
                 let Some(u) = payload.get(..8) else {
                     return Err(Skip::NotTcp);
@@ -447,12 +465,12 @@ impl<'a> Walk<'a> {
                 let body = self.data.get(at + 8..end).unwrap_or(&[]);
                 let (len, inner, kind, id) = tunnel::udp(t, body)?;
                 self.tunnels.push(kind, outer, id);
-                Ok(self.inner(inner, at + 8 + len, end, wire_end))
+                self.inner(inner, at + 8 + len, end, wire_end)
             }
             47 => {
                 let (len, inner, kind, id) = tunnel::gre(payload)?;
                 self.tunnels.push(kind, outer, id);
-                Ok(self.inner(inner, at + len, end, wire_end))
+                self.inner(inner, at + len, end, wire_end)
             }
             4 => {
                 self.tunnels.push(TunnelKind::IpInIp, outer, None);
@@ -474,14 +492,22 @@ impl<'a> Walk<'a> {
                 self.tunnels.push(TunnelKind::Mpls, outer, None);
                 Ok(Next::Layer(Layer::Mpls, at, end, wire_end))
             }
-            1 if !ip.v6 => icmp::quote(payload, false, outer).map(Next::Done),
-            58 if ip.v6 => icmp::quote(payload, true, outer).map(Next::Done),
+            1 | 58 if (ip.proto == 58) == ip.v6 => {
+                *self.packet = icmp::quote(payload, ip.v6, outer)?;
+                Ok(Next::Done)
+            }
             _ => Err(Skip::NotTcp),
         }
     }
 
     /// The layer a tunnel header announces.
-    fn inner(&mut self, inner: Inner, at: usize, end: usize, wire_end: usize) -> Next {
+    fn inner(
+        &mut self,
+        inner: Inner,
+        at: usize,
+        end: usize,
+        wire_end: usize,
+    ) -> Result<Next, Skip> {
         let layer = match inner {
             Inner::EtherType(t) => Layer::EtherType(t),
             Inner::Ethernet => Layer::Ethernet,
@@ -498,9 +524,9 @@ impl<'a> Walk<'a> {
                 Layer::Mpls
             }
             Inner::Nsh => Layer::Nsh,
-            Inner::Other => return Next::Done(Packet::Skipped(Skip::NotIp)),
+            Inner::Other => return Err(Skip::NotIp),
         };
-        Next::Layer(layer, at, end, wire_end)
+        Ok(Next::Layer(layer, at, end, wire_end))
     }
 
     /// The TCP checksum (and the IPv4 header's).
@@ -564,7 +590,8 @@ fn v6(a: IpAddr) -> Ipv6Addr {
 
 /// What follows a transport header.
 enum Next {
-    Done(Packet),
+    /// Found (in `Walk::packet`).
+    Done,
     Layer(Layer, usize, usize, usize),
 }
 
@@ -719,7 +746,8 @@ pub(super) fn reassembled(
     tunnel: Option<super::Tunnel>,
     verify: bool,
 ) -> Layers {
-    let mut w = Walk::resumed(data, verify, tunnel);
+    let mut packet = Packet::Skipped(Skip::NotIp);
+    let mut w = Walk::resumed(data, verify, tunnel, &mut packet);
     let ip = Ip {
         src: key.src,
         dst: key.dst,
@@ -736,11 +764,12 @@ pub(super) fn reassembled(
     };
     w.outer = Some((key.src, key.dst));
     let r = match w.transport(&ip) {
-        Ok(Next::Done(p)) => Ok(p),
+        Ok(Next::Done) => Ok(()),
         Ok(Next::Layer(l, a, e, we)) => w.run(l, a, e, we),
         Err(s) => Err(s),
     };
-    w.finish(r)
+    let tunnel = w.finish(r);
+    Layers { packet, tunnel }
 }
 
 impl From<Option<super::Tunnel>> for Tunnels {
