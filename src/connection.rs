@@ -832,7 +832,8 @@ impl Connection {
 
     /// The outcome of a row at `frame` before its segment: the timers due
     /// by the clock `now` fired, with their transitions and anomalies.
-    #[inline]
+    /// Always inlined: the outcome is large, and built in place this way.
+    #[inline(always)]
     fn timers_until(
         &mut self,
         dir: Direction,
