@@ -308,6 +308,8 @@ pub struct Endpoint {
     pub fin: Option<(u32, u64)>,
     /// Frame of its last FIN transmission.
     pub last_fin_frame: u64,
+    /// When its FIN was first sent (capture clock).
+    first_fin_ts: i64,
     /// Whether its FIN has been acknowledged (ACK of FIN seq + 1).
     pub fin_acked: bool,
     /// Frame of its first SYN or SYN,ACK, and of its last transmission.
@@ -384,6 +386,7 @@ impl Endpoint {
             snd_nxt: None,
             fin: None,
             last_fin_frame: 0,
+            first_fin_ts: 0,
             fin_acked: false,
             syn_frame: None,
             last_syn_frame: 0,
@@ -487,6 +490,10 @@ pub struct Connection {
     pub reset_frame: Option<u64>,
     /// Kinds already reported that are reported once per connection.
     once: u64,
+    /// The handshake's round-trip time seen from the capture point: the
+    /// client's SYN to its ACK of the SYN,ACK, when neither was
+    /// retransmitted (Karn's rule, RFC 6298 3).
+    pub rtt_ns: Option<i64>,
     /// Half-open: the frame the peer went away, and segments sent since.
     half_open: Option<(u64, u64)>,
     pub anomalies: Vec<Anomaly>,
@@ -601,6 +608,7 @@ impl Connection {
             reset_by: None,
             reset_frame: None,
             once: 0,
+            rtt_ns: None,
             half_open: None,
             anomalies: Vec::new(),
             anomalies_dropped: 0,
@@ -878,7 +886,19 @@ impl Connection {
         let rst = f.contains(TcpFlags::RST);
         let syn = f.contains(TcpFlags::SYN);
         let ack = f.contains(TcpFlags::ACK);
-        let fin = f.contains(TcpFlags::FIN);
+        // A SYN carrying a FIN (invalid-flags) is sent by no transition of
+        // RFC 9293 (3.10.4: a CLOSE in SYN-SENT deletes the TCB, one in
+        // SYN-RECEIVED sends its FIN after the handshake), only by packet
+        // generators: it moves no state of its sender. Real receivers never
+        // process its FIN: Linux discards the whole segment in LISTEN
+        // (tcp_rcv_state_process) and, in SYN-SENT, takes a SYN,ACK's SYN
+        // and ACK but not its FIN (RCV.NXT = SEG.SEQ + 1, only URG of the
+        // sixth step); FreeBSD drops it whole with net.inet.tcp.drop_synfin,
+        // and otherwise strips the FIN of a segment carrying SYN in the
+        // handshake states. Here: dropped in LISTEN, its FIN ignored
+        // elsewhere.
+        let syn_fin = syn && !rst && f.contains(TcpFlags::FIN);
+        let fin = f.contains(TcpFlags::FIN) && !syn_fin;
         // The sequence space the segment occupies (RFC 9293 3.4: SYN and FIN
         // each take one number; an RST takes none).
         let seg_len = if rst {
@@ -1062,7 +1082,7 @@ impl Connection {
         self.update_sender(
             x,
             seg,
-            syn && !rst,
+            syn && !rst && !syn_fin,
             fin && !rst,
             seg_len,
             fin_seq,
@@ -1071,19 +1091,12 @@ impl Connection {
             cfg,
         );
         let before = self.ep[xi].state;
-        let mut step = self.apply(x, event, Basis::Sent, frame, ts, cfg, &mut out.transitions);
-        if syn && fin && !rst {
-            // A SYN carrying a FIN: the CLOSE follows the SYN (3.10.4).
-            step = self.apply(
-                x,
-                Event::SendFin,
-                Basis::Sent,
-                frame,
-                ts,
-                cfg,
-                &mut out.transitions,
-            );
-        }
+        let to = if syn_fin {
+            before // not its TCP's segment: no send event (see `syn_fin`)
+        } else {
+            self.apply(x, event, Basis::Sent, frame, ts, cfg, &mut out.transitions)
+                .to
+        };
         for (c, orig) in redeliver {
             let before = (self.ep[xi].state, self.ep[xi].origin, self.ep[xi].rcv_nxt);
             self.deliver(x, c, frame, orig, ts, cfg, &mut out);
@@ -1112,11 +1125,7 @@ impl Connection {
         if event == Event::SendFin && self.active_closer.is_none() {
             self.active_closer = Some(x);
         }
-        if rst
-            && self.reset_by.is_none()
-            && step.to == TcpState::Closed
-            && before != TcpState::Closed
-        {
+        if rst && self.reset_by.is_none() && to == TcpState::Closed && before != TcpState::Closed {
             self.reset_by = Some(x);
             self.reset_frame = Some(frame);
         }
@@ -1147,8 +1156,13 @@ impl Connection {
             self.reset_frame = None;
         }
 
-        // 4. The receiver, if it would accept the segment.
-        let (verdict, recv) = self.judge(y, seg, syn, ack, fin, rst, seg_len, fin_seq);
+        // 4. The receiver, if it would accept the segment (a SYN with FIN
+        //    is discarded in LISTEN: see `syn_fin`).
+        let (verdict, recv) = if syn_fin && self.ep[yi].state == TcpState::Listen {
+            (Verdict::Dropped, None)
+        } else {
+            self.judge(y, seg, syn, ack, fin, rst, seg_len, fin_seq)
+        };
         out.verdict = verdict;
         if verdict == Verdict::BadAck {
             self.ep[yi].last_bad_ack = Some(seg.ack);
@@ -1319,7 +1333,7 @@ impl Connection {
                 Some(out),
             );
         }
-        if syn && !ack && !rst && isn == Some(seg.seq) {
+        if syn && !ack && !rst && !fin && isn == Some(seg.seq) {
             let n = u64::from(syn_count) + 1;
             let ms = (now.saturating_sub(first_syn_ts).max(0) / 1_000_000) as u64;
             self.flag(
@@ -1457,7 +1471,10 @@ impl Connection {
             match ex.fin {
                 Some((old, first)) if seq_gt(fin_seq, old) => ex.fin = Some((fin_seq, first)),
                 Some(_) => {}
-                None => ex.fin = Some((fin_seq, frame)),
+                None => {
+                    ex.fin = Some((fin_seq, frame));
+                    ex.first_fin_ts = ts;
+                }
             }
             ex.last_fin_frame = frame;
         }
@@ -1571,8 +1588,16 @@ impl Connection {
         }
         let ey = &mut self.ep[yi];
         if ey.isn.is_some_and(|isn| seq_gt(a, isn)) {
+            if !ey.syn_acked && x == Role::Client && ey.syn_count == 1 {
+                let c = &self.ep[xi];
+                if c.syn_count == 1 && c.isn.is_some() {
+                    self.rtt_ns = Some(ts.saturating_sub(c.first_syn_ts).max(0));
+                }
+            }
+            let ey = &mut self.ep[yi];
             ey.syn_acked = true;
         }
+        let ey = &mut self.ep[yi];
         // A FIN counts as acknowledged only by an ACK of FIN seq + 1.
         if ey.fin.is_some_and(|(fs, _)| seq_gt(a, fs)) {
             ey.fin_acked = true;
@@ -2205,19 +2230,22 @@ impl Connection {
         // (acknowledgments, FINs) is unknown: those kinds are not reported.
         let one_sided = self.packets[0] == 0 || self.packets[1] == 0;
         if at_end && !one_sided {
-            // Stuck: still in CLOSE_WAIT or LAST_ACK when the capture ended.
+            // Stuck: still in CLOSE_WAIT or LAST_ACK when the capture ended,
+            // for `stuck_ns` at least. LAST_ACK waits for an ACK: it is stuck
+            // only once that ACK was due, as for missing-final-ack.
+            let ack_due = crate::anomaly::answer_due_ns(self.rtt_ns);
             for role in [Role::Client, Role::Server] {
                 let ep = &self.ep[role.index()];
                 let ms = now.saturating_sub(ep.state_since).max(0);
-                if ms < cfg.stuck_ns {
+                let (kind, limit) = match ep.state {
+                    TcpState::CloseWait => (AnomalyKind::StuckCloseWait, cfg.stuck_ns),
+                    TcpState::LastAck => (AnomalyKind::StuckLastAck, cfg.stuck_ns.max(ack_due)),
+                    _ => continue,
+                };
+                if ms < limit {
                     continue;
                 }
                 let ms = (ms / 1_000_000) as u64;
-                let kind = match ep.state {
-                    TcpState::CloseWait => AnomalyKind::StuckCloseWait,
-                    TcpState::LastAck => AnomalyKind::StuckLastAck,
-                    _ => continue,
-                };
                 let f = ep.state_frame;
                 self.flag(Anomaly::new(kind, f, Some(role), [f, ms]), None);
             }
@@ -2233,6 +2261,17 @@ impl Connection {
                 a.values = [since, n];
             }
         }
+        // Whether an answer to a segment first sent at `first` was due
+        // before the capture ended (see `answer_due_ns`): `None` if it was,
+        // else how long the capture went on after it and when the answer
+        // would have been due, both in ms. A connection finished before the
+        // end of the capture (reopened, or done) was followed further.
+        let due = crate::anomaly::answer_due_ns(self.rtt_ns);
+        let cut_off = |first: i64, retransmitted: bool| -> Option<[u64; 2]> {
+            let after = now.saturating_sub(first).max(0);
+            (at_end && !retransmitted && after < due)
+                .then(|| [(after / 1_000_000) as u64, (due / 1_000_000) as u64])
+        };
         let [c, s] = &self.ep;
         let (c_syn, s_syn) = (c.syn_frame, s.syn_frame);
         match self.outcome() {
@@ -2242,10 +2281,15 @@ impl Connection {
                     ((c.last_syn_ts - c.first_syn_ts).max(0) / 1_000_000) as u64,
                 );
                 let f = c_syn.unwrap_or(self.first_frame);
-                self.flag(
-                    Anomaly::new(AnomalyKind::UnansweredSyn, f, Some(Role::Client), [n, ms]),
-                    None,
-                );
+                let a = match cut_off(c.first_syn_ts, c.syn_count > 1) {
+                    Some(v) => {
+                        Anomaly::new(AnomalyKind::UnansweredSynCutOff, f, Some(Role::Client), v)
+                    }
+                    None => {
+                        Anomaly::new(AnomalyKind::UnansweredSyn, f, Some(Role::Client), [n, ms])
+                    }
+                };
+                self.flag(a, None);
             }
             Outcome::Refused => {
                 let f = self.reset_frame.unwrap_or(self.last_frame);
@@ -2300,12 +2344,15 @@ impl Connection {
             // missing-final-ack: a FIN never acknowledged in the capture.
             for role in [Role::Client, Role::Server] {
                 let ep = &self.ep[role.index()];
-                if ep.fin.is_some() && !ep.fin_acked {
+                if let (Some((_, first)), false) = (ep.fin, ep.fin_acked) {
                     let f = ep.last_fin_frame;
-                    self.flag(
-                        Anomaly::new(AnomalyKind::MissingFinalAck, f, Some(role), [f, 0]),
-                        None,
-                    );
+                    let a = match cut_off(ep.first_fin_ts, f != first) {
+                        Some(v) => {
+                            Anomaly::new(AnomalyKind::MissingFinalAckCutOff, f, Some(role), v)
+                        }
+                        None => Anomaly::new(AnomalyKind::MissingFinalAck, f, Some(role), [f, 0]),
+                    };
+                    self.flag(a, None);
                 }
             }
             // ... or a handshake whose third ACK never came.
@@ -2313,10 +2360,18 @@ impl Connection {
             if let (Some(_), false, true) = (s.syn_frame, s.syn_acked, self.ep[0].isn.is_some()) {
                 // The last transmission of the SYN,ACK, as for a FIN.
                 let f = s.last_syn_frame;
-                self.flag(
-                    Anomaly::new(AnomalyKind::MissingFinalAck, f, Some(Role::Server), [f, 1]),
-                    None,
-                );
+                let a = match cut_off(s.first_syn_ts, s.syn_count > 1) {
+                    Some([ms, due]) => Anomaly::new(
+                        AnomalyKind::MissingFinalAckCutOff,
+                        f,
+                        Some(Role::Server),
+                        [ms, due | crate::anomaly::CUT_OFF_SYN_ACK],
+                    ),
+                    None => {
+                        Anomaly::new(AnomalyKind::MissingFinalAck, f, Some(Role::Server), [f, 1])
+                    }
+                };
+                self.flag(a, None);
             }
         }
         self.anomalies.sort_by_key(|a| (a.frame, a.kind));
