@@ -30,7 +30,7 @@ use tcpstate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
 use tcpstate::output::Format;
 use tcpstate::report::{self, Settings};
 use tcpstate::state::{Event, Origin, TcpState, step};
-use tcpstate::workload::{self, Config, Format as CaptureFormat};
+use tcpstate_workload::{self as workload, Config, Format as CaptureFormat};
 
 // ---- decode ---------------------------------------------------------------
 

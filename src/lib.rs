@@ -16,9 +16,11 @@
 //! * [`engine`]: the streaming, parallel pipeline that ties them together;
 //! * [`output`]: text, JSON and JSONL renderings;
 //! * [`policy`] and [`check`]: the verdict of `tcpstate check` for CI;
-//! * [`wireshark`] and [`zeek`]: the verdicts of those tools, computed their way;
-//! * [`workload`]: synthetic captures with planted ground truth, for
-//!   benchmarks and answer checks at scale.
+//! * [`wireshark`] and [`zeek`]: the verdicts of those tools, computed their way.
+//!
+//! Synthetic captures with planted ground truth, for benchmarks and answer
+//! checks at scale, come from the `tcpstate-workload` crate of this
+//! workspace (`workload/`), a developer tool that does not depend on this one.
 
 pub mod anomaly;
 pub mod capture;
@@ -32,5 +34,4 @@ pub mod policy;
 pub mod report;
 pub mod state;
 pub mod wireshark;
-pub mod workload;
 pub mod zeek;

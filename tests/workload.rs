@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use tcpstate::output::Format;
 use tcpstate::report::{self, Settings, Status};
-use tcpstate::workload::{self, Check, Config, Format as CaptureFormat};
+use tcpstate_workload::{self as workload, Check, Config, Format as CaptureFormat};
 
 fn temp_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("tcpstate-workload-{}-{name}", std::process::id()))
