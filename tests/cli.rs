@@ -342,3 +342,58 @@ fn the_timeline_filters_streams() {
         "{streams:?}"
     );
 }
+
+#[test]
+fn the_summary_shows_every_piece_zeek_splits_a_connection_into() {
+    // Zeek's attempt timer ends the first piece of 04 after its lone SYN
+    // (S0), and the rest is a second Zeek connection (SF): the summary's
+    // ZEEK and HISTORY columns and the JSON pieces list both, in the order
+    // of the conn.log rows `--format zeek` writes.
+    let f = repo().join("testdata/real/04-simultaneous-open.pcap");
+    let zeek = stdout(&tcpstate(&["summary", "--format", "zeek", s(&f)]));
+    let rows: Vec<(String, String)> = zeek
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let v: Vec<&str> = l.split('\t').collect();
+            (v[11].to_string(), v[15].to_string())
+        })
+        .collect();
+    assert!(rows.len() > 1, "the capture is split: {zeek}");
+    let json = stdout(&tcpstate(&["summary", "--format", "json", s(&f)]));
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let conns: Vec<&serde_json::Value> = doc["captures"][0]["connections"]
+        .as_array()
+        .expect("connections")
+        .iter()
+        .collect();
+    assert_eq!(conns.len(), 1, "{json}");
+    let pieces: Vec<(String, String)> = conns[0]["zeek_pieces"]
+        .as_array()
+        .expect("zeek_pieces")
+        .iter()
+        .map(|p| {
+            (
+                p["conn_state"].as_str().expect("str").to_string(),
+                p["history"].as_str().expect("str").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(pieces, rows);
+    assert_eq!(conns[0]["zeek_conn_state"], rows[0].0.as_str());
+    let text = stdout(&tcpstate(&["summary", s(&f)]));
+    let states = rows
+        .iter()
+        .map(|r| r.0.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let hist = rows
+        .iter()
+        .map(|r| r.1.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(
+        text.contains(&format!("  {states}  {hist}  ")),
+        "{states} {hist}:\n{text}"
+    );
+}

@@ -162,6 +162,26 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
             b",\"zeek_conn_state\":null,\"zeek_history\":null,\"zeek_missed_bytes\":null",
         ),
     }
+    // Every Zeek connection this one makes, in order (the keys above are
+    // the first's): Zeek's timers can split a connection.
+    out.extend_from_slice(b",\"zeek_pieces\":[");
+    for (i, z) in c.zeek.rows().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"conn_state\":");
+        static_str(out, z.conn_state().name());
+        out.extend_from_slice(b",\"history\":");
+        string(out, z.history());
+        out.extend_from_slice(b",\"missed_bytes\":");
+        uint(out, z.missed_bytes());
+        out.extend_from_slice(b",\"first_frame\":");
+        uint(out, z.first_frame());
+        out.extend_from_slice(b",\"last_frame\":");
+        uint(out, z.last_frame());
+        out.push(b'}');
+    }
+    out.push(b']');
     out.extend_from_slice(b",\"anomalies\":[");
     for (i, a) in c.anomalies.iter().enumerate() {
         if i > 0 {

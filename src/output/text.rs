@@ -235,12 +235,11 @@ pub fn summary_row(r: &ConnectionRecord, first_ts: i64, file: Option<&str>) -> V
         Cell::styled(sv.state.name(), state_style(sv.state)),
         Cell::plain(c.active_closer.map_or("-", |r| r.name())),
         Cell::plain(c.outcome().name()),
-        // Zeek's conn_state and history (its first connection of this one).
-        Cell::plain(c.zeek.first().map_or("-", |z| z.conn_state().name())),
-        Cell::plain(match c.zeek.first().map(|z| z.history()) {
-            Some(h) if !h.is_empty() => h,
-            _ => "-",
-        }),
+        // Zeek's conn_state and history: every Zeek connection this one
+        // makes (Zeek's timers can split it; `--format zeek` lists each),
+        // joined by commas in order.
+        Cell::plain(zeek_pieces(c, |z| z.conn_state().name())),
+        Cell::plain(zeek_pieces(c, |z| z.history())),
         match worst {
             Some(s) => Cell::styled(anomalies, severity_style(s)),
             None => Cell::plain(anomalies),
@@ -248,6 +247,28 @@ pub fn summary_row(r: &ConnectionRecord, first_ts: i64, file: Option<&str>) -> V
         Cell::plain(analysis_counts(c.wireshark.counts())),
     ]);
     row
+}
+
+/// One field of each Zeek connection of `c`, joined by commas (`-` for an
+/// empty field, or when there is none).
+fn zeek_pieces<'a>(
+    c: &'a crate::connection::Connection,
+    field: impl Fn(&'a crate::zeek::ZeekConn) -> &'a str,
+) -> String {
+    let mut out = String::new();
+    for (i, z) in c.zeek.rows().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match field(z) {
+            "" => out.push('-'),
+            f => out.push_str(f),
+        }
+    }
+    if out.is_empty() {
+        out.push('-');
+    }
+    out
 }
 
 /// The timeline header line.
