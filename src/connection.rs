@@ -348,6 +348,15 @@ pub struct Endpoint {
     pub state_frame: u64,
     /// The highest acknowledgment it has sent.
     max_ack_sent: Option<u32>,
+    /// Its last pure acknowledgment (ACK, window) and how many times in a
+    /// row it sent it: RFC 5681's duplicate ACKs.
+    last_pure_ack: Option<(u32, u16)>,
+    dup_acks: u8,
+    /// Blocks of the peer's data it reported holding above RCV.NXT (its last
+    /// SACK option, RFC 2018): RCV.NXT jumps over them when the hole below
+    /// fills.
+    held: [(u32, u32); 4],
+    held_count: u8,
     /// A listening socket stands behind it (it accepted a connection from
     /// LISTEN): once its connection is gone, a new SYN goes to the listener.
     pub listener: bool,
@@ -407,6 +416,10 @@ impl Endpoint {
             state_frame: 0,
             fin_in: None,
             max_ack_sent: None,
+            last_pure_ack: None,
+            dup_acks: 0,
+            held: [(0, 0); 4],
+            held_count: 0,
             listener: false,
             carried: false,
             time_wait_since: 0,
@@ -945,6 +958,9 @@ impl Connection {
         let mut redeliver: ArrayVec<(Control, u64), 2> = ArrayVec::new();
         if ack {
             self.ack_evidence(x, seg.ack, frame, ts, cfg, &mut out, &mut redeliver);
+            if !rst {
+                self.lack_evidence(x, seg);
+            }
         } else if syn && !rst {
             // A bare SYN shows its sender had not received the peer's SYN
             // (it would have answered with SYN,ACK).
@@ -1604,6 +1620,61 @@ impl Connection {
         }
     }
 
+    /// What `x`'s own acknowledgment shows it lacks. By default `x` is
+    /// assumed to have got every segment the capture saw, but the capture
+    /// may have seen segments that never reached it. Its ACK `a` below the
+    /// assumed RCV.NXT says so when
+    ///
+    /// * it carries SACK blocks above `a` (RFC 2018 3: the receiver holds
+    ///   those bytes and not the ones from `a` to the first block), or
+    /// * it is the third duplicate ACK in a row (RFC 5681 3.2: a receiver
+    ///   repeats its ACK for every segment that arrives above a hole; three
+    ///   is the threshold at which the sender itself concludes a loss).
+    ///
+    /// Then RCV.NXT is really `a`: a retransmission carrying those bytes is
+    /// new data for `x`, not an old duplicate. The SACKed blocks are kept
+    /// so that RCV.NXT jumps over them once the hole fills. Not done once
+    /// `x` has processed the peer's FIN (its withdrawal has its own rule).
+    fn lack_evidence(&mut self, x: Role, seg: &TcpSegment) {
+        let ex = &mut self.ep[x.index()];
+        let a = seg.ack;
+        let pure = seg.payload_len == 0
+            && !seg
+                .flags
+                .intersects(TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST);
+        if pure {
+            if ex.last_pure_ack == Some((a, seg.window)) {
+                ex.dup_acks = ex.dup_acks.saturating_add(1);
+            } else {
+                ex.last_pure_ack = Some((a, seg.window));
+                ex.dup_acks = 0;
+            }
+        } else {
+            ex.last_pure_ack = None;
+            ex.dup_acks = 0;
+        }
+        let Some(r) = ex.rcv_nxt else { return };
+        if ex.carried || ex.peer_fin_processed || !seq_lt(a, r) {
+            return;
+        }
+        // Blocks above the ACK (one at or below it is a D-SACK, RFC 2883,
+        // reporting a duplicate: no hole) and not beyond what was assumed.
+        let mut held = [(0u32, 0u32); 4];
+        let mut n = 0usize;
+        for &(le, re) in seg.options.sack() {
+            if seq_gt(le, a) && seq_lt(le, re) && seq_le(re, r) && n < held.len() {
+                held[n] = (le, re);
+                n += 1;
+            }
+        }
+        if n == 0 && !(pure && ex.dup_acks >= 3) {
+            return;
+        }
+        ex.rcv_nxt = Some(a);
+        ex.held = held;
+        ex.held_count = n as u8;
+    }
+
     /// Withdraws the assumed receipt of the peer's `control` by `x`.
     fn withdraw(
         &mut self,
@@ -2112,7 +2183,21 @@ impl Connection {
             }
             Some(_) if syn => ey.rcv_nxt = Some(end),
             Some(_) if verdict == Verdict::FinHeld => ey.held_fin = true,
-            Some(r) if seq_le(seg.seq, r) => ey.rcv_nxt = Some(seq_max(r, end)),
+            Some(r) if seq_le(seg.seq, r) => {
+                let mut next = seq_max(r, end);
+                // Blocks it reported holding (SACK) that now join up.
+                let mut joined = true;
+                while joined {
+                    joined = false;
+                    for &(le, re) in &ey.held[..usize::from(ey.held_count)] {
+                        if seq_le(le, next) && seq_gt(re, next) {
+                            next = re;
+                            joined = true;
+                        }
+                    }
+                }
+                ey.rcv_nxt = Some(next);
+            }
             Some(_) => {}
         }
     }
@@ -2270,7 +2355,7 @@ impl Connection {
         let cut_off = |first: i64, retransmitted: bool| -> Option<[u64; 2]> {
             let after = now.saturating_sub(first).max(0);
             (at_end && !retransmitted && after < due)
-                .then(|| [(after / 1_000_000) as u64, (due / 1_000_000) as u64])
+                .then_some([(after / 1_000_000) as u64, (due / 1_000_000) as u64])
         };
         let [c, s] = &self.ep;
         let (c_syn, s_syn) = (c.syn_frame, s.syn_frame);
@@ -2784,5 +2869,90 @@ mod tests {
         conn.finish(200 * NS, 4, &cfg, true);
         assert_eq!(conn.state(), [Closed, Closed]);
         assert_eq!(conn.outcome(), Outcome::Unanswered);
+    }
+
+    /// `(from_client, flags, seq, ack, len, SACK blocks)`.
+    type SackSeg = (bool, TcpFlags, u32, u32, u32, &'static [(u32, u32)]);
+
+    /// Replays segments like `replay`, with the SACK blocks given.
+    fn replay_sack(segs: &[SackSeg]) -> Vec<SegmentOutcome> {
+        let cfg = Config::default();
+        let mk = |&(c, fl, sq, ak, len, sack): &(bool, TcpFlags, u32, u32, u32, &[(u32, u32)])| {
+            let mut s = seg(c, fl, sq, ak, len);
+            for (i, b) in sack.iter().enumerate() {
+                s.options.sack_blocks[i] = *b;
+            }
+            s.options.sack_count = sack.len() as u8;
+            s
+        };
+        let mut conn = Connection::new(&mk(&segs[0]), 1, 0, 0);
+        segs.iter()
+            .enumerate()
+            .map(|(i, x)| conn.process(&mk(x), i as u64 + 1, 0, 0, &cfg))
+            .collect()
+    }
+
+    #[test]
+    fn the_receivers_sack_shows_what_it_lacks() {
+        // The capture saw the server's three segments 501-601-701-801, but
+        // the client's ACK of 601 with SACK 701-801 says 601-701 never
+        // reached it (RFC 2018): the retransmission of 601-701 is new data
+        // to it, not an old duplicate; afterwards it holds up to 801.
+        let o = replay_sack(&[
+            (true, SY, 100, 0, 0, &[]),
+            (false, SY | A, 500, 101, 0, &[]),
+            (true, A, 101, 501, 0, &[]),
+            (false, A, 501, 101, 100, &[]),
+            (false, A, 601, 101, 100, &[]),
+            (false, A, 701, 101, 100, &[]),
+            (true, A, 101, 601, 0, &[(701, 801)]),
+            (false, A, 601, 101, 100, &[]),
+            (false, A, 501, 101, 100, &[]),
+            (false, A, 701, 101, 100, &[]),
+        ]);
+        assert_eq!(o[7].verdict, Verdict::Accepted, "the missing bytes");
+        assert_eq!(o[8].verdict, Verdict::OldDuplicate, "acknowledged before");
+        assert_eq!(
+            o[9].verdict,
+            Verdict::OldDuplicate,
+            "SACKed and now below RCV.NXT"
+        );
+        // A D-SACK (a block at or below the ACK, RFC 2883) reports a
+        // duplicate, not a hole: nothing is withdrawn.
+        let o = replay_sack(&[
+            (true, SY, 100, 0, 0, &[]),
+            (false, SY | A, 500, 101, 0, &[]),
+            (true, A, 101, 501, 0, &[]),
+            (false, A, 501, 101, 100, &[]),
+            (false, A, 601, 101, 100, &[]),
+            (true, A, 101, 601, 0, &[(501, 601)]),
+            (false, A, 501, 101, 100, &[]),
+        ]);
+        assert_eq!(o[6].verdict, Verdict::OldDuplicate);
+    }
+
+    #[test]
+    fn three_duplicate_acks_show_what_the_receiver_lacks() {
+        // Without SACK, RFC 5681's third duplicate ACK: the receiver keeps
+        // acknowledging 601 while the capture saw 601-901 sent.
+        let mut segs: Vec<SackSeg> = vec![
+            (true, SY, 100, 0, 0, &[]),
+            (false, SY | A, 500, 101, 0, &[]),
+            (true, A, 101, 501, 0, &[]),
+            (false, A, 501, 101, 100, &[]),
+            (false, A, 601, 101, 100, &[]),
+            (false, A, 701, 101, 100, &[]),
+            (false, A, 801, 101, 100, &[]),
+            (true, A, 101, 601, 0, &[]),
+            (true, A, 101, 601, 0, &[]),
+            (true, A, 101, 601, 0, &[]),
+        ];
+        // Two duplicates are not yet evidence (reordering, RFC 5681 3.2).
+        let o = replay_sack(&[segs.clone(), vec![(false, A, 601, 101, 100, &[])]].concat());
+        assert_eq!(o[10].verdict, Verdict::OldDuplicate);
+        segs.push((true, A, 101, 601, 0, &[]));
+        segs.push((false, A, 601, 101, 100, &[]));
+        let o = replay_sack(&segs);
+        assert_eq!(o[11].verdict, Verdict::Accepted);
     }
 }

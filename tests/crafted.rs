@@ -654,3 +654,17 @@ fn a_syn_ack_at_the_end_of_the_capture_is_cut_off() {
         "{a}"
     );
 }
+
+#[test]
+#[ignore = "needs the capture corpus"]
+fn retransmissions_of_bytes_the_receiver_lacked_are_not_old_duplicates() {
+    // The client's duplicate ACKs (frames 29-31) acknowledge 12871 with
+    // SACK 14301-18591: it lacks 12871-14301 (frame 32 carries it), and
+    // frames 33 and 35 SACK 21451-23784 too: it lacks 18591-21451 (frames
+    // 34 and 36). Its ACK then moves to 18591 (frame 37) and 23784 (38).
+    let run = run_file(&corpus().join("zeek__tcp__retransmit-fast009.pcap"));
+    for f in [32, 34, 36] {
+        let s = run.segments.iter().find(|s| s.frame == f).expect("frame");
+        assert_eq!(s.outcome.verdict.name(), "accepted", "frame {f}");
+    }
+}
