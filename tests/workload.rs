@@ -21,8 +21,7 @@ fn answers(cfg: &Config, name: &str) -> (Check, workload::Stats) {
     let settings = Settings {
         engine: tcpstate::engine::Options::default(),
         format: Format::Jsonl,
-        color: false,
-        progress: None,
+        ..Settings::default()
     };
     let mut out = Vec::new();
     let mut err = Vec::new();

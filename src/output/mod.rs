@@ -5,9 +5,12 @@
 //! the timeline can be millions of rows; it never allocates per row except
 //! for the text table's cells.
 
+pub mod guard;
 pub mod json;
+pub mod order;
 pub mod progress;
 pub mod text;
+pub mod time;
 pub mod zeek;
 
 use crate::anomaly::Anomaly;
@@ -18,7 +21,11 @@ use std::io::{self, Write};
 
 /// The version of the JSON schema. Bumped on any incompatible change;
 /// additions of keys keep the version.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// * 1: the first.
+/// * 2: one name per idea: an anomaly's id is `id` everywhere (it was `kind`
+///   in connections and segments, `rule` in `check`'s rules and violations).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How results are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +44,8 @@ pub struct Style {
     pub color: bool,
     /// Name each row's file (several files).
     pub with_file: bool,
+    /// The width of the file column (the longest name), when rows name it.
+    pub file_width: usize,
 }
 
 /// TCP flags the way tcpdump prints them: `S`, `S.`, `.`, `P.`, `F.`, `R.`.

@@ -227,6 +227,8 @@ pub const NONE: F = F {
 /// A pcap written segment by segment: Ethernet, IPv4, TCP.
 pub struct Craft {
     packets: Vec<(Duration, Vec<u8>)>,
+    /// The client's address and port for the segments added next.
+    client: ([u8; 4], u16),
 }
 
 impl Default for Craft {
@@ -239,13 +241,25 @@ impl Craft {
     pub fn new() -> Craft {
         Craft {
             packets: Vec::new(),
+            client: C,
         }
+    }
+
+    /// Segments added from now on belong to the client port `port` (another
+    /// connection between the same hosts).
+    pub fn client_port(mut self, port: u16) -> Craft {
+        self.client = (C.0, port);
+        self
     }
 
     /// A segment from the client (`c2s`) or the server, at `ms` milliseconds.
     #[allow(clippy::too_many_arguments)]
     pub fn seg(mut self, c2s: bool, f: F, seq: u32, ack: u32, payload: usize, ms: u64) -> Craft {
-        let ((sa, sp), (da, dp)) = if c2s { (C, S) } else { (S, C) };
+        let ((sa, sp), (da, dp)) = if c2s {
+            (self.client, S)
+        } else {
+            (S, self.client)
+        };
         let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]).ipv4(sa, da, 64);
         let mut t = b.tcp(sp, dp, seq, 65535);
         if f.syn {
@@ -285,6 +299,11 @@ impl Craft {
         self.packets
             .push((Duration::from_millis(1_700_000_000_000 + ms), buf));
         self
+    }
+
+    /// Writes the classic pcap bytes to a file.
+    pub fn write(&self, path: &Path) {
+        std::fs::write(path, self.pcap()).expect("write the crafted capture");
     }
 
     /// The classic pcap bytes.
