@@ -219,7 +219,9 @@ impl Anomaly {
         let peer = self.endpoint.map(|r| r.peer().name()).unwrap_or("peer");
         let [a, b] = self.values;
         match self.kind {
-            UnansweredSyn => format!("the {who} sent {a} SYN(s) over {b} ms; none was answered"),
+            UnansweredSyn => format!(
+                "the {who} sent {a} SYN(s) over {b} ms; none was answered (the capture cannot tell whether the {peer} got them: SYN_RECEIVED with its answers lost, or still LISTEN)"
+            ),
             SynRetransmitted => format!(
                 "the {who}'s SYN was sent again ({a} transmissions so far), {b} ms after the first"
             ),

@@ -220,6 +220,10 @@ pub struct SegmentOutcome {
     /// the rows from that frame to this one showed `endpoint` in a state it
     /// never was in (see [`Rewrite`]).
     pub rewrite: Option<Rewrite>,
+    /// For each endpoint (client, server) whose state after the segment is
+    /// uncertain (see [`Connection::uncertain`]), the state it would be in
+    /// had the receipt it rests on not happened.
+    pub uncertain: [Option<TcpState>; 2],
 }
 
 /// A withdrawn receipt. The endpoint's transitions on this segment (other
@@ -283,6 +287,24 @@ struct Unconfirmed {
 enum Control {
     Syn,
     Fin,
+}
+
+/// What a receipt took in (a SYN or SYN,ACK; a FIN).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sent {
+    Syn,
+    Fin,
+}
+
+/// A receipt that moved an endpoint, not yet confirmed by its own
+/// acknowledgment (see [`Connection::uncertain`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Assumed {
+    control: Sent,
+    /// The acknowledgment that confirms it.
+    ack_end: u32,
+    frame: u64,
+    state_before: TcpState,
 }
 
 /// One endpoint: its state and sequence variables.
@@ -375,6 +397,9 @@ pub struct Endpoint {
     /// The acknowledgment of the last segment it found unacceptable (an RST
     /// it sends with this sequence number is the RFC's reply, not an abort).
     last_bad_ack: Option<u32>,
+    /// The last receipt of the peer's SYN, SYN,ACK or FIN that moved it
+    /// and that its own acknowledgment has not confirmed yet.
+    assumed: Option<Assumed>,
     // ---- timers ----
     /// When TIME_WAIT ends (2×MSL after entering it or the last FIN retransmission).
     pub time_wait_deadline: Option<i64>,
@@ -425,6 +450,7 @@ impl Endpoint {
             time_wait_since: 0,
             data_after_close: None,
             last_bad_ack: None,
+            assumed: None,
             time_wait_deadline: None,
             handshake_deadline: None,
         }
@@ -869,6 +895,7 @@ impl Connection {
             verdict: Verdict::Accepted,
             anomalies: ArrayVec::new(),
             rewrite: None,
+            uncertain: [None, None],
             analysis: crate::wireshark::Verdicts::default(),
         };
 
@@ -1196,6 +1223,19 @@ impl Connection {
         if let Some(ev) = recv {
             let snapshot = (self.ep[yi].state, self.ep[yi].origin, self.ep[yi].rcv_nxt);
             let step = self.apply(y, ev, Basis::Received, frame, ts, cfg, &mut out.transitions);
+            let took = match ev {
+                Event::RecvSyn | Event::RecvSynAck { .. } => Some(Sent::Syn),
+                Event::RecvFin { .. } => Some(Sent::Fin),
+                _ => None,
+            };
+            if let (Some(control), true) = (took, step.to != snapshot.0) {
+                self.ep[yi].assumed = Some(Assumed {
+                    control,
+                    ack_end: seg.seq.wrapping_add(seg_len),
+                    frame,
+                    state_before: snapshot.0,
+                });
+            }
             self.after_receive(y, ev, snapshot, step.to, seg, frame, &mut out);
             if fin
                 && matches!(ev, Event::RecvSynAck { acks_our_syn: true })
@@ -1285,7 +1325,40 @@ impl Connection {
         }
 
         out.state = self.state();
+        out.uncertain = self.uncertain();
         out
+    }
+
+    /// The endpoints whose state the capture cannot vouch for, each with
+    /// the state it would be in otherwise.
+    ///
+    /// A receipt is assumed when the capture shows a segment sent; the
+    /// receiver's own acknowledgment later confirms it. A state rests only
+    /// on an assumed receipt when it was entered on receiving the peer's
+    /// SYN, SYN,ACK or FIN, nothing has moved it since, and the receiver
+    /// has acknowledged nothing that covers it. The capture holds evidence
+    /// against that receipt when the peer then sends the same SYN, SYN,ACK
+    /// or FIN again, as a sender does whose retransmission timer expired
+    /// without an answer (RFC 9293 3.8.1, RFC 6298). The wire cannot tell
+    /// a segment lost on its way to the receiver from an answer lost on its
+    /// way back (testdata/real/11-unanswered-syn: the server was in
+    /// SYN-RECEIVED, its SYN,ACKs dropped on the way out; a SYN dropped
+    /// before the server's TCP looks the same): the state is shown with the
+    /// alternative, the state before that receipt.
+    pub fn uncertain(&self) -> [Option<TcpState>; 2] {
+        let one = |e: usize| {
+            let (ep, peer) = (&self.ep[e], &self.ep[e ^ 1]);
+            let a = ep.assumed?;
+            if ep.state_frame != a.frame || ep.state == a.state_before {
+                return None;
+            }
+            let again = match a.control {
+                Sent::Syn => peer.syn_count > 1 && peer.last_syn_frame > a.frame,
+                Sent::Fin => peer.last_fin_frame > a.frame,
+            };
+            again.then_some(a.state_before)
+        };
+        [one(0), one(1)]
     }
 
     /// Anomalies that the sender's segment shows by itself, judged before it
@@ -1521,6 +1594,9 @@ impl Connection {
         let y = x.peer();
         if self.ep[xi].carried {
             return; // its ACKs are about the previous incarnation's numbers
+        }
+        if self.ep[xi].assumed.is_some_and(|u| seq_ge(a, u.ack_end)) {
+            self.ep[xi].assumed = None; // its own ACK confirms the receipt
         }
         // Assumed receipts: confirmed when the acknowledgment covers them.
         // A FIN's receipt is withdrawn when the acknowledgment covers

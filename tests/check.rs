@@ -603,3 +603,20 @@ fn captures_that_simply_end_pass_the_default_policy() {
         );
     }
 }
+
+#[test]
+fn check_names_an_uncertain_state_and_its_alternative() {
+    let r = check(&[
+        "--allow",
+        "unanswered-syn,syn-retransmitted",
+        "--expect-closed",
+        &real("11-unanswered-syn.pcap"),
+    ]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.violations()
+            .iter()
+            .any(|l| l.contains("server SYN_RECEIVED? (or LISTEN) at the end")),
+        "{r:?}"
+    );
+}

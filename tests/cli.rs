@@ -574,3 +574,52 @@ fn a_dumb_terminal_gets_no_colour() {
     assert!(!run("dumb", None).contains(&0x1b), "TERM=dumb gets none");
     assert!(!run("xterm", Some("1")).contains(&0x1b), "NO_COLOR wins");
 }
+
+#[test]
+fn an_uncertain_state_is_marked_in_every_output() {
+    // 11-unanswered-syn: the client sends its SYN four times and nothing
+    // comes back, so whether the server got it (SYN_RECEIVED, as its kernel
+    // said) or not (LISTEN) the wire cannot tell.
+    let f = repo().join("testdata/real/11-unanswered-syn.pcap");
+    let text = stdout(&tcpstate(&["timeline", s(&f)]));
+    let row = |n: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{n} ")))
+            .unwrap_or_else(|| panic!("row {n}: {text}"))
+            .to_string()
+    };
+    assert!(!row("1").contains('?'), "{}", row("1"));
+    assert!(
+        row("2").contains("SYN_RECEIVED?") && row("2").contains("or LISTEN"),
+        "{}",
+        row("2")
+    );
+    let jsonl = stdout(&tcpstate(&["timeline", "--format", "jsonl", s(&f)]));
+    let v = validator();
+    let rows: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .filter(|r: &serde_json::Value| r["type"] == "segment")
+        .collect();
+    assert!(rows[0].get("state_uncertain").is_none());
+    assert_eq!(rows[1]["state"]["server"], "SYN_RECEIVED");
+    assert_eq!(
+        rows[1]["state_uncertain"],
+        serde_json::json!({"server": "LISTEN"})
+    );
+    let sum = stdout(&tcpstate(&["summary", s(&f)]));
+    assert!(sum.contains("SYN_RECEIVED?"), "{sum}");
+    let json = stdout(&tcpstate(&["summary", "--format", "json", s(&f)]));
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_valid(&v, &doc, "11 summary");
+    let c = &doc["captures"][0]["connections"][0];
+    assert_eq!(c["final_state"]["server"], "SYN_RECEIVED");
+    assert_eq!(
+        c["final_state_uncertain"],
+        serde_json::json!({"server": "LISTEN"})
+    );
+    // A clean close has no uncertain state: no key at all.
+    let f = repo().join("testdata/real/01-close-client-first.pcap");
+    let json = stdout(&tcpstate(&["summary", "--format", "json", s(&f)]));
+    assert!(!json.contains("uncertain"), "{json}");
+}

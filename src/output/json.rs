@@ -71,6 +71,31 @@ fn opt_role(out: &mut Vec<u8>, r: Option<Role>) {
     }
 }
 
+/// `,"KEY":{"server":"LISTEN"}`: the endpoints whose state is uncertain,
+/// each with the alternative (see `Connection::uncertain`); nothing when
+/// both states are certain.
+fn uncertain(out: &mut Vec<u8>, key: &[u8], alt: &[Option<crate::state::TcpState>; 2]) {
+    if alt.iter().all(Option::is_none) {
+        return;
+    }
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(key);
+    out.extend_from_slice(b"\":{");
+    let mut first = true;
+    for (who, a) in ["client", "server"].iter().zip(alt) {
+        if let Some(a) = a {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            static_str(out, who);
+            out.push(b':');
+            static_str(out, a.name());
+        }
+    }
+    out.push(b'}');
+}
+
 fn anomaly(out: &mut Vec<u8>, a: &Anomaly) {
     out.extend_from_slice(b"{\"id\":");
     static_str(out, a.kind.id());
@@ -155,6 +180,7 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
     );
     out.extend_from_slice(b",\"final_state\":");
     pair(out, "client", "server", cl.state.name(), sv.state.name());
+    uncertain(out, b"final_state_uncertain", &c.uncertain());
     out.extend_from_slice(b",\"active_closer\":");
     opt_role(out, c.active_closer);
     out.extend_from_slice(b",\"outcome\":");
@@ -266,6 +292,7 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
         o.state[0].name(),
         o.state[1].name(),
     );
+    uncertain(out, b"state_uncertain", &o.uncertain);
     out.extend_from_slice(b",\"transitions\":[");
     for (i, t) in o.transitions.iter().enumerate() {
         if i > 0 {

@@ -293,6 +293,7 @@ pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&st
         anomalies.push('-');
     }
     let guessed = if c.roles_guessed { "?" } else { "" };
+    let unsure = c.uncertain();
     row.extend([
         Cell::plain(r.stream.to_string()),
         Cell::plain(format!("{}{guessed}", addr(cl.addr, cl.port))),
@@ -308,8 +309,16 @@ pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&st
         Cell::plain(c.packets[1].to_string()),
         Cell::plain(c.payload_bytes[0].to_string()),
         Cell::plain(c.payload_bytes[1].to_string()),
-        Cell::toned(cl.state.name(), Tone::State(cl.state)),
-        Cell::toned(sv.state.name(), Tone::State(sv.state)),
+        // An uncertain final state ends with `?` (see
+        // `Connection::uncertain`).
+        Cell::toned(
+            state_name(cl.state, unsure[0].is_some()),
+            Tone::State(cl.state),
+        ),
+        Cell::toned(
+            state_name(sv.state, unsure[1].is_some()),
+            Tone::State(sv.state),
+        ),
         Cell::plain(c.active_closer.map_or("-", |r| r.name())),
         Cell::plain(c.outcome().name()),
         // Zeek's conn_state and history: every Zeek connection this one
@@ -324,6 +333,15 @@ pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&st
         Cell::plain(analysis_counts(c.wireshark.counts())),
     ]);
     row
+}
+
+/// A state's name, with `?` when it is uncertain.
+pub fn state_name(s: TcpState, uncertain: bool) -> String {
+    if uncertain {
+        format!("{}?", s.name())
+    } else {
+        s.name().to_string()
+    }
 }
 
 /// One field of each Zeek connection of `c`, joined by commas (`-` for an
@@ -409,12 +427,18 @@ pub fn timeline_row(
         o.rel_ack,
         r.payload_len
     );
-    for s in o.state {
+    for (s, alt) in o.state.into_iter().zip(o.uncertain) {
+        // An uncertain state (see `Connection::uncertain`) ends with `?`.
+        let mut name = arrayvec::ArrayString::<16>::new();
+        name.push_str(s.name());
+        if alt.is_some() {
+            name.push('?');
+        }
         if style.color {
             let st = state_style(s);
-            let _ = write!(out, "{st}{:12}{st:#}  ", s.name());
+            let _ = write!(out, "{st}{:12}{st:#}  ", name.as_str());
         } else {
-            let _ = write!(out, "{:12}  ", s.name());
+            let _ = write!(out, "{:12}  ", name.as_str());
         }
     }
     // The notes: transitions, then the receiver's verdict, the anomalies
@@ -439,6 +463,19 @@ pub fn timeline_row(
             crate::state::Basis::Timer => out.extend_from_slice(b" (timer)"),
             crate::state::Basis::Revised => out.extend_from_slice(b" (revised)"),
             _ => {}
+        }
+    }
+    for (e, alt) in o.uncertain.iter().enumerate() {
+        if let Some(alt) = alt {
+            sep(out, b"; ");
+            let who = if e == 0 { "client" } else { "server" };
+            let _ = write!(
+                out,
+                "{who} {}? or {}: it never acknowledged what moved it there, and the {} sent that again",
+                o.state[e].name(),
+                alt.name(),
+                if e == 0 { "server" } else { "client" }
+            );
         }
     }
     if o.verdict != Verdict::Accepted {
