@@ -623,3 +623,83 @@ fn an_uncertain_state_is_marked_in_every_output() {
     let json = stdout(&tcpstate(&["summary", "--format", "json", s(&f)]));
     assert!(!json.contains("uncertain"), "{json}");
 }
+
+#[test]
+fn one_corrupt_timestamp_does_not_stretch_a_connection() {
+    // A clean connection lasting 3 s, one of whose segments is stamped
+    // 2^31 s (68 years) later than its neighbours.
+    let dir = temp_dir("corrupt-ts");
+    let f = dir.join("corrupt.pcap");
+    Craft::new()
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .seg(false, SYN_ACK, 5000, 1001, 0, 1)
+        .seg(true, ACK, 1001, 5001, 0, 2)
+        .seg(true, PSH_ACK, 1001, 5001, 10, (1u64 << 31) * 1000)
+        .seg(false, ACK, 5001, 1011, 0, 1_000)
+        .seg(true, FIN_ACK, 1011, 5001, 0, 2_000)
+        .seg(false, FIN_ACK, 5001, 1012, 0, 2_500)
+        .seg(true, ACK, 1012, 5002, 0, 3_000)
+        .write(&f);
+    let o = tcpstate(&["summary", "-f", "jsonl", s(&f)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(
+        lines[0]["duration_ns"], 3_000_000_000u64,
+        "first to last trusted segment"
+    );
+    assert_eq!(
+        lines[0]["final_state"]["client"], "TIME_WAIT",
+        "no timer fired early"
+    );
+    assert_eq!(lines[1]["timestamps"]["ignored"], 1);
+    assert!(
+        stderr(&o)
+            .contains("1 frame(s) (the first: frame 4) carry a timestamp more than a day away"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus and tshark"]
+fn timestamps_beyond_2262_are_reported_not_silently_clamped() {
+    // pcapng allows 64-bit timestamps: frames 60-159 of this capture are
+    // stamped about 584 million years after 1970 (tshark shows
+    // 18446744073204.126329), frame 2 jumps 46 years ahead of frames 1 and 3.
+    let f = corpus().join("pcapplusplus__pcapng-example.pcapng");
+    let o = tcpstate(&["summary", "-f", "jsonl", s(&f)]);
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "100 frame(s) (the first: frame 60) carry timestamps beyond 64-bit nanoseconds"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("(the first: frame 2) carry a timestamp more than a day away"),
+        "{err}"
+    );
+    // Stream 0's duration is that of its trusted frames, as tshark shows
+    // them: frame 1 to frame 59.
+    let epoch = |frame: &str| -> i128 {
+        let out = Command::new("tshark")
+            .args(["-r", s(&f), "-T", "fields", "-e", "frame.time_epoch", "-Y"])
+            .arg(format!("frame.number == {frame}"))
+            .output()
+            .expect("tshark");
+        let t = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let (a, b) = t.split_once('.').expect("seconds.fraction");
+        a.parse::<i128>().unwrap() * 1_000_000_000 + b[..9].parse::<i128>().unwrap()
+    };
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(first["stream"], 0);
+    assert_eq!(
+        i128::from(first["duration_ns"].as_i64().unwrap()),
+        epoch("59") - epoch("1")
+    );
+}

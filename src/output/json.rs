@@ -383,7 +383,11 @@ pub fn capture(out: &mut Vec<u8>, file_json: &[u8], t: &Totals) {
         uint(out, u.packets);
         out.push(b'}');
     }
-    out.extend_from_slice(b"],\"error\":");
+    out.extend_from_slice(b"],\"timestamps\":{\"out_of_range\":");
+    uint(out, t.timestamps.out_of_range);
+    out.extend_from_slice(b",\"ignored\":");
+    uint(out, t.timestamps.ignored);
+    out.extend_from_slice(b"},\"error\":");
     match &t.error {
         None => out.extend_from_slice(b"null"),
         Some(e) => {

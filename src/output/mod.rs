@@ -30,8 +30,11 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// How results are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Aligned columns for people.
     Text,
+    /// One JSON document.
     Json,
+    /// JSON Lines: one object per line.
     Jsonl,
     /// A Zeek conn.log (summary only; see [`zeek`]).
     Zeek,
@@ -118,6 +121,21 @@ pub fn report_problems(file: &str, totals: &Totals, err: &mut dyn Write) -> io::
             err,
             "tcpstate: {file}: link type {} on interface {} is not supported: {} packets skipped",
             u.link_type.0, u.interface, u.packets
+        )?;
+    }
+    let t = &totals.timestamps;
+    if let Some(f) = t.first_out_of_range {
+        writeln!(
+            err,
+            "tcpstate: {file}: {} frame(s) (the first: frame {f}) carry timestamps beyond 64-bit nanoseconds (before 1677-09-21 or after 2262-04-11): they count as that limit",
+            t.out_of_range
+        )?;
+    }
+    if let Some(f) = t.first_ignored {
+        writeln!(
+            err,
+            "tcpstate: {file}: {} frame(s) (the first: frame {f}) carry a timestamp more than a day away from the frames around them: timers and connection durations ignore it",
+            t.ignored
         )?;
     }
     if let Some(e) = &totals.error {

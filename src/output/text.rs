@@ -142,6 +142,7 @@ impl Table {
     /// Rows sampled before the widths are fixed.
     pub const SAMPLE: usize = 1000;
 
+    /// A table with these column names; `right` marks right-aligned columns.
     pub fn new(header: Vec<&'static str>, right: Vec<bool>, color: bool) -> Table {
         Table {
             header,
@@ -152,6 +153,7 @@ impl Table {
         }
     }
 
+    /// Adds a row (written at once when the widths are fixed).
     pub fn push(&mut self, row: Vec<Cell>, out: &mut dyn Write) -> io::Result<()> {
         if self.widths.is_some() {
             return self.write_row(&row, out);
@@ -554,9 +556,12 @@ pub fn analysis_counts(c: &Counts) -> String {
 
 /// The closing line of a text summary for one capture: what it contained.
 pub fn totals_line(file: &str, t: &crate::engine::Totals) -> String {
+    let n = |k: u64, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
     let mut s = format!(
-        "# {file}: {} frames, {} TCP segments, {} connections",
-        t.frames, t.tcp_segments, t.connections
+        "# {file}: {}, {}, {}",
+        n(t.frames, "frame", "frames"),
+        n(t.tcp_segments, "TCP segment", "TCP segments"),
+        n(t.connections, "connection", "connections")
     );
     let skipped: Vec<String> = crate::engine::SKIP_KINDS
         .iter()

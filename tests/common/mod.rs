@@ -9,11 +9,10 @@
 use etherparse::PacketBuilder;
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::{DataLink, TsResolution};
-use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tcpstate::capture::CaptureReader;
-use tcpstate::engine::{self, ConnectionRecord, Consumer, Options, SegmentRecord, Totals};
+use tcpstate::engine::{self, ConnectionRecord, Options, SegmentRecord, Totals};
 
 /// Everything the engine produced for one capture.
 pub struct Run {
@@ -48,24 +47,6 @@ impl Run {
     }
 }
 
-#[derive(Default)]
-struct Collect {
-    segments: Vec<SegmentRecord>,
-    connections: Vec<ConnectionRecord>,
-}
-
-impl Consumer for Collect {
-    fn capture_start(&mut self, _: i64) {}
-    fn segments(&mut self, r: &[SegmentRecord]) -> io::Result<()> {
-        self.segments.extend_from_slice(r);
-        Ok(())
-    }
-    fn connections(&mut self, r: &[ConnectionRecord]) -> io::Result<()> {
-        self.connections.extend_from_slice(r);
-        Ok(())
-    }
-}
-
 /// Runs the engine (timeline and summary) over a reader.
 pub fn run_reader(reader: CaptureReader) -> Run {
     run_reader_with(reader, false)
@@ -78,7 +59,7 @@ pub fn run_reader_with(reader: CaptureReader, verify_checksums: bool) -> Run {
         verify_checksums,
         ..Options::default()
     };
-    let mut c = Collect::default();
+    let mut c = engine::Collector::default();
     let totals = engine::analyze(reader, &opts, &mut c, None).expect("collecting cannot fail");
     Run {
         segments: c.segments,
