@@ -2955,6 +2955,19 @@ mod tests {
     /// `(from_client, flags, seq, ack, len, SACK blocks)`.
     type SackSeg = (bool, TcpFlags, u32, u32, u32, &'static [(u32, u32)]);
 
+    /// A handshake (client ISN 100, server ISN 500), the server's first
+    /// `n` segments of 100 bytes from 501, then `rest`.
+    fn sent(n: u32, rest: &[SackSeg]) -> Vec<SackSeg> {
+        let mut v: Vec<SackSeg> = vec![
+            (true, SY, 100, 0, 0, &[]),
+            (false, SY | A, 500, 101, 0, &[]),
+            (true, A, 101, 501, 0, &[]),
+        ];
+        v.extend((0..n).map(|i| -> SackSeg { (false, A, 501 + 100 * i, 101, 100, &[]) }));
+        v.extend_from_slice(rest);
+        v
+    }
+
     /// Replays segments like `replay`, with the SACK blocks given.
     fn replay_sack(segs: &[SackSeg]) -> Vec<SegmentOutcome> {
         let cfg = Config::default();
@@ -2979,18 +2992,15 @@ mod tests {
         // the client's ACK of 601 with SACK 701-801 says 601-701 never
         // reached it (RFC 2018): the retransmission of 601-701 is new data
         // to it, not an old duplicate; afterwards it holds up to 801.
-        let o = replay_sack(&[
-            (true, SY, 100, 0, 0, &[]),
-            (false, SY | A, 500, 101, 0, &[]),
-            (true, A, 101, 501, 0, &[]),
-            (false, A, 501, 101, 100, &[]),
-            (false, A, 601, 101, 100, &[]),
-            (false, A, 701, 101, 100, &[]),
-            (true, A, 101, 601, 0, &[(701, 801)]),
-            (false, A, 601, 101, 100, &[]),
-            (false, A, 501, 101, 100, &[]),
-            (false, A, 701, 101, 100, &[]),
-        ]);
+        let o = replay_sack(&sent(
+            3,
+            &[
+                (true, A, 101, 601, 0, &[(701, 801)]),
+                (false, A, 601, 101, 100, &[]),
+                (false, A, 501, 101, 100, &[]),
+                (false, A, 701, 101, 100, &[]),
+            ],
+        ));
         assert_eq!(o[7].verdict, Verdict::Accepted, "the missing bytes");
         assert_eq!(o[8].verdict, Verdict::OldDuplicate, "acknowledged before");
         assert_eq!(
@@ -3000,15 +3010,13 @@ mod tests {
         );
         // A D-SACK (a block at or below the ACK, RFC 2883) reports a
         // duplicate, not a hole: nothing is withdrawn.
-        let o = replay_sack(&[
-            (true, SY, 100, 0, 0, &[]),
-            (false, SY | A, 500, 101, 0, &[]),
-            (true, A, 101, 501, 0, &[]),
-            (false, A, 501, 101, 100, &[]),
-            (false, A, 601, 101, 100, &[]),
-            (true, A, 101, 601, 0, &[(501, 601)]),
-            (false, A, 501, 101, 100, &[]),
-        ]);
+        let o = replay_sack(&sent(
+            2,
+            &[
+                (true, A, 101, 601, 0, &[(501, 601)]),
+                (false, A, 501, 101, 100, &[]),
+            ],
+        ));
         assert_eq!(o[6].verdict, Verdict::OldDuplicate);
     }
 
@@ -3016,18 +3024,14 @@ mod tests {
     fn three_duplicate_acks_show_what_the_receiver_lacks() {
         // Without SACK, RFC 5681's third duplicate ACK: the receiver keeps
         // acknowledging 601 while the capture saw 601-901 sent.
-        let mut segs: Vec<SackSeg> = vec![
-            (true, SY, 100, 0, 0, &[]),
-            (false, SY | A, 500, 101, 0, &[]),
-            (true, A, 101, 501, 0, &[]),
-            (false, A, 501, 101, 100, &[]),
-            (false, A, 601, 101, 100, &[]),
-            (false, A, 701, 101, 100, &[]),
-            (false, A, 801, 101, 100, &[]),
-            (true, A, 101, 601, 0, &[]),
-            (true, A, 101, 601, 0, &[]),
-            (true, A, 101, 601, 0, &[]),
-        ];
+        let mut segs = sent(
+            4,
+            &[
+                (true, A, 101, 601, 0, &[]),
+                (true, A, 101, 601, 0, &[]),
+                (true, A, 101, 601, 0, &[]),
+            ],
+        );
         // Two duplicates are not yet evidence (reordering, RFC 5681 3.2).
         let o = replay_sack(&[segs.clone(), vec![(false, A, 601, 101, 100, &[])]].concat());
         assert_eq!(o[10].verdict, Verdict::OldDuplicate);

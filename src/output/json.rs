@@ -71,6 +71,22 @@ fn opt_role(out: &mut Vec<u8>, r: Option<Role>) {
     }
 }
 
+/// `,"PREFIXconn_state":..,"PREFIXhistory":..,"PREFIXmissed_bytes":..` of
+/// one Zeek connection.
+fn zeek_verdict(out: &mut Vec<u8>, z: &crate::zeek::ZeekConn, prefix: &str) {
+    for (key, i) in [("conn_state", 0), ("history", 1), ("missed_bytes", 2)] {
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(prefix.as_bytes());
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
+        match i {
+            0 => static_str(out, z.conn_state().name()),
+            1 => string(out, z.history()),
+            _ => uint(out, z.missed_bytes()),
+        }
+    }
+}
+
 /// `,"KEY":{"server":"LISTEN"}`: the endpoints whose state is uncertain,
 /// each with the alternative (see `Connection::uncertain`); nothing when
 /// both states are certain.
@@ -187,14 +203,7 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
     static_str(out, c.outcome().name());
     // Zeek's verdict on the Zeek connection this one begins with.
     match c.zeek.first() {
-        Some(z) => {
-            out.extend_from_slice(b",\"zeek_conn_state\":");
-            static_str(out, z.conn_state().name());
-            out.extend_from_slice(b",\"zeek_history\":");
-            string(out, z.history());
-            out.extend_from_slice(b",\"zeek_missed_bytes\":");
-            uint(out, z.missed_bytes());
-        }
+        Some(z) => zeek_verdict(out, z, "zeek_"),
         None => out.extend_from_slice(
             b",\"zeek_conn_state\":null,\"zeek_history\":null,\"zeek_missed_bytes\":null",
         ),
@@ -206,14 +215,9 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
         if i > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(b"{\"conn_state\":");
-        static_str(out, z.conn_state().name());
-        out.extend_from_slice(b",\"history\":");
-        string(out, z.history());
-        out.extend_from_slice(b",\"missed_bytes\":");
-        uint(out, z.missed_bytes());
-        out.extend_from_slice(b",\"first_frame\":");
+        out.extend_from_slice(b"{\"first_frame\":");
         uint(out, z.first_frame());
+        zeek_verdict(out, z, "");
         out.extend_from_slice(b",\"last_frame\":");
         uint(out, z.last_frame());
         out.push(b'}');
