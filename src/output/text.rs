@@ -378,7 +378,7 @@ fn zeek_pieces<'a>(
 /// The timeline header line.
 pub fn timeline_header(style: &Style, time: TimeFormat, out: &mut Vec<u8>) {
     let h = format!(
-        "{}{:>7}  {:>tw$}  {:>6}  {:3}  {:5}  {:>10}  {:>10}  {:>6}  {:12}  {:12}  {}\n",
+        "{}{:>7}  {:>tw$}  {:>6}  {:3}  {:5}  {:>10}  {:>10}  {:>6}  {:13}  {:13}  {}\n",
         if style.with_file {
             format!("{:fw$}  ", "FILE", fw = style.file_width)
         } else {
@@ -445,9 +445,9 @@ pub fn timeline_row(
         }
         if style.color {
             let st = state_style(s);
-            let _ = write!(out, "{st}{:12}{st:#}  ", name.as_str());
+            let _ = write!(out, "{st}{:13}{st:#}  ", name.as_str());
         } else {
-            let _ = write!(out, "{:12}  ", name.as_str());
+            let _ = write!(out, "{:13}  ", name.as_str());
         }
     }
     // The notes: transitions, then the receiver's verdict, the anomalies
