@@ -11,7 +11,7 @@
 //! gives a redirect's quote no stream. Checked against TShark 4.0.
 //!
 //! The quote is not a segment: nothing here is replayed. See
-//! [`IcmpQuote`](super::IcmpQuote).
+//! [`IcmpQuote`].
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
