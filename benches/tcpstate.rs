@@ -389,6 +389,7 @@ fn bench_analyze(c: &mut Criterion) {
         format: Format::Jsonl,
         color: false,
         progress: None,
+        select: None,
     };
     let files = [cap.path.clone()];
     g.bench_function("summary-jsonl", |b| {

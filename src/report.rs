@@ -33,6 +33,8 @@ pub struct Settings {
     pub color: bool,
     /// Called with (file, bytes consumed, total) for progress display.
     pub progress: Option<Arc<AtomicU64>>,
+    /// Only the connections this `--where` expression selects.
+    pub select: Option<Arc<crate::select::Selection>>,
 }
 
 /// Summary of one capture, rendered into a buffer or streamed.
@@ -48,6 +50,7 @@ struct SummarySink<'a> {
     wrote_one: bool,
     /// `--format zeek`: the conn.log header is written.
     zeek_header: bool,
+    select: Option<Arc<crate::select::Selection>>,
 }
 
 impl Consumer for SummarySink<'_> {
@@ -60,6 +63,10 @@ impl Consumer for SummarySink<'_> {
     }
 
     fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
+        let select = self.select.clone();
+        let selected =
+            |r: &&ConnectionRecord| select.as_ref().is_none_or(|s| s.matches(r.stream, &r.conn));
+        let records: Vec<&ConnectionRecord> = records.iter().filter(selected).collect();
         match self.format {
             Format::Text => {
                 for r in records {
@@ -170,6 +177,7 @@ fn summarize_one(
         buf: Vec::new(),
         wrote_one: false,
         zeek_header: false,
+        select: settings.select.clone(),
     };
     let totals = engine::analyze(
         reader,

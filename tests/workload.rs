@@ -23,6 +23,7 @@ fn answers(cfg: &Config, name: &str) -> (Check, workload::Stats) {
         format: Format::Jsonl,
         color: false,
         progress: None,
+        select: None,
     };
     let mut out = Vec::new();
     let mut err = Vec::new();

@@ -280,6 +280,7 @@ fn ours(capture: &str, verify_checksums: bool) -> Vec<Row> {
         format: Format::Zeek,
         color: false,
         progress: None,
+        select: None,
     };
     settings.engine.verify_checksums = verify_checksums;
     let mut out = Vec::new();
