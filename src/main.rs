@@ -50,6 +50,105 @@ enum Command {
     Check(CheckArgs),
     /// List the anomaly catalog: id, severity, RFC section, description.
     Anomalies(AnomaliesArgs),
+    /// One self-contained HTML page (or --format json) over many captures:
+    /// the state diagram drawn from the traffic, aggregate tables, states
+    /// over time, a ladder per connection with an error.
+    #[command(after_help = REPORT_HELP)]
+    Report(ReportArgs),
+    /// One connection as a ladder diagram: SVG with -o, text on a terminal.
+    #[command(after_help = EXIT_CODES)]
+    Ladder(LadderArgs),
+    /// Every endpoint's state at a moment, as `ss -tan` would list it on
+    /// each host; or, with --every, the counts of endpoints per state over time.
+    #[command(after_help = NETSTAT_HELP)]
+    Netstat(NetstatArgs),
+}
+
+const REPORT_HELP: &str = "\
+CAPTURE may be a directory: its .pcap, .pcapng and .cap files are read, recursively.
+The page needs no network: SVG, CSS and a little script are inline. --format json
+writes the same aggregate (schema: src/aggregate/schema.json).
+
+Exit status:
+  0  every input was read and analysed
+  2  bad usage, or an input could not be opened, is not a capture, or is damaged
+     (the page still covers everything read, and lists the damage)";
+
+const NETSTAT_HELP: &str = "\
+TIME is epoch seconds with a fraction (1700000000.25), an ISO 8601 time
+(2023-11-14T22:13:20.25Z), or +SECONDS after the first frame. INTERVAL is a number
+with a unit (ns, us, ms, s, m, h). An endpoint is listed while it holds a
+connection (not CLOSED or LISTEN; --all lists those too); BASIS tells how its state
+is known: sent or received (seen on the wire), inferred, timer, or first-seen.
+
+Exit status: 0 ok; 2 bad usage, or the capture could not be read or is damaged.";
+
+/// `--where`: the selection expression (see `tcpstate report --help`).
+const WHERE_HELP: &str = "Only connections matching EXPR, e.g. 'anomaly == rst-in-syn-received', \
+'server.state == CLOSE_WAIT and port == 443', or a Wireshark filter such as 'tcp.stream eq 3', \
+'ip.addr == 10.0.0.1', 'tcp.port == 443'. Fields: stream, port, client.port, server.port, \
+ip.addr, client.ip, server.ip, state, client.state, server.state, outcome, anomaly, severity, \
+closer; operators == != < <= > >= (eq ne ...), and, or, not, parentheses";
+
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// Captures (pcap or pcapng) or directories of captures.
+    #[arg(value_name = "CAPTURE|DIR", required = true)]
+    inputs: Vec<PathBuf>,
+    /// Write the report to FILE (default: standard output).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP)]
+    select: Option<String>,
+    /// Draw ladders for at most N connections with an error-severity anomaly.
+    #[arg(long, value_name = "N", default_value_t = 12)]
+    ladders: usize,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Debug)]
+struct LadderArgs {
+    /// Capture file (pcap or pcapng).
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// The connection (Wireshark's tcp.stream).
+    #[arg(
+        short = 's',
+        long = "stream",
+        value_name = "N",
+        required_unless_present = "select"
+    )]
+    stream: Option<u64>,
+    #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP, conflicts_with = "stream")]
+    select: Option<String>,
+    /// Write an SVG to FILE (without it: a text ladder on standard output).
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Args, Debug)]
+#[group(id = "moment", required = true, multiple = false, args = ["at", "frame", "every"])]
+struct NetstatArgs {
+    /// Capture file (pcap or pcapng).
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// The moment: epoch seconds, ISO 8601, or +SECONDS after the first frame.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// The moment just after this frame (Wireshark's frame.number).
+    #[arg(long, value_name = "N")]
+    frame: Option<u64>,
+    /// The counts of endpoints per state every INTERVAL (JSON Lines with --format jsonl).
+    #[arg(long, value_name = "INTERVAL")]
+    every: Option<String>,
+    /// Also list endpoints in CLOSED or LISTEN.
+    #[arg(long)]
+    all: bool,
+    #[command(flatten)]
+    common: Common,
 }
 
 const CHECK_HELP: &str = "\
@@ -105,6 +204,8 @@ struct SummaryArgs {
     /// Capture files (pcap or pcapng); - for standard input.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
+    #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP)]
+    select: Option<String>,
     #[command(flatten)]
     common: Common,
 }
@@ -117,6 +218,8 @@ struct TimelineArgs {
     /// Only these streams (Wireshark's tcp.stream numbers); repeatable.
     #[arg(short = 's', long = "stream", value_name = "N")]
     streams: Vec<u64>,
+    #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP)]
+    select: Option<String>,
     #[command(flatten)]
     common: Common,
 }
@@ -214,6 +317,7 @@ fn settings(c: &Common) -> Result<Settings, String> {
         format,
         color,
         progress: None,
+        select: None,
     })
 }
 
@@ -237,6 +341,21 @@ fn policy(a: &CheckArgs) -> Result<Policy, PolicyError> {
     };
     let cli = Layer::from_args(fail_on, expect_closed, &a.allow, &a.deny, &a.max)?;
     Ok(Policy::new(file, cli))
+}
+
+fn netstat_options(a: &NetstatArgs) -> Result<tcpstate::netstat::Options, String> {
+    use tcpstate::netstat::{Moment, Options, parse_interval, parse_time};
+    let at = match (&a.at, a.frame) {
+        (Some(t), _) => Some(parse_time(t)?),
+        (None, Some(f)) => Some(Moment::Frame(f)),
+        (None, None) => None,
+    };
+    let every_ns = a.every.as_deref().map(parse_interval).transpose()?;
+    Ok(Options {
+        at,
+        every_ns,
+        all: a.all,
+    })
 }
 
 fn main() -> ExitCode {
@@ -264,6 +383,9 @@ fn main() -> ExitCode {
         Some(Command::Summary(a)) => &a.common,
         Some(Command::Timeline(a)) => &a.common,
         Some(Command::Check(a)) => &a.common,
+        Some(Command::Report(a)) => &a.common,
+        Some(Command::Ladder(a)) => &a.common,
+        Some(Command::Netstat(a)) => &a.common,
         Some(Command::Anomalies(_)) => unreachable!("handled above"),
         None => &cli.summary.common,
     };
@@ -294,6 +416,23 @@ fn main() -> ExitCode {
             return ExitCode::from(Status::InputProblem as u8);
         }
     };
+    let select = match &cli.command {
+        Some(Command::Summary(a)) => a.select.as_deref(),
+        Some(Command::Timeline(a)) => a.select.as_deref(),
+        Some(Command::Report(a)) => a.select.as_deref(),
+        Some(Command::Ladder(a)) => a.select.as_deref(),
+        None => cli.summary.select.as_deref(),
+        _ => None,
+    };
+    if let Some(text) = select {
+        match tcpstate::select::Selection::parse(text) {
+            Ok(s) => settings.select = Some(std::sync::Arc::new(s)),
+            Err(e) => {
+                eprintln!("tcpstate: {e}");
+                return ExitCode::from(Status::InputProblem as u8);
+            }
+        }
+    }
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = common.threads {
         pool = pool.num_threads(n.max(1));
@@ -306,6 +445,9 @@ fn main() -> ExitCode {
         Some(Command::Summary(a)) => a.files.iter().collect(),
         Some(Command::Timeline(a)) => vec![&a.file],
         Some(Command::Check(a)) => a.files.iter().collect(),
+        Some(Command::Report(a)) => a.inputs.iter().collect(),
+        Some(Command::Ladder(a)) => vec![&a.file],
+        Some(Command::Netstat(a)) => vec![&a.file],
         Some(Command::Anomalies(_)) => unreachable!("handled above"),
         None => cli.summary.files.iter().collect(),
     };
@@ -334,9 +476,37 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Some(Command::Summary(a)) => report::summary(&a.files, &settings, &mut out, &mut err),
         Some(Command::Timeline(a)) => {
-            let streams = (!a.streams.is_empty()).then(|| a.streams.clone());
-            report::timeline(&a.file, streams, &settings, &mut out, &mut err)
+            let mut streams = (!a.streams.is_empty()).then(|| a.streams.clone());
+            match tcpstate::select::narrow_streams(&a.file, streams.take(), &settings) {
+                Ok(streams) => report::timeline(&a.file, streams, &settings, &mut out, &mut err),
+                Err(e) => {
+                    eprintln!("tcpstate: {e}");
+                    Ok(Status::InputProblem)
+                }
+            }
         }
+        Some(Command::Report(a)) => {
+            let opts = tcpstate::aggregate::Options {
+                ladders: a.ladders,
+                output: a.output.clone(),
+            };
+            tcpstate::aggregate::run(&a.inputs, &opts, &settings, &mut out, &mut err)
+        }
+        Some(Command::Ladder(a)) => {
+            let opts = tcpstate::ladder::Options {
+                stream: a.stream,
+                output: a.output.clone(),
+                terminal: io::stdout().is_terminal(),
+            };
+            tcpstate::ladder::run(&a.file, &opts, &settings, &mut out, &mut err)
+        }
+        Some(Command::Netstat(a)) => match netstat_options(a) {
+            Ok(opts) => tcpstate::netstat::run(&a.file, &opts, &settings, &mut out, &mut err),
+            Err(e) => {
+                eprintln!("tcpstate: {e}");
+                Ok(Status::InputProblem)
+            }
+        },
         Some(Command::Check(a)) => {
             let opts = check::Options {
                 engine: settings.engine.clone(),
