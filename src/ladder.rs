@@ -251,6 +251,17 @@ pub fn notes(r: &SegmentRecord) -> Vec<String> {
     v
 }
 
+/// At most two lines of notes beside a segment (the room between two
+/// segments): the second says how many more there are.
+fn two_lines(mut v: Vec<String>) -> Vec<String> {
+    if v.len() > 2 {
+        let more = v.len() - 1;
+        v.truncate(1);
+        v.push(format!("+{more} more (tcpstate timeline)"));
+    }
+    v
+}
+
 /// How the state of `role` after row `r` is known: the basis of its
 /// transition on that row (`None`: unchanged).
 fn change(r: &SegmentRecord, role: Role) -> Option<Basis> {
@@ -292,7 +303,8 @@ fn layout(rows: &[SegmentRecord]) -> (Vec<f64>, Vec<Option<i64>>) {
     (ys, gaps)
 }
 
-const W: f64 = 1000.0;
+/// Width of the drawing.
+pub const W: f64 = 1100.0;
 const CX: f64 = 300.0;
 const SX: f64 = 620.0;
 
@@ -319,17 +331,19 @@ pub fn svg(l: &Ladder) -> Markup {
         svg class="ladder" xmlns="http://www.w3.org/2000/svg" viewBox={"0 0 " (W) " " (bottom)} width=(W) height=(bottom)
             role="img" aria-label={"Ladder of tcp.stream " (l.stream)} data-stream=(l.stream) {
             text class="title" x="10" y="18" { (l.file) " · tcp.stream eq " (l.stream) }
-            text class="who client" x=(CX) y="44" text-anchor="middle" { "client " (addr(l.client)) }
-            text class="who server" x=(SX) y="44" text-anchor="middle" { "server " (addr(l.server)) }
+            text class="who client" x=(CX + 20.0) y="32" text-anchor="end" { "client" }
+            text class="addr client" x=(CX + 20.0) y="46" text-anchor="end" { (addr(l.client)) }
+            text class="who server" x=(SX - 20.0) y="32" { "server" }
+            text class="addr server" x=(SX - 20.0) y="46" { (addr(l.server)) }
             text class="state" x=(CX - 12.0) y="70" text-anchor="end" { (prev[0].name()) }
             text class="state" x=(SX + 12.0) y="70" { (prev[1].name()) }
-            line class="life client" x1=(CX) y1="52" x2=(CX) y2=(bottom - 20.0) {}
-            line class="life server" x1=(SX) y1="52" x2=(SX) y2=(bottom - 20.0) {}
+            line class="life client" x1=(CX) y1="54" x2=(CX) y2=(bottom - 20.0) {}
+            line class="life server" x1=(SX) y1="54" x2=(SX) y2=(bottom - 20.0) {}
             @for (i, r) in l.rows.iter().enumerate() {
                 @let y = ys[i];
                 @let c2s = r.outcome.direction == Direction::ClientToServer;
                 @let (x1, x2) = if c2s { (CX, SX) } else { (SX, CX) };
-                @let notes = notes(r);
+                @let notes = two_lines(notes(r));
                 @let states = r.outcome.state;
                 @if let Some(g) = gaps[i] {
                     text class="gap" x=((CX + SX) / 2.0) y=(y - 20.0) text-anchor="middle" { "≈ " (seconds(g)) " s later" }
@@ -362,7 +376,7 @@ pub fn svg(l: &Ladder) -> Markup {
                 text class="note anomaly" x="10" y=(bottom - 30.0 - 14.0 * (l.late_anomalies.len() - 1 - j) as f64 + 14.0) { "⚠ " (id) " (frame " (frame) ", found when the connection ended)" }
             }
             defs {
-                marker id="lhead" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse" {
+                marker id="lhead" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse" {
                     path class="lhead" d="M0,0 L10,5 L0,10 z" {}
                 }
             }
@@ -373,9 +387,10 @@ pub fn svg(l: &Ladder) -> Markup {
 /// The ladder's style (colour-blind-safe, light and dark).
 pub const CSS: &str = r#"
 svg.ladder text { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 11px; fill: var(--fg); }
+svg.ladder .label, svg.ladder .gap { paint-order: stroke; stroke: var(--bg); stroke-width: 4px; stroke-linejoin: round; }
 svg.ladder .title { font-weight: 700; font-size: 12px; }
 svg.ladder .who { font-weight: 700; font-size: 12px; }
-svg.ladder .who.client { fill: var(--client); } svg.ladder .who.server { fill: var(--server); }
+svg.ladder .who.client, svg.ladder .addr.client { fill: var(--client); } svg.ladder .who.server, svg.ladder .addr.server { fill: var(--server); }
 svg.ladder line.life { stroke: var(--muted); stroke-width: 2; }
 svg.ladder line.arrow { stroke-width: 1.5; }
 svg.ladder line.arrow.client { stroke: var(--client); } svg.ladder line.arrow.server { stroke: var(--server); }
@@ -415,7 +430,7 @@ pub fn text(l: &Ladder, width: usize) -> String {
     let t0 = l.rows.first().map_or(0, |r| r.ts_ns);
     let mut prev = l.initial;
     let fixed = 8 + 1 + sw + 2 + 2 + sw;
-    let mid = width.saturating_sub(fixed).clamp(20, 60);
+    let mid = width.saturating_sub(fixed).clamp(20, 44);
     for r in &l.rows {
         let st = r.outcome.state;
         let mark = |k: usize, role: Role| -> String {

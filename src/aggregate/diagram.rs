@@ -14,7 +14,7 @@ use crate::state::TcpState::*;
 use maud::{Markup, PreEscaped, html};
 
 /// Width and height of the drawing.
-pub const SIZE: (i32, i32) = (1100, 900);
+pub const SIZE: (i32, i32) = (1120, 900);
 const BOX: (i32, i32) = (140, 40);
 /// Font size of edge labels; text is monospace, 0.6 em per character.
 pub const FONT: f64 = 11.0;
@@ -146,9 +146,9 @@ pub const EDGES: [EdgeShape; 27] = [
     e(
         SynSent,
         Closed,
-        "rcv RST / ABORT / timeout",
+        "RST / ABORT / timeout",
         "M905,300 C990,140 900,22 620,32",
-        (955, 178, "start"),
+        (975, 200, "start"),
         false,
     ),
     e(
@@ -220,7 +220,7 @@ pub const EDGES: [EdgeShape; 27] = [
         TimeWait,
         "rcv FIN+ACK of FIN, one segment",
         "M280,600 C330,700 380,830 480,842",
-        (390, 790, "end"),
+        (470, 668, "end"),
         true,
     ),
     e(
@@ -360,7 +360,7 @@ pub fn svg(agg: &Aggregate) -> Markup {
         svg class="diagram" xmlns="http://www.w3.org/2000/svg" viewBox={"0 0 " (w) " " (h)} width=(w) height=(h) role="img" aria-label="RFC 9293 TCP state diagram with the transitions observed" {
             defs {
                 @for (id, cls) in [("arrow", "head"), ("arrow-unusual", "head unusual"), ("arrow-unseen", "head unseen")] {
-                    marker id=(id) viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse" {
+                    marker id=(id) viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10" orient="auto-start-reverse" {
                         path class=(cls) d="M0,0 L10,5 L0,10 z" {}
                     }
                 }
@@ -418,6 +418,7 @@ pub const CSS: &str = r#"
     --client:#56B4E9; --server:#E69F00; --unusual:#EE99CC; --wire:#e8e8e8; --inferred:#56B4E9; --timer:#2FC39A; --grid:#30333a; }
 }
 svg text { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 11px; fill: var(--fg); }
+svg .edge text { paint-order: stroke; stroke: var(--bg); stroke-width: 4px; stroke-linejoin: round; }
 svg .node rect { fill: var(--box); stroke: var(--fg); stroke-width: 1.5; }
 svg .node text { font-size: 13px; font-weight: 700; }
 svg path.wire, svg path.inferred, svg path.timer, svg path.unseen { fill: none; }
