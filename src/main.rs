@@ -100,6 +100,9 @@ struct ReportArgs {
     output: Option<PathBuf>,
     #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP)]
     select: Option<String>,
+    /// Also write the state diagram alone, as an SVG file.
+    #[arg(long, value_name = "FILE")]
+    diagram: Option<PathBuf>,
     /// Draw ladders for at most N connections with an error-severity anomaly.
     #[arg(long, value_name = "N", default_value_t = 12)]
     ladders: usize,
@@ -489,6 +492,7 @@ fn main() -> ExitCode {
             let opts = tcpstate::aggregate::Options {
                 ladders: a.ladders,
                 output: a.output.clone(),
+                diagram: a.diagram.clone(),
             };
             tcpstate::aggregate::run(&a.inputs, &opts, &settings, &mut out, &mut err)
         }

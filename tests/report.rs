@@ -327,9 +327,16 @@ fn overlaps(a: &TextBox, b: &TextBox) -> bool {
 
 fn assert_no_overlap(svg: &str, what: &str, width: f64) {
     let (texts, rects) = text_boxes(svg);
+    let doc = roxmltree::Document::parse(svg).unwrap();
+    let height: f64 = doc
+        .root_element()
+        .attribute("height")
+        .unwrap()
+        .parse()
+        .unwrap();
     let mut problems = Vec::new();
     for (i, a) in texts.iter().enumerate() {
-        if a.x0 < 0.0 || a.x1 > width {
+        if a.x0 < 0.0 || a.x1 > width || a.y0 < 0.0 || a.y1 > height {
             problems.push(format!(
                 "{:?} leaves the drawing ({:.0}..{:.0})",
                 a.text, a.x0, a.x1
@@ -419,6 +426,7 @@ fn a_damaged_capture_is_listed_and_the_rest_reported() {
     let opts = aggregate::Options {
         ladders: 2,
         output: None,
+        diagram: None,
     };
     let st = aggregate::run(
         &[dir.clone(), good],

@@ -242,7 +242,7 @@ pub const EDGES: [EdgeShape; 27] = [
     e(
         LastAck,
         Closed,
-        "rcv ACK of FIN",
+        "rcv ACK of FIN / RST",
         "M850,740 L850,830",
         (860, 776, "start"),
         false,
@@ -250,9 +250,9 @@ pub const EDGES: [EdgeShape; 27] = [
     e(
         TimeWait,
         Closed,
-        "2MSL timeout",
+        "2MSL timeout / RST / reopen",
         "M620,850 L780,850",
-        (700, 880, "middle"),
+        (700, 818, "middle"),
         true,
     ),
     m(

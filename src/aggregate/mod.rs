@@ -43,6 +43,8 @@ pub struct Options {
     /// Ladders drawn for connections with an error-severity anomaly.
     pub ladders: usize,
     pub output: Option<PathBuf>,
+    /// Also write the state diagram alone (SVG).
+    pub diagram: Option<PathBuf>,
 }
 
 /// Transitions of one edge by one endpoint role, by basis.
@@ -703,6 +705,12 @@ pub fn run(
     if report.captures.is_empty() {
         writeln!(err, "tcpstate: no capture found in the inputs given")?;
         status = Status::InputProblem;
+    }
+    if let Some(p) = &opts.diagram {
+        if let Err(e) = std::fs::write(p, diagram::standalone(&report.overall)) {
+            writeln!(err, "tcpstate: cannot write {}: {e}", p.display())?;
+            return Ok(Status::InputProblem);
+        }
     }
     let bytes = match settings.format {
         Format::Json => {
