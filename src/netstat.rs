@@ -585,6 +585,14 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<Status> {
+    let jsonl = match settings.format {
+        output::Format::Text => false,
+        output::Format::Jsonl => true,
+        _ => {
+            writeln!(err, "tcpstate: netstat writes --format text or jsonl")?;
+            return Ok(Status::InputProblem);
+        }
+    };
     let name = file.display().to_string();
     let mut file_json = Vec::new();
     json::string(&mut file_json, &name);
@@ -613,14 +621,6 @@ pub fn run(
         Status::InputProblem
     } else {
         Status::Ok
-    };
-    let jsonl = match settings.format {
-        output::Format::Text => false,
-        output::Format::Jsonl => true,
-        _ => {
-            writeln!(err, "tcpstate: netstat writes --format text or jsonl")?;
-            return Ok(Status::InputProblem);
-        }
     };
     if opts.every_ns.is_some() {
         if sink.too_many {

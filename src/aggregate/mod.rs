@@ -245,6 +245,9 @@ pub struct Aggregate {
     pub outcomes: BTreeMap<&'static str, u64>,
     /// `"CLIENT SERVER"` final-state pairs.
     pub final_states: BTreeMap<String, u64>,
+    /// `final_states` while counting, by state index (see [`Aggregate::finish`]).
+    #[serde(skip)]
+    pairs: Box<[[u64; 11]; 11]>,
     pub active_closer: Closers,
     pub anomalies: BTreeMap<&'static str, AnomalyCount>,
     pub zeek_conn_state: BTreeMap<&'static str, u64>,
@@ -264,6 +267,7 @@ impl Default for Aggregate {
             tcp_segments: 0,
             outcomes: BTreeMap::new(),
             final_states: BTreeMap::new(),
+            pairs: Box::new([[0; 11]; 11]),
             active_closer: Closers::default(),
             anomalies: BTreeMap::new(),
             zeek_conn_state: BTreeMap::new(),
@@ -294,8 +298,7 @@ impl Aggregate {
     pub fn add(&mut self, file: &str, stream: u64, c: &Connection) {
         self.connections += 1;
         *self.outcomes.entry(c.outcome().name()).or_default() += 1;
-        let pair = format!("{} {}", c.ep[0].state.name(), c.ep[1].state.name());
-        *self.final_states.entry(pair).or_default() += 1;
+        self.pairs[state_index(c.ep[0].state)][state_index(c.ep[1].state)] += 1;
         match c.active_closer {
             Some(Role::Client) => self.active_closer.client += 1,
             Some(Role::Server) => self.active_closer.server += 1,
@@ -363,6 +366,19 @@ impl Aggregate {
             d.handshake_rtt.add(rtt);
         }
         d.duration.add(c.last_ts - c.first_ts);
+    }
+
+    /// Moves what was counted by index into the maps.
+    fn finish(&mut self) {
+        for (i, row) in self.pairs.iter_mut().enumerate() {
+            for (j, n) in row.iter_mut().enumerate() {
+                if *n > 0 {
+                    let k = format!("{} {}", TcpState::ALL[i].name(), TcpState::ALL[j].name());
+                    *self.final_states.entry(k).or_default() += *n;
+                    *n = 0;
+                }
+            }
+        }
     }
 
     /// Adds another aggregate (captures in the order given).
@@ -518,9 +534,10 @@ impl Consumer for Sink<'_> {
                         (r.conn.ep[1].addr, r.conn.ep[1].port),
                     ],
                 });
-                // The lowest streams are kept, whatever the completion order.
+                // Those that end first are kept (the report reads the
+                // capture again only up to their last frame).
                 if self.error_refs.len() > 2 * self.max_refs.max(1) {
-                    self.error_refs.sort_by_key(|x| x.stream);
+                    self.error_refs.sort_by_key(|x| (x.last_frame, x.stream));
                     self.error_refs.truncate(self.max_refs);
                 }
             }
@@ -562,13 +579,14 @@ fn analyse_one(path: &Path, settings: &Settings, max_refs: usize) -> CaptureRepo
         &mut sink,
         settings.progress.clone(),
     );
+    sink.agg.finish();
     let (mut agg, series, error_connections, mut error_refs) = (
         sink.agg,
         sink.series,
         sink.error_connections,
         sink.error_refs,
     );
-    error_refs.sort_by_key(|x| x.stream);
+    error_refs.sort_by_key(|x| (x.last_frame, x.stream));
     error_refs.truncate(max_refs);
     match result {
         Ok(t) => {
@@ -608,6 +626,10 @@ fn analyse_one(path: &Path, settings: &Settings, max_refs: usize) -> CaptureRepo
             error_refs,
         },
     }
+}
+
+fn state_index(s: TcpState) -> usize {
+    TcpState::ALL.iter().position(|&x| x == s).unwrap_or(0)
 }
 
 /// Whether a directory entry is read as a capture.
