@@ -68,7 +68,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 step "building tcpstate and tcpstate-workload (release)"
-cargo build --release --bins >&2
+cargo build --release --workspace --bins >&2
 BIN="${CARGO_TARGET_DIR:-target}/release"
 TS="$BIN/tcpstate"
 WL="$BIN/tcpstate-workload"

@@ -30,7 +30,7 @@ use tcpstate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
 use tcpstate::output::Format;
 use tcpstate::report::{self, Settings};
 use tcpstate::state::{Event, Origin, TcpState, step};
-use tcpstate::workload::{self, Config, Format as CaptureFormat};
+use tcpstate_workload::{self as workload, Config, Format as CaptureFormat};
 
 // ---- decode ---------------------------------------------------------------
 
@@ -387,16 +387,22 @@ fn bench_analyze(c: &mut Criterion) {
     let settings = Settings {
         engine: engine::Options::default(),
         format: Format::Jsonl,
-        color: false,
-        progress: None,
-        select: None,
+        ..Settings::default()
     };
     let files = [cap.path.clone()];
     g.bench_function("summary-jsonl", |b| {
         b.iter(|| report::summary(&files, &settings, &mut io::sink(), &mut io::sink()))
     });
     g.bench_function("timeline-jsonl", |b| {
-        b.iter(|| report::timeline(&cap.path, None, &settings, &mut io::sink(), &mut io::sink()))
+        b.iter(|| {
+            report::timeline(
+                &files,
+                &Default::default(),
+                &settings,
+                &mut io::sink(),
+                &mut io::sink(),
+            )
+        })
     });
     g.finish();
 }

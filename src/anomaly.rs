@@ -12,12 +12,16 @@ use serde::Serialize;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing; not a fault.
     Info,
+    /// Suspicious: something the hosts recovered from, or should not do.
     Warning,
+    /// A fault: a connection failed or a host misbehaved.
     Error,
 }
 
 impl Severity {
+    /// The name printed everywhere: `info`, `warning`, `error`.
     pub const fn name(self) -> &'static str {
         match self {
             Severity::Info => "info",
@@ -41,6 +45,7 @@ macro_rules! anomalies {
             pub const fn id(self) -> &'static str {
                 match self { $( AnomalyKind::$variant => $id, )* }
             }
+            /// How bad it is.
             pub const fn severity(self) -> Severity {
                 match self { $( AnomalyKind::$variant => Severity::$sev, )* }
             }
@@ -162,6 +167,7 @@ anomalies! {
 /// One occurrence of an anomaly.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Anomaly {
+    /// What happened.
     pub kind: AnomalyKind,
     /// The frame where it shows.
     pub frame: u64,
@@ -172,6 +178,7 @@ pub struct Anomaly {
 }
 
 impl Anomaly {
+    /// An occurrence of `kind` at `frame`.
     pub fn new(kind: AnomalyKind, frame: u64, endpoint: Option<Role>, values: [u64; 2]) -> Anomaly {
         Anomaly {
             kind,

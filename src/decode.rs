@@ -83,14 +83,23 @@ impl fmt::Display for Skip {
 /// The TCP header fields and lengths of one segment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TcpSegment {
+    /// Source address.
     pub src: IpAddr,
+    /// Destination address.
     pub dst: IpAddr,
+    /// Source port.
     pub src_port: u16,
+    /// Destination port.
     pub dst_port: u16,
+    /// Sequence number (SEG.SEQ).
     pub seq: u32,
+    /// Acknowledgment number (SEG.ACK; meaningful with the ACK flag).
     pub ack: u32,
+    /// Control bits.
     pub flags: TcpFlags,
+    /// Window field, unscaled (SEG.WND before RFC 7323 scaling).
     pub window: u16,
+    /// Urgent pointer.
     pub urgent_ptr: u16,
     /// TCP header length in bytes (data offset * 4).
     pub header_len: u8,
@@ -102,7 +111,9 @@ pub struct TcpSegment {
     /// Length of the whole IP datagram per its header (IPv4 total length;
     /// IPv6 40 + payload length), or the frame's when that field is 0.
     pub ip_len: u32,
+    /// The options the replay and the analyzers use.
     pub options: TcpOptions,
+    /// Whether the checksums were verified, and how they fared.
     pub checksum: ChecksumStatus,
 }
 
@@ -111,13 +122,21 @@ pub struct TcpSegment {
 pub struct TcpFlags(pub u16);
 
 impl TcpFlags {
+    /// No more data from the sender.
     pub const FIN: TcpFlags = TcpFlags(0x001);
+    /// Synchronize sequence numbers.
     pub const SYN: TcpFlags = TcpFlags(0x002);
+    /// Reset the connection.
     pub const RST: TcpFlags = TcpFlags(0x004);
+    /// Push.
     pub const PSH: TcpFlags = TcpFlags(0x008);
+    /// The acknowledgment field is significant.
     pub const ACK: TcpFlags = TcpFlags(0x010);
+    /// The urgent pointer is significant.
     pub const URG: TcpFlags = TcpFlags(0x020);
+    /// ECN-Echo (RFC 3168).
     pub const ECE: TcpFlags = TcpFlags(0x040);
+    /// Congestion Window Reduced (RFC 3168).
     pub const CWR: TcpFlags = TcpFlags(0x080);
     /// Accurate ECN (formerly NS).
     pub const AE: TcpFlags = TcpFlags(0x100);
@@ -212,13 +231,17 @@ impl fmt::Display for TcpFlags {
 /// The TCP options the state machine cares about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct TcpOptions {
+    /// Maximum segment size (kind 2).
     pub mss: Option<u16>,
+    /// Window scale shift (kind 3, RFC 7323).
     pub window_scale: Option<u8>,
+    /// SACK permitted (kind 4, RFC 2018).
     pub sack_permitted: bool,
     /// (TSval, TSecr)
     pub timestamps: Option<(u32, u32)>,
     /// (left edge, right edge) of the first `sack_count` SACK blocks.
     pub sack_blocks: [(u32, u32); 4],
+    /// How many of `sack_blocks` are set.
     pub sack_count: u8,
     /// An option had an impossible length or ran past the header; options
     /// after it were not read.

@@ -25,6 +25,7 @@
 //! connection is handed to the consumer and freed.
 
 use crate::capture::{Batch, CaptureError, CaptureReader, LinkType, Next};
+pub use crate::clock::Clock;
 use crate::connection::{Config, Connection, Rewrite, SegmentOutcome};
 use crate::decode::{self, Decoded, Skip, TcpFlags, TcpSegment};
 use crate::flow::{self, FlowKey};
@@ -40,6 +41,7 @@ use std::sync::mpsc;
 /// What to compute.
 #[derive(Clone, Debug)]
 pub struct Options {
+    /// Replay parameters (MSL, timeouts).
     pub replay: Config,
     /// Verify IPv4 and TCP checksums while decoding.
     pub verify_checksums: bool,
@@ -47,6 +49,16 @@ pub struct Options {
     pub segments: bool,
     /// Frames per batch.
     pub batch_frames: usize,
+}
+
+impl Options {
+    /// The defaults, with one [`SegmentRecord`] per segment (a timeline).
+    pub fn timeline() -> Options {
+        Options {
+            segments: true,
+            ..Options::default()
+        }
+    }
 }
 
 impl Default for Options {
@@ -63,30 +75,85 @@ impl Default for Options {
 /// One timeline row: a segment and what it did.
 #[derive(Clone, Debug)]
 pub struct SegmentRecord {
+    /// Wireshark's `frame.number`.
     pub frame: u64,
+    /// Timestamp, nanoseconds since the epoch.
     pub ts_ns: i64,
+    /// Wireshark's `tcp.stream`.
     pub stream: u64,
+    /// The segment's control bits.
     pub flags: TcpFlags,
+    /// Payload length (from the IP length).
     pub payload_len: u32,
+    /// What the segment did: states after it, transitions, verdicts.
     pub outcome: SegmentOutcome,
 }
 
 /// A connection whose replay is finished.
 #[derive(Clone, Debug)]
 pub struct ConnectionRecord {
+    /// Wireshark's `tcp.stream`.
     pub stream: u64,
+    /// The replayed connection.
     pub conn: Box<Connection>,
 }
 
-/// Receives the results, on the caller's thread, batch by batch.
+/// Receives the results, on the caller's thread, batch by batch. Every
+/// method has a default that ignores what it is given: implement the ones
+/// you need, or use the [`Collector`].
 pub trait Consumer {
     /// Called once, before any record, with the capture's first timestamp.
-    fn capture_start(&mut self, first_ts: i64);
+    fn capture_start(&mut self, first_ts: i64) {
+        let _ = first_ts;
+    }
     /// Segment rows of one batch, in frame order (only with
     /// [`Options::segments`]).
-    fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()>;
+    fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()> {
+        let _ = records;
+        Ok(())
+    }
     /// Connections finished during one batch, in completion order.
-    fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()>;
+    fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
+        let _ = records;
+        Ok(())
+    }
+}
+
+/// A [`Consumer`] that keeps everything it is given: every segment row (with
+/// [`Options::segments`]) and every connection. Its memory grows with the
+/// capture: for small captures and tests; a long capture wants a consumer
+/// that handles each batch and lets it go.
+#[derive(Clone, Debug, Default)]
+pub struct Collector {
+    /// The capture's first timestamp (`None` when it has no frame).
+    pub first_ts: Option<i64>,
+    /// Every segment row, in frame order.
+    pub segments: Vec<SegmentRecord>,
+    /// Every connection, in completion order (see [`Collector::by_stream`]).
+    pub connections: Vec<ConnectionRecord>,
+}
+
+impl Collector {
+    /// The connections in stream order.
+    pub fn by_stream(&self) -> Vec<&ConnectionRecord> {
+        let mut v: Vec<&ConnectionRecord> = self.connections.iter().collect();
+        v.sort_by_key(|c| c.stream);
+        v
+    }
+}
+
+impl Consumer for Collector {
+    fn capture_start(&mut self, first_ts: i64) {
+        self.first_ts = Some(first_ts);
+    }
+    fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()> {
+        self.segments.extend_from_slice(records);
+        Ok(())
+    }
+    fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
+        self.connections.extend_from_slice(records);
+        Ok(())
+    }
 }
 
 /// Why packets were not analysed.
@@ -128,8 +195,11 @@ pub fn skip_name(s: Skip) -> &'static str {
 /// Packets on an interface whose link type is not supported.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnsupportedLink {
+    /// The pcapng interface (0 in a pcap).
     pub interface: u32,
+    /// Its link type.
     pub link_type: LinkType,
+    /// Packets skipped on it.
     pub packets: u64,
 }
 
@@ -138,69 +208,47 @@ pub struct UnsupportedLink {
 pub struct Totals {
     /// Every packet record of the file.
     pub frames: u64,
+    /// TCP segments decoded.
     pub tcp_segments: u64,
+    /// Connections (streams numbered).
     pub connections: u64,
     /// Packets not analysed, by reason (see [`SKIP_KINDS`]).
     pub skipped: [u64; 7],
+    /// Interfaces whose link type is not supported.
     pub unsupported: Vec<UnsupportedLink>,
+    /// The first frame's timestamp.
     pub first_ts: Option<i64>,
+    /// The capture clock at the last frame (see [`Clock`]).
     pub last_ts: Option<i64>,
+    /// Timestamps that could not be used as they are.
+    pub timestamps: TimestampNotes,
     /// The damage that ended reading early, if any: everything before it
     /// was analysed.
     pub error: Option<CaptureError>,
 }
 
+/// Frames whose timestamps could not be used as they are (reported on
+/// stderr, and in the JSON totals).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimestampNotes {
+    /// Frames stamped outside what 64-bit nanoseconds since the epoch hold
+    /// (before 1677-09-21 or after 2262-04-11; pcapng allows them): they
+    /// count as that limit.
+    pub out_of_range: u64,
+    /// The first of them.
+    pub first_out_of_range: Option<u64>,
+    /// Frames whose timestamp jumped more than a day away from the capture
+    /// clock without the next frame confirming it (see [`Clock`]): timers and
+    /// connection times use the clock instead (see [`crate::clock::trusted`]).
+    pub ignored: u64,
+    /// The first of them.
+    pub first_ignored: Option<u64>,
+}
+
 impl Totals {
+    /// Packets not analysed for reason `s`.
     pub fn skipped(&self, s: Skip) -> u64 {
         self.skipped[skip_index(s)]
-    }
-}
-
-/// The capture clock: the latest timestamp seen, robust to outliers.
-///
-/// Timers (TIME_WAIT's 2×MSL, SYN timeouts, the linger period) are judged
-/// against the timestamps of later packets. Timestamps may go backwards a
-/// little (merged captures); the clock is their running maximum. But one
-/// absurd timestamp (a corrupt record, an interface with a broken clock)
-/// must not expire every connection: a jump ahead by more than
-/// [`Clock::MAX_JUMP_NS`] counts only once the next frame confirms it.
-#[derive(Clone, Copy, Debug)]
-pub struct Clock {
-    pub now: i64,
-    pending: Option<i64>,
-}
-
-impl Default for Clock {
-    fn default() -> Clock {
-        Clock {
-            now: i64::MIN,
-            pending: None,
-        }
-    }
-}
-
-impl Clock {
-    /// One day.
-    pub const MAX_JUMP_NS: i64 = 86_400 * 1_000_000_000;
-
-    /// Observes the next frame's timestamp and returns the clock at it.
-    pub fn observe(&mut self, ts: i64) -> i64 {
-        if self.now == i64::MIN {
-            self.now = ts;
-            return ts;
-        }
-        if let Some(p) = self.pending.take() {
-            // Confirmed when this frame lies near the pending jump too.
-            if ts.saturating_sub(p).abs() <= Self::MAX_JUMP_NS || ts > p {
-                self.now = self.now.max(p);
-            }
-        }
-        if ts.saturating_sub(self.now) > Self::MAX_JUMP_NS {
-            self.pending = Some(ts);
-        } else if ts > self.now {
-            self.now = ts;
-        }
-        self.now
     }
 }
 
@@ -847,6 +895,15 @@ impl BatchWork<'_> {
             }
             d.now = clock.observe(d.ts);
             nows.push(d.now);
+            let notes = &mut totals.timestamps;
+            if d.ts == i64::MAX || d.ts == i64::MIN {
+                notes.out_of_range += 1;
+                notes.first_out_of_range.get_or_insert(d.frame);
+            }
+            if crate::clock::trusted(d.ts, d.now) != d.ts {
+                notes.ignored += 1;
+                notes.first_ignored.get_or_insert(d.frame);
+            }
             if let Some(o) = own.get_mut(d.shard as usize) {
                 o.push(i as u32);
             }
@@ -986,37 +1043,4 @@ fn collect(
 
 fn sh_stream(first: u64, creation: u64, known: Option<u64>, streams: &[u64]) -> u64 {
     known.unwrap_or_else(|| streams[(creation - first) as usize])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Clock;
-
-    const DAY: i64 = Clock::MAX_JUMP_NS;
-
-    #[test]
-    fn the_clock_is_the_running_maximum() {
-        let mut c = Clock::default();
-        assert_eq!(c.observe(100), 100);
-        assert_eq!(c.observe(90), 100);
-        assert_eq!(c.observe(150), 150);
-    }
-
-    #[test]
-    fn a_lone_absurd_timestamp_does_not_move_the_clock() {
-        let mut c = Clock::default();
-        c.observe(1_000);
-        assert_eq!(c.observe(1_000 + 50 * 365 * DAY), 1_000, "pending");
-        assert_eq!(c.observe(2_000), 2_000, "back to normal: it was an outlier");
-        assert_eq!(c.observe(3_000), 3_000);
-    }
-
-    #[test]
-    fn a_confirmed_jump_moves_the_clock_one_frame_late() {
-        let mut c = Clock::default();
-        c.observe(0);
-        let t = 3 * DAY;
-        assert_eq!(c.observe(t), 0);
-        assert_eq!(c.observe(t + 5), t + 5);
-    }
 }

@@ -19,7 +19,9 @@ use std::net::IpAddr;
 /// A canonical 4-tuple: the lower (address, port) first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FlowKey {
+    /// The lower (address, port) of the two.
     pub lo: (IpAddr, u16),
+    /// The higher one.
     pub hi: (IpAddr, u16),
 }
 

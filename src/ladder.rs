@@ -22,7 +22,9 @@ use std::path::{Path, PathBuf};
 /// `ladder` options.
 #[derive(Clone, Debug)]
 pub struct Options {
+    /// The connection (`tcp.stream`); `None` with a `--where` selection.
     pub stream: Option<u64>,
+    /// Where the SVG goes (`None`: a text ladder on standard output).
     pub output: Option<PathBuf>,
     /// Standard output is a terminal (the text ladder fits its width).
     pub terminal: bool,
@@ -31,12 +33,17 @@ pub struct Options {
 /// One connection's segments, as the timeline gives them.
 #[derive(Clone, Debug)]
 pub struct Ladder {
+    /// The capture.
     pub file: String,
+    /// Wireshark's `tcp.stream`.
     pub stream: u64,
+    /// The client's address and port.
     pub client: (IpAddr, u16),
+    /// The server's address and port.
     pub server: (IpAddr, u16),
     /// States before the first segment.
     pub initial: [TcpState; 2],
+    /// Its segments (the first [`MAX_SEGMENTS`] or the report's cap).
     pub rows: Vec<SegmentRecord>,
     /// Segments not drawn (past the cap).
     pub more: u64,

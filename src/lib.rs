@@ -4,9 +4,38 @@
 //! state of **both** endpoints after the segment, and for every connection its
 //! whole lifecycle, who closed it, how it ended and what went wrong.
 //!
+//! Both endpoints' states after every segment of a capture, in a few lines:
+//!
+//! ```
+//! use tcpstate::capture::CaptureReader;
+//! use tcpstate::engine::{self, Collector, Options};
+//! use tcpstate::state::TcpState;
+//!
+//! // A close whose final ACK was lost: the server resends its FIN from
+//! // LAST_ACK and the client, in TIME_WAIT, acknowledges it again.
+//! let capture = CaptureReader::open("testdata/real/09-lost-final-ack.pcap".as_ref())?;
+//! let mut rows = Collector::default();
+//! let totals = engine::analyze(capture, &Options::timeline(), &mut rows, None)?;
+//! for s in &rows.segments {
+//!     let [client, server] = s.outcome.state;
+//!     println!("frame {:>2}  stream {}  client {client:<12} server {server}", s.frame, s.stream);
+//! }
+//! let last = rows.segments.last().expect("segments");
+//! assert_eq!(last.outcome.state, [TcpState::TimeWait, TcpState::Closed]);
+//! assert_eq!(totals.connections, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! [`engine::analyze`] streams: a [`engine::Consumer`] receives segment rows
+//! and finished connections batch by batch, in memory bounded by the
+//! connections open at once; [`engine::Collector`] simply keeps them all.
+//! Damage in a capture is not an error: everything before it is analysed and
+//! [`engine::Totals::error`] says where it was.
+//!
 //! The library is layered, one module per idea:
 //!
 //! * [`capture`]: reading pcap and pcapng files (or standard input) into frames;
+//! * [`clock`]: the capture clock timers run on, robust to corrupt timestamps;
 //! * [`decode`]: link layer, IPv4/IPv6 and TCP header decoding of one frame;
 //! * [`flow`]: demultiplexing segments into connections (4-tuple + incarnation,
 //!   numbered like Wireshark's `tcp.stream`);
@@ -20,14 +49,19 @@
 //! * [`aggregate`]: `report`, one page over many captures (state diagram,
 //!   tables, states over time); [`ladder`]: one connection as a ladder;
 //! * [`select`]: the `--where` expressions that pick connections;
-//! * [`netstat`]: endpoints' states at a moment, and their counts over time;
-//! * [`workload`]: synthetic captures with planted ground truth, for
-//!   benchmarks and answer checks at scale.
+//! * [`netstat`]: endpoints' states at a moment, and their counts over time.
+//!
+//! Synthetic captures with planted ground truth, for benchmarks and answer
+//! checks at scale, come from the `tcpstate-workload` crate of this
+//! workspace (`workload/`), a developer tool that does not depend on this one.
+
+#![warn(missing_docs)]
 
 pub mod aggregate;
 pub mod anomaly;
 pub mod capture;
 pub mod check;
+pub mod clock;
 pub mod connection;
 pub mod decode;
 pub mod engine;
@@ -40,5 +74,4 @@ pub mod report;
 pub mod select;
 pub mod state;
 pub mod wireshark;
-pub mod workload;
 pub mod zeek;

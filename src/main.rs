@@ -1,15 +1,19 @@
 //! The `tcpstate` command line: parses arguments, then hands over to the
-//! library ([`tcpstate::report`]) which does the work and prints.
+//! library ([`tcpstate::report`], [`tcpstate::check`]) which does the work
+//! and prints.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tcpstate::anomaly::Severity;
 use tcpstate::check;
 use tcpstate::output::Format;
+use tcpstate::output::guard::Guarded;
+use tcpstate::output::time::TimeFormat;
 use tcpstate::policy::{Layer, Policy, PolicyError};
-use tcpstate::report::{self, Settings, Status};
+use tcpstate::report::{self, Order, Settings, Status, StreamFilter};
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -17,50 +21,77 @@ Exit status:
   1  check: the policy does not hold
   2  bad usage, or an input could not be opened, is not a capture, or is damaged or
      truncated (everything before the damage is analysed and printed; the error names
-     the file, the frame and the byte offset)
+     the file, the frame and the byte offset), or the output could not be written
+A closed output (`| head`) is not an error, and never hides one: every input is
+still read to its end so that the status is the same.
 
 FILE may be - for standard input. Output goes to stdout, errors to stderr.";
 
 /// Reconstructs both endpoints' RFC 9293 TCP states from pcap/pcapng captures.
+///
+/// With no command, `tcpstate FILE...` is `tcpstate summary FILE...`.
+/// Options may come before the command (`tcpstate -j 4 timeline F`).
 #[derive(Parser, Debug)]
-#[command(name = "tcpstate", version, about, after_help = EXIT_CODES, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "tcpstate",
+    version,
+    after_help = "Run `tcpstate COMMAND --help` for a command's options; `--help` says more than `-h`.",
+    after_long_help = EXIT_CODES,
+    args_conflicts_with_subcommands = true
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// With no command: `summary` of these captures.
     #[command(flatten)]
     summary: SummaryArgs,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// One row per connection: endpoints, frames, times, packets and bytes each
-    /// way, final state of client and server, active closer, outcome, anomalies.
-    #[command(after_help = EXIT_CODES)]
+    /// One row per connection (the default command).
+    ///
+    /// Endpoints, frames, times, packets and bytes each way, the final state
+    /// of client and server, the active closer, the outcome, Zeek's
+    /// conn_state and history, anomalies and Wireshark's verdict counts.
+    /// Rows come in stream order (Wireshark's tcp.stream), like tshark's
+    /// conversation table; several files are analysed in parallel and come
+    /// out in the order given.
+    #[command(after_long_help = EXIT_CODES)]
     Summary(SummaryArgs),
-    /// One row per segment: frame, time, direction, flags, relative seq/ack,
-    /// length, client and server state after it, the transitions it caused.
-    #[command(after_help = EXIT_CODES)]
+    /// One row per segment, with both endpoints' states after it.
+    ///
+    /// Frame, time, stream, direction, flags, relative seq/ack, length, the
+    /// client's and the server's state after the segment, the transitions it
+    /// caused, the receiver's verdict, anomalies and Wireshark's verdicts.
+    /// Several files are shown one after the other, each ending with the
+    /// summary's footer line.
+    #[command(after_long_help = EXIT_CODES)]
     Timeline(TimelineArgs),
-    /// Judge captures against a policy, for CI: one line per violation (with a
-    /// Wireshark display filter), a closing line with counts; exit 0 when the
-    /// policy holds, 1 when it does not, 2 when an input could not be read.
-    #[command(after_help = CHECK_HELP)]
+    /// Judge captures against a policy, for CI.
+    ///
+    /// One line per violation (with a Wireshark display filter), a closing
+    /// line with counts; exit 0 when the policy holds, 1 when it does not, 2
+    /// when an input could not be read.
+    #[command(after_long_help = CHECK_HELP)]
     Check(CheckArgs),
-    /// List the anomaly catalog: id, severity, RFC section, description.
+    /// The anomaly catalog: id, severity, RFC section, description.
     Anomalies(AnomaliesArgs),
-    /// One self-contained HTML page (or --format json) over many captures:
-    /// the state diagram drawn from the traffic, aggregate tables, states
-    /// over time, a ladder per connection with an error.
-    #[command(after_help = REPORT_HELP)]
+    /// One self-contained HTML page (or JSON) over many captures.
+    ///
+    /// The RFC 9293 state diagram drawn from the traffic, aggregate tables
+    /// per capture and overall, duration histograms, the endpoints in each
+    /// state over time, and a ladder per connection with an error-severity
+    /// anomaly.
+    #[command(after_long_help = REPORT_HELP)]
     Report(ReportArgs),
-    /// One connection as a ladder diagram: SVG with -o, text on a terminal.
-    #[command(after_help = EXIT_CODES)]
+    /// One connection as a ladder diagram: SVG with -o, text without.
+    #[command(after_long_help = EXIT_CODES)]
     Ladder(LadderArgs),
-    /// Every endpoint's state at a moment, as `ss -tan` would list it on
-    /// each host; or, with --every, the counts of endpoints per state over time.
-    #[command(after_help = NETSTAT_HELP)]
+    /// Every endpoint's state at a moment, as `ss -tan` would list it.
+    ///
+    /// Or, with --every, the count of endpoints in each state over time.
+    #[command(after_long_help = NETSTAT_HELP)]
     Netstat(NetstatArgs),
 }
 
@@ -83,21 +114,28 @@ is known: sent or received (seen on the wire), inferred, timer, or first-seen.
 
 Exit status: 0 ok; 2 bad usage, or the capture could not be read or is damaged.";
 
-/// `--where`: the selection expression (see `tcpstate report --help`).
-const WHERE_HELP: &str = "Only connections matching EXPR, e.g. 'anomaly == rst-in-syn-received', \
-'server.state == CLOSE_WAIT and port == 443', or a Wireshark filter such as 'tcp.stream eq 3', \
+/// `--where`: the selection expression.
+const WHERE_HELP: &str = "Only the connections EXPR selects, e.g. 'anomaly == rst-in-syn-received', \
+'server.state == CLOSE_WAIT and port == 443', or a Wireshark filter: 'tcp.stream eq 3', \
 'ip.addr == 10.0.0.1', 'tcp.port == 443'. Fields: stream, port, client.port, server.port, \
-ip.addr, client.ip, server.ip, state, client.state, server.state, outcome, anomaly, severity, \
-closer; operators == != < <= > >= (eq ne ...), and, or, not, parentheses";
+ip.addr (an address or network), client.ip, server.ip, state, client.state, server.state, \
+outcome, anomaly, severity, closer; operators == != < <= > >= (eq ne lt le gt ge), and, or, \
+not, parentheses";
 
 #[derive(Args, Debug)]
 struct ReportArgs {
     /// Captures (pcap or pcapng) or directories of captures.
     #[arg(value_name = "CAPTURE|DIR", required = true)]
     inputs: Vec<PathBuf>,
-    /// Write the report to FILE (default: standard output).
+    /// Write the report to FILE [default: standard output].
     #[arg(short = 'o', long, value_name = "FILE")]
     output: Option<PathBuf>,
+    /// Output format [default: html].
+    ///
+    /// html: one self-contained page. json: the aggregate (schema:
+    /// src/aggregate/schema.json).
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Html, hide_default_value = true)]
+    format: ReportFormat,
     #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP)]
     select: Option<String>,
     /// Also write the state diagram alone, as an SVG file.
@@ -107,7 +145,9 @@ struct ReportArgs {
     #[arg(long, value_name = "N", default_value_t = 12)]
     ladders: usize,
     #[command(flatten)]
-    common: Common,
+    engine: EngineArgs,
+    #[command(flatten)]
+    display: DisplayArgs,
 }
 
 #[derive(Args, Debug)]
@@ -125,11 +165,13 @@ struct LadderArgs {
     stream: Option<u64>,
     #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP, conflicts_with = "stream")]
     select: Option<String>,
-    /// Write an SVG to FILE (without it: a text ladder on standard output).
+    /// Write an SVG to FILE [default: a text ladder on standard output].
     #[arg(short = 'o', long, value_name = "FILE")]
     output: Option<PathBuf>,
     #[command(flatten)]
-    common: Common,
+    engine: EngineArgs,
+    #[command(flatten)]
+    display: DisplayArgs,
 }
 
 #[derive(Args, Debug)]
@@ -144,14 +186,33 @@ struct NetstatArgs {
     /// The moment just after this frame (Wireshark's frame.number).
     #[arg(long, value_name = "N")]
     frame: Option<u64>,
-    /// The counts of endpoints per state every INTERVAL (JSON Lines with --format jsonl).
+    /// The counts of endpoints in each state every INTERVAL.
     #[arg(long, value_name = "INTERVAL")]
     every: Option<String>,
     /// Also list endpoints in CLOSED or LISTEN.
     #[arg(long)]
     all: bool,
+    /// Output format [default: text].
+    ///
+    /// text: aligned columns. jsonl: one object per endpoint (or per sample).
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = NetstatFormat::Text, hide_default_value = true)]
+    format: NetstatFormat,
     #[command(flatten)]
-    common: Common,
+    engine: EngineArgs,
+    #[command(flatten)]
+    display: DisplayArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ReportFormat {
+    Html,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum NetstatFormat {
+    Text,
+    Jsonl,
 }
 
 const CHECK_HELP: &str = "\
@@ -161,45 +222,58 @@ their severity; --max ID=N tolerates the first N occurrences in each capture.
 --expect-closed: every connection must end with outcome `closed` (both FINs sent and
 acknowledged, no RST) and both endpoints CLOSED or TIME_WAIT. A --policy TOML file
 holds the same rules; the command line overrides it id by id (and for --fail-on and
---expect-closed). `tcpstate anomalies` lists the ids. --format: text or json (not
-jsonl); the JSON schema is src/check/schema.json.
+--expect-closed). `tcpstate anomalies` lists the ids. The JSON schema is
+src/check/schema.json.
 
 Exit status:
   0  the policy holds for every capture
   1  the policy does not hold for at least one capture
   2  bad usage (unknown id, bad policy file, ...), or a capture could not be opened,
      is not a capture, or is damaged or truncated (what was read is still judged and
-     its violations printed); 2 outranks 1
+     its violations printed), or a report could not be written; 2 outranks 1
+A closed output (`| head`) changes neither the verdict nor the JUnit report.
 
 FILE may be - for standard input. Output goes to stdout, errors to stderr.";
 
+/// How the engine replays: shared by the commands that read captures.
 #[derive(Args, Debug)]
-struct Common {
-    /// Output format. `zeek` (summary only) writes a Zeek conn.log: the
-    /// tab-separated header (#separator ... #types), one row per connection as
-    /// Zeek would log it (its originator, conn_state, history, missed_bytes,
-    /// sequence-space byte counts; a connection Zeek's timers split gives
-    /// several rows), then #close. uids are C + base62 of a hash of the row's
-    /// start time, 4-tuple and stream, so reruns give the same uids; #open and
-    /// #close are the capture's first and last packet times; service is unset.
-    #[arg(short = 'f', long, value_enum, default_value_t = FormatArg::Text, global = true)]
-    format: FormatArg,
-    /// Worker threads (default: one per CPU). Output does not depend on it.
-    #[arg(short = 'j', long, value_name = "N", global = true)]
+struct EngineArgs {
+    /// Worker threads [default: one per CPU]; output does not depend on it.
+    #[arg(short = 'j', long, value_name = "N")]
     threads: Option<usize>,
-    /// Maximum segment lifetime: TIME_WAIT lasts 2×MSL (default 30 s, Linux's 60 s TIME_WAIT).
-    #[arg(long, value_name = "SECONDS", default_value_t = 30.0, global = true)]
+    /// Maximum segment lifetime in seconds [default: 30]: TIME_WAIT lasts 2×MSL.
+    ///
+    /// 30 s gives Linux's 60 s TIME_WAIT; RFC 9293 suggests 120 s.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30.0,
+        hide_default_value = true
+    )]
     msl: f64,
-    /// Verify IPv4 and TCP checksums (off by default: captures taken on a host
-    /// with checksum offload show bad checksums on outgoing packets).
-    #[arg(long, global = true)]
+    /// Verify IPv4 and TCP checksums.
+    ///
+    /// Off by default: captures taken on a host with checksum offload show bad
+    /// checksums on outgoing packets. A segment with a bad checksum changes no
+    /// state (its receiver discards it) and counts as Zeek's `c`.
+    #[arg(long)]
     verify_checksums: bool,
-    /// When to use colours in text output (never when NO_COLOR is set).
-    #[arg(long, value_enum, default_value_t = WhenArg::Auto, global = true)]
-    color: WhenArg,
-    /// When to show progress on stderr for long runs.
-    #[arg(long, value_enum, default_value_t = WhenArg::Auto, global = true)]
-    progress: WhenArg,
+}
+
+/// How output looks on a terminal.
+#[derive(Args, Debug)]
+struct DisplayArgs {
+    /// Colours in text output [default: auto].
+    ///
+    /// auto: only when stdout is a terminal and TERM is not `dumb`. NO_COLOR
+    /// (set and not empty) turns colours off whatever this says.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = When::Auto, hide_default_value = true)]
+    color: When,
+    /// Progress on stderr for runs longer than a second [default: auto].
+    ///
+    /// auto: when stderr is a terminal and TERM is not `dumb`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = When::Auto, hide_default_value = true)]
+    progress: When,
 }
 
 #[derive(Args, Debug)]
@@ -207,24 +281,73 @@ struct SummaryArgs {
     /// Capture files (pcap or pcapng); - for standard input.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
+    /// Output format [default: text].
+    ///
+    /// text: aligned columns. json: one document (schema: src/output/schema.json).
+    /// jsonl: one object per line. zeek: a Zeek conn.log (the tab-separated
+    /// header, one row per connection as Zeek would log it, with its
+    /// originator, conn_state, history and missed_bytes; a connection Zeek's
+    /// timers split gives several rows); uids are C + base62 of a hash of the
+    /// row, so reruns give the same uids; #open and #close are the capture's
+    /// first and last packet times.
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = SummaryFormat::Text, hide_default_value = true)]
+    format: SummaryFormat,
+    /// How START is shown, as tshark's -t [default: r].
+    ///
+    /// r: seconds since the first frame; a, ad, adoy: local time of day, with
+    /// the date, with year/day of year; u, ud, udoy: the same in UTC; e:
+    /// seconds since the epoch.
+    #[arg(short = 't', long = "time-format", value_enum, value_name = "FORMAT", default_value_t = SummaryTime::R, hide_default_value = true)]
+    time_format: SummaryTime,
+    /// Row order [default: stream].
+    ///
+    /// stream: by tcp.stream, as tshark's conversation table (rows wait for
+    /// the streams before them; memory stays bounded: rows that wait long are
+    /// kept in a temporary file). completion: as connections finish, each row
+    /// as soon as it is final (for streaming consumers).
+    #[arg(long, value_enum, value_name = "ORDER", default_value_t = OrderArg::Stream, hide_default_value = true)]
+    order: OrderArg,
     #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP)]
     select: Option<String>,
     #[command(flatten)]
-    common: Common,
+    engine: EngineArgs,
+    #[command(flatten)]
+    display: DisplayArgs,
 }
 
 #[derive(Args, Debug)]
 struct TimelineArgs {
-    /// Capture file (pcap or pcapng); - for standard input.
-    #[arg(value_name = "FILE")]
-    file: PathBuf,
-    /// Only these streams (Wireshark's tcp.stream numbers); repeatable.
-    #[arg(short = 's', long = "stream", value_name = "N")]
+    /// Capture files (pcap or pcapng); - for standard input.
+    #[arg(value_name = "FILE", required = true)]
+    files: Vec<PathBuf>,
+    /// Only these streams (Wireshark's tcp.stream numbers): -s 1,2 or -s 1 -s 2.
+    #[arg(
+        short = 's',
+        long = "stream",
+        value_name = "N,...",
+        value_delimiter = ','
+    )]
     streams: Vec<u64>,
+    /// Output format [default: text].
+    ///
+    /// text: aligned columns. json: one document (schema: src/output/schema.json).
+    /// jsonl: one object per line.
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = TimelineFormat::Text, hide_default_value = true)]
+    format: TimelineFormat,
+    /// How TIME is shown, as tshark's -t [default: r].
+    ///
+    /// r: seconds since the first frame; d: since the previous TCP segment; dd:
+    /// since the previous row shown; a, ad, adoy: local time of day, with the
+    /// date, with year/day of year; u, ud, udoy: the same in UTC; e: seconds
+    /// since the epoch. JSON always has exact nanoseconds.
+    #[arg(short = 't', long = "time-format", value_enum, value_name = "FORMAT", default_value_t = TimelineTime::R, hide_default_value = true)]
+    time_format: TimelineTime,
     #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP)]
     select: Option<String>,
     #[command(flatten)]
-    common: Common,
+    engine: EngineArgs,
+    #[command(flatten)]
+    display: DisplayArgs,
 }
 
 #[derive(Args, Debug)]
@@ -242,9 +365,9 @@ struct CheckArgs {
     #[arg(long, value_name = "ID,...", value_delimiter = ',')]
     allow: Vec<String>,
     /// Tolerate up to N occurrences of ID per capture; more are violations.
-    #[arg(long, value_name = "ID=N", value_delimiter = ',')]
+    #[arg(long, value_name = "ID=N,...", value_delimiter = ',')]
     max: Vec<String>,
-    /// Every connection must end cleanly closed (see below).
+    /// Every connection must end cleanly closed (see --help).
     #[arg(long, overrides_with = "no_expect_closed")]
     expect_closed: bool,
     /// Do not require clean closes (overrides a policy file's expect-closed).
@@ -258,13 +381,24 @@ struct CheckArgs {
     /// case per rule.
     #[arg(long, value_name = "FILE")]
     junit: Option<PathBuf>,
+    /// Output format [default: text].
+    ///
+    /// text: one line per violation and a closing line. json: one document
+    /// (schema: src/check/schema.json).
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = CheckFormat::Text, hide_default_value = true)]
+    format: CheckFormat,
     #[command(flatten)]
-    common: Common,
+    engine: EngineArgs,
+    #[command(flatten)]
+    display: DisplayArgs,
 }
 
-/// Takes `--format text|json` (the global option).
 #[derive(Args, Debug)]
-struct AnomaliesArgs {}
+struct AnomaliesArgs {
+    /// Output format [default: text].
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = CheckFormat::Text, hide_default_value = true)]
+    format: CheckFormat,
+}
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum SeverityArg {
@@ -274,53 +408,100 @@ enum SeverityArg {
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
-enum FormatArg {
-    /// Aligned columns for people.
+enum SummaryFormat {
     Text,
-    /// One JSON document (schema version 1).
     Json,
-    /// JSON Lines: one object per line.
     Jsonl,
-    /// A Zeek conn.log, loadable by zeek-cut (summary only).
     Zeek,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TimelineFormat {
+    Text,
+    Json,
+    Jsonl,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-enum WhenArg {
+enum CheckFormat {
+    Text,
+    Json,
+}
+
+/// tshark's -t formats that apply to a summary's START.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SummaryTime {
+    R,
+    A,
+    Ad,
+    Adoy,
+    E,
+    U,
+    Ud,
+    Udoy,
+}
+
+/// tshark's -t formats.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum TimelineTime {
+    R,
+    A,
+    Ad,
+    Adoy,
+    D,
+    Dd,
+    E,
+    U,
+    Ud,
+    Udoy,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum OrderArg {
+    Stream,
+    Completion,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum When {
     Auto,
     Always,
     Never,
 }
 
-fn settings(c: &Common) -> Result<Settings, String> {
-    if !(c.msl.is_finite() && c.msl >= 0.0 && c.msl <= 1e9) {
+/// A terminal that can show colours and redraw a progress line.
+fn capable_terminal(is_terminal: bool) -> bool {
+    is_terminal && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+}
+
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+fn engine_options(e: &EngineArgs) -> Result<tcpstate::engine::Options, String> {
+    if !(e.msl.is_finite() && e.msl >= 0.0 && e.msl <= 1e9) {
         return Err(format!(
             "--msl {}: expected a number of seconds between 0 and 1e9",
-            c.msl
+            e.msl
         ));
     }
     let mut engine = tcpstate::engine::Options::default();
-    engine.replay.msl_ns = (c.msl * 1e9).round() as i64;
-    engine.verify_checksums = c.verify_checksums;
-    let format = match c.format {
-        FormatArg::Text => Format::Text,
-        FormatArg::Json => Format::Json,
-        FormatArg::Jsonl => Format::Jsonl,
-        FormatArg::Zeek => Format::Zeek,
-    };
-    let color = match c.color {
-        WhenArg::Always => true,
-        WhenArg::Never => false,
-        WhenArg::Auto => {
-            io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        }
-    } && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    engine.replay.msl_ns = (e.msl * 1e9).round() as i64;
+    engine.verify_checksums = e.verify_checksums;
+    Ok(engine)
+}
+
+fn settings(e: &EngineArgs, d: &DisplayArgs, format: Format) -> Result<Settings, String> {
+    let color = match d.color {
+        When::Always => true,
+        When::Never => false,
+        When::Auto => capable_terminal(io::stdout().is_terminal()),
+    } && !no_color();
     Ok(Settings {
-        engine,
+        engine: engine_options(e)?,
         format,
         color,
-        progress: None,
-        select: None,
+        ..Settings::default()
     })
 }
 
@@ -346,118 +527,203 @@ fn policy(a: &CheckArgs) -> Result<Policy, PolicyError> {
     Ok(Policy::new(file, cli))
 }
 
-fn netstat_options(a: &NetstatArgs) -> Result<tcpstate::netstat::Options, String> {
-    use tcpstate::netstat::{Moment, Options, parse_interval, parse_time};
-    let at = match (&a.at, a.frame) {
-        (Some(t), _) => Some(parse_time(t)?),
-        (None, Some(f)) => Some(Moment::Frame(f)),
-        (None, None) => None,
-    };
-    let every_ns = a.every.as_deref().map(parse_interval).transpose()?;
-    Ok(Options {
-        at,
-        every_ns,
-        all: a.all,
-    })
+/// Moves a command written after options to the front, so that
+/// `tcpstate -j 4 timeline F` is `tcpstate timeline -j 4 F` (the command's
+/// parser then accepts those options, or names the one it does not take).
+/// Which options take a value is read from the parser itself.
+fn hoist_command(mut args: Vec<OsString>) -> Vec<OsString> {
+    let mut cli = Cli::command();
+    cli.build();
+    let commands: Vec<String> = cli
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    let mut longs = Vec::new();
+    let mut shorts = Vec::new();
+    for c in std::iter::once(&cli).chain(cli.get_subcommands()) {
+        for a in c.get_arguments() {
+            let takes = a.get_num_args().is_some_and(|n| n.takes_values()) && !a.is_positional();
+            if takes {
+                longs.extend(a.get_long().map(str::to_string));
+                shorts.extend(a.get_short());
+            }
+        }
+    }
+    let mut i = 1;
+    while i < args.len() {
+        let Some(a) = args[i].to_str() else { break };
+        if a == "--" {
+            break;
+        }
+        if let Some(long) = a.strip_prefix("--") {
+            i += if !long.contains('=') && longs.iter().any(|l| l == long) {
+                2
+            } else {
+                1
+            };
+        } else if a.len() > 1 && a.starts_with('-') {
+            // -j4 carries its value; -j takes the next argument.
+            let first = a[1..].chars().next();
+            i += if a.len() == 2 && first.is_some_and(|c| shorts.contains(&c)) {
+                2
+            } else {
+                1
+            };
+        } else {
+            if i > 1 && commands.iter().any(|c| c == a) {
+                let cmd = args.remove(i);
+                args.insert(1, cmd);
+            }
+            break;
+        }
+    }
+    args
+}
+
+/// Whether standard output was open when the program started. A stdout
+/// closed before the start (`>&-`) must be an error, not output silently
+/// dropped; but Rust's runtime reopens a closed standard descriptor on
+/// /dev/null, read-write, before `main`. A shell's `>/dev/null` opens it
+/// write-only, so /dev/null open read-write on stdout is taken as closed.
+fn stdout_is_open() -> bool {
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: fcntl(F_GETFL) only reads the descriptor's flags.
+    let flags = unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFL) };
+    if flags < 0 {
+        return false;
+    }
+    if flags & libc::O_ACCMODE != libc::O_RDWR {
+        return true;
+    }
+    let out = io::stdout()
+        .as_fd()
+        .try_clone_to_owned()
+        .map(std::fs::File::from)
+        .and_then(|f| f.metadata());
+    match (out, std::fs::metadata("/dev/null")) {
+        (Ok(o), Ok(n)) => !(o.dev() == n.dev() && o.ino() == n.ino()),
+        _ => true,
+    }
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if let Some(Command::Anomalies(_)) = &cli.command {
-        // --format is global: its value is the top level's.
-        let mut buf = Vec::new();
-        match cli.summary.common.format {
-            FormatArg::Text => check::render::catalog_text(&mut buf),
-            FormatArg::Json | FormatArg::Jsonl => check::render::catalog_json(&mut buf),
-            FormatArg::Zeek => {
-                eprintln!("tcpstate: anomalies writes --format text or json, not zeek");
-                return ExitCode::from(Status::InputProblem as u8);
-            }
-        }
-        return match io::stdout().lock().write_all(&buf) {
-            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                eprintln!("tcpstate: cannot write output: {e}");
-                ExitCode::from(Status::InputProblem as u8)
-            }
-            _ => ExitCode::SUCCESS,
-        };
-    }
-    let common = match &cli.command {
-        Some(Command::Summary(a)) => &a.common,
-        Some(Command::Timeline(a)) => &a.common,
-        Some(Command::Check(a)) => &a.common,
-        Some(Command::Report(a)) => &a.common,
-        Some(Command::Ladder(a)) => &a.common,
-        Some(Command::Netstat(a)) => &a.common,
-        Some(Command::Anomalies(_)) => unreachable!("handled above"),
-        None => &cli.summary.common,
-    };
-    if cli.command.is_none() && cli.summary.files.is_empty() {
-        eprintln!("tcpstate: no capture given (try `tcpstate --help`)");
+    if !stdout_is_open() {
+        eprintln!("tcpstate: standard output is closed: nothing could be written");
         return ExitCode::from(Status::InputProblem as u8);
     }
-    let check_policy = match &cli.command {
-        Some(Command::Check(a)) => {
-            if matches!(common.format, FormatArg::Jsonl | FormatArg::Zeek) {
-                eprintln!("tcpstate: check writes --format text or json, not jsonl or zeek");
-                return ExitCode::from(Status::InputProblem as u8);
-            }
-            match policy(a) {
-                Ok(p) => Some(p),
-                Err(e) => {
-                    eprintln!("tcpstate: {e}");
-                    return ExitCode::from(Status::InputProblem as u8);
-                }
-            }
+    let cli = Cli::parse_from(hoist_command(std::env::args_os().collect()));
+    let stdout = io::stdout();
+    let mut out = Guarded::new(io::BufWriter::with_capacity(1 << 20, stdout.lock()));
+    let status = run(cli, &mut out);
+    let status = match out.finish() {
+        // A closed pipe (`| head`) ends the output quietly; the status stays
+        // what the analysis found.
+        Some(e) if e.kind() == io::ErrorKind::BrokenPipe => status,
+        Some(e) => {
+            eprintln!("tcpstate: cannot write the output: {e}");
+            status.max(Status::InputProblem)
         }
-        _ => None,
+        None => status,
     };
-    let mut settings = match settings(common) {
+    ExitCode::from(status as u8)
+}
+
+fn usage(e: impl std::fmt::Display) -> Status {
+    eprintln!("tcpstate: {e}");
+    Status::InputProblem
+}
+
+fn run(cli: Cli, out: &mut dyn Write) -> Status {
+    let mut err = io::stderr();
+    let command = match cli.command {
+        Some(c) => c,
+        None => {
+            if cli.summary.files.is_empty() {
+                return usage("no capture given (try `tcpstate --help`)");
+            }
+            Command::Summary(cli.summary)
+        }
+    };
+    let (engine, display) = match &command {
+        Command::Summary(a) => (&a.engine, &a.display),
+        Command::Timeline(a) => (&a.engine, &a.display),
+        Command::Check(a) => (&a.engine, &a.display),
+        Command::Report(a) => (&a.engine, &a.display),
+        Command::Ladder(a) => (&a.engine, &a.display),
+        Command::Netstat(a) => (&a.engine, &a.display),
+        Command::Anomalies(a) => {
+            let mut buf = Vec::new();
+            match a.format {
+                CheckFormat::Text => check::render::catalog_text(&mut buf),
+                CheckFormat::Json => check::render::catalog_json(&mut buf),
+            }
+            let _ = out.write_all(&buf);
+            return Status::Ok;
+        }
+    };
+    let format = match &command {
+        Command::Summary(a) => match a.format {
+            SummaryFormat::Text => Format::Text,
+            SummaryFormat::Json => Format::Json,
+            SummaryFormat::Jsonl => Format::Jsonl,
+            SummaryFormat::Zeek => Format::Zeek,
+        },
+        Command::Timeline(a) => match a.format {
+            TimelineFormat::Text => Format::Text,
+            TimelineFormat::Json => Format::Json,
+            TimelineFormat::Jsonl => Format::Jsonl,
+        },
+        Command::Report(a) => match a.format {
+            ReportFormat::Html => Format::Text,
+            ReportFormat::Json => Format::Json,
+        },
+        Command::Netstat(a) => match a.format {
+            NetstatFormat::Text => Format::Text,
+            NetstatFormat::Jsonl => Format::Jsonl,
+        },
+        _ => Format::Text,
+    };
+    let mut settings = match settings(engine, display, format) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("tcpstate: {e}");
-            return ExitCode::from(Status::InputProblem as u8);
-        }
+        Err(e) => return usage(e),
     };
-    let select = match &cli.command {
-        Some(Command::Summary(a)) => a.select.as_deref(),
-        Some(Command::Timeline(a)) => a.select.as_deref(),
-        Some(Command::Report(a)) => a.select.as_deref(),
-        Some(Command::Ladder(a)) => a.select.as_deref(),
-        None => cli.summary.select.as_deref(),
+    let select = match &command {
+        Command::Summary(a) => a.select.as_deref(),
+        Command::Timeline(a) => a.select.as_deref(),
+        Command::Report(a) => a.select.as_deref(),
+        Command::Ladder(a) => a.select.as_deref(),
         _ => None,
     };
     if let Some(text) = select {
         match tcpstate::select::Selection::parse(text) {
             Ok(s) => settings.select = Some(std::sync::Arc::new(s)),
-            Err(e) => {
-                eprintln!("tcpstate: {e}");
-                return ExitCode::from(Status::InputProblem as u8);
-            }
+            Err(e) => return usage(e),
         }
     }
     let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = common.threads {
+    if let Some(n) = engine.threads {
         pool = pool.num_threads(n.max(1));
     }
     if let Err(e) = pool.build_global() {
-        eprintln!("tcpstate: cannot start worker threads: {e}");
-        return ExitCode::from(Status::InputProblem as u8);
+        return usage(format!("cannot start worker threads: {e}"));
     }
-    let files: Vec<&PathBuf> = match &cli.command {
-        Some(Command::Summary(a)) => a.files.iter().collect(),
-        Some(Command::Timeline(a)) => vec![&a.file],
-        Some(Command::Check(a)) => a.files.iter().collect(),
-        Some(Command::Report(a)) => a.inputs.iter().collect(),
-        Some(Command::Ladder(a)) => vec![&a.file],
-        Some(Command::Netstat(a)) => vec![&a.file],
-        Some(Command::Anomalies(_)) => unreachable!("handled above"),
-        None => cli.summary.files.iter().collect(),
+    let files: &[PathBuf] = match &command {
+        Command::Summary(a) => &a.files,
+        Command::Timeline(a) => &a.files,
+        Command::Check(a) => &a.files,
+        Command::Report(a) => &a.inputs,
+        Command::Ladder(a) => std::slice::from_ref(&a.file),
+        Command::Netstat(a) => std::slice::from_ref(&a.file),
+        Command::Anomalies(_) => &[],
     };
-    let show_progress = match common.progress {
-        WhenArg::Always => true,
-        WhenArg::Never => false,
-        WhenArg::Auto => io::stderr().is_terminal(),
+    if let Err(e) = report::check_inputs(files) {
+        return usage(e);
+    }
+    let show_progress = match display.progress {
+        When::Always => true,
+        When::Never => false,
+        When::Auto => capable_terminal(io::stderr().is_terminal()),
     };
     let progress = show_progress.then(|| {
         let counter = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
@@ -473,72 +739,171 @@ fn main() -> ExitCode {
             .sum();
         tcpstate::output::progress::Progress::start(counter, total)
     });
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::with_capacity(1 << 20, stdout.lock());
-    let mut err = io::stderr();
-    let result = match &cli.command {
-        Some(Command::Summary(a)) => report::summary(&a.files, &settings, &mut out, &mut err),
-        Some(Command::Timeline(a)) => {
-            let mut streams = (!a.streams.is_empty()).then(|| a.streams.clone());
-            match tcpstate::select::narrow_streams(&a.file, streams.take(), &settings) {
-                Ok(streams) => report::timeline(&a.file, streams, &settings, &mut out, &mut err),
-                Err(e) => {
-                    eprintln!("tcpstate: {e}");
-                    Ok(Status::InputProblem)
-                }
-            }
+    let result = match &command {
+        Command::Summary(a) => {
+            settings.time_format = summary_time(a.time_format);
+            settings.order = match a.order {
+                OrderArg::Stream => Order::Stream,
+                OrderArg::Completion => Order::Completion,
+            };
+            report::summary(&a.files, &settings, out, &mut err)
         }
-        Some(Command::Report(a)) => {
+        Command::Timeline(a) => {
+            settings.time_format = timeline_time(a.time_format);
+            let filter = StreamFilter {
+                streams: (!a.streams.is_empty()).then(|| a.streams.clone()),
+            };
+            report::timeline(&a.files, &filter, &settings, out, &mut err)
+        }
+        Command::Check(a) => match policy(a) {
+            Err(e) => Ok(usage(e)),
+            Ok(policy) => {
+                let opts = check::Options {
+                    engine: settings.engine.clone(),
+                    format: match a.format {
+                        CheckFormat::Json => check::Format::Json,
+                        CheckFormat::Text => check::Format::Text,
+                    },
+                    color: settings.color,
+                    junit: a.junit.clone(),
+                    progress: settings.progress.clone(),
+                };
+                check::run(&a.files, &policy, &opts, out, &mut err)
+            }
+        },
+        Command::Report(a) => {
             let opts = tcpstate::aggregate::Options {
                 ladders: a.ladders,
                 output: a.output.clone(),
                 diagram: a.diagram.clone(),
             };
-            tcpstate::aggregate::run(&a.inputs, &opts, &settings, &mut out, &mut err)
+            tcpstate::aggregate::run(&a.inputs, &opts, &settings, out, &mut err)
         }
-        Some(Command::Ladder(a)) => {
+        Command::Ladder(a) => {
             let opts = tcpstate::ladder::Options {
                 stream: a.stream,
                 output: a.output.clone(),
                 terminal: io::stdout().is_terminal(),
             };
-            tcpstate::ladder::run(&a.file, &opts, &settings, &mut out, &mut err)
+            tcpstate::ladder::run(&a.file, &opts, &settings, out, &mut err)
         }
-        Some(Command::Netstat(a)) => match netstat_options(a) {
-            Ok(opts) => tcpstate::netstat::run(&a.file, &opts, &settings, &mut out, &mut err),
-            Err(e) => {
-                eprintln!("tcpstate: {e}");
-                Ok(Status::InputProblem)
-            }
+        Command::Netstat(a) => match netstat_options(a) {
+            Ok(opts) => tcpstate::netstat::run(&a.file, &opts, &settings, out, &mut err),
+            Err(e) => Ok(usage(e)),
         },
-        Some(Command::Check(a)) => {
-            let opts = check::Options {
-                engine: settings.engine.clone(),
-                format: match settings.format {
-                    Format::Json => check::Format::Json,
-                    _ => check::Format::Text,
-                },
-                color: settings.color,
-                junit: a.junit.clone(),
-                progress: settings.progress.clone(),
-            };
-            let policy = check_policy.as_ref().expect("policy resolved above");
-            check::run(&a.files, policy, &opts, &mut out, &mut err)
-        }
-        Some(Command::Anomalies(_)) => unreachable!("handled above"),
-        None => report::summary(&cli.summary.files, &settings, &mut out, &mut err),
+        Command::Anomalies(_) => unreachable!("handled above"),
     };
     if let Some(p) = progress {
         p.finish();
     }
-    let result = result.and_then(|s| out.flush().map(|()| s));
     match result {
-        Ok(status) => ExitCode::from(status as u8),
-        // A closed pipe (`tcpstate ... | head`) ends the output quietly.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("tcpstate: cannot write output: {e}");
-            ExitCode::from(Status::InputProblem as u8)
+        Ok(status) => status,
+        // Only stderr can fail here (stdout never returns errors): nothing
+        // more can be said.
+        Err(_) => Status::InputProblem,
+    }
+}
+
+fn netstat_options(a: &NetstatArgs) -> Result<tcpstate::netstat::Options, String> {
+    use tcpstate::netstat::{Moment, Options, parse_interval, parse_time};
+    let at = match (&a.at, a.frame) {
+        (Some(t), _) => Some(parse_time(t)?),
+        (None, Some(f)) => Some(Moment::Frame(f)),
+        (None, None) => None,
+    };
+    let every_ns = a.every.as_deref().map(parse_interval).transpose()?;
+    Ok(Options {
+        at,
+        every_ns,
+        all: a.all,
+    })
+}
+
+fn summary_time(t: SummaryTime) -> TimeFormat {
+    match t {
+        SummaryTime::R => TimeFormat::Relative,
+        SummaryTime::A => TimeFormat::Absolute,
+        SummaryTime::Ad => TimeFormat::AbsoluteDate,
+        SummaryTime::Adoy => TimeFormat::AbsoluteDoy,
+        SummaryTime::E => TimeFormat::Epoch,
+        SummaryTime::U => TimeFormat::Utc,
+        SummaryTime::Ud => TimeFormat::UtcDate,
+        SummaryTime::Udoy => TimeFormat::UtcDoy,
+    }
+}
+
+fn timeline_time(t: TimelineTime) -> TimeFormat {
+    match t {
+        TimelineTime::R => TimeFormat::Relative,
+        TimelineTime::A => TimeFormat::Absolute,
+        TimelineTime::Ad => TimeFormat::AbsoluteDate,
+        TimelineTime::Adoy => TimeFormat::AbsoluteDoy,
+        TimelineTime::D => TimeFormat::Delta,
+        TimelineTime::Dd => TimeFormat::DeltaDisplayed,
+        TimelineTime::E => TimeFormat::Epoch,
+        TimelineTime::U => TimeFormat::Utc,
+        TimelineTime::Ud => TimeFormat::UtcDate,
+        TimelineTime::Udoy => TimeFormat::UtcDoy,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hoisted(args: &[&str]) -> Vec<String> {
+        hoist_command(args.iter().map(OsString::from).collect())
+            .into_iter()
+            .map(|a| a.into_string().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_command_after_options_moves_to_the_front() {
+        assert_eq!(
+            hoisted(&["tcpstate", "-j", "4", "timeline", "F"]),
+            ["tcpstate", "timeline", "-j", "4", "F"]
+        );
+        assert_eq!(
+            hoisted(&[
+                "tcpstate",
+                "--msl=5",
+                "-j4",
+                "--verify-checksums",
+                "check",
+                "F"
+            ]),
+            [
+                "tcpstate",
+                "check",
+                "--msl=5",
+                "-j4",
+                "--verify-checksums",
+                "F"
+            ]
+        );
+        assert_eq!(
+            hoisted(&["tcpstate", "-f", "json", "anomalies"]),
+            ["tcpstate", "anomalies", "-f", "json"]
+        );
+    }
+
+    #[test]
+    fn files_and_option_values_are_never_taken_for_commands() {
+        // A capture named like a command, as the value of an option or after
+        // the first file, stays where it is.
+        for args in [
+            &["tcpstate", "F", "timeline"][..],
+            &["tcpstate", "--junit", "check", "F"],
+            &["tcpstate", "--", "timeline"],
+            &["tcpstate", "timeline", "F"],
+        ] {
+            assert_eq!(hoisted(args), args);
         }
+    }
+
+    #[test]
+    fn the_parser_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

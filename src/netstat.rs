@@ -108,7 +108,9 @@ pub fn parse_interval(s: &str) -> Result<i64, String> {
 /// One endpoint at a moment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct EndpointAt {
+    /// Client or server.
     pub role: Role,
+    /// Its state at the moment.
     pub state: TcpState,
     /// How its state is known: the basis of the transition into it; `None`
     /// when it is the state the capture first saw it in (inferred from the
@@ -221,7 +223,9 @@ fn chart_index(s: TcpState) -> Option<usize> {
 /// exactly the finer one sampled at every other point.
 #[derive(Clone, Debug)]
 pub struct Series {
+    /// The moment of sample 0 (the capture's first timestamp).
     pub t0: i64,
+    /// Time between samples.
     pub width_ns: i64,
     adaptive: bool,
     max_samples: usize,
@@ -392,7 +396,9 @@ struct Row {
 /// `netstat` options.
 #[derive(Clone, Debug)]
 pub struct Options {
+    /// The moment (`--at`, `--frame`).
     pub at: Option<Moment>,
+    /// The interval of a series (`--every`), ns.
     pub every_ns: Option<i64>,
     /// Also list endpoints without a connection (CLOSED, LISTEN).
     pub all: bool,
@@ -513,9 +519,13 @@ pub fn endpoints_at(
 /// One endpoint listed by `netstat`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EndpointRow {
+    /// Wireshark's `tcp.stream`.
     pub stream: u64,
+    /// The endpoint's own address and port.
     pub local: (std::net::IpAddr, u16),
+    /// Its peer's address and port.
     pub peer: (std::net::IpAddr, u16),
+    /// Its state, and how it is known.
     pub at: EndpointAt,
 }
 

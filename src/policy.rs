@@ -93,7 +93,9 @@ impl Limit {
 /// Where a rule came from (for error messages).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Source {
+    /// Flags on the command line.
     CommandLine,
+    /// A policy file (its path).
     File(String),
 }
 
@@ -111,25 +113,42 @@ impl fmt::Display for Source {
 pub enum PolicyError {
     /// An id that is not in the catalog.
     UnknownId {
+        /// The id as written.
         id: String,
         /// Where it was written: `--deny`, `allow`, `[max]`, ...
         place: String,
+        /// The command line or the file.
         source: Source,
+        /// The closest catalog id, if one is close.
         suggestion: Option<&'static str>,
     },
     /// Two different rules for one id in one layer.
     Conflict {
+        /// The id given two rules.
         id: &'static str,
+        /// The first rule.
         first: Rule,
+        /// The other rule.
         second: Rule,
+        /// The command line or the file.
         source: Source,
     },
     /// A `--max` argument that is not `ID=N`.
     BadMax(String),
     /// A severity that is not error, warning or info.
-    BadSeverity { value: String, source: Source },
+    BadSeverity {
+        /// What was written.
+        value: String,
+        /// Where.
+        source: Source,
+    },
     /// The policy file cannot be read or is not valid TOML for a policy.
-    File { path: String, message: String },
+    File {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 impl fmt::Display for PolicyError {
@@ -216,8 +235,11 @@ pub fn severity_of(name: &str) -> Option<Severity> {
 /// The rules of one source: the policy file or the command line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Layer {
+    /// `fail-on`, if this layer sets it.
     pub fail_on: Option<Severity>,
+    /// `expect-closed`, if this layer sets it.
     pub expect_closed: Option<bool>,
+    /// The rule of each id this layer names.
     pub rules: BTreeMap<AnomalyKind, Rule>,
 }
 
@@ -342,8 +364,11 @@ impl Layer {
 /// line's.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Policy {
+    /// Anomalies of this severity or worse are violations.
     pub fail_on: Severity,
+    /// Every connection must end cleanly closed.
     pub expect_closed: bool,
+    /// The rule of each id that has one (allow, deny or max).
     pub rules: BTreeMap<AnomalyKind, Rule>,
 }
 

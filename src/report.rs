@@ -2,9 +2,16 @@
 //!
 //! Kept in the library so that the binary only parses arguments, and so
 //! that tests can run a command end to end into a buffer.
+//!
+//! Output goes to `out`, problems to `err`. The status says what was found
+//! ([`Status`]); a caller that must not lose it when `out` fails wraps `out`
+//! in [`crate::output::guard::Guarded`] (as the binary does), so that every
+//! input is still read to its end.
 
 use crate::capture::CaptureReader;
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord, Totals};
+use crate::output::order::{Spool, StreamOrder};
+use crate::output::time::{TimeColumn, TimeFormat};
 use crate::output::{self, Format, Style, json, text, zeek};
 use rayon::prelude::*;
 use std::io::{self, Write};
@@ -13,7 +20,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 /// Exit status of a command (documented in the README and `--help`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Status {
     /// Everything was read and analysed.
     Ok = 0,
@@ -25,95 +32,57 @@ pub enum Status {
     InputProblem = 2,
 }
 
+/// The order of summary rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Order {
+    /// By stream number, as tshark's conversation table (the default). Rows
+    /// wait until every stream before them is finished; in bounded memory
+    /// (see [`crate::output::order`]).
+    #[default]
+    Stream,
+    /// As connections finish: each row as soon as it is final.
+    Completion,
+}
+
 /// What the commands share.
 #[derive(Clone, Debug)]
 pub struct Settings {
+    /// What the engine computes.
     pub engine: engine::Options,
+    /// How rows are written.
     pub format: Format,
+    /// ANSI colours in text output.
     pub color: bool,
-    /// Called with (file, bytes consumed, total) for progress display.
+    /// How text output shows times (tshark's `-t`).
+    pub time_format: TimeFormat,
+    /// The order of summary rows.
+    pub order: Order,
+    /// Increased by the bytes consumed as they are read, for a progress display.
     pub progress: Option<Arc<AtomicU64>>,
     /// Only the connections this `--where` expression selects.
     pub select: Option<Arc<crate::select::Selection>>,
 }
 
-/// Summary of one capture, rendered into a buffer or streamed.
-struct SummarySink<'a> {
-    format: Format,
-    file_json: Vec<u8>,
-    file: Option<String>,
-    first_ts: i64,
-    table: Option<&'a mut text::Table>,
-    cells: Vec<Vec<text::Cell>>,
-    out: &'a mut dyn Write,
-    buf: Vec<u8>,
-    wrote_one: bool,
-    /// `--format zeek`: the conn.log header is written.
-    zeek_header: bool,
-    select: Option<Arc<crate::select::Selection>>,
-}
-
-impl Consumer for SummarySink<'_> {
-    fn capture_start(&mut self, first_ts: i64) {
-        self.first_ts = first_ts;
-    }
-
-    fn segments(&mut self, _: &[SegmentRecord]) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
-        let select = self.select.clone();
-        let selected =
-            |r: &&ConnectionRecord| select.as_ref().is_none_or(|s| s.matches(r.stream, &r.conn));
-        let records: Vec<&ConnectionRecord> = records.iter().filter(selected).collect();
-        match self.format {
-            Format::Text => {
-                for r in records {
-                    let row = text::summary_row(r, self.first_ts, self.file.as_deref());
-                    match self.table.as_deref_mut() {
-                        Some(t) => t.push(row, self.out)?,
-                        None => self.cells.push(row),
-                    }
-                }
-                Ok(())
-            }
-            Format::Json | Format::Jsonl => {
-                self.buf.clear();
-                for r in records {
-                    if self.format == Format::Json && self.wrote_one {
-                        self.buf.push(b',');
-                    }
-                    self.wrote_one = true;
-                    let file = if self.format == Format::Jsonl {
-                        Some(&self.file_json[..])
-                    } else {
-                        None
-                    };
-                    json::connection(&mut self.buf, file, r);
-                    if self.format == Format::Jsonl {
-                        self.buf.push(b'\n');
-                    }
-                }
-                self.out.write_all(&self.buf)
-            }
-            Format::Zeek => {
-                self.buf.clear();
-                if !self.zeek_header {
-                    zeek::header(&mut self.buf, self.first_ts);
-                    self.zeek_header = true;
-                }
-                for r in records {
-                    zeek::rows(&mut self.buf, r);
-                }
-                self.out.write_all(&self.buf)
-            }
+impl Default for Settings {
+    fn default() -> Settings {
+        Settings {
+            engine: engine::Options::default(),
+            format: Format::Text,
+            color: false,
+            time_format: TimeFormat::default(),
+            order: Order::default(),
+            progress: None,
+            select: None,
         }
     }
 }
 
-fn open(path: &Path) -> Result<CaptureReader, crate::capture::CaptureError> {
-    CaptureReader::open(path)
+/// Refuses inputs that cannot all be read: standard input named twice.
+pub fn check_inputs(files: &[PathBuf]) -> Result<(), String> {
+    if files.iter().filter(|f| f.as_os_str() == "-").count() > 1 {
+        return Err("standard input (-) can be read only once".into());
+    }
+    Ok(())
 }
 
 fn file_name(path: &Path) -> String {
@@ -126,57 +95,185 @@ fn json_string(s: &str) -> Vec<u8> {
     v
 }
 
-/// The result of summarising one file.
-struct FileSummary {
-    status: Status,
-    /// Rendered output (JSON / JSONL), or text cells.
-    bytes: Vec<u8>,
-    cells: Vec<Vec<text::Cell>>,
-    totals: Option<Totals>,
-    problem: Option<String>,
+/// Where the rendered pieces of a summary go: rows (connections) and raw
+/// pieces (headers and footers around them).
+trait Pieces {
+    fn row(&mut self, bytes: &[u8]) -> io::Result<()>;
+    fn raw(&mut self, bytes: &[u8]) -> io::Result<()>;
 }
 
+/// Writes pieces to the output: text rows into the table, JSON rows with
+/// the commas between them.
+struct Writer<'a> {
+    format: Format,
+    out: &'a mut dyn Write,
+    table: &'a mut text::Table,
+    /// A row was written since the last raw piece (JSON needs a comma).
+    after_row: bool,
+}
+
+impl Pieces for Writer<'_> {
+    fn row(&mut self, bytes: &[u8]) -> io::Result<()> {
+        match self.format {
+            Format::Text => self.table.push(text::decode_row(bytes), self.out)?,
+            Format::Json => {
+                if self.after_row {
+                    self.out.write_all(b",")?;
+                }
+                self.out.write_all(bytes)?;
+            }
+            Format::Jsonl | Format::Zeek => self.out.write_all(bytes)?,
+        }
+        self.after_row = true;
+        Ok(())
+    }
+
+    fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.after_row = false;
+        self.out.write_all(bytes)
+    }
+}
+
+/// Keeps pieces, tagged, to be written later.
+impl Pieces for Spool {
+    fn row(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let mut v = Vec::with_capacity(bytes.len() + 1);
+        v.push(b'R');
+        v.extend_from_slice(bytes);
+        self.push(&v)
+    }
+
+    fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let mut v = Vec::with_capacity(bytes.len() + 1);
+        v.push(b'W');
+        v.extend_from_slice(bytes);
+        self.push(&v)
+    }
+}
+
+fn replay(spool: Spool, to: &mut dyn Pieces) -> io::Result<()> {
+    spool.drain(&mut |piece: &[u8]| match piece.split_first() {
+        Some((b'R', row)) => to.row(row),
+        Some((_, raw)) => to.raw(raw),
+        None => Ok(()),
+    })
+}
+
+/// Summary rows of one capture, rendered as connections finish.
+struct SummarySink<'a> {
+    format: Format,
+    file_json: Vec<u8>,
+    file: Option<String>,
+    time: TimeColumn,
+    time_format: TimeFormat,
+    first_ts: i64,
+    /// `None`: completion order.
+    order: Option<StreamOrder>,
+    to: &'a mut dyn Pieces,
+    /// Only the connections this selects (`--where`).
+    select: Option<Arc<crate::select::Selection>>,
+}
+
+impl SummarySink<'_> {
+    fn render(&mut self, r: &ConnectionRecord) -> Vec<u8> {
+        let mut b = Vec::new();
+        match self.format {
+            Format::Text => {
+                let row = text::summary_row(r, &mut self.time, self.file.as_deref());
+                text::encode_row(&row, &mut b);
+            }
+            Format::Json | Format::Jsonl => {
+                let file = (self.format == Format::Jsonl).then_some(&self.file_json[..]);
+                json::connection(&mut b, file, r);
+                if self.format == Format::Jsonl {
+                    b.push(b'\n');
+                }
+            }
+            Format::Zeek => zeek::rows(&mut b, r),
+        }
+        b
+    }
+}
+
+impl Consumer for SummarySink<'_> {
+    fn capture_start(&mut self, first_ts: i64) {
+        self.first_ts = first_ts;
+        self.time = TimeColumn::new(self.time_format, first_ts);
+        if self.format == Format::Zeek {
+            let mut h = Vec::new();
+            zeek::header(&mut h, first_ts);
+            // A failed write shows again, and is returned, at the first row.
+            let _ = self.to.raw(&h);
+        }
+    }
+
+    fn segments(&mut self, _: &[SegmentRecord]) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
+        for r in records {
+            let selected = self
+                .select
+                .as_ref()
+                .is_none_or(|s| s.matches(r.stream, &r.conn));
+            // An unselected stream still takes its place in stream order.
+            let row = if selected { self.render(r) } else { Vec::new() };
+            if row.is_empty() && self.order.is_none() {
+                continue;
+            }
+            match &mut self.order {
+                None => self.to.row(&row)?,
+                Some(o) => {
+                    let to = &mut *self.to;
+                    o.push(r.stream, row, &mut |b| to.row(b))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How one capture went.
+struct FileResult {
+    /// Why it could not be opened.
+    problem: Option<String>,
+    totals: Option<Totals>,
+}
+
+/// Summarises one capture into `to`.
 fn summarize_one(
     path: &Path,
     settings: &Settings,
     with_file: bool,
-    out: Option<(&mut dyn Write, Option<&mut text::Table>)>,
-) -> io::Result<FileSummary> {
+    to: &mut dyn Pieces,
+) -> io::Result<FileResult> {
     let name = file_name(path);
-    let reader = match open(path) {
+    let reader = match CaptureReader::open(path) {
         Ok(r) => r,
         Err(e) => {
-            return Ok(FileSummary {
-                status: Status::InputProblem,
-                bytes: Vec::new(),
-                cells: Vec::new(),
-                totals: None,
+            return Ok(FileResult {
                 problem: Some(e.to_string()),
+                totals: None,
             });
         }
     };
-    let mut buf_out: Vec<u8> = Vec::new();
-    let (writer, table): (&mut dyn Write, Option<&mut text::Table>) = match out {
-        Some((w, t)) => (w, t),
-        None => (&mut buf_out, None),
-    };
     let file_json = json_string(&name);
     if settings.format == Format::Json {
-        writer.write_all(b"{\"file\":")?;
-        writer.write_all(&file_json)?;
-        writer.write_all(b",\"connections\":[")?;
+        let mut h = b"{\"file\":".to_vec();
+        h.extend_from_slice(&file_json);
+        h.extend_from_slice(b",\"connections\":[");
+        to.raw(&h)?;
     }
     let mut sink = SummarySink {
         format: settings.format,
         file_json: file_json.clone(),
         file: with_file.then(|| name.clone()),
+        time: TimeColumn::new(settings.time_format, 0),
+        time_format: settings.time_format,
         first_ts: 0,
-        table,
-        cells: Vec::new(),
-        out: writer,
-        buf: Vec::new(),
-        wrote_one: false,
-        zeek_header: false,
+        order: (settings.order == Order::Stream).then(StreamOrder::default),
+        to,
         select: settings.select.clone(),
     };
     let totals = engine::analyze(
@@ -185,10 +282,12 @@ fn summarize_one(
         &mut sink,
         settings.progress.clone(),
     )?;
-    let cells = std::mem::take(&mut sink.cells);
-    let zeek_header = sink.zeek_header;
+    if let Some(mut o) = sink.order.take() {
+        let to = &mut *sink.to;
+        o.finish(&mut |b| to.row(b))?;
+    }
     let first_ts = sink.first_ts;
-    let writer = sink.out;
+    let to = sink.to;
     let mut tail = Vec::new();
     match settings.format {
         Format::Json => {
@@ -201,44 +300,41 @@ fn summarize_one(
             tail.push(b'\n');
         }
         Format::Zeek => {
-            if !zeek_header {
+            if totals.first_ts.is_none() {
                 zeek::header(&mut tail, first_ts);
             }
             zeek::footer(&mut tail, totals.last_ts.unwrap_or(first_ts));
         }
         Format::Text => {}
     }
-    writer.write_all(&tail)?;
-    let status = if totals.error.is_some() {
-        Status::InputProblem
-    } else {
-        Status::Ok
-    };
-    Ok(FileSummary {
-        status,
-        bytes: buf_out,
-        cells,
-        totals: Some(totals),
+    to.raw(&tail)?;
+    Ok(FileResult {
         problem: None,
+        totals: Some(totals),
     })
 }
 
-/// `tcpstate summary FILE...`: one row per connection. Several files are
-/// analysed in parallel; their rows come out in the order the files were
-/// given, each naming its file.
+/// `tcpstate summary FILE...`: one row per connection, in stream order (or
+/// completion order, see [`Order`]). Several files are analysed in
+/// parallel; their rows come out in the order the files were given, each
+/// naming its file.
 pub fn summary(
     files: &[PathBuf],
     settings: &Settings,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<Status> {
+    if let Err(e) = check_inputs(files) {
+        writeln!(err, "tcpstate: {e}")?;
+        return Ok(Status::InputProblem);
+    }
     let with_file = files.len() > 1;
     let style = Style {
         color: settings.color,
         with_file,
+        file_width: 0,
     };
     let mut table = text::summary_table(&style);
-    let mut status = Status::Ok;
     if settings.format == Format::Json {
         write!(
             out,
@@ -246,58 +342,113 @@ pub fn summary(
             output::SCHEMA_VERSION
         )?;
     }
-    let results: Vec<io::Result<FileSummary>> = if files.len() == 1 {
-        let t = (settings.format == Format::Text).then_some(&mut table);
-        vec![summarize_one(&files[0], settings, false, Some((out, t)))]
-    } else {
-        files
-            .par_iter()
-            .map(|f| summarize_one(f, settings, true, None))
-            .collect()
+    let mut status = Status::Ok;
+    let mut footers: Vec<(String, Totals)> = Vec::new();
+    let mut opened = 0usize;
+    // The first capture streams straight to the output; the others are
+    // analysed in parallel meanwhile, into spools written after it.
+    let (first, rest) = match files.split_first() {
+        Some((f, r)) => (Some(f), r),
+        None => (None, &[][..]),
     };
-    let mut totals_line: Vec<(String, Totals)> = Vec::new();
-    for (i, (path, r)) in files.iter().zip(results).enumerate() {
-        let r = r?;
-        if settings.format == Format::Json && i > 0 && (r.totals.is_some() || !r.bytes.is_empty()) {
-            out.write_all(b",")?;
+    let mut results: Vec<(Spool, io::Result<FileResult>)> = Vec::new();
+    let mut first_result = None;
+    rayon::in_place_scope(|scope| {
+        let results = &mut results;
+        scope.spawn(move |_| {
+            *results = rest
+                .par_iter()
+                .map(|f| {
+                    let mut spool = Spool::default();
+                    let r = summarize_one(f, settings, with_file, &mut spool);
+                    (spool, r)
+                })
+                .collect();
+        });
+        if let Some(f) = first {
+            let mut w = Writer {
+                format: settings.format,
+                out: &mut *out,
+                table: &mut table,
+                after_row: false,
+            };
+            first_result = Some(summarize_one(f, settings, with_file, &mut w));
         }
-        out.write_all(&r.bytes)?;
-        for row in r.cells {
-            table.push(row, out)?;
+    });
+    let mut w = Writer {
+        format: settings.format,
+        out,
+        table: &mut table,
+        after_row: false,
+    };
+    let all = first_result
+        .into_iter()
+        .map(|r| (None, r))
+        .chain(results.into_iter().map(|(s, r)| (Some(s), r)));
+    for (path, (spool, r)) in files.iter().zip(all) {
+        let r = r?;
+        if let Some(spool) = spool {
+            if settings.format == Format::Json && opened > 0 && r.totals.is_some() {
+                w.raw(b",")?;
+            }
+            replay(spool, &mut w)?;
+        }
+        if r.totals.is_some() {
+            opened += 1;
         }
         if let Some(p) = &r.problem {
             writeln!(err, "tcpstate: {p}")?;
+            status = Status::InputProblem;
         }
         if let Some(t) = r.totals {
             output::report_problems(&file_name(path), &t, err)?;
-            totals_line.push((file_name(path), t));
-        }
-        if r.status != Status::Ok {
-            status = Status::InputProblem;
+            if t.error.is_some() {
+                status = Status::InputProblem;
+            }
+            footers.push((file_name(path), t));
         }
     }
     if settings.format == Format::Text {
-        table.flush(out)?;
-        for (name, t) in &totals_line {
-            writeln!(out, "{}", text::totals_line(name, t))?;
+        w.table.flush(w.out)?;
+        for (name, t) in &footers {
+            writeln!(w.out, "{}", text::totals_line(name, t))?;
         }
     }
     if settings.format == Format::Json {
-        out.write_all(b"]}\n")?;
+        w.out.write_all(b"]}\n")?;
     }
-    out.flush()?;
+    w.out.flush()?;
     Ok(status)
+}
+
+/// The streams a timeline shows.
+#[derive(Clone, Debug, Default)]
+pub struct StreamFilter {
+    /// `None`: every stream.
+    pub streams: Option<Vec<u64>>,
+}
+
+impl StreamFilter {
+    fn wants(&self, s: u64) -> bool {
+        self.streams.as_ref().is_none_or(|v| v.contains(&s))
+    }
 }
 
 /// Timeline rows of one capture.
 struct TimelineSink<'a> {
     format: Format,
     style: Style,
-    streams: Option<Vec<u64>>,
+    filter: &'a StreamFilter,
     file_json: Vec<u8>,
+    /// The file's name, on every text row when several files are shown.
+    file: Option<String>,
+    time_format: TimeFormat,
     first_ts: i64,
+    /// The timestamp of the capture's previous segment, and of the previous
+    /// row shown.
+    prev_segment: Option<i64>,
+    prev_shown: Option<i64>,
     out: &'a mut dyn Write,
-    buf: Vec<u8>,
     wrote_one: bool,
 }
 
@@ -307,28 +458,53 @@ impl Consumer for TimelineSink<'_> {
     }
 
     fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()> {
-        // Rows are formatted in parallel chunks, then written in order.
-        let (format, style, file_json, first_ts) =
-            (self.format, &self.style, &self.file_json, self.first_ts);
-        let streams = self.streams.as_deref();
-        let wanted = |s: u64| streams.is_none_or(|v| v.contains(&s));
+        // Rows are formatted in parallel chunks, then written in order. Each
+        // chunk starts from the times of the rows before it (for `-t d` and
+        // `-t dd`), found in one pass first.
+        const CHUNK: usize = 2048;
+        let filter = self.filter;
+        let mut starts = Vec::with_capacity(records.len() / CHUNK + 1);
+        for chunk in records.chunks(CHUNK) {
+            starts.push((self.prev_segment, self.prev_shown));
+            if let Some(last) = chunk.last() {
+                self.prev_segment = Some(last.ts_ns);
+            }
+            if let Some(last) = chunk.iter().rev().find(|r| filter.wants(r.stream)) {
+                self.prev_shown = Some(last.ts_ns);
+            }
+        }
+        let (format, style, file_json, first_ts, time_format) = (
+            self.format,
+            &self.style,
+            &self.file_json,
+            self.first_ts,
+            self.time_format,
+        );
+        let file = self.file.as_deref();
         let chunks: Vec<Vec<u8>> = records
-            .par_chunks(2048)
-            .map(|chunk| {
+            .par_chunks(CHUNK)
+            .zip(starts)
+            .map(|(chunk, (mut prev_segment, prev_shown))| {
                 let mut b = Vec::with_capacity(chunk.len() * 256);
-                for r in chunk.iter().filter(|r| wanted(r.stream)) {
-                    match format {
-                        Format::Text => text::timeline_row(r, first_ts, style, None, &mut b),
-                        Format::Jsonl => {
-                            json::segment(&mut b, Some(file_json), r, first_ts);
-                            b.push(b'\n');
+                let mut time = TimeColumn::new(time_format, first_ts).after(prev_shown);
+                for r in chunk {
+                    if filter.wants(r.stream) {
+                        match format {
+                            Format::Text => {
+                                text::timeline_row(r, &mut time, prev_segment, style, file, &mut b)
+                            }
+                            Format::Jsonl => {
+                                json::segment(&mut b, Some(file_json), r, first_ts);
+                                b.push(b'\n');
+                            }
+                            Format::Json => {
+                                b.push(b',');
+                                json::segment(&mut b, None, r, first_ts);
+                            }
+                            Format::Zeek => {}
                         }
-                        Format::Json => {
-                            b.push(b',');
-                            json::segment(&mut b, None, r, first_ts);
-                        }
-                        Format::Zeek => {}
                     }
+                    prev_segment = Some(r.ts_ns);
                 }
                 b
             })
@@ -351,15 +527,15 @@ impl Consumer for TimelineSink<'_> {
     }
 }
 
-/// `tcpstate timeline FILE [--stream N]...`: one row per segment.
+/// `tcpstate timeline FILE... [-s N,...]`: one row per segment, file after
+/// file; in text, each capture ends with the summary's footer line.
 pub fn timeline(
-    file: &Path,
-    streams: Option<Vec<u64>>,
+    files: &[PathBuf],
+    filter: &StreamFilter,
     settings: &Settings,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<Status> {
-    let name = file_name(file);
     if settings.format == Format::Zeek {
         writeln!(
             err,
@@ -367,67 +543,132 @@ pub fn timeline(
         )?;
         return Ok(Status::InputProblem);
     }
-    let reader = match open(file) {
-        Ok(r) => r,
-        Err(e) => {
-            writeln!(err, "tcpstate: {e}")?;
-            return Ok(Status::InputProblem);
-        }
-    };
-    let file_json = json_string(&name);
+    if let Err(e) = check_inputs(files) {
+        writeln!(err, "tcpstate: {e}")?;
+        return Ok(Status::InputProblem);
+    }
     let style = Style {
         color: settings.color,
-        with_file: false,
+        with_file: files.len() > 1,
+        file_width: files
+            .iter()
+            .map(|f| file_name(f).chars().count())
+            .max()
+            .unwrap_or(0),
     };
+    let mut status = Status::Ok;
     let mut head = Vec::new();
     match settings.format {
-        Format::Text => text::timeline_header(&style, &mut head),
+        Format::Text => text::timeline_header(&style, settings.time_format, &mut head),
         Format::Json => {
             let _ = write!(
                 head,
-                "{{\"schema\":{},\"captures\":[{{\"file\":",
+                "{{\"schema\":{},\"captures\":[",
                 output::SCHEMA_VERSION
             );
-            head.extend_from_slice(&file_json);
-            head.extend_from_slice(b",\"segments\":[");
         }
         Format::Jsonl | Format::Zeek => {}
     }
-    out.write_all(&head)?;
+    let mut wrote_head = false;
+    let mut opened = 0usize;
+    // Streams asked for, and whether any capture had them.
+    let mut found: Vec<(u64, bool)> = filter
+        .streams
+        .iter()
+        .flatten()
+        .map(|&s| (s, false))
+        .collect();
     let mut engine_opts = settings.engine.clone();
     engine_opts.segments = true;
-    let mut sink = TimelineSink {
-        format: settings.format,
-        style,
-        streams,
-        file_json: file_json.clone(),
-        first_ts: 0,
-        out,
-        buf: Vec::new(),
-        wrote_one: false,
-    };
-    let totals = engine::analyze(reader, &engine_opts, &mut sink, settings.progress.clone())?;
-    let out = sink.out;
-    let _ = sink.buf;
-    let mut tail = Vec::new();
-    match settings.format {
-        Format::Text | Format::Zeek => {}
-        Format::Json => {
-            tail.extend_from_slice(b"],\"totals\":");
-            json::capture(&mut tail, &file_json, &totals);
-            tail.extend_from_slice(b"}]}\n");
+    for path in files {
+        let name = file_name(path);
+        let reader = match CaptureReader::open(path) {
+            Ok(r) => r,
+            Err(e) => {
+                writeln!(err, "tcpstate: {e}")?;
+                status = Status::InputProblem;
+                continue;
+            }
+        };
+        // `--where`: the streams of this capture it selects.
+        let narrowed = match crate::select::narrow_streams(path, filter.streams.clone(), settings) {
+            Ok(streams) => StreamFilter { streams },
+            Err(e) => {
+                writeln!(err, "tcpstate: {e}")?;
+                status = Status::InputProblem;
+                continue;
+            }
+        };
+        if !wrote_head {
+            out.write_all(&head)?;
+            wrote_head = true;
         }
-        Format::Jsonl => {
-            json::capture(&mut tail, &file_json, &totals);
-            tail.push(b'\n');
+        let file_json = json_string(&name);
+        if settings.format == Format::Json {
+            if opened > 0 {
+                out.write_all(b",")?;
+            }
+            out.write_all(b"{\"file\":")?;
+            out.write_all(&file_json)?;
+            out.write_all(b",\"segments\":[")?;
+        }
+        opened += 1;
+        let mut sink = TimelineSink {
+            format: settings.format,
+            style: style.clone(),
+            filter: &narrowed,
+            file_json: file_json.clone(),
+            file: style.with_file.then(|| name.clone()),
+            time_format: settings.time_format,
+            first_ts: 0,
+            prev_segment: None,
+            prev_shown: None,
+            out: &mut *out,
+            wrote_one: false,
+        };
+        let totals = engine::analyze(reader, &engine_opts, &mut sink, settings.progress.clone())?;
+        let mut tail = Vec::new();
+        match settings.format {
+            Format::Text => {
+                tail.extend_from_slice(text::totals_line(&name, &totals).as_bytes());
+                tail.push(b'\n');
+            }
+            Format::Json => {
+                tail.extend_from_slice(b"],\"totals\":");
+                json::capture(&mut tail, &file_json, &totals);
+                tail.push(b'}');
+            }
+            Format::Jsonl => {
+                json::capture(&mut tail, &file_json, &totals);
+                tail.push(b'\n');
+            }
+            Format::Zeek => {}
+        }
+        out.write_all(&tail)?;
+        output::report_problems(&name, &totals, err)?;
+        if totals.error.is_some() {
+            status = Status::InputProblem;
+        }
+        for (s, seen) in &mut found {
+            *seen |= *s < totals.connections;
         }
     }
-    out.write_all(&tail)?;
+    if settings.format == Format::Json && wrote_head {
+        out.write_all(b"]}\n")?;
+    }
     out.flush()?;
-    output::report_problems(&name, &totals, err)?;
-    Ok(if totals.error.is_some() {
-        Status::InputProblem
-    } else {
-        Status::Ok
-    })
+    if opened > 0 {
+        for (s, seen) in found {
+            if !seen {
+                let what = if files.len() == 1 {
+                    "the capture has"
+                } else {
+                    "no capture has"
+                };
+                writeln!(err, "tcpstate: no stream {s}: {what} no such tcp.stream")?;
+                status = Status::InputProblem;
+            }
+        }
+    }
+    Ok(status)
 }

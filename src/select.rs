@@ -37,6 +37,7 @@ pub struct SelectError {
     pub text: String,
     /// Byte range of the mistake in `text`.
     pub at: (usize, usize),
+    /// What is wrong.
     pub message: String,
 }
 

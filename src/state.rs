@@ -25,19 +25,30 @@ use std::fmt;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TcpState {
+    /// No connection (the model's start for an active opener).
     Closed,
+    /// Waiting for a SYN (the model's start for a passive opener).
     Listen,
+    /// Sent a SYN, waiting for the peer's.
     SynSent,
     #[serde(rename = "SYN_RECEIVED")]
+    /// Received a SYN and sent one, waiting for it to be acknowledged.
     SynReceived,
+    /// Open: data flows both ways.
     Established,
     #[serde(rename = "FIN_WAIT_1")]
+    /// Sent a FIN, not yet acknowledged.
     FinWait1,
     #[serde(rename = "FIN_WAIT_2")]
+    /// Its FIN acknowledged, waiting for the peer's.
     FinWait2,
+    /// Received the peer's FIN, has not sent its own.
     CloseWait,
+    /// Sent a FIN and received the peer's before its own was acknowledged.
     Closing,
+    /// Sent its FIN after the peer's, waiting for it to be acknowledged.
     LastAck,
+    /// Both FINs done; waits 2×MSL before the 4-tuple may be reused.
     TimeWait,
 }
 
@@ -129,21 +140,31 @@ pub enum Event {
     /// Sent an RST. `reply` is true when the RST is the answer RFC 9293
     /// prescribes to a segment the endpoint could not accept (3.10.7.1-3, and
     /// the bad ACK in SYN-RECEIVED of 3.10.7.4), so it aborts nothing.
-    SendRst { reply: bool },
+    SendRst {
+        /// The RST answers a segment the endpoint could not accept.
+        reply: bool,
+    },
     /// Sent anything else (data and/or ACK).
     SendAck,
     /// Received an acceptable SYN without ACK.
     RecvSyn,
     /// Received a SYN,ACK; `acks_our_syn` when SND.UNA < SEG.ACK =< SND.NXT.
-    RecvSynAck { acks_our_syn: bool },
+    RecvSynAck {
+        /// SND.UNA < SEG.ACK =< SND.NXT.
+        acks_our_syn: bool,
+    },
     /// Received an acceptable segment with ACK and without SYN, FIN or RST.
     RecvAck {
+        /// SND.UNA < SEG.ACK =< SND.NXT covers our SYN.
         acks_our_syn: bool,
+        /// SEG.ACK covers our FIN (its sequence number + 1).
         acks_our_fin: bool,
     },
     /// Received an acceptable FIN (the ACK fields describe the same segment).
     RecvFin {
+        /// SND.UNA < SEG.ACK =< SND.NXT covers our SYN.
         acks_our_syn: bool,
+        /// SEG.ACK covers our FIN (its sequence number + 1).
         acks_our_fin: bool,
     },
     /// Received an acceptable RST (RFC 9293 3.10.7 and RFC 5961 3.2).
@@ -184,6 +205,7 @@ pub enum Basis {
 }
 
 impl Basis {
+    /// The name printed everywhere: `sent`, `received`, `inferred`, `timer`, `revised`.
     pub const fn name(self) -> &'static str {
         match self {
             Basis::Sent => "sent",

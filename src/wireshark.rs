@@ -82,7 +82,7 @@
 //!     and names the one it matches exactly (`acks_frame`).
 //!
 //! Before the analysis, a SYN without ACK at the direction's base sequence
-//! number (see [`Analyzer::base`]) resets its `nextseq` to
+//! number (its `base`: what relative numbers count from) resets its `nextseq` to
 //! `maxseqtobeacked` (one at another number starts a new stream); a SYN-ACK
 //! at another
 //! sequence number than the direction's base makes it the new base and is
@@ -120,21 +120,33 @@ pub enum Flag {
     /// Also set on every fast and spurious retransmission, as in Wireshark's
     /// display filter `tcp.analysis.retransmission`.
     Retransmission,
+    /// `tcp.analysis.fast_retransmission`.
     FastRetransmission,
+    /// `tcp.analysis.spurious_retransmission`.
     SpuriousRetransmission,
+    /// `tcp.analysis.out_of_order`.
     OutOfOrder,
     /// "Previous segment(s) not captured".
     LostSegment,
     /// "ACKed segment that wasn't captured".
     AckLostSegment,
+    /// `tcp.analysis.duplicate_ack`.
     DuplicateAck,
+    /// `tcp.analysis.zero_window`.
     ZeroWindow,
+    /// `tcp.analysis.zero_window_probe`.
     ZeroWindowProbe,
+    /// `tcp.analysis.zero_window_probe_ack`.
     ZeroWindowProbeAck,
+    /// `tcp.analysis.window_full`.
     WindowFull,
+    /// `tcp.analysis.window_update`.
     WindowUpdate,
+    /// `tcp.analysis.keep_alive`.
     KeepAlive,
+    /// `tcp.analysis.keep_alive_ack`.
     KeepAliveAck,
+    /// `tcp.analysis.reused_ports`.
     ReusedPorts,
 }
 
@@ -216,19 +228,23 @@ impl Flag {
 pub struct Flags(u16);
 
 impl Flags {
+    /// No verdict.
     pub const EMPTY: Flags = Flags(0);
 
     #[inline]
+    /// Whether `f` is set.
     pub const fn contains(self, f: Flag) -> bool {
         self.0 & f.bit() != 0
     }
 
     #[inline]
+    /// Sets `f`.
     pub fn insert(&mut self, f: Flag) {
         self.0 |= f.bit();
     }
 
     #[inline]
+    /// Whether no verdict is set.
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
@@ -268,6 +284,7 @@ pub struct DuplicateAck {
 /// The `tcp.analysis` of one segment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Verdicts {
+    /// The verdicts set.
     pub flags: Flags,
     /// On duplicate ACKs.
     pub duplicate_ack: Option<DuplicateAck>,
@@ -296,6 +313,7 @@ impl Verdicts {
 pub struct Counts(pub [u64; 15]);
 
 impl Counts {
+    /// How many segments had `f`.
     pub fn get(&self, f: Flag) -> u64 {
         self.0[f as usize]
     }
@@ -308,6 +326,7 @@ impl Counts {
             .filter(|&(_, n)| n > 0)
     }
 
+    /// Whether every count is zero.
     pub fn is_empty(&self) -> bool {
         self.0.iter().all(|&n| n == 0)
     }
@@ -435,6 +454,7 @@ impl Record {
 }
 
 impl Analyzer {
+    /// An analyzer for a new connection.
     pub fn new() -> Analyzer {
         Analyzer::default()
     }

@@ -83,11 +83,15 @@ const REPORT_GAPS_FOR_PARTIAL: bool = false;
 /// A Zeek TCP endpoint state (`TCP_INACTIVE` ... `TCP_RESET`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EndpointState {
+    /// `TCP_INACTIVE`: nothing seen yet.
     Inactive,
+    /// `TCP_SYN_SENT`: sent a SYN.
     SynSent,
+    /// `TCP_SYN_ACK_SENT`: sent a SYN,ACK.
     SynAckSent,
     /// Seen without a SYN (joined mid-stream).
     Partial,
+    /// `TCP_ESTABLISHED`.
     Established,
     /// Sent a FIN.
     Closed,
@@ -140,6 +144,7 @@ pub enum ConnState {
 }
 
 impl ConnState {
+    /// Zeek's name of the state.
     pub const fn name(self) -> &'static str {
         match self {
             ConnState::S0 => "S0",
@@ -432,9 +437,11 @@ impl ZeekConn {
     pub fn duration_ns(&self) -> i64 {
         self.last_ns - self.start_ns
     }
+    /// The frame of its first packet.
     pub fn first_frame(&self) -> u64 {
         self.first_frame
     }
+    /// The frame of its last packet.
     pub fn last_frame(&self) -> u64 {
         self.last_frame
     }
@@ -1254,6 +1261,7 @@ pub struct Zeek {
 }
 
 impl Zeek {
+    /// The bookkeeping of a new connection.
     pub fn new() -> Zeek {
         Zeek::default()
     }

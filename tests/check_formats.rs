@@ -76,7 +76,7 @@ fn json_output_follows_its_schema() {
     let v = rst["violations"].as_array().unwrap();
     let first = v
         .iter()
-        .find(|v| v["rule"] == "rst-in-syn-received")
+        .find(|v| v["id"] == "rst-in-syn-received")
         .expect("rst-in-syn-received");
     assert_eq!(first["frame"], 3);
     assert_eq!(first["stream"], 0);
@@ -88,12 +88,12 @@ fn json_output_follows_its_schema() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["rule"] == "rst-in-syn-received")
+        .find(|r| r["id"] == "rst-in-syn-received")
         .unwrap();
     assert_eq!(rule["passed"], false);
     // The rules end with expect-closed, as in the policy.
     let rules = doc["policy"]["rules"].as_array().unwrap();
-    assert_eq!(rules.last().unwrap()["rule"], "expect-closed");
+    assert_eq!(rules.last().unwrap()["id"], "expect-closed");
     let totals = &doc["totals"];
     assert_eq!(totals["captures"], files.len());
     assert_eq!(totals["unreadable"], 1);

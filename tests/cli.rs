@@ -342,3 +342,260 @@ fn the_timeline_filters_streams() {
         "{streams:?}"
     );
 }
+
+fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("tcpstate-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
+#[test]
+fn options_may_come_before_the_command() {
+    let f = repo().join("testdata/real/09-lost-final-ack.pcap");
+    let after = tcpstate(&["timeline", "-j", "4", "-f", "jsonl", s(&f)]);
+    let before = tcpstate(&["-j", "4", "-f", "jsonl", "timeline", s(&f)]);
+    assert_eq!(before.status.code(), Some(0), "{}", stderr(&before));
+    assert_eq!(before.stdout, after.stdout);
+    assert!(stdout(&before).contains("\"type\":\"segment\""));
+    // An option the command does not take fails at once and names it.
+    let o = tcpstate(&["--msl", "5", "anomalies"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--msl"), "{}", stderr(&o));
+}
+
+/// Two connections: stream 0 opens first and lives long; stream 1 opens
+/// and closes early, and is finished (after its 2×MSL linger) while stream 0
+/// still runs. So stream 1 completes first.
+fn two_connections(path: &Path) {
+    let mut c = Craft::new();
+    c = c
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .seg(false, SYN_ACK, 5000, 1001, 0, 1)
+        .seg(true, ACK, 1001, 5001, 0, 2);
+    c = c
+        .client_port(40001)
+        .seg(true, SYN, 7000, 0, 0, 10)
+        .seg(false, SYN_ACK, 9000, 7001, 0, 11)
+        .seg(true, ACK, 7001, 9001, 0, 12)
+        .seg(true, FIN_ACK, 7001, 9001, 0, 20)
+        .seg(false, FIN_ACK, 9001, 7002, 0, 21)
+        .seg(true, ACK, 7002, 9002, 0, 22);
+    c = c
+        .client_port(C.1)
+        .seg(true, PSH_ACK, 1001, 5001, 10, 100_000)
+        .seg(false, ACK, 5001, 1011, 0, 100_001)
+        .seg(true, FIN_ACK, 1011, 5001, 0, 100_010)
+        .seg(false, FIN_ACK, 5001, 1012, 0, 100_011)
+        .seg(true, ACK, 1012, 5002, 0, 100_012);
+    c.write(path);
+}
+
+fn streams_in(o: &Output) -> Vec<u64> {
+    stdout(o)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["type"] == "connection")
+        .map(|v| v["stream"].as_u64().expect("stream"))
+        .collect()
+}
+
+#[test]
+fn summary_rows_come_in_stream_order_unless_completion_order_is_asked() {
+    let dir = temp_dir("order");
+    let f = dir.join("two.pcap");
+    two_connections(&f);
+    let by_stream = tcpstate(&["summary", "-f", "jsonl", s(&f)]);
+    assert_eq!(streams_in(&by_stream), [0, 1]);
+    let done = tcpstate(&["summary", "-f", "jsonl", "--order", "completion", s(&f)]);
+    assert_eq!(streams_in(&done), [1, 0], "stream 1 finished first");
+    // Text and JSON follow the same order.
+    let text = stdout(&tcpstate(&["summary", s(&f)]));
+    let first_cells: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split_whitespace().next().unwrap())
+        .collect();
+    assert_eq!(first_cells, ["0", "1"]);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_timeline_takes_several_files_stream_lists_and_ends_each_with_a_footer() {
+    let a = repo().join("testdata/real/10-time-wait-reuse.pcap");
+    let b = repo().join("testdata/real/01-close-client-first.pcap");
+    let o = tcpstate(&["timeline", "-s", "0,1", s(&a), s(&b)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    let footers: Vec<&str> = text.lines().filter(|l| l.starts_with("# ")).collect();
+    assert_eq!(footers.len(), 2, "{text}");
+    assert!(footers[0].starts_with(&format!("# {}: ", s(&a))));
+    assert!(footers[1].starts_with(&format!("# {}: ", s(&b))));
+    // The footer is the summary's.
+    let summary = stdout(&tcpstate(&["summary", s(&a)]));
+    assert_eq!(footers[0], summary.lines().last().unwrap());
+    // Rows of several files name their file.
+    assert!(text.lines().next().unwrap().starts_with("FILE"), "{text}");
+    // -s 0,1 is -s 0 -s 1.
+    let list = tcpstate(&["timeline", "-f", "jsonl", "-s", "0,1", s(&a)]);
+    let repeated = tcpstate(&["timeline", "-f", "jsonl", "-s", "0", "-s", "1", s(&a)]);
+    assert_eq!(list.stdout, repeated.stdout);
+    // A stream that does not exist is named, and the status says so.
+    let o = tcpstate(&["timeline", "-s", "0,99", s(&b)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no stream 99"), "{}", stderr(&o));
+}
+
+/// The first record's timestamp of a classic little-endian microsecond pcap.
+fn first_record_time(path: &Path) -> (i64, u32) {
+    let b = std::fs::read(path).expect("read");
+    assert_eq!(
+        &b[..4],
+        &[0xd4, 0xc3, 0xb2, 0xa1],
+        "little-endian, microseconds"
+    );
+    let secs = u32::from_le_bytes(b[24..28].try_into().unwrap());
+    let micros = u32::from_le_bytes(b[28..32].try_into().unwrap());
+    (i64::from(secs), micros)
+}
+
+#[test]
+fn times_take_tsharks_formats() {
+    let f = repo().join("testdata/real/09-lost-final-ack.pcap");
+    let (secs, micros) = first_record_time(&f);
+    let first_time = |args: &[&str]| -> String {
+        let mut a = vec!["timeline"];
+        a.extend_from_slice(args);
+        a.push(s(&f));
+        let o = Command::new(env!("CARGO_BIN_EXE_tcpstate"))
+            .args(&a)
+            .env("TZ", "UTC")
+            .output()
+            .expect("run");
+        assert_eq!(o.status.code(), Some(0), "{a:?}: {}", stderr(&o));
+        let text = stdout(&o);
+        text.lines().nth(1).expect("a row").to_string()
+    };
+    let t = jiff::Timestamp::new(secs, (micros * 1000) as i32).expect("a time");
+    let utc = t.strftime("%Y-%m-%d %H:%M:%S").to_string();
+    assert!(first_time(&["-t", "e"]).contains(&format!(" {secs}.{micros:06} ")));
+    assert!(first_time(&["-t", "ud"]).contains(&format!(" {utc}.{micros:06} ")));
+    assert!(first_time(&["-t", "u"]).contains(&format!(" {}.{micros:06} ", &utc[11..])));
+    // With TZ=UTC, local time is UTC.
+    assert!(first_time(&["-t", "ad"]).contains(&format!(" {utc}.{micros:06} ")));
+    assert!(first_time(&["-t", "r"]).contains(" 0.000000 "));
+    // Every format keeps the columns: FRAME and STREAM at the same place
+    // in every row.
+    for fmt in ["r", "a", "ad", "adoy", "d", "dd", "e", "u", "ud", "udoy"] {
+        let o = tcpstate(&["timeline", "-t", fmt, s(&f)]);
+        let text = stdout(&o);
+        let mut lines = text.lines().filter(|l| !l.starts_with('#'));
+        let header = lines.next().unwrap();
+        let at = header.find("STREAM").unwrap() + "STREAM".len();
+        for l in lines {
+            assert_eq!(&l[at - 1..at], "0", "-t {fmt}: {l}");
+        }
+    }
+}
+
+#[test]
+fn a_dumb_terminal_gets_no_colour() {
+    // A real terminal (a pty made by script(1)): colours by default, none
+    // with TERM=dumb or NO_COLOR.
+    let f = repo().join("testdata/real/05-simultaneous-close.pcap");
+    let run = |term: &str, no_color: Option<&str>| -> Vec<u8> {
+        let cmd = format!("{} timeline {}", env!("CARGO_BIN_EXE_tcpstate"), s(&f));
+        let mut c = Command::new("script");
+        c.args(["-qec", &cmd, "/dev/null"]).env("TERM", term);
+        match no_color {
+            Some(v) => c.env("NO_COLOR", v),
+            None => c.env_remove("NO_COLOR"),
+        };
+        let o = c.output().expect("script(1) from util-linux");
+        assert!(o.status.success(), "{}", stderr(&o));
+        o.stdout
+    };
+    assert!(run("xterm", None).contains(&0x1b), "a terminal gets colour");
+    assert!(!run("dumb", None).contains(&0x1b), "TERM=dumb gets none");
+    assert!(!run("xterm", Some("1")).contains(&0x1b), "NO_COLOR wins");
+}
+
+#[test]
+fn one_corrupt_timestamp_does_not_stretch_a_connection() {
+    // A clean connection lasting 3 s, one of whose segments is stamped
+    // 2^31 s (68 years) later than its neighbours.
+    let dir = temp_dir("corrupt-ts");
+    let f = dir.join("corrupt.pcap");
+    Craft::new()
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .seg(false, SYN_ACK, 5000, 1001, 0, 1)
+        .seg(true, ACK, 1001, 5001, 0, 2)
+        .seg(true, PSH_ACK, 1001, 5001, 10, (1u64 << 31) * 1000)
+        .seg(false, ACK, 5001, 1011, 0, 1_000)
+        .seg(true, FIN_ACK, 1011, 5001, 0, 2_000)
+        .seg(false, FIN_ACK, 5001, 1012, 0, 2_500)
+        .seg(true, ACK, 1012, 5002, 0, 3_000)
+        .write(&f);
+    let o = tcpstate(&["summary", "-f", "jsonl", s(&f)]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json"))
+        .collect();
+    assert_eq!(
+        lines[0]["duration_ns"], 3_000_000_000u64,
+        "first to last trusted segment"
+    );
+    assert_eq!(
+        lines[0]["final_state"]["client"], "TIME_WAIT",
+        "no timer fired early"
+    );
+    assert_eq!(lines[1]["timestamps"]["ignored"], 1);
+    assert!(
+        stderr(&o)
+            .contains("1 frame(s) (the first: frame 4) carry a timestamp more than a day away"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+#[ignore = "needs ../shared/corpus and tshark"]
+fn timestamps_beyond_2262_are_reported_not_silently_clamped() {
+    // pcapng allows 64-bit timestamps: frames 60-159 of this capture are
+    // stamped about 584 million years after 1970 (tshark shows
+    // 18446744073204.126329), frame 2 jumps 46 years ahead of frames 1 and 3.
+    let f = corpus().join("pcapplusplus__pcapng-example.pcapng");
+    let o = tcpstate(&["summary", "-f", "jsonl", s(&f)]);
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "100 frame(s) (the first: frame 60) carry timestamps beyond 64-bit nanoseconds"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("(the first: frame 2) carry a timestamp more than a day away"),
+        "{err}"
+    );
+    // Stream 0's duration is that of its trusted frames, as tshark shows
+    // them: frame 1 to frame 59.
+    let epoch = |frame: &str| -> i128 {
+        let out = Command::new("tshark")
+            .args(["-r", s(&f), "-T", "fields", "-e", "frame.time_epoch", "-Y"])
+            .arg(format!("frame.number == {frame}"))
+            .output()
+            .expect("tshark");
+        let t = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let (a, b) = t.split_once('.').expect("seconds.fraction");
+        a.parse::<i128>().unwrap() * 1_000_000_000 + b[..9].parse::<i128>().unwrap()
+    };
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    assert_eq!(first["stream"], 0);
+    assert_eq!(
+        i128::from(first["duration_ns"].as_i64().unwrap()),
+        epoch("59") - epoch("1")
+    );
+}

@@ -16,11 +16,8 @@ use tcpstate::state::TcpState;
 
 fn settings() -> Settings {
     Settings {
-        engine: tcpstate::engine::Options::default(),
         format: tcpstate::output::Format::Jsonl,
-        color: false,
-        progress: None,
-        select: None,
+        ..Settings::default()
     }
 }
 

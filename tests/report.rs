@@ -13,11 +13,8 @@ use tcpstate::report::Settings;
 
 fn settings(format: Format) -> Settings {
     Settings {
-        engine: tcpstate::engine::Options::default(),
         format,
-        color: false,
-        progress: None,
-        select: None,
+        ..Settings::default()
     }
 }
 
@@ -30,7 +27,13 @@ fn json_of(cmd: &str, file: &Path) -> serde_json::Value {
     let mut err = Vec::new();
     let s = settings(Format::Json);
     match cmd {
-        "timeline" => tcpstate::report::timeline(file, None, &s, &mut out, &mut err),
+        "timeline" => tcpstate::report::timeline(
+            &[file.to_path_buf()],
+            &tcpstate::report::StreamFilter::default(),
+            &s,
+            &mut out,
+            &mut err,
+        ),
         _ => tcpstate::report::summary(&[file.to_path_buf()], &s, &mut out, &mut err),
     }
     .expect("runs");

@@ -21,7 +21,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tcpstate::capture::CaptureReader;
-use tcpstate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
+use tcpstate::engine::{self, Consumer, SegmentRecord};
 use tcpstate::wireshark::{Flag, Verdicts};
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
@@ -107,15 +107,11 @@ fn disagreements(ours: Option<&Row>, theirs: Option<&Row>) -> Vec<&'static str> 
 struct Collect(BTreeMap<u64, Row>);
 
 impl Consumer for Collect {
-    fn capture_start(&mut self, _: i64) {}
     fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()> {
         for r in records {
             self.0
                 .insert(r.frame, row_of(r.stream, &r.outcome.analysis));
         }
-        Ok(())
-    }
-    fn connections(&mut self, _: &[ConnectionRecord]) -> io::Result<()> {
         Ok(())
     }
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use tcpstate::output::Format;
 use tcpstate::report::{self, Settings, Status};
-use tcpstate::workload::{self, Check, Config, Format as CaptureFormat};
+use tcpstate_workload::{self as workload, Check, Config, Format as CaptureFormat};
 
 fn temp_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("tcpstate-workload-{}-{name}", std::process::id()))
@@ -21,9 +21,7 @@ fn answers(cfg: &Config, name: &str) -> (Check, workload::Stats) {
     let settings = Settings {
         engine: tcpstate::engine::Options::default(),
         format: Format::Jsonl,
-        color: false,
-        progress: None,
-        select: None,
+        ..Settings::default()
     };
     let mut out = Vec::new();
     let mut err = Vec::new();

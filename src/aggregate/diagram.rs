@@ -39,7 +39,9 @@ pub const NODES: [(TcpState, i32, i32); 12] = [
 
 /// How an edge is drawn.
 pub struct EdgeShape {
+    /// The state the edge leaves.
     pub from: TcpState,
+    /// The state the edge enters.
     pub to: TcpState,
     /// What the figure writes on it.
     pub event: &'static str,

@@ -42,6 +42,7 @@ pub const LADDER_SEGMENTS: usize = 80;
 pub struct Options {
     /// Ladders drawn for connections with an error-severity anomaly.
     pub ladders: usize,
+    /// Where the page goes (standard output when `None`).
     pub output: Option<PathBuf>,
     /// Also write the state diagram alone (SVG).
     pub diagram: Option<PathBuf>,
@@ -50,13 +51,18 @@ pub struct Options {
 /// Transitions of one edge by one endpoint role, by basis.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct BasisCounts {
+    /// The endpoint's own segment.
     pub sent: u64,
+    /// A segment it is assumed to have received.
     pub received: u64,
+    /// Implied by a segment not captured.
     pub inferred: u64,
+    /// A timer (2×MSL, the SYN timeout).
     pub timer: u64,
 }
 
 impl BasisCounts {
+    /// All of them.
     pub fn total(&self) -> u64 {
         self.sent + self.received + self.inferred + self.timer
     }
@@ -84,10 +90,15 @@ impl BasisCounts {
 /// A connection that shows an edge: where to look in Wireshark.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Example {
+    /// The capture, as named on the command line.
     pub file: String,
+    /// Wireshark's `tcp.stream`.
     pub stream: u64,
+    /// The frame of the transition (Wireshark's `frame.number`).
     pub frame: u64,
+    /// The endpoint that made it.
     pub endpoint: Role,
+    /// What it rests on.
     pub basis: Basis,
     /// A Wireshark display filter for the segment.
     pub filter: String,
@@ -96,10 +107,15 @@ pub struct Example {
 /// One edge of the state diagram, as observed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Edge {
+    /// The state left.
     pub from: TcpState,
+    /// The state entered.
     pub to: TcpState,
+    /// Transitions of client endpoints.
     pub client: BasisCounts,
+    /// Transitions of server endpoints.
     pub server: BasisCounts,
+    /// Up to [`EXAMPLES_PER_EDGE`] connections that made it.
     pub examples: Vec<Example>,
 }
 
@@ -113,6 +129,7 @@ impl Edge {
             examples: Vec::new(),
         }
     }
+    /// Transitions of either endpoint.
     pub fn total(&self) -> u64 {
         self.client.total() + self.server.total()
     }
@@ -137,9 +154,13 @@ pub const BIN_EDGES_NS: [i64; 30] = {
 /// A distribution of durations (fixed bins, exact count, min, max, sum).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Histogram {
+    /// Values counted.
     pub count: u64,
+    /// The smallest value.
     pub min_ns: Option<i64>,
+    /// The largest value.
     pub max_ns: Option<i64>,
+    /// The sum of the values (for the mean).
     pub sum_ns: i128,
     /// `bins[i]`: values below `BIN_EDGES_NS[i]` (and at least the edge
     /// before); the last, values of at least the last edge.
@@ -162,6 +183,7 @@ impl Default for Histogram {
 }
 
 impl Histogram {
+    /// Counts one value (ns; negative counts as 0).
     pub fn add(&mut self, ns: i64) {
         let ns = ns.max(0);
         self.count += 1;
@@ -212,7 +234,9 @@ pub struct Distributions {
     /// the capture shows ending; those still running at its end are counted
     /// in `open_at_end`).
     pub time_wait: Histogram,
+    /// Time in CLOSE_WAIT.
     pub close_wait: Histogram,
+    /// Time in FIN_WAIT_2.
     pub fin_wait_2: Histogram,
     /// The handshake's round trip (Wireshark's tcp.analysis.initial_rtt).
     pub handshake_rtt: Histogram,
@@ -223,39 +247,54 @@ pub struct Distributions {
 /// Anomalies of one id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct AnomalyCount {
+    /// The id's severity.
     pub severity: Severity,
+    /// How many times it was raised.
     pub occurrences: u64,
+    /// How many connections raised it.
     pub connections: u64,
 }
 
 /// Counts of the connections' active closer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Closers {
+    /// The client sent the first FIN.
     pub client: u64,
+    /// The server sent the first FIN.
     pub server: u64,
+    /// No FIN was sent.
     pub none: u64,
 }
 
 /// Everything counted over a set of connections.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Aggregate {
+    /// Connections counted.
     pub connections: u64,
+    /// Frames of the captures (every packet record).
     pub frames: u64,
+    /// TCP segments of the captures.
     pub tcp_segments: u64,
+    /// Connections by outcome.
     pub outcomes: BTreeMap<&'static str, u64>,
     /// `"CLIENT SERVER"` final-state pairs.
     pub final_states: BTreeMap<String, u64>,
     /// `final_states` while counting, by state index (see [`Aggregate::finish`]).
     #[serde(skip)]
     pairs: Box<[[u64; 11]; 11]>,
+    /// Who closed first.
     pub active_closer: Closers,
+    /// Anomalies by id.
     pub anomalies: BTreeMap<&'static str, AnomalyCount>,
+    /// Zeek's `conn_state` of each Zeek connection.
     pub zeek_conn_state: BTreeMap<&'static str, u64>,
+    /// Wireshark's `tcp.analysis` verdicts, summed.
     pub wireshark: BTreeMap<&'static str, u64>,
     /// Receipts assumed and later withdrawn (not in the edges).
     pub revisions: u64,
     /// Every edge the replay can take (the diagram's), then any other seen.
     pub edges: Vec<Edge>,
+    /// Durations that matter for TCP state.
     pub distributions: Distributions,
 }
 
@@ -433,7 +472,9 @@ impl Aggregate {
 /// The states-over-time series of one capture.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Chart {
+    /// The capture's first timestamp (sample 0).
     pub t0_ns: i64,
+    /// Time between samples.
     pub width_ns: i64,
     /// `samples[k]` is the moment `t0 + k·width`: per role, the count of
     /// endpoints in each of [`netstat::CHART_STATES`].
@@ -443,25 +484,36 @@ pub struct Chart {
 /// A connection whose ladder the report draws.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct LadderRef {
+    /// The capture.
     pub file: String,
+    /// Wireshark's `tcp.stream`.
     pub stream: u64,
+    /// Its error-severity anomaly ids.
     pub anomalies: Vec<&'static str>,
     #[serde(skip)]
+    /// Its last frame (the ladder needs the capture up to there).
     pub last_frame: u64,
     #[serde(skip)]
+    /// Client and server (address, port).
     pub ends: [(std::net::IpAddr, u16); 2],
 }
 
 /// One capture's part of the report.
 #[derive(Clone, Debug, Serialize)]
 pub struct CaptureReport {
+    /// The capture, as named (or found in a directory).
     pub file: String,
     /// `ok`, `damaged` (read up to the damage) or `unreadable`.
     pub status: &'static str,
+    /// What went wrong, if anything.
     pub error: Option<String>,
+    /// Its first timestamp (ns since the epoch).
     pub first_ts_ns: Option<i64>,
+    /// Its last timestamp (the capture clock at the end).
     pub last_ts_ns: Option<i64>,
+    /// Everything counted in it.
     pub aggregate: Aggregate,
+    /// The endpoints in each state over time.
     pub chart: Option<Chart>,
     /// Connections with an error-severity anomaly (all of them counted).
     pub error_connections: u64,
@@ -472,14 +524,20 @@ pub struct CaptureReport {
 /// The whole report.
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
+    /// [`SCHEMA_VERSION`].
     pub schema: u32,
+    /// The tool and its version.
     pub tool: String,
+    /// The `--where` expression, if any.
     pub selection: Option<String>,
+    /// Over every capture.
     pub overall: Aggregate,
+    /// Each capture, in the order given (directories sorted).
     pub captures: Vec<CaptureReport>,
     /// The connections with a ladder (at most `--ladders`), and how many
     /// other connections had an error-severity anomaly.
     pub ladders: Vec<LadderRef>,
+    /// Connections with an error-severity anomaly not drawn.
     pub ladders_omitted: u64,
 }
 

@@ -217,6 +217,8 @@ pub struct CaptureError {
 /// What went wrong while reading a capture.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CaptureErrorKind {
+    /// The input could not be opened (it does not exist, is a directory, ...).
+    Open(String),
     /// The operating system reported an error.
     Io(String),
     /// The input is not a pcap or pcapng capture.
@@ -235,6 +237,7 @@ pub enum CaptureErrorKind {
 impl fmt::Display for CaptureErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            CaptureErrorKind::Open(e) => write!(f, "cannot open it: {e}"),
             CaptureErrorKind::Io(e) => write!(f, "read error: {e}"),
             CaptureErrorKind::NotACapture(why) => write!(f, "not a pcap or pcapng capture: {why}"),
             CaptureErrorKind::Truncated { needed, available } => write!(
@@ -248,6 +251,15 @@ impl fmt::Display for CaptureErrorKind {
 
 impl fmt::Display for CaptureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // What the file is, or why it cannot be opened, needs no offset.
+        if self.offset == 0
+            && matches!(
+                self.kind,
+                CaptureErrorKind::Open(_) | CaptureErrorKind::NotACapture(_)
+            )
+        {
+            return write!(f, "{}: {}", self.file, self.kind);
+        }
         match self.frame {
             Some(n) => write!(
                 f,
@@ -364,14 +376,17 @@ impl CaptureReader {
         if path.as_os_str() == "-" {
             return CaptureReader::from_read(name, Box::new(std::io::stdin()));
         }
-        let io_err = |e: std::io::Error| CaptureError {
+        let open_err = |why: String| CaptureError {
             file: name.clone(),
             frame: None,
             offset: 0,
-            kind: CaptureErrorKind::Io(e.to_string()),
+            kind: CaptureErrorKind::Open(why),
         };
-        let file = std::fs::File::open(path).map_err(io_err)?;
-        let meta = file.metadata().map_err(io_err)?;
+        let file = std::fs::File::open(path).map_err(|e| open_err(os_error(&e)))?;
+        let meta = file.metadata().map_err(|e| open_err(os_error(&e)))?;
+        if meta.is_dir() {
+            return Err(open_err("it is a directory".into()));
+        }
         if meta.is_file() {
             if meta.len() > 0 {
                 if let Some(backing) = Backing::map(&file) {
@@ -596,12 +611,54 @@ fn next_whole(
     }
 }
 
+/// An operating system error without Rust's "(os error N)" suffix.
+fn os_error(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// What the first bytes of an input that is not a capture show it to be.
+pub(crate) fn describe_content(head: &[u8]) -> String {
+    const COMPRESSED: [(&[u8], &str); 6] = [
+        (&[0x1f, 0x8b], "gzip"),
+        (&[0x28, 0xb5, 0x2f, 0xfd], "zstd"),
+        (&[0x04, 0x22, 0x4d, 0x18], "lz4"),
+        (b"BZh", "bzip2"),
+        (&[0xfd, b'7', b'z', b'X', b'Z', 0], "xz"),
+        (b"PK\x03\x04", "zip"),
+    ];
+    if head.is_empty() {
+        return "it is empty".into();
+    }
+    if let Some((_, name)) = COMPRESSED.iter().find(|(m, _)| head.starts_with(m)) {
+        return format!("it is {name}-compressed (decompress it first, e.g. with {name} -dc)");
+    }
+    let sample = &head[..head.len().min(64)];
+    let text = std::str::from_utf8(sample)
+        .or_else(|e| std::str::from_utf8(&sample[..e.valid_up_to()]))
+        .unwrap_or("");
+    if text.len() + 4 >= sample.len()
+        && text
+            .chars()
+            .all(|c| !c.is_control() || c.is_ascii_whitespace())
+    {
+        let first_line = text.lines().next().unwrap_or("").trim();
+        let shown: String = first_line.chars().take(40).collect();
+        return format!("it is a text file (it begins \"{shown}\")");
+    }
+    let shown: Vec<String> = head.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    format!("unknown magic number {}", shown.join(" "))
+}
+
 /// Recognises the format from the first bytes of the input. Returns the
 /// format, its framer and how many bytes the file header takes (the pcapng
 /// section header is framed as an ordinary block, so 0 there).
 fn probe(head: &[u8]) -> Result<(Format, Framer, usize), CaptureErrorKind> {
     if head.is_empty() {
-        return Err(CaptureErrorKind::NotACapture("the input is empty".into()));
+        return Err(CaptureErrorKind::NotACapture(describe_content(head)));
     }
     if head.len() >= 4 && head[..4] == pcapng::SHB_TYPE_BYTES {
         let framer = pcapng::PcapNgFramer::probe(head)?;

@@ -266,8 +266,7 @@ impl PcapFramer {
 }
 
 fn not_a_capture(head: &[u8]) -> CaptureErrorKind {
-    let shown: Vec<String> = head.iter().take(4).map(|b| format!("{b:02x}")).collect();
-    CaptureErrorKind::NotACapture(format!("unknown magic number {}", shown.join(" ")))
+    CaptureErrorKind::NotACapture(super::describe_content(head))
 }
 
 /// Streams the input into the CPU cache ahead of the framing position.

@@ -72,7 +72,12 @@ pub enum Why {
     /// Its id is denied.
     Denied,
     /// It is occurrence `nth` of its id in the capture, beyond `max`.
-    OverMax { nth: u64, max: u64 },
+    OverMax {
+        /// Which occurrence (1 is the first).
+        nth: u64,
+        /// The occurrences tolerated.
+        max: u64,
+    },
     /// The connection was not cleanly closed.
     NotClosed,
 }
@@ -92,14 +97,18 @@ impl Why {
 /// One violation of the policy.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {
+    /// The rule it breaks.
     pub rule: RuleId,
+    /// Why it counts as a violation.
     pub why: Why,
     /// Wireshark's `tcp.stream`.
     pub stream: u64,
     /// Wireshark's `frame.number`: where the anomaly shows, or a connection's
     /// last frame for expect-closed.
     pub frame: u64,
+    /// The endpoint concerned, when one is.
     pub endpoint: Option<Role>,
+    /// What happened, as a sentence with the numbers involved.
     pub description: String,
 }
 
@@ -116,6 +125,7 @@ impl Violation {
 /// How one rule fared on one capture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RuleResult {
+    /// The rule.
     pub rule: RuleId,
     /// Occurrences in the capture (connections not cleanly closed, for
     /// expect-closed).
@@ -134,8 +144,11 @@ pub struct CaptureResult {
     /// Whether the capture was opened (so its rules were judged, if only on
     /// the part before damage).
     pub opened: bool,
+    /// Frames read (up to the damage, if any).
     pub frames: u64,
+    /// TCP segments among them.
     pub tcp_segments: u64,
+    /// Connections (Wireshark's streams).
     pub connections: u64,
     /// Anomaly occurrences of every kind, in scope or not.
     pub anomalies: u64,
@@ -168,6 +181,7 @@ impl CaptureResult {
 /// The verdict on all captures.
 #[derive(Debug)]
 pub struct Verdict {
+    /// The policy the captures were judged against.
     pub policy: Policy,
     /// In the order the files were given.
     pub captures: Vec<CaptureResult>,
@@ -188,6 +202,7 @@ impl Verdict {
         s
     }
 
+    /// Violations over all captures.
     pub fn violations(&self) -> usize {
         self.captures.iter().map(|c| c.violations.len()).sum()
     }
@@ -394,14 +409,18 @@ pub fn check(
 /// How `check` prints.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// One line per violation and a closing line.
     Text,
+    /// One JSON document (`src/check/schema.json`).
     Json,
 }
 
 /// What `tcpstate check` is asked to do besides the policy.
 #[derive(Clone, Debug)]
 pub struct Options {
+    /// What the engine computes.
     pub engine: engine::Options,
+    /// How the verdict is written.
     pub format: Format,
     /// ANSI colours in text output.
     pub color: bool,

@@ -8,7 +8,7 @@
 //!
 //! then one closing line, `tcpstate check: PASS|FAIL|ERROR: ...`, with the
 //! counts. JSON: one document, schema `src/check/schema.json` (an addition
-//! to the output schema, version 1).
+//! to the output schema, same version).
 
 use super::{CaptureResult, RuleId, Verdict, Violation, Why};
 use crate::anomaly::{AnomalyKind, Severity};
@@ -173,7 +173,7 @@ struct JsonPolicy {
 
 #[derive(Serialize)]
 struct JsonRule {
-    rule: &'static str,
+    id: &'static str,
     severity: Option<&'static str>,
     why: &'static str,
     tolerated: u64,
@@ -202,7 +202,7 @@ struct JsonCapture<'a> {
 
 #[derive(Serialize)]
 struct JsonRuleResult {
-    rule: &'static str,
+    id: &'static str,
     passed: bool,
     occurrences: u64,
     violations: u64,
@@ -210,7 +210,7 @@ struct JsonRuleResult {
 
 #[derive(Serialize)]
 struct JsonViolation<'a> {
-    rule: &'static str,
+    id: &'static str,
     severity: Option<&'static str>,
     why: &'static str,
     stream: u64,
@@ -256,7 +256,7 @@ fn json_capture(c: &CaptureResult) -> JsonCapture<'_> {
             .rules
             .iter()
             .map(|r| JsonRuleResult {
-                rule: r.rule.id(),
+                id: r.rule.id(),
                 passed: r.violations == 0,
                 occurrences: r.occurrences,
                 violations: r.violations,
@@ -266,7 +266,7 @@ fn json_capture(c: &CaptureResult) -> JsonCapture<'_> {
             .violations
             .iter()
             .map(|v| JsonViolation {
-                rule: v.rule.id(),
+                id: v.rule.id(),
                 severity: v.rule.severity().map(Severity::name),
                 why: v.why.name(),
                 stream: v.stream,
@@ -286,7 +286,7 @@ pub fn json(verdict: &Verdict, status: Status, out: &mut Vec<u8>) {
         .scope()
         .into_iter()
         .map(|(k, l)| JsonRule {
-            rule: k.id(),
+            id: k.id(),
             severity: Some(k.severity().name()),
             why: l.name(),
             tolerated: l.tolerated(),
@@ -294,7 +294,7 @@ pub fn json(verdict: &Verdict, status: Status, out: &mut Vec<u8>) {
         .collect();
     if p.expect_closed {
         rules.push(JsonRule {
-            rule: "expect-closed",
+            id: "expect-closed",
             severity: None,
             why: "expect-closed",
             tolerated: 0,

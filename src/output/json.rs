@@ -4,7 +4,7 @@
 //! `"capture"` (the per-file totals), so a JSON Lines stream can be filtered
 //! with `jq 'select(.type == "connection")'`. In `json` format the same
 //! objects are grouped in one document:
-//! `{"schema": 1, "captures": [{"file", "connections"|"segments", "totals"}]}`.
+//! `{"schema": 2, "captures": [{"file", "connections"|"segments", "totals"}]}`.
 
 use super::{FLAG_NAMES, SCHEMA_VERSION, seconds, timestamp};
 use crate::anomaly::Anomaly;
@@ -30,6 +30,14 @@ fn uint(out: &mut Vec<u8>, n: u64) {
 
 fn int(out: &mut Vec<u8>, n: i64) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+/// Seconds since the epoch as a string with nine decimals: exact for jq,
+/// whose numbers are doubles (a 19-digit `ts_ns` loses its last digits).
+fn epoch(out: &mut Vec<u8>, ns: i64) {
+    out.push(b'"');
+    seconds(ns, out);
+    out.push(b'"');
 }
 
 fn static_str(out: &mut Vec<u8>, s: &str) {
@@ -64,7 +72,7 @@ fn opt_role(out: &mut Vec<u8>, r: Option<Role>) {
 }
 
 fn anomaly(out: &mut Vec<u8>, a: &Anomaly) {
-    out.extend_from_slice(b"{\"kind\":");
+    out.extend_from_slice(b"{\"id\":");
     static_str(out, a.kind.id());
     out.extend_from_slice(b",\"severity\":");
     static_str(out, a.kind.severity().name());
@@ -122,10 +130,13 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
     static_str(out, &timestamp(c.first_ts));
     out.extend_from_slice(b",\"start_ns\":");
     int(out, c.first_ts);
+    out.extend_from_slice(b",\"start_epoch\":");
+    epoch(out, c.first_ts);
+    let duration = c.last_ts.saturating_sub(c.first_ts);
     out.extend_from_slice(b",\"duration\":");
-    seconds(c.last_ts - c.first_ts, out);
+    seconds(duration, out);
     out.extend_from_slice(b",\"duration_ns\":");
-    int(out, c.last_ts - c.first_ts);
+    int(out, duration);
     out.extend_from_slice(b",\"packets\":{\"c2s\":");
     uint(out, c.packets[0]);
     out.extend_from_slice(b",\"s2c\":");
@@ -206,6 +217,8 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
     seconds(r.ts_ns - first_ts, out);
     out.extend_from_slice(b",\"ts_ns\":");
     int(out, r.ts_ns);
+    out.extend_from_slice(b",\"time_epoch\":");
+    epoch(out, r.ts_ns);
     out.extend_from_slice(b",\"direction\":");
     static_str(out, o.direction.name());
     out.extend_from_slice(b",\"flags\":[");
@@ -323,7 +336,11 @@ pub fn capture(out: &mut Vec<u8>, file_json: &[u8], t: &Totals) {
         uint(out, u.packets);
         out.push(b'}');
     }
-    out.extend_from_slice(b"],\"error\":");
+    out.extend_from_slice(b"],\"timestamps\":{\"out_of_range\":");
+    uint(out, t.timestamps.out_of_range);
+    out.extend_from_slice(b",\"ignored\":");
+    uint(out, t.timestamps.ignored);
+    out.extend_from_slice(b"},\"error\":");
     match &t.error {
         None => out.extend_from_slice(b"null"),
         Some(e) => {

@@ -5,9 +5,12 @@
 //! the timeline can be millions of rows; it never allocates per row except
 //! for the text table's cells.
 
+pub mod guard;
 pub mod json;
+pub mod order;
 pub mod progress;
 pub mod text;
+pub mod time;
 pub mod zeek;
 
 use crate::anomaly::Anomaly;
@@ -18,13 +21,20 @@ use std::io::{self, Write};
 
 /// The version of the JSON schema. Bumped on any incompatible change;
 /// additions of keys keep the version.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// * 1: the first.
+/// * 2: one name per idea: an anomaly's id is `id` everywhere (it was `kind`
+///   in connections and segments, `rule` in `check`'s rules and violations).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// How results are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
+    /// Aligned columns for people.
     Text,
+    /// One JSON document.
     Json,
+    /// JSON Lines: one object per line.
     Jsonl,
     /// A Zeek conn.log (summary only; see [`zeek`]).
     Zeek,
@@ -37,6 +47,8 @@ pub struct Style {
     pub color: bool,
     /// Name each row's file (several files).
     pub with_file: bool,
+    /// The width of the file column (the longest name), when rows name it.
+    pub file_width: usize,
 }
 
 /// TCP flags the way tcpdump prints them: `S`, `S.`, `.`, `P.`, `F.`, `R.`.
@@ -109,6 +121,21 @@ pub fn report_problems(file: &str, totals: &Totals, err: &mut dyn Write) -> io::
             err,
             "tcpstate: {file}: link type {} on interface {} is not supported: {} packets skipped",
             u.link_type.0, u.interface, u.packets
+        )?;
+    }
+    let t = &totals.timestamps;
+    if let Some(f) = t.first_out_of_range {
+        writeln!(
+            err,
+            "tcpstate: {file}: {} frame(s) (the first: frame {f}) carry timestamps beyond 64-bit nanoseconds (before 1677-09-21 or after 2262-04-11): they count as that limit",
+            t.out_of_range
+        )?;
+    }
+    if let Some(f) = t.first_ignored {
+        writeln!(
+            err,
+            "tcpstate: {file}: {} frame(s) (the first: frame {f}) carry a timestamp more than a day away from the frames around them: timers and connection durations ignore it",
+            t.ignored
         )?;
     }
     if let Some(e) = &totals.error {

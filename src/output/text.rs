@@ -4,7 +4,8 @@
 //! to [`Table::SAMPLE`]); later rows reuse them, so output streams. The
 //! timeline uses fixed widths. Colours only when [`Style::color`].
 
-use super::{Style, flags_tcpdump, seconds};
+use super::time::{TimeColumn, TimeFormat};
+use super::{Style, flags_tcpdump};
 use crate::anomaly::Severity;
 use crate::connection::Verdict;
 use crate::engine::{ConnectionRecord, SegmentRecord};
@@ -36,26 +37,95 @@ fn severity_style(s: Severity) -> Ansi {
     }
 }
 
-/// A cell: its text and an optional colour.
-#[derive(Clone, Debug)]
+/// How a cell is coloured (when colours are on).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    /// No colour.
+    Plain,
+    /// The colour of a state.
+    State(TcpState),
+    /// The colour of the worst anomaly's severity.
+    Severity(Severity),
+    /// Bold (the header).
+    Bold,
+}
+
+impl Tone {
+    fn style(self) -> Option<Ansi> {
+        match self {
+            Tone::Plain => None,
+            Tone::State(s) => Some(state_style(s)),
+            Tone::Severity(s) => Some(severity_style(s)),
+            Tone::Bold => Some(Ansi::new().effects(Effects::BOLD)),
+        }
+    }
+
+    /// One byte, for [`encode_row`].
+    fn code(self) -> u8 {
+        match self {
+            Tone::Plain => 0,
+            Tone::Bold => 1,
+            Tone::Severity(s) => 2 + s as u8,
+            Tone::State(s) => 8 + s as u8,
+        }
+    }
+
+    fn from_code(c: u8) -> Tone {
+        match c {
+            1 => Tone::Bold,
+            2 => Tone::Severity(Severity::Info),
+            3 => Tone::Severity(Severity::Warning),
+            4 => Tone::Severity(Severity::Error),
+            8..=18 => Tone::State(TcpState::ALL[usize::from(c - 8)]),
+            _ => Tone::Plain,
+        }
+    }
+}
+
+/// A cell: its text and its colour.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Cell {
     text: String,
-    style: Option<Ansi>,
+    tone: Tone,
 }
 
 impl Cell {
     fn plain(text: impl Into<String>) -> Cell {
         Cell {
             text: text.into(),
-            style: None,
+            tone: Tone::Plain,
         }
     }
-    fn styled(text: impl Into<String>, style: Ansi) -> Cell {
+    fn toned(text: impl Into<String>, tone: Tone) -> Cell {
         Cell {
             text: text.into(),
-            style: Some(style),
+            tone,
         }
     }
+}
+
+/// A row of cells as bytes (so that rows can wait in a
+/// [`super::order::StreamOrder`] or a [`super::order::Spool`]): per cell, its
+/// tone, the length of its text (4 bytes) and the text.
+pub fn encode_row(row: &[Cell], out: &mut Vec<u8>) {
+    for c in row {
+        out.push(c.tone.code());
+        out.extend_from_slice(&(c.text.len() as u32).to_le_bytes());
+        out.extend_from_slice(c.text.as_bytes());
+    }
+}
+
+/// The cells of a row written by [`encode_row`].
+pub fn decode_row(mut b: &[u8]) -> Vec<Cell> {
+    let mut row = Vec::new();
+    while b.len() >= 5 {
+        let tone = Tone::from_code(b[0]);
+        let len = u32::from_le_bytes([b[1], b[2], b[3], b[4]]) as usize;
+        let end = (5 + len).min(b.len());
+        row.push(Cell::toned(String::from_utf8_lossy(&b[5..end]), tone));
+        b = &b[end..];
+    }
+    row
 }
 
 /// A streaming table: widths from the first rows, then fixed.
@@ -72,6 +142,7 @@ impl Table {
     /// Rows sampled before the widths are fixed.
     pub const SAMPLE: usize = 1000;
 
+    /// A table with these column names; `right` marks right-aligned columns.
     pub fn new(header: Vec<&'static str>, right: Vec<bool>, color: bool) -> Table {
         Table {
             header,
@@ -82,6 +153,7 @@ impl Table {
         }
     }
 
+    /// Adds a row (written at once when the widths are fixed).
     pub fn push(&mut self, row: Vec<Cell>, out: &mut dyn Write) -> io::Result<()> {
         if self.widths.is_some() {
             return self.write_row(&row, out);
@@ -93,8 +165,12 @@ impl Table {
         Ok(())
     }
 
-    /// Fixes the widths (if not yet) and writes what is pending.
+    /// Fixes the widths (if not yet) and writes what is pending. A table
+    /// that never had a row writes nothing, not even its header.
     pub fn flush(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        if self.widths.is_none() && self.pending.is_empty() {
+            return Ok(());
+        }
         if self.widths.is_none() {
             let mut w: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
             for row in &self.pending {
@@ -103,15 +179,10 @@ impl Table {
                 }
             }
             self.widths = Some(w);
-            let header: Vec<Cell> = self.header.iter().map(|h| Cell::plain(*h)).collect();
-            let bold = if self.color {
-                Some(Ansi::new().effects(Effects::BOLD))
-            } else {
-                None
-            };
-            let header: Vec<Cell> = header
-                .into_iter()
-                .map(|c| Cell { style: bold, ..c })
+            let header: Vec<Cell> = self
+                .header
+                .iter()
+                .map(|h| Cell::toned(*h, Tone::Bold))
                 .collect();
             self.write_row(&header, out)?;
         }
@@ -134,7 +205,7 @@ impl Table {
             if self.right[i] {
                 line.extend(std::iter::repeat_n(' ', pad));
             }
-            match (self.color, c.style) {
+            match (self.color, c.tone.style()) {
                 (true, Some(s)) => {
                     let _ = write!(line, "{s}{}{s:#}", c.text);
                 }
@@ -189,15 +260,19 @@ fn addr(ip: std::net::IpAddr, port: u16) -> String {
     }
 }
 
-fn secs6(ns: i64) -> String {
-    let mut v = Vec::new();
-    seconds(ns, &mut v);
-    v.truncate(v.len() - 3);
-    String::from_utf8(v).expect("ascii")
+/// Seconds with six decimals (truncated), however large.
+fn secs6(ns: i128) -> String {
+    let abs = ns.unsigned_abs();
+    format!(
+        "{}{}.{:06}",
+        if ns < 0 { "-" } else { "" },
+        abs / 1_000_000_000,
+        abs % 1_000_000_000 / 1000
+    )
 }
 
-/// The cells of one summary row. `first_ts` is the capture's first timestamp.
-pub fn summary_row(r: &ConnectionRecord, first_ts: i64, file: Option<&str>) -> Vec<Cell> {
+/// The cells of one summary row; `time` writes its START.
+pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&str>) -> Vec<Cell> {
     let c = &r.conn;
     let [cl, sv] = &c.ep;
     let mut row = Vec::with_capacity(17);
@@ -225,14 +300,18 @@ pub fn summary_row(r: &ConnectionRecord, first_ts: i64, file: Option<&str>) -> V
         Cell::plain(format!("{}{guessed}", addr(cl.addr, cl.port))),
         Cell::plain(format!("{}{guessed}", addr(sv.addr, sv.port))),
         Cell::plain(format!("{}-{}", c.first_frame, c.last_frame)),
-        Cell::plain(secs6(c.first_ts - first_ts)),
-        Cell::plain(secs6(c.last_ts - c.first_ts)),
+        Cell::plain({
+            let mut v = Vec::new();
+            time.write(c.first_ts, None, &mut v);
+            String::from_utf8_lossy(&v).trim_start().to_string()
+        }),
+        Cell::plain(secs6(i128::from(c.last_ts) - i128::from(c.first_ts))),
         Cell::plain(c.packets[0].to_string()),
         Cell::plain(c.packets[1].to_string()),
         Cell::plain(c.payload_bytes[0].to_string()),
         Cell::plain(c.payload_bytes[1].to_string()),
-        Cell::styled(cl.state.name(), state_style(cl.state)),
-        Cell::styled(sv.state.name(), state_style(sv.state)),
+        Cell::toned(cl.state.name(), Tone::State(cl.state)),
+        Cell::toned(sv.state.name(), Tone::State(sv.state)),
         Cell::plain(c.active_closer.map_or("-", |r| r.name())),
         Cell::plain(c.outcome().name()),
         // Zeek's conn_state and history (its first connection of this one).
@@ -242,7 +321,7 @@ pub fn summary_row(r: &ConnectionRecord, first_ts: i64, file: Option<&str>) -> V
             _ => "-",
         }),
         match worst {
-            Some(s) => Cell::styled(anomalies, severity_style(s)),
+            Some(s) => Cell::toned(anomalies, Tone::Severity(s)),
             None => Cell::plain(anomalies),
         },
         Cell::plain(analysis_counts(c.wireshark.counts())),
@@ -251,10 +330,14 @@ pub fn summary_row(r: &ConnectionRecord, first_ts: i64, file: Option<&str>) -> V
 }
 
 /// The timeline header line.
-pub fn timeline_header(style: &Style, out: &mut Vec<u8>) {
+pub fn timeline_header(style: &Style, time: TimeFormat, out: &mut Vec<u8>) {
     let h = format!(
-        "{}{:>7}  {:>12}  {:>6}  {:3}  {:5}  {:>10}  {:>10}  {:>6}  {:12}  {:12}  {}\n",
-        if style.with_file { "FILE  " } else { "" },
+        "{}{:>7}  {:>tw$}  {:>6}  {:3}  {:5}  {:>10}  {:>10}  {:>6}  {:12}  {:12}  {}\n",
+        if style.with_file {
+            format!("{:fw$}  ", "FILE", fw = style.file_width)
+        } else {
+            String::new()
+        },
         "FRAME",
         "TIME",
         "STREAM",
@@ -265,7 +348,8 @@ pub fn timeline_header(style: &Style, out: &mut Vec<u8>) {
         "LEN",
         "CLIENT",
         "SERVER",
-        "CHANGES / NOTES"
+        "CHANGES / NOTES",
+        tw = time.width(),
     );
     if style.color {
         let b = Ansi::new().effects(Effects::BOLD);
@@ -275,10 +359,12 @@ pub fn timeline_header(style: &Style, out: &mut Vec<u8>) {
     }
 }
 
-/// One timeline row.
+/// One timeline row. `time` writes its TIME; `prev_segment` is the
+/// timestamp of the capture's previous TCP segment (for `-t d`).
 pub fn timeline_row(
     r: &SegmentRecord,
-    first_ts: i64,
+    time: &mut TimeColumn,
+    prev_segment: Option<i64>,
     style: &Style,
     file: Option<&str>,
     out: &mut Vec<u8>,
@@ -288,30 +374,15 @@ pub fn timeline_row(
     let o = &r.outcome;
     let mut flags = arrayvec::ArrayString::<16>::new();
     flags_tcpdump(r.flags, &mut flags);
-    // Seconds with six decimals, truncated (as `seconds` without its last
-    // three digits).
-    let rel = r.ts_ns - first_ts;
-    let abs = rel.unsigned_abs();
-    let mut time = arrayvec::ArrayString::<32>::new();
-    let _ = std::fmt::Write::write_fmt(
-        &mut time,
-        format_args!(
-            "{}{}.{:06}",
-            if rel < 0 { "-" } else { "" },
-            abs / 1_000_000_000,
-            abs % 1_000_000_000 / 1000
-        ),
-    );
-    let time = time.as_str();
     let flags = flags.as_str();
     if let Some(f) = file {
-        let _ = write!(out, "{f}  ");
+        let _ = write!(out, "{f:fw$}  ", fw = style.file_width);
     }
+    let _ = write!(out, "{:>7}  ", r.frame);
+    time.write(r.ts_ns, prev_segment, out);
     let _ = write!(
         out,
-        "{:>7}  {:>12}  {:>6}  {:3}  {:5}  {:>10}  {:>10}  {:>6}  ",
-        r.frame,
-        time,
+        "  {:>6}  {:3}  {:5}  {:>10}  {:>10}  {:>6}  ",
         r.stream,
         o.direction.name(),
         flags,
@@ -427,9 +498,12 @@ pub fn analysis_counts(c: &Counts) -> String {
 
 /// The closing line of a text summary for one capture: what it contained.
 pub fn totals_line(file: &str, t: &crate::engine::Totals) -> String {
+    let n = |k: u64, one: &str, many: &str| format!("{k} {}", if k == 1 { one } else { many });
     let mut s = format!(
-        "# {file}: {} frames, {} TCP segments, {} connections",
-        t.frames, t.tcp_segments, t.connections
+        "# {file}: {}, {}, {}",
+        n(t.frames, "frame", "frames"),
+        n(t.tcp_segments, "TCP segment", "TCP segments"),
+        n(t.connections, "connection", "connections")
     );
     let skipped: Vec<String> = crate::engine::SKIP_KINDS
         .iter()

@@ -9,11 +9,10 @@
 use etherparse::PacketBuilder;
 use pcap_file::pcap::{PcapHeader, PcapPacket, PcapWriter};
 use pcap_file::{DataLink, TsResolution};
-use std::io;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tcpstate::capture::CaptureReader;
-use tcpstate::engine::{self, ConnectionRecord, Consumer, Options, SegmentRecord, Totals};
+use tcpstate::engine::{self, ConnectionRecord, Options, SegmentRecord, Totals};
 
 /// Everything the engine produced for one capture.
 pub struct Run {
@@ -48,24 +47,6 @@ impl Run {
     }
 }
 
-#[derive(Default)]
-struct Collect {
-    segments: Vec<SegmentRecord>,
-    connections: Vec<ConnectionRecord>,
-}
-
-impl Consumer for Collect {
-    fn capture_start(&mut self, _: i64) {}
-    fn segments(&mut self, r: &[SegmentRecord]) -> io::Result<()> {
-        self.segments.extend_from_slice(r);
-        Ok(())
-    }
-    fn connections(&mut self, r: &[ConnectionRecord]) -> io::Result<()> {
-        self.connections.extend_from_slice(r);
-        Ok(())
-    }
-}
-
 /// Runs the engine (timeline and summary) over a reader.
 pub fn run_reader(reader: CaptureReader) -> Run {
     run_reader_with(reader, false)
@@ -78,7 +59,7 @@ pub fn run_reader_with(reader: CaptureReader, verify_checksums: bool) -> Run {
         verify_checksums,
         ..Options::default()
     };
-    let mut c = Collect::default();
+    let mut c = engine::Collector::default();
     let totals = engine::analyze(reader, &opts, &mut c, None).expect("collecting cannot fail");
     Run {
         segments: c.segments,
@@ -227,6 +208,8 @@ pub const NONE: F = F {
 /// A pcap written segment by segment: Ethernet, IPv4, TCP.
 pub struct Craft {
     packets: Vec<(Duration, Vec<u8>)>,
+    /// The client's address and port for the segments added next.
+    client: ([u8; 4], u16),
 }
 
 impl Default for Craft {
@@ -239,13 +222,25 @@ impl Craft {
     pub fn new() -> Craft {
         Craft {
             packets: Vec::new(),
+            client: C,
         }
+    }
+
+    /// Segments added from now on belong to the client port `port` (another
+    /// connection between the same hosts).
+    pub fn client_port(mut self, port: u16) -> Craft {
+        self.client = (C.0, port);
+        self
     }
 
     /// A segment from the client (`c2s`) or the server, at `ms` milliseconds.
     #[allow(clippy::too_many_arguments)]
     pub fn seg(mut self, c2s: bool, f: F, seq: u32, ack: u32, payload: usize, ms: u64) -> Craft {
-        let ((sa, sp), (da, dp)) = if c2s { (C, S) } else { (S, C) };
+        let ((sa, sp), (da, dp)) = if c2s {
+            (self.client, S)
+        } else {
+            (S, self.client)
+        };
         let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2]).ipv4(sa, da, 64);
         let mut t = b.tcp(sp, dp, seq, 65535);
         if f.syn {
@@ -272,6 +267,11 @@ impl Craft {
         self.packets
             .push((Duration::from_millis(1_700_000_000_000 + ms), buf));
         self
+    }
+
+    /// Writes the classic pcap bytes to a file.
+    pub fn write(&self, path: &Path) {
+        std::fs::write(path, self.pcap()).expect("write the crafted capture");
     }
 
     /// The classic pcap bytes.

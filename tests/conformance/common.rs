@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use tcpstate::capture::{Batch, CaptureReader, Next};
 use tcpstate::decode::{Decoded, decode};
-use tcpstate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
+use tcpstate::engine::{self, ConnectionRecord};
 
 pub fn corpus_dir() -> PathBuf {
     let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
@@ -30,26 +30,15 @@ pub fn read_corpus(name: &str) -> String {
 
 /// Every connection of a capture, replayed by the engine.
 pub fn connections(name: &str, verify_checksums: bool) -> Vec<ConnectionRecord> {
-    struct Collect(Vec<ConnectionRecord>);
-    impl Consumer for Collect {
-        fn capture_start(&mut self, _: i64) {}
-        fn segments(&mut self, _: &[SegmentRecord]) -> std::io::Result<()> {
-            Ok(())
-        }
-        fn connections(&mut self, r: &[ConnectionRecord]) -> std::io::Result<()> {
-            self.0.extend(r.iter().cloned());
-            Ok(())
-        }
-    }
     let reader = CaptureReader::open(&corpus_file(name)).expect("capture opens");
     let opts = engine::Options {
         verify_checksums,
         ..engine::Options::default()
     };
-    let mut c = Collect(Vec::new());
+    let mut c = engine::Collector::default();
     engine::analyze(reader, &opts, &mut c, None).expect("analysis runs");
-    c.0.sort_by_key(|r| r.stream);
-    c.0
+    c.connections.sort_by_key(|r| r.stream);
+    c.connections
 }
 
 /// One way our result differs from an oracle's.

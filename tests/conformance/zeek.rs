@@ -278,9 +278,7 @@ fn ours(capture: &str, verify_checksums: bool) -> Vec<Row> {
     let mut settings = Settings {
         engine: tcpstate::engine::Options::default(),
         format: Format::Zeek,
-        color: false,
-        progress: None,
-        select: None,
+        ..Settings::default()
     };
     settings.engine.verify_checksums = verify_checksums;
     let mut out = Vec::new();

@@ -38,11 +38,12 @@
 mod conn;
 mod frame;
 mod rng;
+mod state;
 mod truth;
 
+pub use state::TcpState;
 pub use truth::{Check, Group, HEADER, Observed, Planted, read_summary_jsonl, read_truth};
 
-use crate::state::TcpState;
 use conn::{Conn, Seg, Truth, Tuple};
 use rng::Rng;
 use std::cmp::Reverse;

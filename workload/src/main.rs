@@ -1,6 +1,6 @@
 //! `tcpstate-workload`: writes a synthetic capture with its planted ground
 //! truth (`gen`), and checks tcpstate's answers against that truth (`check`).
-//! See [`tcpstate::workload`].
+//! See [`tcpstate_workload`].
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::fs::File;
@@ -8,7 +8,7 @@ use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
-use tcpstate::workload::{self, Check, Config, Format};
+use tcpstate_workload::{self as workload, Check, Config, Format};
 
 #[derive(Parser, Debug)]
 #[command(name = "tcpstate-workload", version, about)]

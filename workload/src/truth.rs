@@ -1,8 +1,8 @@
 //! The planted ground truth (a TSV sidecar) and the answers check that
 //! compares it with `tcpstate summary --format jsonl`.
 
-use super::{Lifecycle, Start};
 use crate::state::TcpState;
+use crate::{Lifecycle, Start};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;

@@ -16,9 +16,9 @@
 //!   up R2 after its last SYN (the client's retransmission, and the server's
 //!   SYN,ACK answering it).
 
-use super::rng::Rng;
-use super::{Lifecycle, Start};
+use crate::rng::Rng;
 use crate::state::TcpState as St;
+use crate::{Lifecycle, Start};
 
 pub(super) const CLIENT: usize = 0;
 pub(super) const SERVER: usize = 1;

@@ -1,8 +1,8 @@
 //! Packet bytes (built with etherparse) and the capture container (written
 //! with pcap-file), into one reused buffer: nothing is allocated per packet.
 
-use super::Format;
-use super::conn::{ACK, Conn, FIN, Opt, PSH, RST, SYN, Seg};
+use crate::Format;
+use crate::conn::{ACK, Conn, FIN, Opt, PSH, RST, SYN, Seg};
 use etherparse::{
     EtherType, Ethernet2Header, IpNumber, Ipv4Header, Ipv6FlowLabel, Ipv6Header, TcpHeader,
     TcpOptionElement,
