@@ -418,7 +418,18 @@ struct Sink<'a> {
 
 const MAX_SAMPLES: usize = 1_000_000;
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
+    fn new(opts: &'a Options) -> Sink<'a> {
+        Sink {
+            opts,
+            first_ts: None,
+            rows: Vec::new(),
+            pending: Vec::new(),
+            series: None,
+            too_many: false,
+        }
+    }
+
     fn moment(&self) -> Option<Moment> {
         match self.opts.at? {
             Moment::AfterStart(d) => self.first_ts.map(|t| Moment::Time(t.saturating_add(d))),
@@ -497,14 +508,7 @@ pub fn endpoints_at(
         every_ns: None,
         all,
     };
-    let mut sink = Sink {
-        opts: &opts,
-        first_ts: None,
-        rows: Vec::new(),
-        pending: Vec::new(),
-        series: None,
-        too_many: false,
-    };
+    let mut sink = Sink::new(&opts);
     let totals = engine::analyze(
         reader,
         &settings.engine,
@@ -613,14 +617,7 @@ pub fn run(
             return Ok(Status::InputProblem);
         }
     };
-    let mut sink = Sink {
-        opts,
-        first_ts: None,
-        rows: Vec::new(),
-        pending: Vec::new(),
-        series: None,
-        too_many: false,
-    };
+    let mut sink = Sink::new(opts);
     let totals = engine::analyze(
         reader,
         &settings.engine,

@@ -21,49 +21,6 @@ fn settings() -> Settings {
     }
 }
 
-struct Snapshot {
-    ts: i64,
-    local: SocketAddr,
-    peer: SocketAddr,
-    state: TcpState,
-    model_differs: bool,
-    line: String,
-}
-
-/// The kernel's state, spelled as ss spells it (the `.ss` format of
-/// testdata/real/README.md).
-fn ss_state(s: &str) -> TcpState {
-    TcpState::ALL
-        .into_iter()
-        .find(|&t| netstat::ss_name(t) == s)
-        .unwrap_or_else(|| panic!("unknown ss state {s}"))
-}
-
-fn snapshots(capture: &Path) -> Vec<Snapshot> {
-    let text = std::fs::read_to_string(capture.with_extension("ss")).expect(".ss file");
-    text.lines()
-        .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let (data, comment) = l.split_once('#').unwrap_or((l, ""));
-            let w: Vec<&str> = data.split_whitespace().collect();
-            let addr = |s: &str| -> SocketAddr {
-                s.parse().unwrap_or_else(|_| {
-                    let (ip, port) = s.rsplit_once(':').expect("addr:port");
-                    SocketAddr::new(ip.parse().expect("ip"), port.parse().expect("port"))
-                })
-            };
-            Snapshot {
-                ts: w[0].parse().expect("ts_ns"),
-                local: addr(w[2]),
-                peer: addr(w[3]),
-                state: ss_state(w[4]),
-                model_differs: comment.contains("model-differs:"),
-                line: l.to_string(),
-            }
-        })
-        .collect()
-}
-
 /// The first timestamp of each connection of the capture, by 4-tuple.
 fn first_seen(capture: &Path) -> Vec<(SocketAddr, SocketAddr, i64)> {
     let run = run_file(capture);
@@ -91,7 +48,7 @@ struct Tally {
 fn compare(capture: &Path, tally: &mut Tally) -> Vec<String> {
     let mut problems = Vec::new();
     let seen = first_seen(capture);
-    for s in snapshots(capture) {
+    for s in ss_snapshots(capture) {
         tally.snapshots += 1;
         let begun = seen.iter().any(|&(a, b, t)| {
             t <= s.ts && ((a, b) == (s.local, s.peer) || (b, a) == (s.local, s.peer))
@@ -115,7 +72,7 @@ fn compare(capture: &Path, tally: &mut Tally) -> Vec<String> {
             Some(st) => st == s.state,
             None => matches!(s.state, TcpState::Closed | TcpState::Listen),
         };
-        if s.model_differs {
+        if s.documented_difference {
             tally.model_differs += 1;
             if agree {
                 problems.push(format!(
