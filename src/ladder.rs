@@ -26,8 +26,9 @@ pub struct Options {
     pub stream: Option<u64>,
     /// Where the SVG goes (`None`: a text ladder on standard output).
     pub output: Option<PathBuf>,
-    /// Standard output is a terminal (the text ladder fits its width).
-    pub terminal: bool,
+    /// The terminal's width, when standard output is one (the text ladder
+    /// fits it; `COLUMNS` overrides it; 120 when neither says).
+    pub width: Option<usize>,
 }
 
 /// One connection's segments, as the timeline gives them.
@@ -490,8 +491,11 @@ pub fn text(l: &Ladder, width: usize) -> String {
             "⚠ {id} (frame {f}, found when the connection ended)\n"
         ));
     }
-    out.push_str("* changed on a segment seen on the wire; ? changed by inference or a timer\n");
-    out
+    out.push_str("* changed, seen on the wire   ? changed, inferred or by a timer\n");
+    // Nothing wider than the terminal.
+    out.lines()
+        .map(|l| l.chars().take(width).collect::<String>() + "\n")
+        .collect()
 }
 
 /// Segments drawn at most by `tcpstate ladder`.
@@ -561,7 +565,8 @@ pub fn run(
             let width = std::env::var("COLUMNS")
                 .ok()
                 .and_then(|c| c.parse().ok())
-                .unwrap_or(if opts.terminal { 100 } else { 120 });
+                .or(opts.width)
+                .unwrap_or(120);
             out.write_all(text(&ladder, width).as_bytes())?;
             out.flush()?;
         }

@@ -783,7 +783,7 @@ fn run(cli: Cli, out: &mut dyn Write) -> Status {
             let opts = tcpstate::ladder::Options {
                 stream: a.stream,
                 output: a.output.clone(),
-                terminal: io::stdout().is_terminal(),
+                width: io::stdout().is_terminal().then(terminal_width).flatten(),
             };
             tcpstate::ladder::run(&a.file, &opts, &settings, out, &mut err)
         }
@@ -802,6 +802,14 @@ fn run(cli: Cli, out: &mut dyn Write) -> Status {
         // more can be said.
         Err(_) => Status::InputProblem,
     }
+}
+
+/// The width of the terminal on standard output, if it says.
+fn terminal_width() -> Option<usize> {
+    // SAFETY: TIOCGWINSZ only fills the winsize it is given.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) };
+    (r == 0 && ws.ws_col > 0).then_some(usize::from(ws.ws_col))
 }
 
 fn netstat_options(a: &NetstatArgs) -> Result<tcpstate::netstat::Options, String> {
