@@ -167,7 +167,8 @@ pub fn collect_for_report(
         }
     }
     let mut out = Vec::new();
-    for f in files {
+    // Standard input cannot be read again.
+    for f in files.into_iter().filter(|f| *f != "-") {
         let mine: Vec<&crate::aggregate::LadderRef> = refs.iter().filter(|r| r.file == f).collect();
         let want: Vec<(u64, u64)> = mine.iter().map(|r| (r.stream, r.last_frame)).collect();
         let Ok((rows, _, _)) = rows_of(Path::new(f), &want, cap, true, settings) else {
@@ -303,7 +304,12 @@ fn layout(rows: &[SegmentRecord]) -> (Vec<f64>, Vec<Option<i64>>) {
         } else {
             0.0
         };
-        y += if prev.is_some() { 34.0 + extra } else { 0.0 };
+        // Whole pixels: coordinates print short and exact.
+        y += if prev.is_some() {
+            (34.0 + extra).round()
+        } else {
+            0.0
+        };
         ys.push(y);
         gaps.push((gap >= 1_000_000_000).then_some(gap));
         prev = Some(r.ts_ns);
@@ -335,6 +341,9 @@ pub fn svg(l: &Ladder) -> Markup {
         }
     };
     let prev = l.initial;
+    // Marker ids are unique in a page that holds several ladders.
+    let head_id = format!("lhead-{:x}", fnv(&l.file, l.stream));
+    let head_url = format!("url(#{head_id})");
     html! {
         svg class="ladder" xmlns="http://www.w3.org/2000/svg" viewBox={"0 0 " (W) " " (bottom)} width=(W) height=(bottom)
             role="img" aria-label={"Ladder of tcp.stream " (l.stream)} data-stream=(l.stream) {
@@ -359,7 +368,7 @@ pub fn svg(l: &Ladder) -> Markup {
                 g class={"segment " (if c2s { "c2s" } else { "s2c" })} data-frame=(r.frame) {
                     text class="frame" x="10" y=(y + 10.0) { "#" (r.frame) }
                     text class="time" x="10" y=(y + 22.0) { "+" (seconds(r.ts_ns - t0)) }
-                    line class={"arrow " (if c2s { "client" } else { "server" })} x1=(x1) y1=(y) x2=(x2) y2=(y + 16.0) marker-end="url(#lhead)" {}
+                    line class={"arrow " (if c2s { "client" } else { "server" })} x1=(x1) y1=(y) x2=(x2) y2=(y + 16.0) marker-end=(head_url) {}
                     text class="label" x=((CX + SX) / 2.0) y=(y - 3.0) text-anchor="middle" { (segment_label(r)) }
                     @for (k, role) in [Role::Client, Role::Server].into_iter().enumerate() {
                         @let changed = states[k] != prev_of(i)[k] || change(r, role).is_some();
@@ -384,12 +393,22 @@ pub fn svg(l: &Ladder) -> Markup {
                 text class="note anomaly" x="10" y=(bottom - 30.0 - 14.0 * (l.late_anomalies.len() - 1 - j) as f64 + 14.0) { "⚠ " (id) " (frame " (frame) ", found when the connection ended)" }
             }
             defs {
-                marker id="lhead" viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse" {
+                marker id=(head_id) viewBox="0 0 10 10" refX="9" refY="5" markerUnits="userSpaceOnUse" markerWidth="9" markerHeight="9" orient="auto-start-reverse" {
                     path class="lhead" d="M0,0 L10,5 L0,10 z" {}
                 }
             }
         }
     }
+}
+
+/// A short hash of a ladder's file and stream (FNV-1a), for element ids.
+fn fnv(file: &str, stream: u64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in file.bytes().chain(stream.to_le_bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
 }
 
 /// The ladder's style (colour-blind-safe, light and dark).

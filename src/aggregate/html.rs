@@ -277,7 +277,7 @@ fn edges_table(a: &Aggregate) -> Markup {
 fn captures_table(r: &Report) -> Markup {
     html! {
         table.sortable data-table="captures" {
-            thead { tr { th { "capture" } th { "status" } th.n { "frames" } th.n { "TCP segments" } th.n { "connections" } th.n { "with an error" } th { "problem" } } }
+            thead { tr { th { "capture" } th { "status" } th.n { "frames" } th.n { "TCP segments" } th.n { "connections" } th.n { "with an error" } } }
             tbody {
                 @for c in &r.captures {
                     tr {
@@ -287,7 +287,6 @@ fn captures_table(r: &Report) -> Markup {
                         td.n data-v=(c.aggregate.tcp_segments) { (c.aggregate.tcp_segments) }
                         td.n data-v=(c.aggregate.connections) { (c.aggregate.connections) }
                         td.n data-v=(c.error_connections) { (c.error_connections) }
-                        td { @if let Some(e) = &c.error { (e) } }
                     }
                 }
             }
@@ -341,6 +340,13 @@ pub fn page(r: &Report, ladders: &[Ladder]) -> String {
                 div.scroll { (edges_table(a)) }
                 h2 id="tables" { "All captures" }
                 (aggregate_tables(a))
+                h3 id="damaged" { "Damaged or unreadable captures" }
+                @if damaged == 0 { p.muted { "none" } } @else {
+                    table data-table="damaged" {
+                        thead { tr { th { "capture" } th { "status" } th { "what was wrong (everything before it was analysed)" } } }
+                        tbody { @for c in r.captures.iter().filter(|c| c.status != "ok") { tr { td { code { (c.file) } } td.sev-error { (c.status) } td { @if let Some(e) = &c.error { (e) } } } } }
+                    }
+                }
                 h2 id="distributions" { "Durations" }
                 div.grid2 {
                     (histogram("time in TIME_WAIT", &d.time_wait))
