@@ -10,7 +10,7 @@
 
 use crate::capture::CaptureReader;
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord, Totals};
-use crate::output::order::{Spool, StreamOrder};
+use crate::output::order::{Spill, Spool, StreamOrder};
 use crate::output::time::{TimeColumn, TimeFormat};
 use crate::output::{self, Format, Style, json, text, zeek};
 use rayon::prelude::*;
@@ -95,10 +95,75 @@ fn json_string(s: &str) -> Vec<u8> {
     v
 }
 
-/// Where the rendered pieces of a summary go: rows (connections) and raw
-/// pieces (headers and footers around them).
+/// A rendered summary row: text cells, or bytes (JSON, Zeek).
+enum Row {
+    Cells(Vec<text::Cell>),
+    Bytes(Vec<u8>),
+}
+
+/// A piece of a capture's summary: a row, or a raw piece around the rows
+/// (a header or a footer).
+enum Piece {
+    Row(Row),
+    Raw(Vec<u8>),
+}
+
+impl Spill for Row {
+    fn size(&self) -> usize {
+        match self {
+            Row::Cells(c) => c.iter().map(|c| c.text().len() + 32).sum(),
+            Row::Bytes(b) => b.len(),
+        }
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            Row::Cells(c) => {
+                out.push(b'C');
+                text::encode_row(c, out);
+            }
+            Row::Bytes(b) => {
+                out.push(b'B');
+                out.extend_from_slice(b);
+            }
+        }
+    }
+    fn decode(bytes: &[u8]) -> Row {
+        match bytes.split_first() {
+            Some((b'C', cells)) => Row::Cells(text::decode_row(cells)),
+            Some((_, b)) => Row::Bytes(b.to_vec()),
+            None => Row::Bytes(Vec::new()),
+        }
+    }
+}
+
+impl Spill for Piece {
+    fn size(&self) -> usize {
+        match self {
+            Piece::Row(r) => r.size(),
+            Piece::Raw(b) => b.len(),
+        }
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        match self {
+            Piece::Row(r) => r.encode(out),
+            Piece::Raw(b) => {
+                out.push(b'W');
+                out.extend_from_slice(b);
+            }
+        }
+    }
+    fn decode(bytes: &[u8]) -> Piece {
+        match bytes.split_first() {
+            Some((b'W', raw)) => Piece::Raw(raw.to_vec()),
+            _ => Piece::Row(Row::decode(bytes)),
+        }
+    }
+}
+
+/// Where the pieces of a summary go: straight to the output, or into a
+/// spool until the captures before are written.
 trait Pieces {
-    fn row(&mut self, bytes: &[u8]) -> io::Result<()>;
+    fn row(&mut self, row: Row) -> io::Result<()>;
     fn raw(&mut self, bytes: &[u8]) -> io::Result<()>;
 }
 
@@ -113,16 +178,15 @@ struct Writer<'a> {
 }
 
 impl Pieces for Writer<'_> {
-    fn row(&mut self, bytes: &[u8]) -> io::Result<()> {
-        match self.format {
-            Format::Text => self.table.push(text::decode_row(bytes), self.out)?,
-            Format::Json => {
-                if self.after_row {
+    fn row(&mut self, row: Row) -> io::Result<()> {
+        match row {
+            Row::Cells(cells) => self.table.push(cells, self.out)?,
+            Row::Bytes(b) => {
+                if self.format == Format::Json && self.after_row {
                     self.out.write_all(b",")?;
                 }
-                self.out.write_all(bytes)?;
+                self.out.write_all(&b)?;
             }
-            Format::Jsonl | Format::Zeek => self.out.write_all(bytes)?,
         }
         self.after_row = true;
         Ok(())
@@ -134,28 +198,20 @@ impl Pieces for Writer<'_> {
     }
 }
 
-/// Keeps pieces, tagged, to be written later.
-impl Pieces for Spool {
-    fn row(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let mut v = Vec::with_capacity(bytes.len() + 1);
-        v.push(b'R');
-        v.extend_from_slice(bytes);
-        self.push(&v)
+impl Pieces for Spool<Piece> {
+    fn row(&mut self, row: Row) -> io::Result<()> {
+        self.push(&Piece::Row(row))
     }
 
     fn raw(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let mut v = Vec::with_capacity(bytes.len() + 1);
-        v.push(b'W');
-        v.extend_from_slice(bytes);
-        self.push(&v)
+        self.push(&Piece::Raw(bytes.to_vec()))
     }
 }
 
-fn replay(spool: Spool, to: &mut dyn Pieces) -> io::Result<()> {
-    spool.drain(&mut |piece: &[u8]| match piece.split_first() {
-        Some((b'R', row)) => to.row(row),
-        Some((_, raw)) => to.raw(raw),
-        None => Ok(()),
+fn replay(spool: Spool<Piece>, to: &mut dyn Pieces) -> io::Result<()> {
+    spool.drain(&mut |piece| match piece {
+        Piece::Row(r) => to.row(r),
+        Piece::Raw(b) => to.raw(&b),
     })
 }
 
@@ -168,30 +224,31 @@ struct SummarySink<'a> {
     time_format: TimeFormat,
     first_ts: i64,
     /// `None`: completion order.
-    order: Option<StreamOrder>,
+    order: Option<StreamOrder<Row>>,
     to: &'a mut dyn Pieces,
     /// Only the connections this selects (`--where`).
     select: Option<Arc<crate::select::Selection>>,
 }
 
 impl SummarySink<'_> {
-    fn render(&mut self, r: &ConnectionRecord) -> Vec<u8> {
-        let mut b = Vec::new();
+    fn render(&mut self, r: &ConnectionRecord) -> Row {
         match self.format {
-            Format::Text => {
-                let row = text::summary_row(r, &mut self.time, self.file.as_deref());
-                text::encode_row(&row, &mut b);
-            }
+            Format::Text => Row::Cells(text::summary_row(r, &mut self.time, self.file.as_deref())),
             Format::Json | Format::Jsonl => {
+                let mut b = Vec::with_capacity(1024);
                 let file = (self.format == Format::Jsonl).then_some(&self.file_json[..]);
                 json::connection(&mut b, file, r);
                 if self.format == Format::Jsonl {
                     b.push(b'\n');
                 }
+                Row::Bytes(b)
             }
-            Format::Zeek => zeek::rows(&mut b, r),
+            Format::Zeek => {
+                let mut b = Vec::with_capacity(256);
+                zeek::rows(&mut b, r);
+                Row::Bytes(b)
+            }
         }
-        b
     }
 }
 
@@ -207,10 +264,6 @@ impl Consumer for SummarySink<'_> {
         }
     }
 
-    fn segments(&mut self, _: &[SegmentRecord]) -> io::Result<()> {
-        Ok(())
-    }
-
     fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
         for r in records {
             let selected = self
@@ -223,14 +276,31 @@ impl Consumer for SummarySink<'_> {
                 continue;
             }
             match &mut self.order {
-                None => self.to.row(&row)?,
+                None => self.to.row(row)?,
                 Some(o) => {
                     let to = &mut *self.to;
-                    o.push(r.stream, row, &mut |b| to.row(b))?;
+                    o.push(r.stream, Some(row), &mut |row| to.row(row))?;
                 }
             }
         }
         Ok(())
+    }
+}
+
+/// What ends a capture's rows in JSON (its totals, closing its object) and
+/// JSON Lines (the `capture` object).
+fn json_tail(format: Format, file_json: &[u8], totals: &Totals, out: &mut Vec<u8>) {
+    match format {
+        Format::Json => {
+            out.extend_from_slice(b"],\"totals\":");
+            json::capture(out, file_json, totals);
+            out.push(b'}');
+        }
+        Format::Jsonl => {
+            json::capture(out, file_json, totals);
+            out.push(b'\n');
+        }
+        Format::Text | Format::Zeek => {}
     }
 }
 
@@ -284,28 +354,20 @@ fn summarize_one(
     )?;
     if let Some(mut o) = sink.order.take() {
         let to = &mut *sink.to;
-        o.finish(&mut |b| to.row(b))?;
+        o.finish(&mut |row| to.row(row))?;
     }
     let first_ts = sink.first_ts;
     let to = sink.to;
     let mut tail = Vec::new();
+    json_tail(settings.format, &file_json, &totals, &mut tail);
     match settings.format {
-        Format::Json => {
-            tail.extend_from_slice(b"],\"totals\":");
-            json::capture(&mut tail, &file_json, &totals);
-            tail.push(b'}');
-        }
-        Format::Jsonl => {
-            json::capture(&mut tail, &file_json, &totals);
-            tail.push(b'\n');
-        }
         Format::Zeek => {
             if totals.first_ts.is_none() {
                 zeek::header(&mut tail, first_ts);
             }
             zeek::footer(&mut tail, totals.last_ts.unwrap_or(first_ts));
         }
-        Format::Text => {}
+        Format::Text | Format::Json | Format::Jsonl => {}
     }
     to.raw(&tail)?;
     Ok(FileResult {
@@ -351,7 +413,7 @@ pub fn summary(
         Some((f, r)) => (Some(f), r),
         None => (None, &[][..]),
     };
-    let mut results: Vec<(Spool, io::Result<FileResult>)> = Vec::new();
+    let mut results: Vec<(Spool<Piece>, io::Result<FileResult>)> = Vec::new();
     let mut first_result = None;
     rayon::in_place_scope(|scope| {
         let results = &mut results;
@@ -628,21 +690,10 @@ pub fn timeline(
         };
         let totals = engine::analyze(reader, &engine_opts, &mut sink, settings.progress.clone())?;
         let mut tail = Vec::new();
-        match settings.format {
-            Format::Text => {
-                tail.extend_from_slice(text::totals_line(&name, &totals).as_bytes());
-                tail.push(b'\n');
-            }
-            Format::Json => {
-                tail.extend_from_slice(b"],\"totals\":");
-                json::capture(&mut tail, &file_json, &totals);
-                tail.push(b'}');
-            }
-            Format::Jsonl => {
-                json::capture(&mut tail, &file_json, &totals);
-                tail.push(b'\n');
-            }
-            Format::Zeek => {}
+        json_tail(settings.format, &file_json, &totals, &mut tail);
+        if settings.format == Format::Text {
+            tail.extend_from_slice(text::totals_line(&name, &totals).as_bytes());
+            tail.push(b'\n');
         }
         out.write_all(&tail)?;
         output::report_problems(&name, &totals, err)?;

@@ -25,49 +25,74 @@ pub const SPILL_BYTES: usize = 8 << 20;
 /// Runs merged into one when there are more.
 const MAX_RUNS: usize = 32;
 
+/// A row that can wait on disk: it says its size and turns into bytes and
+/// back. Rows are only encoded when they are spilled.
+pub trait Spill: Sized {
+    /// About how many bytes it holds in memory.
+    fn size(&self) -> usize;
+    /// Appends its bytes.
+    fn encode(&self, out: &mut Vec<u8>);
+    /// The row [`Spill::encode`] wrote.
+    fn decode(bytes: &[u8]) -> Self;
+}
+
+impl Spill for Vec<u8> {
+    fn size(&self) -> usize {
+        self.len()
+    }
+    fn encode(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(self);
+    }
+    fn decode(bytes: &[u8]) -> Self {
+        bytes.to_vec()
+    }
+}
+
 /// Where ordered rows go.
-pub type Emit<'a> = dyn FnMut(&[u8]) -> io::Result<()> + 'a;
+pub type Emit<'a, T> = dyn FnMut(T) -> io::Result<()> + 'a;
 
 /// Rows keyed by stream number, written in stream order.
 ///
-/// Every stream from 0 up must be pushed exactly once (an empty row for a
-/// stream that shows nothing): a row is written as soon as every stream
-/// before it has been.
-pub struct StreamOrder {
+/// Every stream from 0 up must be pushed exactly once (`None` for a stream
+/// that shows nothing): a row is written as soon as every stream before it
+/// has been.
+pub struct StreamOrder<T> {
     next: u64,
-    mem: BTreeMap<u64, Vec<u8>>,
+    mem: BTreeMap<u64, Option<T>>,
     mem_bytes: usize,
     runs: Vec<Run>,
     limit: usize,
+    buf: Vec<u8>,
 }
 
-impl Default for StreamOrder {
-    fn default() -> StreamOrder {
+impl<T: Spill> Default for StreamOrder<T> {
+    fn default() -> StreamOrder<T> {
         StreamOrder::with_limit(SPILL_BYTES)
     }
 }
 
-impl StreamOrder {
+impl<T: Spill> StreamOrder<T> {
     /// Spills when more than `limit` bytes of rows wait in memory.
-    pub fn with_limit(limit: usize) -> StreamOrder {
+    pub fn with_limit(limit: usize) -> StreamOrder<T> {
         StreamOrder {
             next: 0,
             mem: BTreeMap::new(),
             mem_bytes: 0,
             runs: Vec::new(),
             limit,
+            buf: Vec::new(),
         }
     }
 
     /// Takes the row of `stream`, and writes every row now in order.
-    pub fn push(&mut self, stream: u64, row: Vec<u8>, emit: &mut Emit) -> io::Result<()> {
+    pub fn push(&mut self, stream: u64, row: Option<T>, emit: &mut Emit<T>) -> io::Result<()> {
         if stream == self.next && self.runs.is_empty() {
             self.next += 1;
-            if !row.is_empty() {
-                emit(&row)?;
+            if let Some(row) = row {
+                emit(row)?;
             }
         } else {
-            self.mem_bytes += row.len() + 32;
+            self.mem_bytes += row.as_ref().map_or(0, Spill::size) + 32;
             self.mem.insert(stream, row);
         }
         self.release(emit, false)?;
@@ -79,13 +104,13 @@ impl StreamOrder {
 
     /// Writes every row left, in stream order (streams never pushed are
     /// skipped).
-    pub fn finish(&mut self, emit: &mut Emit) -> io::Result<()> {
+    pub fn finish(&mut self, emit: &mut Emit<T>) -> io::Result<()> {
         self.release(emit, true)
     }
 
     /// Writes rows while the smallest one waiting is the next stream (or,
     /// with `all`, whatever it is).
-    fn release(&mut self, emit: &mut Emit, all: bool) -> io::Result<()> {
+    fn release(&mut self, emit: &mut Emit<T>, all: bool) -> io::Result<()> {
         loop {
             let mem_head = self.mem.first_key_value().map(|(s, _)| *s);
             let mut best: Option<(u64, Option<usize>)> = mem_head.map(|s| (s, None));
@@ -105,21 +130,22 @@ impl StreamOrder {
             let row = match from {
                 None => {
                     let row = self.mem.pop_first().expect("head").1;
-                    self.mem_bytes -= row.len() + 32;
+                    self.mem_bytes -= row.as_ref().map_or(0, Spill::size) + 32;
                     row
                 }
                 Some(i) => {
-                    let row = self.runs[i].head.take().expect("head").1;
+                    let bytes = self.runs[i].head.take().expect("head").1;
                     self.runs[i].advance()?;
                     if self.runs[i].head.is_none() {
                         self.runs.swap_remove(i);
                     }
-                    row
+                    // A row spilled as `None` is written as no bytes at all.
+                    (!bytes.is_empty()).then(|| T::decode(&bytes[1..]))
                 }
             };
             self.next = stream + 1;
-            if !row.is_empty() {
-                emit(&row)?;
+            if let Some(row) = row {
+                emit(row)?;
             }
         }
     }
@@ -128,7 +154,13 @@ impl StreamOrder {
     fn spill(&mut self) -> io::Result<()> {
         let mut w = BufWriter::new(temp_file()?);
         for (s, row) in std::mem::take(&mut self.mem) {
-            write_record(&mut w, s, &row)?;
+            self.buf.clear();
+            if let Some(row) = row {
+                // A marker byte, so that an empty row is not taken for none.
+                self.buf.push(1);
+                row.encode(&mut self.buf);
+            }
+            write_record(&mut w, s, &self.buf)?;
         }
         self.mem_bytes = 0;
         self.runs.push(Run::open(w)?);
@@ -249,34 +281,40 @@ fn temp_file() -> io::Result<File> {
 
 /// One capture's rows, kept until they can be written: in memory up to a
 /// limit, then in a temporary file.
-pub struct Spool {
+pub struct Spool<T> {
     mem: Vec<u8>,
     file: Option<BufWriter<File>>,
     limit: usize,
+    buf: Vec<u8>,
+    rows: std::marker::PhantomData<T>,
 }
 
-impl Default for Spool {
-    fn default() -> Spool {
+impl<T: Spill> Default for Spool<T> {
+    fn default() -> Spool<T> {
         Spool::with_limit(SPILL_BYTES)
     }
 }
 
-impl Spool {
+impl<T: Spill> Spool<T> {
     /// Spills beyond `limit` bytes.
-    pub fn with_limit(limit: usize) -> Spool {
+    pub fn with_limit(limit: usize) -> Spool<T> {
         Spool {
             mem: Vec::new(),
             file: None,
             limit,
+            buf: Vec::new(),
+            rows: std::marker::PhantomData,
         }
     }
 
     /// Keeps one row.
-    pub fn push(&mut self, row: &[u8]) -> io::Result<()> {
+    pub fn push(&mut self, row: &T) -> io::Result<()> {
+        self.buf.clear();
+        row.encode(&mut self.buf);
         if let Some(f) = &mut self.file {
-            return write_record(f, 0, row);
+            return write_record(f, 0, &self.buf);
         }
-        write_record(&mut self.mem, 0, row)?;
+        write_record(&mut self.mem, 0, &self.buf)?;
         if self.mem.len() > self.limit {
             let mut f = BufWriter::new(temp_file()?);
             f.write_all(&self.mem)?;
@@ -287,11 +325,11 @@ impl Spool {
     }
 
     /// Hands every row kept, in order, to `emit`.
-    pub fn drain(self, emit: &mut Emit) -> io::Result<()> {
+    pub fn drain(self, emit: &mut Emit<T>) -> io::Result<()> {
         let mut read = |r: &mut dyn Read| -> io::Result<()> {
             let mut r = r;
             while let Some((_, row)) = read_record(&mut r)? {
-                emit(&row)?;
+                emit(T::decode(&row))?;
             }
             Ok(())
         };
@@ -313,12 +351,14 @@ mod tests {
     fn ordered(order: &[u64], limit: usize) -> Vec<u64> {
         let mut so = StreamOrder::with_limit(limit);
         let mut got = Vec::new();
-        let mut emit = |b: &[u8]| {
-            got.push(u64::from_le_bytes(b.try_into().unwrap()));
+        let mut emit = |b: Vec<u8>| {
+            got.push(u64::from_le_bytes(b[..].try_into().unwrap()));
             Ok(())
         };
         for &s in order {
-            so.push(s, s.to_le_bytes().to_vec(), &mut emit).unwrap();
+            // Every 7th stream shows nothing.
+            let row = (s % 7 != 3).then(|| s.to_le_bytes().to_vec());
+            so.push(s, row, &mut emit).unwrap();
         }
         so.finish(&mut emit).unwrap();
         got
@@ -329,7 +369,7 @@ mod tests {
         // Stream 0 lives longest: everything waits for it.
         let mut order: Vec<u64> = (1..5000).collect();
         order.push(0);
-        let want: Vec<u64> = (0..5000).collect();
+        let want: Vec<u64> = (0..5000).filter(|s| s % 7 != 3).collect();
         assert_eq!(ordered(&order, usize::MAX), want);
         // The same with a tiny limit: hundreds of spilled runs, merged.
         assert_eq!(ordered(&order, 100), want);
@@ -340,21 +380,22 @@ mod tests {
         // A scrambled but complete permutation.
         let n = 3000u64;
         let order: Vec<u64> = (0..n).map(|i| (i * 1237) % n).collect();
-        assert_eq!(ordered(&order, 64), (0..n).collect::<Vec<_>>());
+        let want: Vec<u64> = (0..n).filter(|s| s % 7 != 3).collect();
+        assert_eq!(ordered(&order, 64), want);
     }
 
     #[test]
     fn rows_are_written_as_soon_as_their_turn_comes() {
         let mut so = StreamOrder::with_limit(usize::MAX);
         let mut got = Vec::new();
-        so.push(1, b"b".to_vec(), &mut |r| {
-            got.push(r.to_vec());
+        so.push(1, Some(b"b".to_vec()), &mut |r| {
+            got.push(r);
             Ok(())
         })
         .unwrap();
         assert!(got.is_empty(), "stream 1 waits for stream 0");
-        so.push(0, b"a".to_vec(), &mut |r| {
-            got.push(r.to_vec());
+        so.push(0, Some(b"a".to_vec()), &mut |r| {
+            got.push(r);
             Ok(())
         })
         .unwrap();
@@ -366,11 +407,11 @@ mod tests {
         for limit in [usize::MAX, 10] {
             let mut sp = Spool::with_limit(limit);
             for i in 0..1000u32 {
-                sp.push(&i.to_le_bytes()).unwrap();
+                sp.push(&i.to_le_bytes().to_vec()).unwrap();
             }
             let mut got = Vec::new();
-            sp.drain(&mut |r| {
-                got.push(u32::from_le_bytes(r.try_into().unwrap()));
+            sp.drain(&mut |r: Vec<u8>| {
+                got.push(u32::from_le_bytes(r[..].try_into().unwrap()));
                 Ok(())
             })
             .unwrap();

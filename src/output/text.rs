@@ -104,7 +104,14 @@ impl Cell {
     }
 }
 
-/// A row of cells as bytes (so that rows can wait in a
+impl Cell {
+    /// Its text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+}
+
+/// A row of cells as bytes (so that rows can wait on disk in a
 /// [`super::order::StreamOrder`] or a [`super::order::Spool`]): per cell, its
 /// tone, the length of its text (4 bytes) and the text.
 pub fn encode_row(row: &[Cell], out: &mut Vec<u8>) {
