@@ -271,15 +271,16 @@ impl Consumer for SummarySink<'_> {
                 .as_ref()
                 .is_none_or(|s| s.matches(r.stream, &r.conn));
             // An unselected stream still takes its place in stream order.
-            let row = if selected { self.render(r) } else { Vec::new() };
-            if row.is_empty() && self.order.is_none() {
-                continue;
-            }
+            let row = selected.then(|| self.render(r));
             match &mut self.order {
-                None => self.to.row(row)?,
+                None => {
+                    if let Some(row) = row {
+                        self.to.row(row)?;
+                    }
+                }
                 Some(o) => {
                     let to = &mut *self.to;
-                    o.push(r.stream, Some(row), &mut |row| to.row(row))?;
+                    o.push(r.stream, row, &mut |row| to.row(row))?;
                 }
             }
         }
