@@ -194,7 +194,8 @@ struct NetstatArgs {
     all: bool,
     /// Output format [default: text].
     ///
-    /// text: aligned columns. jsonl: one object per endpoint (or per sample).
+    /// text: aligned columns. jsonl: one object per endpoint (or per sample);
+    /// schema: src/netstat.schema.json.
     #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = NetstatFormat::Text, hide_default_value = true)]
     format: NetstatFormat,
     #[command(flatten)]

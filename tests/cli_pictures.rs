@@ -167,3 +167,27 @@ fn the_report_does_not_depend_on_the_thread_count() {
     let o = tcpstate(&["report", "-f", "jsonl", "testdata/real"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn netstat_jsonl_follows_its_schema() {
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../src/netstat.schema.json")).unwrap();
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let f = "testdata/real/05-simultaneous-close.pcap";
+    let mut lines = Vec::new();
+    for args in [
+        &["netstat", "-f", "jsonl", f, "--frame", "9"][..],
+        &["netstat", "-f", "jsonl", f, "--at", "+0.1", "--all"],
+        &["netstat", "-f", "jsonl", f, "--every", "50ms"],
+    ] {
+        let o = tcpstate(args);
+        assert_eq!(o.status.code(), Some(0));
+        lines.extend(jsonl(&o));
+    }
+    assert!(lines.iter().any(|v| v["type"] == "endpoint"));
+    assert!(lines.iter().any(|v| v["type"] == "sample"));
+    for v in &lines {
+        let errors: Vec<String> = validator.iter_errors(v).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{v}: {}", errors.join("; "));
+    }
+}
