@@ -468,7 +468,7 @@ pub fn text(l: &Ladder, width: usize) -> String {
             let s = st[k].name();
             if st[k] != prev[k] || change(r, role).is_some() {
                 if soft {
-                    format!("{s}?")
+                    format!("{s}~")
                 } else {
                     format!("{s}*")
                 }
@@ -510,7 +510,7 @@ pub fn text(l: &Ladder, width: usize) -> String {
             "⚠ {id} (frame {f}, found when the connection ended)\n"
         ));
     }
-    out.push_str("* changed, seen on the wire   ? changed, inferred or by a timer\n");
+    out.push_str("* changed, seen on the wire   ~ changed, inferred or by a timer\n");
     // Nothing wider than the terminal.
     out.lines()
         .map(|l| l.chars().take(width).collect::<String>() + "\n")
