@@ -63,9 +63,10 @@ macro_rules! anomalies {
 
 anomalies! {
     // ---- opening ----------------------------------------------------------
-    /// The client's SYN was never answered (no SYN,ACK and no RST).
-    UnansweredSyn = "unanswered-syn", Error, "RFC 9293 3.8.3",
-        "a SYN was never answered: no SYN,ACK and no RST came back";
+    /// The client's SYN was never answered (no SYN,ACK and no RST), though
+    /// an answer was due before the capture ended (see [`answer_due_ns`]).
+    UnansweredSyn = "unanswered-syn", Error, "RFC 9293 3.8.3, RFC 6298 2",
+        "a SYN was never answered (no SYN,ACK, no RST) though the capture went on past its retransmission timeout (max(1 s, 3 x RTT)) or the client retransmitted it";
     /// The client sent its SYN more than once.
     SynRetransmitted = "syn-retransmitted", Warning, "RFC 9293 3.8.1, RFC 6298 5.7",
         "a SYN was retransmitted: the first one or its answer was lost or slow";
@@ -84,9 +85,11 @@ anomalies! {
     /// The handshake's third segment does not acknowledge the SYN,ACK.
     HandshakeNotSynchronized = "handshake-not-synchronized", Error, "RFC 9293 3.10.7.4",
         "the ACK completing the handshake does not acknowledge the SYN,ACK (SND.UNA < SEG.ACK =< SND.NXT fails)";
-    /// The last FIN of a close, or the SYN,ACK of a handshake, was never acknowledged.
-    MissingFinalAck = "missing-final-ack", Error, "RFC 9293 3.5, 3.6",
-        "a FIN (or a SYN,ACK) was never acknowledged in the capture: the final ACK is missing";
+    /// The last FIN of a close, or the SYN,ACK of a handshake, was never
+    /// acknowledged, though the acknowledgment was due before the capture
+    /// ended (see [`answer_due_ns`]).
+    MissingFinalAck = "missing-final-ack", Error, "RFC 9293 3.5, 3.6, RFC 6298 2",
+        "a FIN (or a SYN,ACK) was never acknowledged though the capture went on past its retransmission timeout (max(1 s, 3 x RTT)) or its sender retransmitted it: the final ACK is missing";
     /// Both endpoints sent a SYN before receiving the other's.
     SimultaneousOpen = "simultaneous-open", Info, "RFC 9293 3.5 (Figure 7)",
         "both endpoints sent a SYN before receiving the other's (simultaneous open)";
@@ -162,6 +165,34 @@ anomalies! {
     /// The SYN,ACK was captured before the SYN.
     DirectionFlipped = "direction-flipped", Info, "RFC 9293 3.5",
         "the SYN,ACK was captured before the SYN it answers";
+    /// The capture ended after the client's SYN, before an answer was due:
+    /// what would be `unanswered-syn` is not the hosts' fault.
+    UnansweredSynCutOff = "unanswered-syn-cut-off", Info, "RFC 6298 2, RFC 9293 3.8.1",
+        "a SYN had no answer yet when the capture ended, before one was due (max(1 s, 3 x RTT) after it, and not retransmitted)";
+    /// The capture ended after a FIN or SYN,ACK, before its acknowledgment
+    /// was due: what would be `missing-final-ack` is not the hosts' fault.
+    MissingFinalAckCutOff = "missing-final-ack-cut-off", Info, "RFC 6298 2, RFC 9293 3.8.1",
+        "a FIN (or a SYN,ACK) had no acknowledgment yet when the capture ended, before one was due (max(1 s, 3 x RTT) after it, and not retransmitted)";
+}
+
+/// Marks, in the second value of a `missing-final-ack-cut-off`, that the
+/// segment left unacknowledged is a SYN,ACK (not a FIN).
+pub const CUT_OFF_SYN_ACK: u64 = 1 << 63;
+
+/// When an answer to a segment is due: the retransmission timeout its
+/// sender would use, RFC 6298's RTO. Before any RTT measurement it is 1 s
+/// (2.1); after the first measurement R it is R + 4 x R/2 = 3R (2.2),
+/// rounded up to 1 s (2.4). So an answer (a SYN,ACK, an RST, an ACK) is due
+/// `max(1 s, 3R)` after the segment, where R is the connection's handshake
+/// RTT seen in the capture (SYN to the ACK of the SYN,ACK, taken only when
+/// neither was retransmitted: Karn's rule, RFC 6298 3), or 1 s without one.
+/// Linux arms the same 1 s initial RTO (and never goes below 200 ms), so a
+/// capture that ends sooner has not given the hosts the time they give
+/// themselves. A sender that retransmitted has shown by itself that its
+/// timer expired unanswered: the answer was due whatever the capture's end.
+pub fn answer_due_ns(rtt_ns: Option<i64>) -> i64 {
+    const SECOND: i64 = 1_000_000_000;
+    rtt_ns.map_or(SECOND, |r| r.saturating_mul(3).max(SECOND))
 }
 
 /// One occurrence of an anomaly.
@@ -195,7 +226,9 @@ impl Anomaly {
         let peer = self.endpoint.map(|r| r.peer().name()).unwrap_or("peer");
         let [a, b] = self.values;
         match self.kind {
-            UnansweredSyn => format!("the {who} sent {a} SYN(s) over {b} ms; none was answered"),
+            UnansweredSyn => format!(
+                "the {who} sent {a} SYN(s) over {b} ms; none was answered (the capture cannot tell whether the {peer} got them: SYN_RECEIVED with its answers lost, or still LISTEN)"
+            ),
             SynRetransmitted => format!(
                 "the {who}'s SYN was sent again ({a} transmissions so far), {b} ms after the first"
             ),
@@ -290,6 +323,20 @@ impl Anomaly {
             ),
             DirectionFlipped => {
                 format!("the SYN,ACK (frame {a}) was captured before the SYN it answers")
+            }
+            UnansweredSynCutOff => format!(
+                "the {who}'s SYN had no answer yet when the capture ended {a} ms after it; an answer was due only after {b} ms (RTO): cut off by the end of the capture"
+            ),
+            MissingFinalAckCutOff => {
+                let what = if b & CUT_OFF_SYN_ACK != 0 {
+                    "SYN,ACK"
+                } else {
+                    "FIN"
+                };
+                let due = b & !CUT_OFF_SYN_ACK;
+                format!(
+                    "the {who}'s {what} had no acknowledgment yet when the capture ended {a} ms after it; one was due only after {due} ms (RTO): cut off by the end of the capture"
+                )
             }
         }
     }

@@ -226,6 +226,10 @@ pub struct SegmentOutcome {
     /// the rows from that frame to this one showed `endpoint` in a state it
     /// never was in (see [`Rewrite`]).
     pub rewrite: Option<Rewrite>,
+    /// For each endpoint (client, server) whose state after the segment is
+    /// uncertain (see [`Connection::uncertain`]), the state it would be in
+    /// had the receipt it rests on not happened.
+    pub uncertain: [Option<TcpState>; 2],
 }
 
 /// A withdrawn receipt. The endpoint's transitions on this segment (other
@@ -291,6 +295,24 @@ enum Control {
     Fin,
 }
 
+/// What a receipt took in (a SYN or SYN,ACK; a FIN).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Sent {
+    Syn,
+    Fin,
+}
+
+/// A receipt that moved an endpoint, not yet confirmed by its own
+/// acknowledgment (see [`Connection::uncertain`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Assumed {
+    control: Sent,
+    /// The acknowledgment that confirms it.
+    ack_end: u32,
+    frame: u64,
+    state_before: TcpState,
+}
+
 /// One endpoint: its state and sequence variables.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
@@ -314,6 +336,8 @@ pub struct Endpoint {
     pub fin: Option<(u32, u64)>,
     /// Frame of its last FIN transmission.
     pub last_fin_frame: u64,
+    /// When its FIN was first sent (capture clock).
+    first_fin_ts: i64,
     /// Whether its FIN has been acknowledged (ACK of FIN seq + 1).
     pub fin_acked: bool,
     /// Frame of its first SYN or SYN,ACK, and of its last transmission.
@@ -353,6 +377,15 @@ pub struct Endpoint {
     pub state_frame: u64,
     /// The highest acknowledgment it has sent.
     max_ack_sent: Option<u32>,
+    /// Its last pure acknowledgment (ACK, window) and how many times in a
+    /// row it sent it: RFC 5681's duplicate ACKs.
+    last_pure_ack: Option<(u32, u16)>,
+    dup_acks: u8,
+    /// Blocks of the peer's data it reported holding above RCV.NXT (its last
+    /// SACK option, RFC 2018): RCV.NXT jumps over them when the hole below
+    /// fills.
+    held: [(u32, u32); 4],
+    held_count: u8,
     /// A listening socket stands behind it (it accepted a connection from
     /// LISTEN): once its connection is gone, a new SYN goes to the listener.
     pub listener: bool,
@@ -371,6 +404,9 @@ pub struct Endpoint {
     /// The acknowledgment of the last segment it found unacceptable (an RST
     /// it sends with this sequence number is the RFC's reply, not an abort).
     last_bad_ack: Option<u32>,
+    /// The last receipt of the peer's SYN, SYN,ACK or FIN that moved it
+    /// and that its own acknowledgment has not confirmed yet.
+    assumed: Option<Assumed>,
     // ---- timers ----
     /// When TIME_WAIT ends (2×MSL after entering it or the last FIN retransmission).
     pub time_wait_deadline: Option<i64>,
@@ -391,6 +427,7 @@ impl Endpoint {
             snd_nxt: None,
             fin: None,
             last_fin_frame: 0,
+            first_fin_ts: 0,
             fin_acked: false,
             syn_frame: None,
             last_syn_frame: 0,
@@ -412,11 +449,16 @@ impl Endpoint {
             state_frame: 0,
             fin_in: None,
             max_ack_sent: None,
+            last_pure_ack: None,
+            dup_acks: 0,
+            held: [(0, 0); 4],
+            held_count: 0,
             listener: false,
             carried: false,
             time_wait_since: 0,
             data_after_close: None,
             last_bad_ack: None,
+            assumed: None,
             time_wait_deadline: None,
             handshake_deadline: None,
         }
@@ -495,6 +537,10 @@ pub struct Connection {
     pub reset_frame: Option<u64>,
     /// Kinds already reported that are reported once per connection.
     once: u64,
+    /// The handshake's round-trip time seen from the capture point: the
+    /// client's SYN to its ACK of the SYN,ACK, when neither was
+    /// retransmitted (Karn's rule, RFC 6298 3).
+    pub rtt_ns: Option<i64>,
     /// Half-open: the frame the peer went away, and segments sent since.
     half_open: Option<(u64, u64)>,
     pub anomalies: Vec<Anomaly>,
@@ -614,6 +660,7 @@ impl Connection {
             reset_by: None,
             reset_frame: None,
             once: 0,
+            rtt_ns: None,
             half_open: None,
             anomalies: Vec::new(),
             anomalies_dropped: 0,
@@ -867,6 +914,7 @@ impl Connection {
             verdict: Verdict::Accepted,
             anomalies: ArrayVec::new(),
             rewrite: None,
+            uncertain: [None, None],
             analysis: crate::wireshark::Verdicts::default(),
         };
 
@@ -897,7 +945,19 @@ impl Connection {
         let rst = f.contains(TcpFlags::RST);
         let syn = f.contains(TcpFlags::SYN);
         let ack = f.contains(TcpFlags::ACK);
-        let fin = f.contains(TcpFlags::FIN);
+        // A SYN carrying a FIN (invalid-flags) is sent by no transition of
+        // RFC 9293 (3.10.4: a CLOSE in SYN-SENT deletes the TCB, one in
+        // SYN-RECEIVED sends its FIN after the handshake), only by packet
+        // generators: it moves no state of its sender. Real receivers never
+        // process its FIN: Linux discards the whole segment in LISTEN
+        // (tcp_rcv_state_process) and, in SYN-SENT, takes a SYN,ACK's SYN
+        // and ACK but not its FIN (RCV.NXT = SEG.SEQ + 1, only URG of the
+        // sixth step); FreeBSD drops it whole with net.inet.tcp.drop_synfin,
+        // and otherwise strips the FIN of a segment carrying SYN in the
+        // handshake states. Here: dropped in LISTEN, its FIN ignored
+        // elsewhere.
+        let syn_fin = syn && !rst && f.contains(TcpFlags::FIN);
+        let fin = f.contains(TcpFlags::FIN) && !syn_fin;
         // The sequence space the segment occupies (RFC 9293 3.4: SYN and FIN
         // each take one number; an RST takes none).
         let seg_len = if rst {
@@ -944,6 +1004,9 @@ impl Connection {
         let mut redeliver: ArrayVec<(Control, u64), 2> = ArrayVec::new();
         if ack {
             self.ack_evidence(x, seg.ack, frame, ts, cfg, &mut out, &mut redeliver);
+            if !rst {
+                self.lack_evidence(x, seg);
+            }
         } else if syn && !rst {
             // A bare SYN shows its sender had not received the peer's SYN
             // (it would have answered with SYN,ACK).
@@ -1081,7 +1144,7 @@ impl Connection {
         self.update_sender(
             x,
             seg,
-            syn && !rst,
+            syn && !rst && !syn_fin,
             fin && !rst,
             seg_len,
             fin_seq,
@@ -1090,19 +1153,12 @@ impl Connection {
             cfg,
         );
         let before = self.ep[xi].state;
-        let mut step = self.apply(x, event, Basis::Sent, frame, ts, cfg, &mut out.transitions);
-        if syn && fin && !rst {
-            // A SYN carrying a FIN: the CLOSE follows the SYN (3.10.4).
-            step = self.apply(
-                x,
-                Event::SendFin,
-                Basis::Sent,
-                frame,
-                ts,
-                cfg,
-                &mut out.transitions,
-            );
-        }
+        let to = if syn_fin {
+            before // not its TCP's segment: no send event (see `syn_fin`)
+        } else {
+            self.apply(x, event, Basis::Sent, frame, ts, cfg, &mut out.transitions)
+                .to
+        };
         for (c, orig) in redeliver {
             let before = (self.ep[xi].state, self.ep[xi].origin, self.ep[xi].rcv_nxt);
             self.deliver(x, c, frame, orig, ts, cfg, &mut out);
@@ -1131,11 +1187,7 @@ impl Connection {
         if event == Event::SendFin && self.active_closer.is_none() {
             self.active_closer = Some(x);
         }
-        if rst
-            && self.reset_by.is_none()
-            && step.to == TcpState::Closed
-            && before != TcpState::Closed
-        {
+        if rst && self.reset_by.is_none() && to == TcpState::Closed && before != TcpState::Closed {
             self.reset_by = Some(x);
             self.reset_frame = Some(frame);
         }
@@ -1166,8 +1218,13 @@ impl Connection {
             self.reset_frame = None;
         }
 
-        // 4. The receiver, if it would accept the segment.
-        let (verdict, recv) = self.judge(y, seg, syn, ack, fin, rst, seg_len, fin_seq);
+        // 4. The receiver, if it would accept the segment (a SYN with FIN
+        //    is discarded in LISTEN: see `syn_fin`).
+        let (verdict, recv) = if syn_fin && self.ep[yi].state == TcpState::Listen {
+            (Verdict::Dropped, None)
+        } else {
+            self.judge(y, seg, syn, ack, fin, rst, seg_len, fin_seq)
+        };
         out.verdict = verdict;
         if verdict == Verdict::BadAck {
             self.ep[yi].last_bad_ack = Some(seg.ack);
@@ -1186,6 +1243,19 @@ impl Connection {
         if let Some(ev) = recv {
             let snapshot = (self.ep[yi].state, self.ep[yi].origin, self.ep[yi].rcv_nxt);
             let step = self.apply(y, ev, Basis::Received, frame, ts, cfg, &mut out.transitions);
+            let took = match ev {
+                Event::RecvSyn | Event::RecvSynAck { .. } => Some(Sent::Syn),
+                Event::RecvFin { .. } => Some(Sent::Fin),
+                _ => None,
+            };
+            if let (Some(control), true) = (took, step.to != snapshot.0) {
+                self.ep[yi].assumed = Some(Assumed {
+                    control,
+                    ack_end: seg.seq.wrapping_add(seg_len),
+                    frame,
+                    state_before: snapshot.0,
+                });
+            }
             self.after_receive(y, ev, snapshot, step.to, seg, frame, &mut out);
             if fin
                 && matches!(ev, Event::RecvSynAck { acks_our_syn: true })
@@ -1275,7 +1345,40 @@ impl Connection {
         }
 
         out.state = self.state();
+        out.uncertain = self.uncertain();
         out
+    }
+
+    /// The endpoints whose state the capture cannot vouch for, each with
+    /// the state it would be in otherwise.
+    ///
+    /// A receipt is assumed when the capture shows a segment sent; the
+    /// receiver's own acknowledgment later confirms it. A state rests only
+    /// on an assumed receipt when it was entered on receiving the peer's
+    /// SYN, SYN,ACK or FIN, nothing has moved it since, and the receiver
+    /// has acknowledged nothing that covers it. The capture holds evidence
+    /// against that receipt when the peer then sends the same SYN, SYN,ACK
+    /// or FIN again, as a sender does whose retransmission timer expired
+    /// without an answer (RFC 9293 3.8.1, RFC 6298). The wire cannot tell
+    /// a segment lost on its way to the receiver from an answer lost on its
+    /// way back (testdata/real/11-unanswered-syn: the server was in
+    /// SYN-RECEIVED, its SYN,ACKs dropped on the way out; a SYN dropped
+    /// before the server's TCP looks the same): the state is shown with the
+    /// alternative, the state before that receipt.
+    pub fn uncertain(&self) -> [Option<TcpState>; 2] {
+        let one = |e: usize| {
+            let (ep, peer) = (&self.ep[e], &self.ep[e ^ 1]);
+            let a = ep.assumed?;
+            if ep.state_frame != a.frame || ep.state == a.state_before {
+                return None;
+            }
+            let again = match a.control {
+                Sent::Syn => peer.syn_count > 1 && peer.last_syn_frame > a.frame,
+                Sent::Fin => peer.last_fin_frame > a.frame,
+            };
+            again.then_some(a.state_before)
+        };
+        [one(0), one(1)]
     }
 
     /// Anomalies that the sender's segment shows by itself, judged before it
@@ -1339,7 +1442,7 @@ impl Connection {
                 Some(out),
             );
         }
-        if syn && !ack && !rst && isn == Some(seg.seq) {
+        if syn && !ack && !rst && !fin && isn == Some(seg.seq) {
             let n = u64::from(syn_count) + 1;
             let ms = (now.saturating_sub(first_syn_ts).max(0) / 1_000_000) as u64;
             self.flag(
@@ -1477,7 +1580,10 @@ impl Connection {
             match ex.fin {
                 Some((old, first)) if seq_gt(fin_seq, old) => ex.fin = Some((fin_seq, first)),
                 Some(_) => {}
-                None => ex.fin = Some((fin_seq, frame)),
+                None => {
+                    ex.fin = Some((fin_seq, frame));
+                    ex.first_fin_ts = ts;
+                }
             }
             ex.last_fin_frame = frame;
         }
@@ -1508,6 +1614,9 @@ impl Connection {
         let y = x.peer();
         if self.ep[xi].carried {
             return; // its ACKs are about the previous incarnation's numbers
+        }
+        if self.ep[xi].assumed.is_some_and(|u| seq_ge(a, u.ack_end)) {
+            self.ep[xi].assumed = None; // its own ACK confirms the receipt
         }
         // Assumed receipts: confirmed when the acknowledgment covers them.
         // A FIN's receipt is withdrawn when the acknowledgment covers
@@ -1591,12 +1700,75 @@ impl Connection {
         }
         let ey = &mut self.ep[yi];
         if ey.isn.is_some_and(|isn| seq_gt(a, isn)) {
+            if !ey.syn_acked && x == Role::Client && ey.syn_count == 1 {
+                let c = &self.ep[xi];
+                if c.syn_count == 1 && c.isn.is_some() {
+                    self.rtt_ns = Some(ts.saturating_sub(c.first_syn_ts).max(0));
+                }
+            }
+            let ey = &mut self.ep[yi];
             ey.syn_acked = true;
         }
+        let ey = &mut self.ep[yi];
         // A FIN counts as acknowledged only by an ACK of FIN seq + 1.
         if ey.fin.is_some_and(|(fs, _)| seq_gt(a, fs)) {
             ey.fin_acked = true;
         }
+    }
+
+    /// What `x`'s own acknowledgment shows it lacks. By default `x` is
+    /// assumed to have got every segment the capture saw, but the capture
+    /// may have seen segments that never reached it. Its ACK `a` below the
+    /// assumed RCV.NXT says so when
+    ///
+    /// * it carries SACK blocks above `a` (RFC 2018 3: the receiver holds
+    ///   those bytes and not the ones from `a` to the first block), or
+    /// * it is the third duplicate ACK in a row (RFC 5681 3.2: a receiver
+    ///   repeats its ACK for every segment that arrives above a hole; three
+    ///   is the threshold at which the sender itself concludes a loss).
+    ///
+    /// Then RCV.NXT is really `a`: a retransmission carrying those bytes is
+    /// new data for `x`, not an old duplicate. The SACKed blocks are kept
+    /// so that RCV.NXT jumps over them once the hole fills. Not done once
+    /// `x` has processed the peer's FIN (its withdrawal has its own rule).
+    fn lack_evidence(&mut self, x: Role, seg: &TcpSegment) {
+        let ex = &mut self.ep[x.index()];
+        let a = seg.ack;
+        let pure = seg.payload_len == 0
+            && !seg
+                .flags
+                .intersects(TcpFlags::SYN | TcpFlags::FIN | TcpFlags::RST);
+        if pure {
+            if ex.last_pure_ack == Some((a, seg.window)) {
+                ex.dup_acks = ex.dup_acks.saturating_add(1);
+            } else {
+                ex.last_pure_ack = Some((a, seg.window));
+                ex.dup_acks = 0;
+            }
+        } else {
+            ex.last_pure_ack = None;
+            ex.dup_acks = 0;
+        }
+        let Some(r) = ex.rcv_nxt else { return };
+        if ex.carried || ex.peer_fin_processed || !seq_lt(a, r) {
+            return;
+        }
+        // Blocks above the ACK (one at or below it is a D-SACK, RFC 2883,
+        // reporting a duplicate: no hole) and not beyond what was assumed.
+        let mut held = [(0u32, 0u32); 4];
+        let mut n = 0usize;
+        for &(le, re) in seg.options.sack() {
+            if seq_gt(le, a) && seq_lt(le, re) && seq_le(re, r) && n < held.len() {
+                held[n] = (le, re);
+                n += 1;
+            }
+        }
+        if n == 0 && !(pure && ex.dup_acks >= 3) {
+            return;
+        }
+        ex.rcv_nxt = Some(a);
+        ex.held = held;
+        ex.held_count = n as u8;
     }
 
     /// Withdraws the assumed receipt of the peer's `control` by `x`.
@@ -2109,7 +2281,21 @@ impl Connection {
             }
             Some(_) if syn => ey.rcv_nxt = Some(end),
             Some(_) if verdict == Verdict::FinHeld => ey.held_fin = true,
-            Some(r) if seq_le(seg.seq, r) => ey.rcv_nxt = Some(seq_max(r, end)),
+            Some(r) if seq_le(seg.seq, r) => {
+                let mut next = seq_max(r, end);
+                // Blocks it reported holding (SACK) that now join up.
+                let mut joined = true;
+                while joined {
+                    joined = false;
+                    for &(le, re) in &ey.held[..usize::from(ey.held_count)] {
+                        if seq_le(le, next) && seq_gt(re, next) {
+                            next = re;
+                            joined = true;
+                        }
+                    }
+                }
+                ey.rcv_nxt = Some(next);
+            }
             Some(_) => {}
         }
     }
@@ -2227,19 +2413,22 @@ impl Connection {
         // (acknowledgments, FINs) is unknown: those kinds are not reported.
         let one_sided = self.packets[0] == 0 || self.packets[1] == 0;
         if at_end && !one_sided {
-            // Stuck: still in CLOSE_WAIT or LAST_ACK when the capture ended.
+            // Stuck: still in CLOSE_WAIT or LAST_ACK when the capture ended,
+            // for `stuck_ns` at least. LAST_ACK waits for an ACK: it is stuck
+            // only once that ACK was due, as for missing-final-ack.
+            let ack_due = crate::anomaly::answer_due_ns(self.rtt_ns);
             for role in [Role::Client, Role::Server] {
                 let ep = &self.ep[role.index()];
                 let ms = now.saturating_sub(ep.state_since).max(0);
-                if ms < cfg.stuck_ns {
+                let (kind, limit) = match ep.state {
+                    TcpState::CloseWait => (AnomalyKind::StuckCloseWait, cfg.stuck_ns),
+                    TcpState::LastAck => (AnomalyKind::StuckLastAck, cfg.stuck_ns.max(ack_due)),
+                    _ => continue,
+                };
+                if ms < limit {
                     continue;
                 }
                 let ms = (ms / 1_000_000) as u64;
-                let kind = match ep.state {
-                    TcpState::CloseWait => AnomalyKind::StuckCloseWait,
-                    TcpState::LastAck => AnomalyKind::StuckLastAck,
-                    _ => continue,
-                };
                 let f = ep.state_frame;
                 self.flag(Anomaly::new(kind, f, Some(role), [f, ms]), None);
             }
@@ -2255,6 +2444,17 @@ impl Connection {
                 a.values = [since, n];
             }
         }
+        // Whether an answer to a segment first sent at `first` was due
+        // before the capture ended (see `answer_due_ns`): `None` if it was,
+        // else how long the capture went on after it and when the answer
+        // would have been due, both in ms. A connection finished before the
+        // end of the capture (reopened, or done) was followed further.
+        let due = crate::anomaly::answer_due_ns(self.rtt_ns);
+        let cut_off = |first: i64, retransmitted: bool| -> Option<[u64; 2]> {
+            let after = now.saturating_sub(first).max(0);
+            (at_end && !retransmitted && after < due)
+                .then_some([(after / 1_000_000) as u64, (due / 1_000_000) as u64])
+        };
         let [c, s] = &self.ep;
         let (c_syn, s_syn) = (c.syn_frame, s.syn_frame);
         match self.outcome() {
@@ -2264,10 +2464,15 @@ impl Connection {
                     ((c.last_syn_ts - c.first_syn_ts).max(0) / 1_000_000) as u64,
                 );
                 let f = c_syn.unwrap_or(self.first_frame);
-                self.flag(
-                    Anomaly::new(AnomalyKind::UnansweredSyn, f, Some(Role::Client), [n, ms]),
-                    None,
-                );
+                let a = match cut_off(c.first_syn_ts, c.syn_count > 1) {
+                    Some(v) => {
+                        Anomaly::new(AnomalyKind::UnansweredSynCutOff, f, Some(Role::Client), v)
+                    }
+                    None => {
+                        Anomaly::new(AnomalyKind::UnansweredSyn, f, Some(Role::Client), [n, ms])
+                    }
+                };
+                self.flag(a, None);
             }
             Outcome::Refused => {
                 let f = self.reset_frame.unwrap_or(self.last_frame);
@@ -2322,12 +2527,15 @@ impl Connection {
             // missing-final-ack: a FIN never acknowledged in the capture.
             for role in [Role::Client, Role::Server] {
                 let ep = &self.ep[role.index()];
-                if ep.fin.is_some() && !ep.fin_acked {
+                if let (Some((_, first)), false) = (ep.fin, ep.fin_acked) {
                     let f = ep.last_fin_frame;
-                    self.flag(
-                        Anomaly::new(AnomalyKind::MissingFinalAck, f, Some(role), [f, 0]),
-                        None,
-                    );
+                    let a = match cut_off(ep.first_fin_ts, f != first) {
+                        Some(v) => {
+                            Anomaly::new(AnomalyKind::MissingFinalAckCutOff, f, Some(role), v)
+                        }
+                        None => Anomaly::new(AnomalyKind::MissingFinalAck, f, Some(role), [f, 0]),
+                    };
+                    self.flag(a, None);
                 }
             }
             // ... or a handshake whose third ACK never came.
@@ -2335,10 +2543,18 @@ impl Connection {
             if let (Some(_), false, true) = (s.syn_frame, s.syn_acked, self.ep[0].isn.is_some()) {
                 // The last transmission of the SYN,ACK, as for a FIN.
                 let f = s.last_syn_frame;
-                self.flag(
-                    Anomaly::new(AnomalyKind::MissingFinalAck, f, Some(Role::Server), [f, 1]),
-                    None,
-                );
+                let a = match cut_off(s.first_syn_ts, s.syn_count > 1) {
+                    Some([ms, due]) => Anomaly::new(
+                        AnomalyKind::MissingFinalAckCutOff,
+                        f,
+                        Some(Role::Server),
+                        [ms, due | crate::anomaly::CUT_OFF_SYN_ACK],
+                    ),
+                    None => {
+                        Anomaly::new(AnomalyKind::MissingFinalAck, f, Some(Role::Server), [f, 1])
+                    }
+                };
+                self.flag(a, None);
             }
         }
         self.anomalies.sort_by_key(|a| (a.frame, a.kind));
@@ -2751,5 +2967,94 @@ mod tests {
         conn.finish(200 * NS, 4, &cfg, true);
         assert_eq!(conn.state(), [Closed, Closed]);
         assert_eq!(conn.outcome(), Outcome::Unanswered);
+    }
+
+    /// `(from_client, flags, seq, ack, len, SACK blocks)`.
+    type SackSeg = (bool, TcpFlags, u32, u32, u32, &'static [(u32, u32)]);
+
+    /// A handshake (client ISN 100, server ISN 500), the server's first
+    /// `n` segments of 100 bytes from 501, then `rest`.
+    fn sent(n: u32, rest: &[SackSeg]) -> Vec<SackSeg> {
+        let mut v: Vec<SackSeg> = vec![
+            (true, SY, 100, 0, 0, &[]),
+            (false, SY | A, 500, 101, 0, &[]),
+            (true, A, 101, 501, 0, &[]),
+        ];
+        v.extend((0..n).map(|i| -> SackSeg { (false, A, 501 + 100 * i, 101, 100, &[]) }));
+        v.extend_from_slice(rest);
+        v
+    }
+
+    /// Replays segments like `replay`, with the SACK blocks given.
+    fn replay_sack(segs: &[SackSeg]) -> Vec<SegmentOutcome> {
+        let cfg = Config::default();
+        let mk = |&(c, fl, sq, ak, len, sack): &(bool, TcpFlags, u32, u32, u32, &[(u32, u32)])| {
+            let mut s = seg(c, fl, sq, ak, len);
+            for (i, b) in sack.iter().enumerate() {
+                s.options.sack_blocks[i] = *b;
+            }
+            s.options.sack_count = sack.len() as u8;
+            s
+        };
+        let mut conn = Connection::new(&mk(&segs[0]), 1, 0, 0);
+        segs.iter()
+            .enumerate()
+            .map(|(i, x)| conn.process(&mk(x), i as u64 + 1, 0, 0, &cfg))
+            .collect()
+    }
+
+    #[test]
+    fn the_receivers_sack_shows_what_it_lacks() {
+        // The capture saw the server's three segments 501-601-701-801, but
+        // the client's ACK of 601 with SACK 701-801 says 601-701 never
+        // reached it (RFC 2018): the retransmission of 601-701 is new data
+        // to it, not an old duplicate; afterwards it holds up to 801.
+        let o = replay_sack(&sent(
+            3,
+            &[
+                (true, A, 101, 601, 0, &[(701, 801)]),
+                (false, A, 601, 101, 100, &[]),
+                (false, A, 501, 101, 100, &[]),
+                (false, A, 701, 101, 100, &[]),
+            ],
+        ));
+        assert_eq!(o[7].verdict, Verdict::Accepted, "the missing bytes");
+        assert_eq!(o[8].verdict, Verdict::OldDuplicate, "acknowledged before");
+        assert_eq!(
+            o[9].verdict,
+            Verdict::OldDuplicate,
+            "SACKed and now below RCV.NXT"
+        );
+        // A D-SACK (a block at or below the ACK, RFC 2883) reports a
+        // duplicate, not a hole: nothing is withdrawn.
+        let o = replay_sack(&sent(
+            2,
+            &[
+                (true, A, 101, 601, 0, &[(501, 601)]),
+                (false, A, 501, 101, 100, &[]),
+            ],
+        ));
+        assert_eq!(o[6].verdict, Verdict::OldDuplicate);
+    }
+
+    #[test]
+    fn three_duplicate_acks_show_what_the_receiver_lacks() {
+        // Without SACK, RFC 5681's third duplicate ACK: the receiver keeps
+        // acknowledging 601 while the capture saw 601-901 sent.
+        let mut segs = sent(
+            4,
+            &[
+                (true, A, 101, 601, 0, &[]),
+                (true, A, 101, 601, 0, &[]),
+                (true, A, 101, 601, 0, &[]),
+            ],
+        );
+        // Two duplicates are not yet evidence (reordering, RFC 5681 3.2).
+        let o = replay_sack(&[segs.clone(), vec![(false, A, 601, 101, 100, &[])]].concat());
+        assert_eq!(o[10].verdict, Verdict::OldDuplicate);
+        segs.push((true, A, 101, 601, 0, &[]));
+        segs.push((false, A, 601, 101, 100, &[]));
+        let o = replay_sack(&segs);
+        assert_eq!(o[11].verdict, Verdict::Accepted);
     }
 }

@@ -651,6 +651,8 @@ impl Shard {
         for (i, r) in self.rows.range_mut(first..).enumerate() {
             if r.creation == creation {
                 r.record.outcome.state[e.index()] = real;
+                // The endpoint's own segment settled what it had received.
+                r.record.outcome.uncertain[e.index()] = None;
                 if i > 0 {
                     // What the rows in between said of it did not happen.
                     r.record.outcome.transitions.retain(|t| t.endpoint != e);

@@ -651,11 +651,22 @@ impl ZeekConn {
     /// A connection whose only letter is the originator's SYN,ACK, followed
     /// by an ACK or data: the SYN was missed and the SYN,ACK's sender is the
     /// responder. The history becomes `^h`.
+    ///
+    /// Zeek makes the SYN,ACK's sender the responder from the start (its
+    /// source port is a likely server port), so that SYN,ACK went through
+    /// `UpdateInactiveState` as the responder's: a SYN from the responder
+    /// makes it ESTABLISHED. The responder is put where that left it, so
+    /// that the originator's ACK then finds it ESTABLISHED and establishes
+    /// the originator too (not PARTIAL): S1 while open, as Zeek logs.
     fn flip_missed_syn(&mut self) {
         self.flip_roles();
         self.history.clear();
         self.history.push_str("^h");
         self.hist_seen = ((self.hist_seen & 0xffff) << 16) | (self.hist_seen >> 16);
+        let r = self.orig ^ 1;
+        if self.ep[r].state == EndpointState::SynAckSent {
+            self.set_state(r, EndpointState::Established);
+        }
     }
 
     fn set_state(&mut self, e: usize, new: EndpointState) {

@@ -573,3 +573,50 @@ fn the_readme_policy_example_is_a_valid_policy() {
     ]);
     assert_eq!(r.code, 0, "as the README says: {r:?}");
 }
+
+#[test]
+#[ignore = "needs the capture corpus"]
+fn captures_that_simply_end_pass_the_default_policy() {
+    // Each ends right after a SYN or a FIN (0 ms later): nothing had time to
+    // answer (RFC 6298's RTO is at least 1 s), so the silence is reported as
+    // cut off by the end of the capture, an info the default policy passes.
+    let corpus = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    for (name, id) in [
+        (
+            "pcapplusplus__nanosecs_big_endian.pcap",
+            "missing-final-ack-cut-off",
+        ),
+        ("arkime__v6-http.pcap", "missing-final-ack-cut-off"),
+        ("zeek__tcp__syn-bad.pcap", "unanswered-syn-cut-off"),
+    ] {
+        let p = corpus.join(name).display().to_string();
+        let r = check(&[p.as_str()]);
+        assert_eq!(r.code, 0, "{name}: {r:?}");
+        // A policy can still deny the cut-off kind explicitly.
+        let r = check(&["--deny", id, p.as_str()]);
+        assert_eq!(r.code, 1, "{name}: {r:?}");
+        assert!(
+            r.violations()
+                .iter()
+                .any(|l| l.contains(&format!(": {id} (info, denied): "))),
+            "{name}: {r:?}"
+        );
+    }
+}
+
+#[test]
+fn check_names_an_uncertain_state_and_its_alternative() {
+    let r = check(&[
+        "--allow",
+        "unanswered-syn,syn-retransmitted",
+        "--expect-closed",
+        &real("11-unanswered-syn.pcap"),
+    ]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert!(
+        r.violations()
+            .iter()
+            .any(|l| l.contains("server SYN_RECEIVED? (or LISTEN) at the end")),
+        "{r:?}"
+    );
+}

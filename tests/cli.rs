@@ -343,6 +343,61 @@ fn the_timeline_filters_streams() {
     );
 }
 
+#[test]
+fn the_summary_shows_every_piece_zeek_splits_a_connection_into() {
+    // Zeek's attempt timer ends the first piece of 04 after its lone SYN
+    // (S0), and the rest is a second Zeek connection (SF): the summary's
+    // ZEEK and HISTORY columns and the JSON pieces list both, in the order
+    // of the conn.log rows `--format zeek` writes.
+    let f = repo().join("testdata/real/04-simultaneous-open.pcap");
+    let zeek = stdout(&tcpstate(&["summary", "--format", "zeek", s(&f)]));
+    let rows: Vec<(String, String)> = zeek
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let v: Vec<&str> = l.split('\t').collect();
+            (v[11].to_string(), v[15].to_string())
+        })
+        .collect();
+    assert!(rows.len() > 1, "the capture is split: {zeek}");
+    let json = stdout(&tcpstate(&["summary", "--format", "json", s(&f)]));
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let conns: Vec<&serde_json::Value> = doc["captures"][0]["connections"]
+        .as_array()
+        .expect("connections")
+        .iter()
+        .collect();
+    assert_eq!(conns.len(), 1, "{json}");
+    let pieces: Vec<(String, String)> = conns[0]["zeek_pieces"]
+        .as_array()
+        .expect("zeek_pieces")
+        .iter()
+        .map(|p| {
+            (
+                p["conn_state"].as_str().expect("str").to_string(),
+                p["history"].as_str().expect("str").to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(pieces, rows);
+    assert_eq!(conns[0]["zeek_conn_state"], rows[0].0.as_str());
+    let text = stdout(&tcpstate(&["summary", s(&f)]));
+    let states = rows
+        .iter()
+        .map(|r| r.0.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let hist = rows
+        .iter()
+        .map(|r| r.1.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(
+        text.contains(&format!("  {states}  {hist}  ")),
+        "{states} {hist}:\n{text}"
+    );
+}
+
 fn temp_dir(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("tcpstate-cli-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&d).expect("temp dir");
@@ -518,6 +573,55 @@ fn a_dumb_terminal_gets_no_colour() {
     assert!(run("xterm", None).contains(&0x1b), "a terminal gets colour");
     assert!(!run("dumb", None).contains(&0x1b), "TERM=dumb gets none");
     assert!(!run("xterm", Some("1")).contains(&0x1b), "NO_COLOR wins");
+}
+
+#[test]
+fn an_uncertain_state_is_marked_in_every_output() {
+    // 11-unanswered-syn: the client sends its SYN four times and nothing
+    // comes back, so whether the server got it (SYN_RECEIVED, as its kernel
+    // said) or not (LISTEN) the wire cannot tell.
+    let f = repo().join("testdata/real/11-unanswered-syn.pcap");
+    let text = stdout(&tcpstate(&["timeline", s(&f)]));
+    let row = |n: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(&format!("{n} ")))
+            .unwrap_or_else(|| panic!("row {n}: {text}"))
+            .to_string()
+    };
+    assert!(!row("1").contains('?'), "{}", row("1"));
+    assert!(
+        row("2").contains("SYN_RECEIVED?") && row("2").contains("or LISTEN"),
+        "{}",
+        row("2")
+    );
+    let jsonl = stdout(&tcpstate(&["timeline", "--format", "jsonl", s(&f)]));
+    let v = validator();
+    let rows: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .filter(|r: &serde_json::Value| r["type"] == "segment")
+        .collect();
+    assert!(rows[0].get("state_uncertain").is_none());
+    assert_eq!(rows[1]["state"]["server"], "SYN_RECEIVED");
+    assert_eq!(
+        rows[1]["state_uncertain"],
+        serde_json::json!({"server": "LISTEN"})
+    );
+    let sum = stdout(&tcpstate(&["summary", s(&f)]));
+    assert!(sum.contains("SYN_RECEIVED?"), "{sum}");
+    let json = stdout(&tcpstate(&["summary", "--format", "json", s(&f)]));
+    let doc: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_valid(&v, &doc, "11 summary");
+    let c = &doc["captures"][0]["connections"][0];
+    assert_eq!(c["final_state"]["server"], "SYN_RECEIVED");
+    assert_eq!(
+        c["final_state_uncertain"],
+        serde_json::json!({"server": "LISTEN"})
+    );
+    // A clean close has no uncertain state: no key at all.
+    let f = repo().join("testdata/real/01-close-client-first.pcap");
+    let json = stdout(&tcpstate(&["summary", "--format", "json", s(&f)]));
+    assert!(!json.contains("uncertain"), "{json}");
 }
 
 #[test]

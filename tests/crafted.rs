@@ -64,10 +64,13 @@ fn a_syn_ack_not_acknowledging_the_syn() {
         .seg(true, SYN, 1000, 0, 0, 0)
         .seg(false, SYN_ACK, 5000, 777, 0, 1)
         .seg(true, RST, 777, 0, 0, 1)
+        .udp(1500)
         .run();
     // 3.10.7.3: SEG.ACK =< ISS or > SND.NXT: the SYN,ACK is unacceptable
     // and answered by <SEQ=SEG.ACK><CTL=RST>; the client stays in SYN-SENT.
     // The server's RCV.NXT is 1001: that RST (seq 777) is outside its window.
+    // The capture goes on 1.5 s, past the 1 s RTO (RFC 6298 2.1): the ACK of
+    // the SYN,ACK was due, so its absence is missing-final-ack.
     assert_eq!(states(&run), [[SynSent, SynReceived]; 3]);
     assert_anomalies(
         &run,
@@ -98,11 +101,13 @@ fn a_third_ack_not_acknowledging_the_syn_ack() {
         .seg(false, SYN_ACK, 5000, 1001, 0, 1)
         .seg(true, ACK, 1001, 4000, 0, 2)
         .seg(false, RST, 4000, 0, 0, 2)
+        .udp(1500)
         .run();
     // 3.10.7.4 fifth: in SYN-RECEIVED an ACK outside SND.UNA < SEG.ACK =<
     // SND.NXT is answered by <SEQ=SEG.ACK><CTL=RST>; the server stays in
     // SYN-RECEIVED. The client's RCV.NXT is 5001: the RST (seq 4000) lies
-    // outside its window and is ignored.
+    // outside its window and is ignored. The capture goes on past the 1 s
+    // RTO: the missing third ACK was due.
     assert_eq!(
         states(&run),
         [
@@ -135,7 +140,7 @@ fn an_rst_in_syn_sent_that_does_not_acknowledge_the_syn_is_ignored() {
 }
 
 #[test]
-fn a_syn_ack_carrying_a_fin_goes_through_established_to_close_wait() {
+fn a_syn_ack_carrying_a_fin_establishes_but_its_fin_is_not_processed() {
     let run = Craft::new()
         .seg(true, SYN, 1000, 0, 0, 0)
         .seg(
@@ -149,14 +154,24 @@ fn a_syn_ack_carrying_a_fin_goes_through_established_to_close_wait() {
             0,
             1,
         )
+        .seg(true, ACK, 1001, 5001, 0, 2)
         .run();
-    // 3.10.7.3: "if there are other controls or text in the segment,
-    // continue processing at the sixth step": the FIN (eighth check) moves
-    // the new ESTABLISHED connection to CLOSE-WAIT. The server sent SYN and
-    // FIN: SYN-RECEIVED → FIN-WAIT-1 (3.10.4).
+    // RFC 9293 3.10.7.3 would go on to the FIN at the sixth step, but no
+    // real stack does. Linux takes the SYN,ACK in SYN-SENT with RCV.NXT =
+    // SEG.SEQ + 1 and processes nothing of the sixth step but URG; FreeBSD
+    // drops a SYN with FIN (net.inet.tcp.drop_synfin) or strips its FIN in
+    // the handshake states. So the client becomes ESTABLISHED, not
+    // CLOSE_WAIT, and acknowledges 5001 (the SYN only), as frame 3 shows.
+    // A segment carrying SYN and FIN is sent by no RFC 9293 transition:
+    // the server's state does not move on it (it stays SYN-RECEIVED), and
+    // the client's ACK of its SYN,ACK then establishes it.
     assert_eq!(
         states(&run),
-        [[SynSent, SynReceived], [CloseWait, FinWait1]]
+        [
+            [SynSent, SynReceived],
+            [Established, SynReceived],
+            [Established, Established]
+        ]
     );
     let t: Vec<_> = run.segments[1]
         .outcome
@@ -164,21 +179,57 @@ fn a_syn_ack_carrying_a_fin_goes_through_established_to_close_wait() {
         .iter()
         .map(|t| (t.endpoint.name(), t.from, t.to))
         .collect();
+    assert_eq!(t, [("client", SynSent, Established)]);
+    assert_anomalies(&run, &[("invalid-flags", 2)]);
+}
+
+#[test]
+fn a_syn_with_fin_reaching_listen_moves_nothing() {
+    // Linux discards a SYN with FIN in LISTEN (tcp_rcv_state_process), as
+    // FreeBSD does with net.inet.tcp.drop_synfin: no SYN-RECEIVED, no
+    // SYN,ACK. Its sender's state does not move either (no RFC 9293
+    // transition sends it). Frame 6 of the suricata-verify capture
+    // urgent11_cve_2019_12260 is such a segment.
+    let synfin = F {
+        syn: true,
+        fin: true,
+        urg: true,
+        ..NONE
+    };
+    let run = Craft::new().seg(true, synfin, 1000, 0, 0, 0).run();
+    assert_eq!(states(&run), [[Closed, Listen]]);
+    assert!(run.segments[0].outcome.transitions.is_empty());
+    assert_eq!(run.segments[0].outcome.verdict.name(), "dropped");
+    // Not a retransmission of a SYN either, after a real one was reset.
+    let run = Craft::new()
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .seg(false, SYN_ACK, 5000, 1001, 0, 1)
+        .seg(true, RST, 1001, 0, 0, 2)
+        .seg(true, synfin, 1000, 0, 0, 3)
+        .run();
+    assert_eq!(states(&run)[3], [Closed, Listen]);
+    assert!(run.segments[3].outcome.transitions.is_empty());
+    let ids: Vec<_> = run.anomalies().into_iter().map(|a| a.1).collect();
+    assert!(!ids.contains(&"syn-retransmitted"), "{ids:?}");
+    assert!(ids.contains(&"invalid-flags"), "{ids:?}");
+}
+
+#[test]
+#[ignore = "needs the capture corpus"]
+fn the_urgent11_syn_fin_probe_moves_no_state() {
+    // Frame 6: SYN+FIN+URG from the client after its first attempt was
+    // reset (frame 5 left the server in LISTEN, the client CLOSED).
+    let run = run_file(
+        &corpus().join("suricata-verify__issue-3341-tcphdr-01__urgent11_cve_2019_12260.pcap"),
+    );
+    let s = run.segments.iter().find(|s| s.frame == 6).expect("frame 6");
     assert!(
-        t.contains(&("client", SynSent, Established))
-            && t.contains(&("client", Established, CloseWait)),
-        "{t:?}"
+        s.outcome.transitions.is_empty(),
+        "{:?}",
+        s.outcome.transitions
     );
-    // Neither the SYN,ACK nor the FIN it carries was ever acknowledged.
-    assert_anomalies(
-        &run,
-        &[
-            ("invalid-flags", 2),
-            ("half-closed", 2),
-            ("missing-final-ack", 2),
-            ("missing-final-ack", 2),
-        ],
-    );
+    assert_eq!(s.outcome.state, [Closed, Listen]);
+    assert_eq!(s.outcome.verdict.name(), "dropped");
 }
 
 #[test]
@@ -465,4 +516,155 @@ fn a_segment_with_a_bad_checksum_changes_nothing_when_checksums_are_verified() {
         ])
     );
     assert_eq!(run.segments[4].outcome.verdict.name(), "retransmission");
+}
+
+// ---- the end of the capture (RFC 6298's RTO decides what was due) ----------
+
+/// The one anomaly of the connection's kind among `ids`, with its values.
+fn only(run: &Run, id: &str) -> [u64; 2] {
+    let v: Vec<_> = run
+        .stream(0)
+        .conn
+        .anomalies
+        .iter()
+        .filter(|a| a.kind.id() == id)
+        .collect();
+    assert_eq!(v.len(), 1, "{id}: {:?}", run.anomalies());
+    v[0].values
+}
+
+#[test]
+fn a_syn_at_the_end_of_the_capture_is_cut_off_not_unanswered() {
+    // Nothing had time to answer: the capture ends with the SYN.
+    let run = Craft::new().seg(true, SYN, 1000, 0, 0, 0).run();
+    assert_anomalies(&run, &[("unanswered-syn-cut-off", 1)]);
+    assert_eq!(only(&run, "unanswered-syn-cut-off"), [0, 1000]);
+    // The capture goes on 999 ms: still within the 1 s initial RTO
+    // (RFC 6298 2.1), the SYN,ACK was not yet due.
+    let run = Craft::new().seg(true, SYN, 1000, 0, 0, 0).udp(999).run();
+    assert_anomalies(&run, &[("unanswered-syn-cut-off", 1)]);
+    // 1 s: the client's own timer would have expired; the answer was due.
+    let run = Craft::new().seg(true, SYN, 1000, 0, 0, 0).udp(1000).run();
+    assert_anomalies(&run, &[("unanswered-syn", 1)]);
+    // A retransmission shows the client's timer expired unanswered, however
+    // soon the capture ends after it.
+    let run = Craft::new()
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .seg(true, SYN, 1000, 0, 0, 200)
+        .run();
+    assert_anomalies(&run, &[("unanswered-syn", 1), ("syn-retransmitted", 2)]);
+}
+
+#[test]
+fn a_fin_at_the_end_of_the_capture_is_cut_off_not_missing_its_ack() {
+    let close = || {
+        handshake()
+            .seg(true, FIN_ACK, 1001, 5001, 0, 10)
+            .seg(false, ACK, 5001, 1002, 0, 11)
+            .seg(false, FIN_ACK, 5001, 1002, 0, 20)
+    };
+    // The server's FIN ends the capture: its ACK was not yet due.
+    let run = close().run();
+    assert_anomalies(&run, &[("missing-final-ack-cut-off", 6)]);
+    // The handshake's RTT is 2 ms, 3 x 2 ms < 1 s: the RTO is 1 s (2.4).
+    assert_eq!(only(&run, "missing-final-ack-cut-off"), [0, 1000]);
+    let run = close().udp(20 + 999).run();
+    assert_anomalies(&run, &[("missing-final-ack-cut-off", 6)]);
+    // Due now; the server has also been in LAST_ACK 1 s, the same limit
+    // (stuck-last-ack waits for the same ACK).
+    let run = close().udp(20 + 1000).run();
+    assert_anomalies(&run, &[("missing-final-ack", 6), ("stuck-last-ack", 6)]);
+    // A retransmitted FIN: the server's own timer expired.
+    let run = close().seg(false, FIN_ACK, 5001, 1002, 0, 220).run();
+    assert_anomalies(
+        &run,
+        &[
+            ("missing-final-ack", 7),
+            ("fin-retransmitted-in-last-ack", 7),
+        ],
+    );
+}
+
+#[test]
+fn a_slow_path_gives_the_answer_three_round_trips() {
+    // Handshake RTT 600 ms (SYN at 0, its ACK of the SYN,ACK at 600): after
+    // this first measurement R, RFC 6298 2.2 sets RTO = R + 4 x R/2 = 3R,
+    // 1.8 s, above the 1 s floor.
+    let slow = || {
+        Craft::new()
+            .seg(true, SYN, 1000, 0, 0, 0)
+            .seg(false, SYN_ACK, 5000, 1001, 0, 300)
+            .seg(true, ACK, 1001, 5001, 0, 600)
+            .seg(true, FIN_ACK, 1001, 5001, 0, 1000)
+    };
+    // (The server has been in CLOSE_WAIT over 1 s, the limit for an
+    // application that does not close: stuck-close-wait, a warning.)
+    let run = slow().udp(1000 + 1799).run();
+    assert_anomalies(
+        &run,
+        &[
+            ("half-closed", 4),
+            ("missing-final-ack-cut-off", 4),
+            ("stuck-close-wait", 4),
+        ],
+    );
+    assert_eq!(only(&run, "missing-final-ack-cut-off"), [1799, 1800]);
+    let run = slow().udp(1000 + 1800).run();
+    assert_anomalies(
+        &run,
+        &[
+            ("half-closed", 4),
+            ("missing-final-ack", 4),
+            ("stuck-close-wait", 4),
+        ],
+    );
+    // A retransmitted SYN makes the sample ambiguous (Karn's rule, RFC 6298
+    // 3): no RTT, so the RTO stays 1 s.
+    let run = Craft::new()
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .seg(true, SYN, 1000, 0, 0, 100)
+        .seg(false, SYN_ACK, 5000, 1001, 0, 400)
+        .seg(true, ACK, 1001, 5001, 0, 700)
+        .seg(true, FIN_ACK, 1001, 5001, 0, 1000)
+        .udp(2000)
+        .run();
+    assert!(
+        run.anomalies()
+            .iter()
+            .any(|&(_, k, f)| k == "missing-final-ack" && f == 5),
+        "{:?}",
+        run.anomalies()
+    );
+}
+
+#[test]
+fn a_syn_ack_at_the_end_of_the_capture_is_cut_off() {
+    let run = Craft::new()
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .seg(false, SYN_ACK, 5000, 1001, 0, 1)
+        .run();
+    assert_anomalies(&run, &[("missing-final-ack-cut-off", 2)]);
+    let v = only(&run, "missing-final-ack-cut-off");
+    assert_eq!(v[0], 0);
+    assert_eq!(v[1] & !tcpstate::anomaly::CUT_OFF_SYN_ACK, 1000);
+    assert_ne!(v[1] & tcpstate::anomaly::CUT_OFF_SYN_ACK, 0, "a SYN,ACK");
+    let a = run.stream(0).conn.anomalies[0].describe();
+    assert!(
+        a.contains("the server's SYN,ACK had no acknowledgment yet"),
+        "{a}"
+    );
+}
+
+#[test]
+#[ignore = "needs the capture corpus"]
+fn retransmissions_of_bytes_the_receiver_lacked_are_not_old_duplicates() {
+    // The client's duplicate ACKs (frames 29-31) acknowledge 12871 with
+    // SACK 14301-18591: it lacks 12871-14301 (frame 32 carries it), and
+    // frames 33 and 35 SACK 21451-23784 too: it lacks 18591-21451 (frames
+    // 34 and 36). Its ACK then moves to 18591 (frame 37) and 23784 (38).
+    let run = run_file(&corpus().join("zeek__tcp__retransmit-fast009.pcap"));
+    for f in [32, 34, 36] {
+        let s = run.segments.iter().find(|s| s.frame == f).expect("frame");
+        assert_eq!(s.outcome.verdict.name(), "accepted", "frame {f}");
+    }
 }

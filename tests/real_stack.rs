@@ -239,3 +239,67 @@ recordings! {
     half_open => "29-half-open",
     syn_in_established => "30-syn-in-established",
 }
+
+// ---- what the wire cannot tell ------------------------------------------------
+
+/// `(frame, [client alternative, server alternative])` of every segment.
+fn uncertain_rows(stem: &str) -> Vec<(u64, [Option<TcpState>; 2])> {
+    run_file(&real(stem))
+        .segments
+        .iter()
+        .map(|s| (s.frame, s.outcome.uncertain))
+        .collect()
+}
+
+#[test]
+fn a_state_resting_on_a_receipt_the_peer_repeats_is_uncertain() {
+    use TcpState::*;
+    // 11: the kernel said SYN-RECV (its SYN,ACKs were dropped on the way
+    // out), but SYNs dropped before the server's TCP (LISTEN) look the same
+    // on the wire: from the first retransmission on, SYN_RECEIVED is shown
+    // uncertain with LISTEN as the alternative (3.10.7.2: LISTEN before the
+    // SYN). Frame 1 alone is no evidence against its receipt.
+    assert_eq!(
+        uncertain_rows("11-unanswered-syn"),
+        [
+            (1, [None, None]),
+            (2, [None, Some(Listen)]),
+            (3, [None, Some(Listen)]),
+            (4, [None, Some(Listen)]),
+        ]
+    );
+    // 21: the client never ACKs the SYN,ACK (its ACKs were dropped on its
+    // output; the kernel said ESTAB), and the server sends it again: the
+    // client's ESTABLISHED is uncertain, SYN_SENT otherwise.
+    assert_eq!(
+        uncertain_rows("21-unacked-syn-ack"),
+        [
+            (1, [None, None]),
+            (2, [None, None]),
+            (3, [Some(SynSent), None]),
+            (4, [Some(SynSent), None]),
+        ]
+    );
+    // 20: the server's FIN is retransmitted from frame 11 on and the client
+    // never acknowledges it (the kernel said TIME-WAIT): FIN_WAIT_2 is the
+    // alternative to its TIME_WAIT.
+    for (f, u) in uncertain_rows("20-stuck-last-ack") {
+        let want = if f >= 11 { Some(FinWait2) } else { None };
+        assert_eq!(u, [want, None], "frame {f}");
+    }
+    // 09: the client's ACK of the server's FIN was lost, the server sends
+    // its FIN again (frame 11): TIME_WAIT is uncertain there, until the
+    // client's ACK of frame 12 confirms the receipt.
+    let rows = uncertain_rows("09-lost-final-ack");
+    for (f, u) in rows {
+        let want = if f == 11 { Some(FinWait2) } else { None };
+        assert_eq!(u, [want, None], "frame {f}");
+    }
+    // Every receipt acknowledged: nothing uncertain.
+    for stem in ["01-close-client-first", "02-close-server-first"] {
+        assert!(
+            uncertain_rows(stem).iter().all(|(_, u)| *u == [None, None]),
+            "{stem}"
+        );
+    }
+}

@@ -268,6 +268,13 @@ impl Consumer for Collect<'_> {
             self.dropped += c.anomalies_dropped;
             if self.policy.expect_closed && !cleanly_closed(c) {
                 let [cl, sv] = c.state();
+                // An uncertain state ends with `?` and names its alternative.
+                let unsure = c.uncertain();
+                let name =
+                    |s: crate::state::TcpState, alt: Option<crate::state::TcpState>| match alt {
+                        Some(a) => format!("{}? (or {})", s.name(), a.name()),
+                        None => s.name().to_string(),
+                    };
                 self.not_closed.push(Violation {
                     rule: RuleId::ExpectClosed,
                     why: Why::NotClosed,
@@ -277,8 +284,8 @@ impl Consumer for Collect<'_> {
                     description: format!(
                         "not cleanly closed: outcome {}, client {}, server {} at the end (expected outcome closed, each endpoint CLOSED or TIME_WAIT)",
                         c.outcome().name(),
-                        cl.name(),
-                        sv.name()
+                        name(cl, unsure[0]),
+                        name(sv, unsure[1])
                     ),
                 });
             }

@@ -71,6 +71,47 @@ fn opt_role(out: &mut Vec<u8>, r: Option<Role>) {
     }
 }
 
+/// `,"PREFIXconn_state":..,"PREFIXhistory":..,"PREFIXmissed_bytes":..` of
+/// one Zeek connection.
+fn zeek_verdict(out: &mut Vec<u8>, z: &crate::zeek::ZeekConn, prefix: &str) {
+    for (key, i) in [("conn_state", 0), ("history", 1), ("missed_bytes", 2)] {
+        out.extend_from_slice(b",\"");
+        out.extend_from_slice(prefix.as_bytes());
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
+        match i {
+            0 => static_str(out, z.conn_state().name()),
+            1 => string(out, z.history()),
+            _ => uint(out, z.missed_bytes()),
+        }
+    }
+}
+
+/// `,"KEY":{"server":"LISTEN"}`: the endpoints whose state is uncertain,
+/// each with the alternative (see `Connection::uncertain`); nothing when
+/// both states are certain.
+fn uncertain(out: &mut Vec<u8>, key: &[u8], alt: &[Option<crate::state::TcpState>; 2]) {
+    if alt.iter().all(Option::is_none) {
+        return;
+    }
+    out.extend_from_slice(b",\"");
+    out.extend_from_slice(key);
+    out.extend_from_slice(b"\":{");
+    let mut first = true;
+    for (who, a) in ["client", "server"].iter().zip(alt) {
+        if let Some(a) = a {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            static_str(out, who);
+            out.push(b':');
+            static_str(out, a.name());
+        }
+    }
+    out.push(b'}');
+}
+
 fn anomaly(out: &mut Vec<u8>, a: &Anomaly) {
     out.extend_from_slice(b"{\"id\":");
     static_str(out, a.kind.id());
@@ -155,24 +196,33 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
     );
     out.extend_from_slice(b",\"final_state\":");
     pair(out, "client", "server", cl.state.name(), sv.state.name());
+    uncertain(out, b"final_state_uncertain", &c.uncertain());
     out.extend_from_slice(b",\"active_closer\":");
     opt_role(out, c.active_closer);
     out.extend_from_slice(b",\"outcome\":");
     static_str(out, c.outcome().name());
     // Zeek's verdict on the Zeek connection this one begins with.
     match c.zeek.first() {
-        Some(z) => {
-            out.extend_from_slice(b",\"zeek_conn_state\":");
-            static_str(out, z.conn_state().name());
-            out.extend_from_slice(b",\"zeek_history\":");
-            string(out, z.history());
-            out.extend_from_slice(b",\"zeek_missed_bytes\":");
-            uint(out, z.missed_bytes());
-        }
+        Some(z) => zeek_verdict(out, z, "zeek_"),
         None => out.extend_from_slice(
             b",\"zeek_conn_state\":null,\"zeek_history\":null,\"zeek_missed_bytes\":null",
         ),
     }
+    // Every Zeek connection this one makes, in order (the keys above are
+    // the first's): Zeek's timers can split a connection.
+    out.extend_from_slice(b",\"zeek_pieces\":[");
+    for (i, z) in c.zeek.rows().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"first_frame\":");
+        uint(out, z.first_frame());
+        zeek_verdict(out, z, "");
+        out.extend_from_slice(b",\"last_frame\":");
+        uint(out, z.last_frame());
+        out.push(b'}');
+    }
+    out.push(b']');
     out.extend_from_slice(b",\"anomalies\":[");
     for (i, a) in c.anomalies.iter().enumerate() {
         if i > 0 {
@@ -246,6 +296,7 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
         o.state[0].name(),
         o.state[1].name(),
     );
+    uncertain(out, b"state_uncertain", &o.uncertain);
     out.extend_from_slice(b",\"transitions\":[");
     for (i, t) in o.transitions.iter().enumerate() {
         if i > 0 {

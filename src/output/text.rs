@@ -302,6 +302,7 @@ pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&st
         anomalies.push('-');
     }
     let guessed = if c.roles_guessed { "?" } else { "" };
+    let unsure = c.uncertain();
     row.extend([
         Cell::plain(r.stream.to_string()),
         Cell::plain(format!("{}{guessed}", addr(cl.addr, cl.port))),
@@ -317,16 +318,23 @@ pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&st
         Cell::plain(c.packets[1].to_string()),
         Cell::plain(c.payload_bytes[0].to_string()),
         Cell::plain(c.payload_bytes[1].to_string()),
-        Cell::toned(cl.state.name(), Tone::State(cl.state)),
-        Cell::toned(sv.state.name(), Tone::State(sv.state)),
+        // An uncertain final state ends with `?` (see
+        // `Connection::uncertain`).
+        Cell::toned(
+            state_name(cl.state, unsure[0].is_some()),
+            Tone::State(cl.state),
+        ),
+        Cell::toned(
+            state_name(sv.state, unsure[1].is_some()),
+            Tone::State(sv.state),
+        ),
         Cell::plain(c.active_closer.map_or("-", |r| r.name())),
         Cell::plain(c.outcome().name()),
-        // Zeek's conn_state and history (its first connection of this one).
-        Cell::plain(c.zeek.first().map_or("-", |z| z.conn_state().name())),
-        Cell::plain(match c.zeek.first().map(|z| z.history()) {
-            Some(h) if !h.is_empty() => h,
-            _ => "-",
-        }),
+        // Zeek's conn_state and history: every Zeek connection this one
+        // makes (Zeek's timers can split it; `--format zeek` lists each),
+        // joined by commas in order.
+        Cell::plain(zeek_pieces(c, |z| z.conn_state().name())),
+        Cell::plain(zeek_pieces(c, |z| z.history())),
         match worst {
             Some(s) => Cell::toned(anomalies, Tone::Severity(s)),
             None => Cell::plain(anomalies),
@@ -336,10 +344,41 @@ pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&st
     row
 }
 
+/// A state's name, with `?` when it is uncertain.
+pub fn state_name(s: TcpState, uncertain: bool) -> String {
+    if uncertain {
+        format!("{}?", s.name())
+    } else {
+        s.name().to_string()
+    }
+}
+
+/// One field of each Zeek connection of `c`, joined by commas (`-` for an
+/// empty field, or when there is none).
+fn zeek_pieces<'a>(
+    c: &'a crate::connection::Connection,
+    field: impl Fn(&'a crate::zeek::ZeekConn) -> &'a str,
+) -> String {
+    let mut out = String::new();
+    for (i, z) in c.zeek.rows().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        match field(z) {
+            "" => out.push('-'),
+            f => out.push_str(f),
+        }
+    }
+    if out.is_empty() {
+        out.push('-');
+    }
+    out
+}
+
 /// The timeline header line.
 pub fn timeline_header(style: &Style, time: TimeFormat, out: &mut Vec<u8>) {
     let h = format!(
-        "{}{:>7}  {:>tw$}  {:>6}  {:3}  {:5}  {:>10}  {:>10}  {:>6}  {:12}  {:12}  {}\n",
+        "{}{:>7}  {:>tw$}  {:>6}  {:3}  {:5}  {:>10}  {:>10}  {:>6}  {:13}  {:13}  {}\n",
         if style.with_file {
             format!("{:fw$}  ", "FILE", fw = style.file_width)
         } else {
@@ -397,12 +436,18 @@ pub fn timeline_row(
         o.rel_ack,
         r.payload_len
     );
-    for s in o.state {
+    for (s, alt) in o.state.into_iter().zip(o.uncertain) {
+        // An uncertain state (see `Connection::uncertain`) ends with `?`.
+        let mut name = arrayvec::ArrayString::<16>::new();
+        name.push_str(s.name());
+        if alt.is_some() {
+            name.push('?');
+        }
         if style.color {
             let st = state_style(s);
-            let _ = write!(out, "{st}{:12}{st:#}  ", s.name());
+            let _ = write!(out, "{st}{:13}{st:#}  ", name.as_str());
         } else {
-            let _ = write!(out, "{:12}  ", s.name());
+            let _ = write!(out, "{:13}  ", name.as_str());
         }
     }
     // The notes: transitions, then the receiver's verdict, the anomalies
@@ -427,6 +472,19 @@ pub fn timeline_row(
             crate::state::Basis::Timer => out.extend_from_slice(b" (timer)"),
             crate::state::Basis::Revised => out.extend_from_slice(b" (revised)"),
             _ => {}
+        }
+    }
+    for (e, alt) in o.uncertain.iter().enumerate() {
+        if let Some(alt) = alt {
+            sep(out, b"; ");
+            let who = if e == 0 { "client" } else { "server" };
+            let _ = write!(
+                out,
+                "{who} {}? or {}: it never acknowledged what moved it there, and the {} sent that again",
+                o.state[e].name(),
+                alt.name(),
+                if e == 0 { "server" } else { "client" }
+            );
         }
     }
     if o.verdict != Verdict::Accepted {

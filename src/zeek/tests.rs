@@ -236,6 +236,18 @@ fn a_missed_syn_flips_the_roles() {
         (3, seg(A, "F.", ISN_A + 21, ISN_B + 1, 0)),
         (4, seg(B, "F.", ISN_B + 1, ISN_A + 22, 0)),
     ];
+    // Before the FINs: Zeek takes the SYN,ACK's sender as the responder
+    // (its port is a likely server port), so UpdateInactiveState makes it
+    // ESTABLISHED on its SYN,ACK; the originator's first segment, an ACK,
+    // then meets "ACK and peer ESTABLISHED" and is ESTABLISHED too rather
+    // than PARTIAL: both ESTABLISHED, S1 (not OTH).
+    let z = run(&p[..3]);
+    let c = only(&z);
+    assert_eq!(
+        c.states(),
+        (EndpointState::Established, EndpointState::Established)
+    );
+    assert_eq!((c.history(), c.conn_state()), ("^hAD", ConnState::S1));
     let z = run(&p);
     let c = only(&z);
     assert_eq!(c.history(), "^hADFf");

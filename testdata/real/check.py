@@ -47,7 +47,8 @@ KINDS = {"unanswered-syn", "syn-retransmitted", "connection-refused", "rst-in-sy
          "fin-retransmitted-in-last-ack", "fin-answered-by-rst", "data-after-fin",
          "time-wait-assassination", "data-after-rst", "rst-with-data", "half-open",
          "port-reuse", "time-wait-reuse", "syn-in-established", "unacceptable-segment",
-         "ack-of-unseen-data", "invalid-flags", "mid-stream", "one-sided", "direction-flipped"}
+         "ack-of-unseen-data", "invalid-flags", "mid-stream", "one-sided", "direction-flipped",
+         "unanswered-syn-cut-off", "missing-final-ack-cut-off"}
 
 
 def frames(path):

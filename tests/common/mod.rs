@@ -269,6 +269,19 @@ impl Craft {
         self
     }
 
+    /// A UDP datagram of no connection at `ms` milliseconds: it only shows
+    /// that the capture went on until then.
+    pub fn udp(mut self, ms: u64) -> Craft {
+        let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 1], [2, 0, 0, 0, 0, 2])
+            .ipv4([10, 1, 0, 9], [10, 1, 0, 10], 64)
+            .udp(5353, 5353);
+        let mut buf = Vec::with_capacity(b.size(4));
+        b.write(&mut buf, b"tick").expect("write to a Vec");
+        self.packets
+            .push((Duration::from_millis(1_700_000_000_000 + ms), buf));
+        self
+    }
+
     /// Writes the classic pcap bytes to a file.
     pub fn write(&self, path: &Path) {
         std::fs::write(path, self.pcap()).expect("write the crafted capture");
