@@ -376,8 +376,10 @@ pub fn svg(l: &Ladder) -> Markup {
                         @let soft = matches!(basis, Some(Basis::Inferred | Basis::Timer | Basis::Revised));
                         @let cls = if changed { if soft { "state changed soft" } else { "state changed" } } else { "state" };
                         @let (x, anchor) = if k == 0 { (CX - 12.0, "end") } else { (SX + 12.0, "start") };
-                        text class=(cls) x=(x) y=(y + 14.0) text-anchor=(anchor) {
-                            (states[k].name())
+                        @let unsure = r.outcome.uncertain[k];
+                        text class=(if unsure.is_some() { format!("{cls} uncertain") } else { cls.to_string() }) x=(x) y=(y + 14.0) text-anchor=(anchor) {
+                            title { @if let Some(alt) = unsure { "uncertain: rests only on an assumed receipt the peer's retransmission speaks against; else " (alt.name()) } }
+                            (states[k].name()) @if unsure.is_some() { "?" }
                             @if changed { @if let Some(b) = basis { @if soft { " (" (b.name()) ")" } } }
                         }
                     }
@@ -425,6 +427,7 @@ svg.ladder .lhead { fill: var(--fg); }
 svg.ladder .state { fill: var(--muted); }
 svg.ladder .state.changed { fill: var(--fg); font-weight: 700; }
 svg.ladder .state.soft { font-style: italic; font-weight: 400; fill: var(--inferred); }
+svg.ladder .state.uncertain { text-decoration: underline dotted; }
 svg.ladder .note { fill: var(--muted); } svg.ladder .note.anomaly { fill: var(--unusual); font-weight: 700; }
 svg.ladder .frame, svg.ladder .time, svg.ladder .gap { fill: var(--muted); }
 "#;
@@ -466,7 +469,11 @@ pub fn text(l: &Ladder, width: usize) -> String {
                 Some(Basis::Inferred | Basis::Timer | Basis::Revised)
             );
             let s = st[k].name();
-            if st[k] != prev[k] || change(r, role).is_some() {
+            if r.outcome.uncertain[k].is_some() {
+                // The timeline's mark: it rests only on an assumed receipt
+                // with evidence against it.
+                format!("{s}?")
+            } else if st[k] != prev[k] || change(r, role).is_some() {
                 if soft {
                     format!("{s}~")
                 } else {
@@ -510,7 +517,7 @@ pub fn text(l: &Ladder, width: usize) -> String {
             "⚠ {id} (frame {f}, found when the connection ended)\n"
         ));
     }
-    out.push_str("* changed, seen on the wire   ~ changed, inferred or by a timer\n");
+    out.push_str("* changed, seen on the wire   ~ changed, inferred or by a timer   ? uncertain\n");
     // Nothing wider than the terminal.
     out.lines()
         .map(|l| l.chars().take(width).collect::<String>() + "\n")

@@ -119,6 +119,10 @@ pub struct EndpointAt {
     /// When it entered the state (capture time; the connection's first
     /// timestamp for a state it was first seen in).
     pub since_ns: i64,
+    /// Set when the state is uncertain (see
+    /// [`Connection::uncertain`]): the state it would be in had the receipt
+    /// it rests on not happened.
+    pub uncertain: Option<TcpState>,
 }
 
 /// The states of client and server of `c` just after moment `m` (a
@@ -141,6 +145,7 @@ pub fn states_at(c: &Connection, m: Moment) -> Option<[EndpointAt; 2]> {
         state: c.initial_state[role.index()],
         basis: None,
         since_ns: c.first_ts,
+        uncertain: None,
     });
     let mut all = [true, true];
     for t in &c.lifecycle {
@@ -153,6 +158,14 @@ pub fn states_at(c: &Connection, m: Moment) -> Option<[EndpointAt; 2]> {
             all[e] = false;
         }
     }
+    // The endpoint's last state may be uncertain; the replay says so of the
+    // state it ended in.
+    let unsure = c.uncertain();
+    for i in 0..2 {
+        if all[i] && out[i].state == c.ep[i].state {
+            out[i].uncertain = unsure[i];
+        }
+    }
     // A TIME_WAIT the capture ended in expires at the deadline the replay set.
     if let Moment::Time(t) | Moment::AfterStart(t) = m {
         for (i, ep) in c.ep.iter().enumerate() {
@@ -162,6 +175,7 @@ pub fn states_at(c: &Connection, m: Moment) -> Option<[EndpointAt; 2]> {
                     out[i].state = step.to;
                     out[i].basis = Some(Basis::Timer);
                     out[i].since_ns = d;
+                    out[i].uncertain = None;
                 }
             }
         }
@@ -673,7 +687,11 @@ pub fn run(
                 table.push(vec![
                     r.stream.to_string(),
                     r.at.role.name().to_string(),
-                    r.at.state.name().to_string(),
+                    format!(
+                        "{}{}",
+                        r.at.state.name(),
+                        if r.at.uncertain.is_some() { "?" } else { "" }
+                    ),
                     ss_name(r.at.state).to_string(),
                     addr(&r.local),
                     addr(&r.peer),
@@ -717,6 +735,11 @@ pub fn endpoint_json(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &EndpointRo
         basis_name(r.at.basis),
         r.at.since_ns,
     );
+    if let Some(alt) = r.at.uncertain {
+        // As the timeline's `state_uncertain`: the alternative.
+        out.pop();
+        let _ = write!(out, ",\"state_uncertain\":\"{}\"}}", alt.name());
+    }
 }
 
 /// One sample as a JSON object (no newline): `{"type":"sample", "time",

@@ -276,7 +276,8 @@ fn text_boxes(svg: &str) -> (Vec<TextBox>, Vec<TextBox>) {
         if n.has_tag_name("text") {
             let s: String = n
                 .descendants()
-                .filter(|d| d.is_text())
+                // A <title> is a tooltip, not drawn.
+                .filter(|d| d.is_text() && !d.parent().is_some_and(|p| p.has_tag_name("title")))
                 .filter_map(|d| d.text())
                 .collect::<String>();
             if s.is_empty() {

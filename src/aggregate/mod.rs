@@ -281,7 +281,7 @@ pub struct Aggregate {
     pub final_states: BTreeMap<String, u64>,
     /// `final_states` while counting, by state index (see [`Aggregate::finish`]).
     #[serde(skip)]
-    pairs: Box<[[u64; 11]; 11]>,
+    pairs: Box<[[u64; 22]; 22]>,
     /// Who closed first.
     pub active_closer: Closers,
     /// Anomalies by id.
@@ -306,7 +306,7 @@ impl Default for Aggregate {
             tcp_segments: 0,
             outcomes: BTreeMap::new(),
             final_states: BTreeMap::new(),
-            pairs: Box::new([[0; 11]; 11]),
+            pairs: Box::new([[0; 22]; 22]),
             active_closer: Closers::default(),
             anomalies: BTreeMap::new(),
             zeek_conn_state: BTreeMap::new(),
@@ -337,7 +337,10 @@ impl Aggregate {
     pub fn add(&mut self, file: &str, stream: u64, c: &Connection) {
         self.connections += 1;
         *self.outcomes.entry(c.outcome().name()).or_default() += 1;
-        self.pairs[state_index(c.ep[0].state)][state_index(c.ep[1].state)] += 1;
+        // An uncertain final state counts apart, marked `?` as in summary.
+        let unsure = c.uncertain();
+        let at = |i: usize| state_index(c.ep[i].state) + if unsure[i].is_some() { 11 } else { 0 };
+        self.pairs[at(0)][at(1)] += 1;
         match c.active_closer {
             Some(Role::Client) => self.active_closer.client += 1,
             Some(Role::Server) => self.active_closer.server += 1,
@@ -412,7 +415,14 @@ impl Aggregate {
         for (i, row) in self.pairs.iter_mut().enumerate() {
             for (j, n) in row.iter_mut().enumerate() {
                 if *n > 0 {
-                    let k = format!("{} {}", TcpState::ALL[i].name(), TcpState::ALL[j].name());
+                    let name = |k: usize| {
+                        format!(
+                            "{}{}",
+                            TcpState::ALL[k % 11].name(),
+                            if k >= 11 { "?" } else { "" }
+                        )
+                    };
+                    let k = format!("{} {}", name(i), name(j));
                     *self.final_states.entry(k).or_default() += *n;
                     *n = 0;
                 }
