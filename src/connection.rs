@@ -131,6 +131,9 @@ pub struct Transition {
     /// The frame at which the change happened (for timers: the first frame
     /// whose timestamp showed the timer had expired).
     pub frame: u64,
+    /// When it happened (capture time, ns): the timestamp of `frame`, and for
+    /// a timer the moment it expired (which `frame` only revealed).
+    pub ts: i64,
 }
 
 /// What the receiver made of a segment.
@@ -362,8 +365,9 @@ pub struct Endpoint {
     /// The state before it processed the peer's FIN, kept after confirmation
     /// in case its own FIN, sent earlier, is captured later.
     fin_receipt: Option<Unconfirmed>,
-    /// The last segment it received from the peer.
+    /// The last segment it received from the peer, and when.
     last_receipt: Option<Receipt>,
+    last_receipt_ts: i64,
     /// Its SYN (or SYN,ACK) transmissions, first and last times.
     pub syn_count: u32,
     first_syn_ts: i64,
@@ -396,7 +400,7 @@ pub struct Endpoint {
     time_wait_since: i64,
     /// The first frame of new data it received after sending its FIN (RFC
     /// 1122 4.2.2.13: a closed endpoint answers that with an RST).
-    data_after_close: Option<u64>,
+    data_after_close: Option<(u64, i64)>,
     /// The acknowledgment of the last segment it found unacceptable (an RST
     /// it sends with this sequence number is the RFC's reply, not an abort).
     last_bad_ack: Option<u32>,
@@ -437,6 +441,7 @@ impl Endpoint {
             unconfirmed: ArrayVec::new(),
             fin_receipt: None,
             last_receipt: None,
+            last_receipt_ts: 0,
             syn_count: 0,
             first_syn_ts: 0,
             last_syn_ts: 0,
@@ -543,6 +548,9 @@ pub struct Connection {
     pub anomalies_dropped: u64,
     /// Every transition of either endpoint, in order.
     pub lifecycle: Vec<Transition>,
+    /// Receipts assumed from the capture and later withdrawn (a `revised`
+    /// step on a timeline row): what they had moved is not in `lifecycle`.
+    pub revisions: u32,
     /// Timer transitions applied between segments, reported on the next row.
     /// (At most [`MAX_PENDING`]; a Vec, empty and unallocated most of the
     /// time, rather than an inline buffer in every connection.)
@@ -657,6 +665,7 @@ impl Connection {
             anomalies: Vec::new(),
             anomalies_dropped: 0,
             lifecycle: Vec::new(),
+            revisions: 0,
             pending: Vec::new(),
             pending_anomalies: Vec::new(),
             wireshark: crate::wireshark::Analyzer::new(),
@@ -748,6 +757,7 @@ impl Connection {
             basis,
             rule: step.rule,
             frame,
+            ts,
         };
         if let Some(via) = step.via {
             self.record(t(from, via), out);
@@ -797,27 +807,31 @@ impl Connection {
         let mut buf: ArrayVec<Transition, MAX_TRANSITIONS> = ArrayVec::new();
         for role in [Role::Client, Role::Server] {
             let ep = &self.ep[role.index()];
-            if ep.state == TcpState::TimeWait && ep.time_wait_deadline.is_some_and(|d| now >= d) {
+            if let Some(d) = ep
+                .time_wait_deadline
+                .filter(|&d| ep.state == TcpState::TimeWait && now >= d)
+            {
+                // The timer expired at its deadline; `frame` only shows it.
                 self.apply(
                     role,
                     Event::TimeWaitTimeout,
                     Basis::Timer,
                     frame,
-                    now,
+                    d,
                     cfg,
                     &mut buf,
                 );
             }
             let ep = &self.ep[role.index()];
-            if matches!(ep.state, TcpState::SynSent | TcpState::SynReceived)
-                && ep.handshake_deadline.is_some_and(|d| now >= d)
-            {
+            if let Some(d) = ep.handshake_deadline.filter(|&d| {
+                matches!(ep.state, TcpState::SynSent | TcpState::SynReceived) && now >= d
+            }) {
                 self.apply(
                     role,
                     Event::SynTimeout,
                     Basis::Timer,
                     frame,
-                    now,
+                    d,
                     cfg,
                     &mut buf,
                 );
@@ -1071,7 +1085,7 @@ impl Connection {
         let answers = rst && !ack && self.ep[xi].snd_nxt == Some(seg.seq);
         let mut aborted_on_data = false;
         if answers && closed_side && self.ep[xi].fin.is_some() {
-            if let Some(k) = self.ep[xi].data_after_close {
+            if let Some((k, k_ts)) = self.ep[xi].data_after_close {
                 aborted_on_data = true;
                 // New data reached it after its CLOSE: the RST is the abort
                 // RFC 1122 4.2.2.13 prescribes, when that data arrived.
@@ -1087,7 +1101,7 @@ impl Connection {
                     Event::DataAfterClose,
                     Basis::Inferred,
                     k,
-                    ts,
+                    k_ts,
                     cfg,
                     &mut out.transitions,
                 );
@@ -1135,7 +1149,7 @@ impl Connection {
                     Event::Vanished,
                     Basis::Inferred,
                     r.frame,
-                    ts,
+                    self.ep[xi].last_receipt_ts,
                     cfg,
                     &mut out.transitions,
                 );
@@ -1229,7 +1243,7 @@ impl Connection {
                 .rcv_nxt
                 .is_none_or(|r| seq_gt(seg.seq.wrapping_add(seg.payload_len), r));
             if new && self.ep[yi].state != TcpState::Closed {
-                self.ep[yi].data_after_close = Some(frame);
+                self.ep[yi].data_after_close = Some((frame, ts));
             }
         }
 
@@ -1265,6 +1279,7 @@ impl Connection {
                 wants_ack: fin || seg.payload_len > 0,
                 carried_data: seg.payload_len > 0,
             });
+            self.ep[yi].last_receipt_ts = ts;
         }
         if let Some(ev) = recv {
             let snapshot = (self.ep[yi].state, self.ep[yi].origin, self.ep[yi].rcv_nxt);
@@ -1875,10 +1890,12 @@ impl Connection {
                 basis: Basis::Revised,
                 rule,
                 frame,
+                ts: self.last_ts,
             };
             // The row shows the revision; the lifecycle forgets what it
             // withdraws, so that it tells what really happened.
             let _ = out.transitions.try_push(t);
+            self.revisions = self.revisions.saturating_add(1);
             self.lifecycle
                 .retain(|t| !(t.endpoint == x && t.frame >= r.frame));
         }

@@ -45,7 +45,11 @@
 //! * [`engine`]: the streaming, parallel pipeline that ties them together;
 //! * [`output`]: text, JSON and JSONL renderings;
 //! * [`policy`] and [`check`]: the verdict of `tcpstate check` for CI;
-//! * [`wireshark`] and [`zeek`]: the verdicts of those tools, computed their way.
+//! * [`wireshark`] and [`zeek`]: the verdicts of those tools, computed their way;
+//! * [`aggregate`]: `report`, one page over many captures (state diagram,
+//!   tables, states over time); [`ladder`]: one connection as a ladder;
+//! * [`select`]: the `--where` expressions that pick connections;
+//! * [`netstat`]: endpoints' states at a moment, and their counts over time.
 //!
 //! Synthetic captures with planted ground truth, for benchmarks and answer
 //! checks at scale, come from the `tcpstate-workload` crate of this
@@ -53,6 +57,7 @@
 
 #![warn(missing_docs)]
 
+pub mod aggregate;
 pub mod anomaly;
 pub mod capture;
 pub mod check;
@@ -61,10 +66,13 @@ pub mod connection;
 pub mod decode;
 pub mod engine;
 pub mod flow;
+pub mod ladder;
+pub mod netstat;
 pub mod output;
 pub mod policy;
 pub mod reassembly;
 pub mod report;
+pub mod select;
 pub mod state;
 pub mod wireshark;
 pub mod zeek;

@@ -79,6 +79,143 @@ enum Command {
     Check(CheckArgs),
     /// The anomaly catalog: id, severity, RFC section, description.
     Anomalies(AnomaliesArgs),
+    /// One self-contained HTML page (or JSON) over many captures.
+    ///
+    /// The RFC 9293 state diagram drawn from the traffic, aggregate tables
+    /// per capture and overall, duration histograms, the endpoints in each
+    /// state over time, and a ladder per connection with an error-severity
+    /// anomaly.
+    #[command(after_long_help = REPORT_HELP)]
+    Report(ReportArgs),
+    /// One connection as a ladder diagram: SVG with -o, text without.
+    #[command(after_long_help = EXIT_CODES)]
+    Ladder(LadderArgs),
+    /// Every endpoint's state at a moment, as `ss -tan` would list it.
+    ///
+    /// Or, with --every, the count of endpoints in each state over time.
+    #[command(after_long_help = NETSTAT_HELP)]
+    Netstat(NetstatArgs),
+}
+
+const REPORT_HELP: &str = "\
+CAPTURE may be a directory: its .pcap, .pcapng and .cap files are read, recursively.
+The page needs no network: SVG, CSS and a little script are inline. --format json
+writes the same aggregate (schema: src/aggregate/schema.json).
+
+Exit status:
+  0  every input was read and analysed
+  2  bad usage, or an input could not be opened, is not a capture, or is damaged
+     (the page still covers everything read, and lists the damage)";
+
+const NETSTAT_HELP: &str = "\
+TIME is epoch seconds with a fraction (1700000000.25), an ISO 8601 time
+(2023-11-14T22:13:20.25Z), or +SECONDS after the first frame. INTERVAL is a number
+with a unit (ns, us, ms, s, m, h). An endpoint is listed while it holds a
+connection (not CLOSED or LISTEN; --all lists those too); BASIS tells how its state
+is known: sent or received (seen on the wire), inferred, timer, or first-seen.
+
+Exit status: 0 ok; 2 bad usage, or the capture could not be read or is damaged.";
+
+/// `--where`: the selection expression.
+const WHERE_HELP: &str = "Only the connections EXPR selects, e.g. 'anomaly == rst-in-syn-received', \
+'server.state == CLOSE_WAIT and port == 443', or a Wireshark filter: 'tcp.stream eq 3', \
+'ip.addr == 10.0.0.1', 'tcp.port == 443'. Fields: stream, port, client.port, server.port, \
+ip.addr (an address or network), client.ip, server.ip, state, client.state, server.state, \
+outcome, anomaly, severity, closer; operators == != < <= > >= (eq ne lt le gt ge), and, or, \
+not, parentheses";
+
+#[derive(Args, Debug)]
+struct ReportArgs {
+    /// Captures (pcap or pcapng) or directories of captures.
+    #[arg(value_name = "CAPTURE|DIR", required = true)]
+    inputs: Vec<PathBuf>,
+    /// Write the report to FILE [default: standard output].
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Output format [default: html].
+    ///
+    /// html: one self-contained page. json: the aggregate (schema:
+    /// src/aggregate/schema.json).
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Html, hide_default_value = true)]
+    format: ReportFormat,
+    #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP)]
+    select: Option<String>,
+    /// Also write the state diagram alone, as an SVG file.
+    #[arg(long, value_name = "FILE")]
+    diagram: Option<PathBuf>,
+    /// Draw ladders for at most N connections with an error-severity anomaly.
+    #[arg(long, value_name = "N", default_value_t = 12)]
+    ladders: usize,
+    #[command(flatten)]
+    engine: EngineArgs,
+    #[command(flatten)]
+    display: DisplayArgs,
+}
+
+#[derive(Args, Debug)]
+struct LadderArgs {
+    /// Capture file (pcap or pcapng).
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// The connection (Wireshark's tcp.stream).
+    #[arg(
+        short = 's',
+        long = "stream",
+        value_name = "N",
+        required_unless_present = "select"
+    )]
+    stream: Option<u64>,
+    #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP, conflicts_with = "stream")]
+    select: Option<String>,
+    /// Write an SVG to FILE [default: a text ladder on standard output].
+    #[arg(short = 'o', long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    #[command(flatten)]
+    engine: EngineArgs,
+    #[command(flatten)]
+    display: DisplayArgs,
+}
+
+#[derive(Args, Debug)]
+#[group(id = "moment", required = true, multiple = false, args = ["at", "frame", "every"])]
+struct NetstatArgs {
+    /// Capture file (pcap or pcapng).
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// The moment: epoch seconds, ISO 8601, or +SECONDS after the first frame.
+    #[arg(long, value_name = "TIME")]
+    at: Option<String>,
+    /// The moment just after this frame (Wireshark's frame.number).
+    #[arg(long, value_name = "N")]
+    frame: Option<u64>,
+    /// The counts of endpoints in each state every INTERVAL.
+    #[arg(long, value_name = "INTERVAL")]
+    every: Option<String>,
+    /// Also list endpoints in CLOSED or LISTEN.
+    #[arg(long)]
+    all: bool,
+    /// Output format [default: text].
+    ///
+    /// text: aligned columns. jsonl: one object per endpoint (or per sample);
+    /// schema: src/netstat.schema.json.
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = NetstatFormat::Text, hide_default_value = true)]
+    format: NetstatFormat,
+    #[command(flatten)]
+    engine: EngineArgs,
+    #[command(flatten)]
+    display: DisplayArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ReportFormat {
+    Html,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum NetstatFormat {
+    Text,
+    Jsonl,
 }
 
 const CHECK_HELP: &str = "\
@@ -176,6 +313,8 @@ struct SummaryArgs {
     /// as soon as it is final (for streaming consumers).
     #[arg(long, value_enum, value_name = "ORDER", default_value_t = OrderArg::Stream, hide_default_value = true)]
     order: OrderArg,
+    #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP)]
+    select: Option<String>,
     #[command(flatten)]
     engine: EngineArgs,
     #[command(flatten)]
@@ -210,6 +349,8 @@ struct TimelineArgs {
     /// since the epoch. JSON always has exact nanoseconds.
     #[arg(short = 't', long = "time-format", value_enum, value_name = "FORMAT", default_value_t = TimelineTime::R, hide_default_value = true)]
     time_format: TimelineTime,
+    #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP)]
+    select: Option<String>,
     #[command(flatten)]
     engine: EngineArgs,
     #[command(flatten)]
@@ -516,6 +657,9 @@ fn run(cli: Cli, out: &mut dyn Write) -> Status {
         Command::Summary(a) => (&a.engine, &a.display),
         Command::Timeline(a) => (&a.engine, &a.display),
         Command::Check(a) => (&a.engine, &a.display),
+        Command::Report(a) => (&a.engine, &a.display),
+        Command::Ladder(a) => (&a.engine, &a.display),
+        Command::Netstat(a) => (&a.engine, &a.display),
         Command::Anomalies(a) => {
             let mut buf = Vec::new();
             match a.format {
@@ -538,12 +682,33 @@ fn run(cli: Cli, out: &mut dyn Write) -> Status {
             TimelineFormat::Json => Format::Json,
             TimelineFormat::Jsonl => Format::Jsonl,
         },
+        Command::Report(a) => match a.format {
+            ReportFormat::Html => Format::Text,
+            ReportFormat::Json => Format::Json,
+        },
+        Command::Netstat(a) => match a.format {
+            NetstatFormat::Text => Format::Text,
+            NetstatFormat::Jsonl => Format::Jsonl,
+        },
         _ => Format::Text,
     };
     let mut settings = match settings(engine, display, format) {
         Ok(s) => s,
         Err(e) => return usage(e),
     };
+    let select = match &command {
+        Command::Summary(a) => a.select.as_deref(),
+        Command::Timeline(a) => a.select.as_deref(),
+        Command::Report(a) => a.select.as_deref(),
+        Command::Ladder(a) => a.select.as_deref(),
+        _ => None,
+    };
+    if let Some(text) = select {
+        match tcpstate::select::Selection::parse(text) {
+            Ok(s) => settings.select = Some(std::sync::Arc::new(s)),
+            Err(e) => return usage(e),
+        }
+    }
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = engine.threads {
         pool = pool.num_threads(n.max(1));
@@ -555,6 +720,9 @@ fn run(cli: Cli, out: &mut dyn Write) -> Status {
         Command::Summary(a) => &a.files,
         Command::Timeline(a) => &a.files,
         Command::Check(a) => &a.files,
+        Command::Report(a) => &a.inputs,
+        Command::Ladder(a) => std::slice::from_ref(&a.file),
+        Command::Netstat(a) => std::slice::from_ref(&a.file),
         Command::Anomalies(_) => &[],
     };
     if let Err(e) = report::check_inputs(files) {
@@ -611,6 +779,26 @@ fn run(cli: Cli, out: &mut dyn Write) -> Status {
                 check::run(&a.files, &policy, &opts, out, &mut err)
             }
         },
+        Command::Report(a) => {
+            let opts = tcpstate::aggregate::Options {
+                ladders: a.ladders,
+                output: a.output.clone(),
+                diagram: a.diagram.clone(),
+            };
+            tcpstate::aggregate::run(&a.inputs, &opts, &settings, out, &mut err)
+        }
+        Command::Ladder(a) => {
+            let opts = tcpstate::ladder::Options {
+                stream: a.stream,
+                output: a.output.clone(),
+                width: io::stdout().is_terminal().then(terminal_width).flatten(),
+            };
+            tcpstate::ladder::run(&a.file, &opts, &settings, out, &mut err)
+        }
+        Command::Netstat(a) => match netstat_options(a) {
+            Ok(opts) => tcpstate::netstat::run(&a.file, &opts, &settings, out, &mut err),
+            Err(e) => Ok(usage(e)),
+        },
         Command::Anomalies(_) => unreachable!("handled above"),
     };
     if let Some(p) = progress {
@@ -622,6 +810,29 @@ fn run(cli: Cli, out: &mut dyn Write) -> Status {
         // more can be said.
         Err(_) => Status::InputProblem,
     }
+}
+
+/// The width of the terminal on standard output, if it says.
+fn terminal_width() -> Option<usize> {
+    // SAFETY: TIOCGWINSZ only fills the winsize it is given.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let r = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) };
+    (r == 0 && ws.ws_col > 0).then_some(usize::from(ws.ws_col))
+}
+
+fn netstat_options(a: &NetstatArgs) -> Result<tcpstate::netstat::Options, String> {
+    use tcpstate::netstat::{Moment, Options, parse_interval, parse_time};
+    let at = match (&a.at, a.frame) {
+        (Some(t), _) => Some(parse_time(t)?),
+        (None, Some(f)) => Some(Moment::Frame(f)),
+        (None, None) => None,
+    };
+    let every_ns = a.every.as_deref().map(parse_interval).transpose()?;
+    Ok(Options {
+        at,
+        every_ns,
+        all: a.all,
+    })
 }
 
 fn summary_time(t: SummaryTime) -> TimeFormat {

@@ -59,6 +59,8 @@ pub struct Settings {
     pub order: Order,
     /// Increased by the bytes consumed as they are read, for a progress display.
     pub progress: Option<Arc<AtomicU64>>,
+    /// Only the connections this `--where` expression selects.
+    pub select: Option<Arc<crate::select::Selection>>,
 }
 
 /// Expands directories among the inputs (see [`inputs::expand`]), notes
@@ -84,6 +86,7 @@ impl Default for Settings {
             time_format: TimeFormat::default(),
             order: Order::default(),
             progress: None,
+            select: None,
         }
     }
 }
@@ -237,6 +240,8 @@ struct SummarySink<'a> {
     /// `None`: completion order.
     order: Option<StreamOrder<Row>>,
     to: &'a mut dyn Pieces,
+    /// Only the connections this selects (`--where`).
+    select: Option<Arc<crate::select::Selection>>,
 }
 
 impl SummarySink<'_> {
@@ -275,12 +280,21 @@ impl Consumer for SummarySink<'_> {
 
     fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
         for r in records {
-            let row = self.render(r);
+            let selected = self
+                .select
+                .as_ref()
+                .is_none_or(|s| s.matches(r.stream, &r.conn));
+            // An unselected stream still takes its place in stream order.
+            let row = selected.then(|| self.render(r));
             match &mut self.order {
-                None => self.to.row(row)?,
+                None => {
+                    if let Some(row) = row {
+                        self.to.row(row)?;
+                    }
+                }
                 Some(o) => {
                     let to = &mut *self.to;
-                    o.push(r.stream, Some(row), &mut |row| to.row(row))?;
+                    o.push(r.stream, row, &mut |row| to.row(row))?;
                 }
             }
         }
@@ -345,6 +359,7 @@ fn summarize_one(
         first_ts: 0,
         order: (settings.order == Order::Stream).then(StreamOrder::default),
         to,
+        select: settings.select.clone(),
     };
     let totals = engine::analyze(
         reader,
@@ -662,6 +677,15 @@ pub fn timeline(
                 continue;
             }
         };
+        // `--where`: the streams of this capture it selects.
+        let narrowed = match crate::select::narrow_streams(path, filter.streams.clone(), settings) {
+            Ok(streams) => StreamFilter { streams },
+            Err(e) => {
+                writeln!(err, "tcpstate: {e}")?;
+                status = Status::InputProblem;
+                continue;
+            }
+        };
         if !wrote_head {
             out.write_all(&head)?;
             wrote_head = true;
@@ -679,7 +703,7 @@ pub fn timeline(
         let mut sink = TimelineSink {
             format: settings.format,
             style: style.clone(),
-            filter,
+            filter: &narrowed,
             file_json: file_json.clone(),
             file: style.with_file.then(|| name.clone()),
             time_format: settings.time_format,

@@ -68,60 +68,6 @@ fn check_frames(stem: &str) {
     assert_eq!(got.len(), want.len(), "{stem}: TCP frames vs .expect lines");
 }
 
-/// One `.ss` line: when, which socket, what the kernel said.
-struct Snapshot {
-    ts: i64,
-    local: SocketAddr,
-    peer: SocketAddr,
-    state: TcpState,
-    documented_difference: bool,
-    line: String,
-}
-
-fn snapshots(capture: &Path) -> Vec<Snapshot> {
-    let text = std::fs::read_to_string(capture.with_extension("ss")).expect(".ss file");
-    text.lines()
-        .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
-        .map(|l| {
-            let (data, comment) = l.split_once('#').unwrap_or((l, ""));
-            let w: Vec<&str> = data.split_whitespace().collect();
-            let addr = |s: &str| -> SocketAddr {
-                s.parse()
-                    .or_else(|_| {
-                        let (ip, port) = s.rsplit_once(':').expect("addr:port");
-                        Ok::<_, ()>(SocketAddr::new(
-                            ip.parse().expect("ip"),
-                            port.parse().expect("port"),
-                        ))
-                    })
-                    .expect("address")
-            };
-            let state = match w[4] {
-                "ESTAB" => TcpState::Established,
-                "SYN-SENT" => TcpState::SynSent,
-                "SYN-RECV" => TcpState::SynReceived,
-                "FIN-WAIT-1" => TcpState::FinWait1,
-                "FIN-WAIT-2" => TcpState::FinWait2,
-                "CLOSE-WAIT" => TcpState::CloseWait,
-                "CLOSING" => TcpState::Closing,
-                "LAST-ACK" => TcpState::LastAck,
-                "TIME-WAIT" => TcpState::TimeWait,
-                "LISTEN" => TcpState::Listen,
-                "CLOSED" => TcpState::Closed,
-                other => panic!("unknown ss state {other}"),
-            };
-            Snapshot {
-                ts: w[0].parse().expect("ts_ns"),
-                local: addr(w[2]),
-                peer: addr(w[3]),
-                state,
-                documented_difference: comment.contains("model-differs:"),
-                line: l.to_string(),
-            }
-        })
-        .collect()
-}
-
 /// Our model's state of the endpoint `local` (talking to `peer`) at time
 /// `at`: the capture replayed up to `at`, then the timers `at` shows
 /// expired. `None` when no connection of that 4-tuple had begun.
@@ -206,7 +152,7 @@ fn check_anomalies(stem: &str) {
 fn check_snapshots(stem: &str) {
     let path = real(stem);
     let mut compared = 0;
-    for s in snapshots(&path) {
+    for s in ss_snapshots(&path) {
         let Some(ours) = state_at(&path, s.local, s.peer, s.ts) else {
             continue; // taken before the connection's first frame
         };

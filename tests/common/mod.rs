@@ -320,3 +320,58 @@ impl Craft {
         self
     }
 }
+
+/// One `.ss` line of testdata/real (format in its README): when, which
+/// socket, what the kernel said.
+pub struct SsSnapshot {
+    pub ts: i64,
+    pub local: std::net::SocketAddr,
+    pub peer: std::net::SocketAddr,
+    pub state: tcpstate::state::TcpState,
+    pub documented_difference: bool,
+    pub line: String,
+}
+
+pub fn ss_snapshots(capture: &Path) -> Vec<SsSnapshot> {
+    let text = std::fs::read_to_string(capture.with_extension("ss")).expect(".ss file");
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (data, comment) = l.split_once('#').unwrap_or((l, ""));
+            let w: Vec<&str> = data.split_whitespace().collect();
+            let addr = |s: &str| -> std::net::SocketAddr {
+                s.parse()
+                    .or_else(|_| {
+                        let (ip, port) = s.rsplit_once(':').expect("addr:port");
+                        Ok::<_, ()>(std::net::SocketAddr::new(
+                            ip.parse().expect("ip"),
+                            port.parse().expect("port"),
+                        ))
+                    })
+                    .expect("address")
+            };
+            let state = match w[4] {
+                "ESTAB" => tcpstate::state::TcpState::Established,
+                "SYN-SENT" => tcpstate::state::TcpState::SynSent,
+                "SYN-RECV" => tcpstate::state::TcpState::SynReceived,
+                "FIN-WAIT-1" => tcpstate::state::TcpState::FinWait1,
+                "FIN-WAIT-2" => tcpstate::state::TcpState::FinWait2,
+                "CLOSE-WAIT" => tcpstate::state::TcpState::CloseWait,
+                "CLOSING" => tcpstate::state::TcpState::Closing,
+                "LAST-ACK" => tcpstate::state::TcpState::LastAck,
+                "TIME-WAIT" => tcpstate::state::TcpState::TimeWait,
+                "LISTEN" => tcpstate::state::TcpState::Listen,
+                "CLOSED" => tcpstate::state::TcpState::Closed,
+                other => panic!("unknown ss state {other}"),
+            };
+            SsSnapshot {
+                ts: w[0].parse().expect("ts_ns"),
+                local: addr(w[2]),
+                peer: addr(w[3]),
+                state,
+                documented_difference: comment.contains("model-differs:"),
+                line: l.to_string(),
+            }
+        })
+        .collect()
+}
