@@ -700,50 +700,10 @@ fn state_index(s: TcpState) -> usize {
     TcpState::ALL.iter().position(|&x| x == s).unwrap_or(0)
 }
 
-/// Whether a directory entry is read as a capture.
-fn is_capture_name(p: &Path) -> bool {
-    let name = p
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    [".pcap", ".pcapng", ".cap"]
-        .iter()
-        .any(|ext| name.ends_with(ext))
-}
-
-/// The captures named: files as given, directories' captures recursively
-/// (sorted by path).
-pub fn expand_inputs(inputs: &[PathBuf]) -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            out.push(dir.to_path_buf()); // reported as unreadable
-            return;
-        };
-        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(&p, out);
-            } else if is_capture_name(&p) {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for i in inputs {
-        if i.is_dir() {
-            walk(i, &mut out);
-        } else {
-            out.push(i.clone());
-        }
-    }
-    out
-}
-
 /// Analyses every capture (in parallel, as summary does) and aggregates.
-pub fn build(inputs: &[PathBuf], settings: &Settings, ladders: usize) -> Report {
-    let files = expand_inputs(inputs);
+/// `files` are captures, not directories (see
+/// [`crate::report::expand_inputs`]).
+pub fn build(files: &[PathBuf], settings: &Settings, ladders: usize) -> Report {
     let captures: Vec<CaptureReport> = files
         .par_iter()
         .map(|f| analyse_one(f, settings, ladders))
@@ -784,8 +744,15 @@ pub fn run(
         )?;
         return Ok(Status::InputProblem);
     }
-    let report = build(inputs, settings, opts.ladders);
-    let mut status = Status::Ok;
+    // Directories are read as every command reads them: recursively,
+    // captures recognised by their content (compressed ones too).
+    let (files, inputs_ok) = crate::report::expand_inputs(inputs, err)?;
+    let report = build(&files, settings, opts.ladders);
+    let mut status = if inputs_ok {
+        Status::Ok
+    } else {
+        Status::InputProblem
+    };
     for c in &report.captures {
         if let Some(e) = &c.error {
             writeln!(err, "tcpstate: {e}")?;
