@@ -2440,6 +2440,37 @@ impl Connection {
                 );
             }
         }
+        // No later segment of this incarnation will carry them: they make
+        // a row of their own (see `take_event`).
+        for t in buf {
+            if self.pending.len() < MAX_PENDING {
+                self.pending.push(t);
+            }
+        }
+    }
+
+    /// Transitions that happened between segments (a timer expired, a new
+    /// SYN reopened the 4-tuple) and no segment row has shown yet, as a row
+    /// of their own: the states after them, and them. `None` when there are
+    /// none. The timeline takes them at the frame that showed them, so that
+    /// a TIME_WAIT that ends with no later segment of its connection still
+    /// shows.
+    pub fn take_event(&mut self) -> Option<SegmentOutcome> {
+        if self.pending.is_empty() {
+            return None;
+        }
+        Some(SegmentOutcome {
+            direction: Direction::ClientToServer,
+            rel_seq: 0,
+            rel_ack: 0,
+            state: self.state(),
+            transitions: self.pending.drain(..).collect(),
+            verdict: Verdict::Accepted,
+            anomalies: ArrayVec::new(),
+            analysis: crate::wireshark::Verdicts::default(),
+            rewrite: None,
+            uncertain: self.uncertain(),
+        })
     }
 
     /// Ends the replay (the connection is done, was reopened, or the capture
@@ -2474,8 +2505,8 @@ impl Connection {
                 self.flag(Anomaly::new(kind, f, Some(role), [f, ms]), None);
             }
         }
+        // What expires now is left for `take_event`.
         self.advance_clock(now, frame, cfg);
-        self.pending.clear();
         if let Some((since, n)) = self.half_open {
             if let Some(a) = self
                 .anomalies
