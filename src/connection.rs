@@ -532,6 +532,9 @@ pub struct Connection {
     pub payload_bytes: [u64; 2],
     /// The side whose FIN came first.
     pub active_closer: Option<Role>,
+    /// The frame of an ICMP hard error that ended the client's connection
+    /// attempt (RFC 1122 4.2.3.9), if one did.
+    pub icmp_refused: Option<u64>,
     /// Who sent the RST that was accepted first, if any, and its frame.
     pub reset_by: Option<Role>,
     pub reset_frame: Option<u64>,
@@ -657,6 +660,7 @@ impl Connection {
             packets: [0; 2],
             payload_bytes: [0; 2],
             active_closer: None,
+            icmp_refused: None,
             reset_by: None,
             reset_frame: None,
             once: 0,
@@ -930,23 +934,58 @@ impl Connection {
     /// took the error as a reason to give up. The row shows the states at
     /// that frame (timers that expired by then included) and Wireshark's
     /// bookkeeping for the quote (see [`crate::wireshark::Analyzer::quote`]).
+    #[allow(clippy::too_many_arguments)]
     pub fn icmp_error(
         &mut self,
         seg: &TcpSegment,
+        error: (bool, u8, u8),
         frame: u64,
         ts: i64,
         now: i64,
         cfg: &Config,
     ) -> SegmentOutcome {
         let dir = self.direction_of(seg);
-        let (xi, yi) = (dir.sender().index(), dir.sender().peer().index());
+        let x = dir.sender();
+        let (xi, yi) = (x.index(), x.peer().index());
         let mut out = self.timers_until(dir, frame, now, cfg);
         out.rel_seq = seg.seq.wrapping_sub(self.ep[xi].base.unwrap_or(seg.seq));
         if seg.flags.contains(TcpFlags::ACK) {
             out.rel_ack = seg.ack.wrapping_sub(self.ep[yi].base.unwrap_or(seg.ack));
         }
         out.analysis = self.wireshark.quote(seg, dir, ts);
+        // What the error does to the quoted segment's sender, which it
+        // reached (RFC 1122 4.2.3.9): a hard error about its SYN in
+        // SYN-SENT aborts the attempt; any other error only tells the user.
+        let (v6, icmp_type, code) = error;
+        let values = [u64::from(icmp_type) | (u64::from(v6) << 8), u64::from(code)];
+        let syn = seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK);
+        let about_our_syn = syn && self.ep[xi].isn.is_none_or(|isn| isn == seg.seq);
+        if crate::decode::icmp::is_hard_error(v6, icmp_type, code)
+            && about_our_syn
+            && self.ep[xi].state == TcpState::SynSent
+        {
+            let mut buf: ArrayVec<Transition, MAX_TRANSITIONS> = ArrayVec::new();
+            self.apply(
+                x,
+                Event::IcmpHardError,
+                Basis::Received,
+                frame,
+                now,
+                cfg,
+                &mut buf,
+            );
+            for t in buf {
+                let _ = out.transitions.try_push(t);
+            }
+            self.icmp_refused.get_or_insert(frame);
+            let a = Anomaly::new(AnomalyKind::IcmpUnreachable, frame, Some(x), values);
+            self.flag(a, Some(&mut out));
+        } else {
+            let a = Anomaly::new(AnomalyKind::IcmpError, frame, Some(x), values);
+            self.flag(a, Some(&mut out));
+        }
         out.state = self.state();
+        out.uncertain = self.uncertain();
         self.last_frame = self.last_frame.max(frame);
         out
     }
@@ -2546,6 +2585,8 @@ impl Connection {
                 };
                 self.flag(a, None);
             }
+            // Refused by an ICMP error: `icmp-unreachable` said so.
+            Outcome::Refused if self.icmp_refused.is_some() && self.reset_by.is_none() => {}
             Outcome::Refused => {
                 let f = self.reset_frame.unwrap_or(self.last_frame);
                 let syn = c_syn.unwrap_or(self.first_frame);
@@ -2587,7 +2628,13 @@ impl Connection {
         }
         // Only one direction captured (an unanswered SYN is reported as such).
         let outcome = self.outcome();
-        if (self.packets[0] == 0 || self.packets[1] == 0) && outcome != Outcome::Unanswered {
+        // (an unanswered SYN is reported as such, one refused by an ICMP
+        // error too: the answer came, just not in TCP).
+        let icmp_answered = outcome == Outcome::Refused && self.icmp_refused.is_some();
+        if (self.packets[0] == 0 || self.packets[1] == 0)
+            && outcome != Outcome::Unanswered
+            && !icmp_answered
+        {
             let dir = u64::from(self.packets[0] == 0);
             let n = self.packets[0] + self.packets[1];
             self.flag(
@@ -2635,6 +2682,11 @@ impl Connection {
     /// How the connection ended, or where it stood when the capture ended.
     pub fn outcome(&self) -> Outcome {
         let [c, s] = &self.ep;
+        // The SYN answered by an ICMP hard error (port or protocol
+        // unreachable: connect() returns ECONNREFUSED), and nothing else.
+        if self.icmp_refused.is_some() && self.reset_by.is_none() && self.packets[1] == 0 {
+            return Outcome::Refused;
+        }
         if let Some(by) = self.reset_by {
             // The client's SYN answered by the server's RST, no SYN,ACK.
             return if by == Role::Server

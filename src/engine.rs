@@ -814,7 +814,9 @@ impl Shard {
         let seg = q.seg;
         let s = self.slot_for(&seg, d, cfg);
         let slot = self.slots[s as usize].as_mut().expect("live slot");
-        let outcome = slot.conn.icmp_error(&seg, d.frame, d.ts, d.now, cfg);
+        let outcome =
+            slot.conn
+                .icmp_error(&seg, (q.v6, q.icmp_type, q.code), d.frame, d.ts, d.now, cfg);
         let error = IcmpError {
             frame: d.frame,
             ts_ns: d.ts,
