@@ -183,7 +183,10 @@ fn seg(from_client: bool, flags: TcpFlags, seq: u32, ack: u32, len: u32) -> TcpS
             ..TcpOptions::default()
         },
         checksum: ChecksumStatus::NotChecked,
+        control: Default::default(),
+        seq_len: 0,
     }
+    .classify()
 }
 
 const A: TcpFlags = TcpFlags::ACK;

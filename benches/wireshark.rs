@@ -40,7 +40,10 @@ fn seg(client: bool, flags: TcpFlags, seq: u32, ack: u32, len: u32) -> (TcpSegme
             ip_len: 52 + len,
             options: TcpOptions::default(),
             checksum: ChecksumStatus::NotChecked,
-        },
+            control: Default::default(),
+            seq_len: 0,
+        }
+        .classify(),
         dir,
     )
 }

@@ -27,68 +27,12 @@
 use crate::anomaly::{Anomaly, AnomalyKind};
 use crate::decode::{ChecksumStatus, TcpFlags, TcpSegment};
 use crate::state::{self, Basis, Event, Origin, TcpState};
+use crate::vocab::SeqNumber;
 use arrayvec::ArrayVec;
 use serde::Serialize;
 use std::net::IpAddr;
 
-/// Which end of the connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// The endpoint that sent the first SYN (the active opener).
-    Client,
-    /// The endpoint that answered: the passive opener (or guessed from the ports).
-    Server,
-}
-
-impl Role {
-    /// 0 for the client, 1 for the server (the index in `[client, server]` pairs).
-    pub const fn index(self) -> usize {
-        self as usize
-    }
-    /// The other end.
-    pub const fn peer(self) -> Role {
-        match self {
-            Role::Client => Role::Server,
-            Role::Server => Role::Client,
-        }
-    }
-    /// `client` or `server`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Role::Client => "client",
-            Role::Server => "server",
-        }
-    }
-}
-
-/// The direction of a segment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-pub enum Direction {
-    #[serde(rename = "c2s")]
-    /// From the client to the server.
-    ClientToServer,
-    #[serde(rename = "s2c")]
-    /// From the server to the client.
-    ServerToClient,
-}
-
-impl Direction {
-    /// The endpoint that sent a segment going this way.
-    pub const fn sender(self) -> Role {
-        match self {
-            Direction::ClientToServer => Role::Client,
-            Direction::ServerToClient => Role::Server,
-        }
-    }
-    /// `c2s` or `s2c`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Direction::ClientToServer => "c2s",
-            Direction::ServerToClient => "s2c",
-        }
-    }
-}
+pub use crate::vocab::{Direction, Role};
 
 /// Replay parameters.
 #[derive(Clone, Copy, Debug)]
@@ -604,23 +548,23 @@ pub struct Connection {
 // ---- sequence-number arithmetic (RFC 9293 3.4: modulo 2^32) ----
 #[inline]
 fn seq_lt(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) < 0
+    SeqNumber(a).lt(SeqNumber(b))
 }
 #[inline]
 fn seq_le(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) <= 0
+    SeqNumber(a).le(SeqNumber(b))
 }
 #[inline]
 fn seq_gt(a: u32, b: u32) -> bool {
-    seq_lt(b, a)
+    SeqNumber(a).gt(SeqNumber(b))
 }
 #[inline]
 fn seq_ge(a: u32, b: u32) -> bool {
-    seq_le(b, a)
+    SeqNumber(a).ge(SeqNumber(b))
 }
 #[inline]
 fn seq_max(a: u32, b: u32) -> u32 {
-    if seq_gt(a, b) { a } else { b }
+    SeqNumber(a).max(SeqNumber(b)).0
 }
 
 /// A window assumed when the receiver's is unknown (no segment from it yet,
@@ -2778,7 +2722,10 @@ mod tests {
             ip_len: 40 + len,
             options: TcpOptions::default(),
             checksum: ChecksumStatus::NotChecked,
+            control: Default::default(),
+            seq_len: 0,
         }
+        .classify()
     }
 
     /// Replays `(from_client, flags, seq, ack, len, seconds)` and returns the

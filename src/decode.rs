@@ -24,6 +24,7 @@ use etherparse::checksum::Sum16BitWords;
 use etherparse::{TcpOptionElement, TcpOptionReadError, TcpOptionsIterator, TcpSlice};
 
 use crate::capture::LinkType;
+pub use crate::vocab::Control;
 
 pub mod icmp;
 mod link;
@@ -121,6 +122,27 @@ pub struct TcpSegment {
     pub options: TcpOptions,
     /// Whether the checksums were verified, and how they fared.
     pub checksum: ChecksumStatus,
+    /// What its SYN, FIN and RST bits make of it, decided once here.
+    pub control: Control,
+    /// The sequence numbers it occupies: the payload, and one for a SYN or
+    /// a FIN (none for an RST).
+    pub seq_len: u32,
+}
+
+impl TcpSegment {
+    /// Sets [`TcpSegment::control`] and [`TcpSegment::seq_len`] from the
+    /// flags and the payload length (decoding does; a segment built by hand
+    /// calls this once its fields are set).
+    pub fn classify(mut self) -> TcpSegment {
+        let f = self.flags;
+        self.control = Control::of(
+            f.contains(TcpFlags::SYN),
+            f.contains(TcpFlags::FIN),
+            f.contains(TcpFlags::RST),
+        );
+        self.seq_len = self.control.seq_len(self.payload_len);
+        self
+    }
 }
 
 /// TCP flag bits (the low 9 bits of header bytes 12-13).
@@ -466,23 +488,28 @@ fn tcp(
     }
     let tcp = TcpSlice::from_slice(bytes).map_err(|_| Skip::Malformed)?;
     let h = tcp.header_slice();
-    *out = Packet::Tcp(TcpSegment {
-        src,
-        dst,
-        src_port: tcp.source_port(),
-        dst_port: tcp.destination_port(),
-        seq: tcp.sequence_number(),
-        ack: tcp.acknowledgment_number(),
-        flags: TcpFlags(u16::from_be_bytes([h[12] & 0x01, h[13]])),
-        window: tcp.window_size(),
-        urgent_ptr: tcp.urgent_pointer(),
-        header_len: header_len as u8,
-        payload_len: (segment_len - header_len) as u32,
-        captured_payload_len: (bytes.len() - header_len) as u32,
-        ip_len: ip_len.min(u32::MAX as usize) as u32,
-        options: options(tcp.options()),
-        checksum: ChecksumStatus::NotChecked,
-    });
+    *out = Packet::Tcp(
+        TcpSegment {
+            src,
+            dst,
+            src_port: tcp.source_port(),
+            dst_port: tcp.destination_port(),
+            seq: tcp.sequence_number(),
+            ack: tcp.acknowledgment_number(),
+            flags: TcpFlags(u16::from_be_bytes([h[12] & 0x01, h[13]])),
+            window: tcp.window_size(),
+            urgent_ptr: tcp.urgent_pointer(),
+            header_len: header_len as u8,
+            payload_len: (segment_len - header_len) as u32,
+            captured_payload_len: (bytes.len() - header_len) as u32,
+            ip_len: ip_len.min(u32::MAX as usize) as u32,
+            options: options(tcp.options()),
+            checksum: ChecksumStatus::NotChecked,
+            control: Control::None,
+            seq_len: 0,
+        }
+        .classify(),
+    );
     Ok(())
 }
 
@@ -508,7 +535,10 @@ fn short_header(bytes: &[u8], segment_len: usize, ip_len: usize, header_len: usi
         ip_len: ip_len.min(u32::MAX as usize) as u32,
         options: opts,
         checksum: ChecksumStatus::NotChecked,
+        control: Control::None,
+        seq_len: 0,
     }
+    .classify()
 }
 
 /// Reads the options with etherparse's iterator. It stops at option kinds it

@@ -86,7 +86,10 @@ mod tests {
             ip_len: 40,
             options: TcpOptions::default(),
             checksum: ChecksumStatus::NotChecked,
+            control: Default::default(),
+            seq_len: 0,
         }
+        .classify()
     }
 
     #[test]

@@ -34,6 +34,8 @@
 //!
 //! The library is layered, one module per idea:
 //!
+//! * [`vocab`]: the shared words: roles, directions, sequence numbers
+//!   compared modulo 2^32, a segment's control;
 //! * [`capture`]: reading pcap and pcapng files (or standard input) into frames;
 //! * [`clock`]: the capture clock timers run on, robust to corrupt timestamps;
 //! * [`decode`]: link layer, IPv4/IPv6 and TCP header decoding of one frame;
@@ -74,5 +76,6 @@ pub mod reassembly;
 pub mod report;
 pub mod select;
 pub mod state;
+pub mod vocab;
 pub mod wireshark;
 pub mod zeek;

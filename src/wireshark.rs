@@ -101,8 +101,8 @@
 //! its analysis runs whatever their status, so segments are analysed the
 //! same with or without `--verify-checksums`.
 
-use crate::connection::Direction;
 use crate::decode::{TcpFlags, TcpSegment};
+use crate::vocab::{Direction, SeqNumber};
 
 mod unacked;
 
@@ -355,15 +355,15 @@ const OUT_OF_ORDER_NS: u64 = 3_000_000;
 
 #[inline]
 fn seq_lt(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) < 0
+    SeqNumber(a).lt(SeqNumber(b))
 }
 #[inline]
 fn seq_le(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) <= 0
+    SeqNumber(a).le(SeqNumber(b))
 }
 #[inline]
 fn seq_gt(a: u32, b: u32) -> bool {
-    seq_lt(b, a)
+    SeqNumber(a).gt(SeqNumber(b))
 }
 
 /// The analysis state of one direction.

@@ -51,8 +51,8 @@
 //! (`report_gaps_for_partial` off, no VLAN in connection keys); protocol
 //! detection (conn.log's `service`).
 
-use crate::connection::Direction;
 use crate::decode::{ChecksumStatus, TcpFlags, TcpSegment};
+use crate::vocab::{Direction, SeqNumber};
 use arrayvec::ArrayVec;
 use std::fmt;
 use std::net::IpAddr;
@@ -314,7 +314,7 @@ impl Endpoint {
 
 /// Sequence-number difference `a - b` (32-bit, signed).
 fn seq_delta(a: u32, b: u32) -> i32 {
-    a.wrapping_sub(b) as i32
+    SeqNumber(a).delta(SeqNumber(b))
 }
 
 /// `cur` relative to `start_seq`, following 32-bit wraps from `last`;

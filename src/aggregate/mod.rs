@@ -491,22 +491,7 @@ pub struct Chart {
     pub samples: Vec<[[u64; 9]; 2]>,
 }
 
-/// A connection whose ladder the report draws.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct LadderRef {
-    /// The capture.
-    pub file: String,
-    /// Wireshark's `tcp.stream`.
-    pub stream: u64,
-    /// Its error-severity anomaly ids.
-    pub anomalies: Vec<&'static str>,
-    #[serde(skip)]
-    /// Its last frame (the ladder needs the capture up to there).
-    pub last_frame: u64,
-    #[serde(skip)]
-    /// Client and server (address, port).
-    pub ends: [(std::net::IpAddr, u16); 2],
-}
+pub use crate::ladder::LadderRef;
 
 /// One capture's part of the report.
 #[derive(Clone, Debug, Serialize)]

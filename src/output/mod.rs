@@ -8,6 +8,7 @@
 pub mod guard;
 pub mod json;
 pub mod order;
+pub mod picture;
 pub mod progress;
 pub mod text;
 pub mod time;

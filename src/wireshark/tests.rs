@@ -103,7 +103,10 @@ impl S {
                 ..TcpOptions::default()
             },
             checksum: ChecksumStatus::NotChecked,
+            control: Default::default(),
+            seq_len: 0,
         }
+        .classify()
     }
 }
 

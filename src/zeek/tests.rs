@@ -46,7 +46,10 @@ fn seg(from: (u8, u16), f: &str, seq: u32, ack: u32, len: u32) -> TcpSegment {
         ip_len: 40 + len,
         options: TcpOptions::default(),
         checksum: ChecksumStatus::NotChecked,
+        control: Default::default(),
+        seq_len: 0,
     }
+    .classify()
 }
 
 /// Feeds segments at `ms` milliseconds.
