@@ -11,8 +11,8 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
-use tcpstate::connection::Direction;
 use tcpstate::decode::{ChecksumStatus, TcpFlags, TcpOptions, TcpSegment};
+use tcpstate::replay::Direction;
 use tcpstate::wireshark::Analyzer;
 
 fn seg(client: bool, flags: TcpFlags, seq: u32, ack: u32, len: u32) -> (TcpSegment, Direction) {

@@ -26,10 +26,10 @@
 
 use crate::capture::{Batch, CaptureError, CaptureReader, LinkType, Next};
 pub use crate::clock::Clock;
-use crate::connection::{Config, Connection, Rewrite, SegmentOutcome};
 use crate::decode::{self, Packet, Skip, TcpFlags, TcpSegment, Tunnel};
 use crate::flow::{self, FlowKey};
 use crate::reassembly::{self, Reassembler};
+use crate::replay::{Config, Connection, Rewrite, SegmentOutcome};
 use crate::state::Basis;
 use rayon::prelude::*;
 use std::cmp::Reverse;
@@ -124,7 +124,7 @@ pub struct IcmpError {
     /// The sender of the error.
     pub from: std::net::IpAddr,
     /// Who sent the quoted segment.
-    pub about: crate::connection::Role,
+    pub about: crate::replay::Role,
     /// The quoted segment's flags.
     pub flags: TcpFlags,
     /// The quoted segment's sequence number, relative.

@@ -9,9 +9,9 @@
 //! segment takes room that grows with the logarithm of its length, so long
 //! idle periods are compressed and marked with their duration.
 
-use crate::connection::{Direction, Role};
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
 use crate::output::{self, flags_tcpdump};
+use crate::replay::{Direction, Role};
 use crate::report::{Settings, Status};
 use crate::state::{Basis, TcpState};
 use maud::{Markup, html};

@@ -42,7 +42,7 @@
 //! * [`flow`]: demultiplexing segments into connections (4-tuple + incarnation,
 //!   numbered like Wireshark's `tcp.stream`);
 //! * [`state`]: the RFC 9293 endpoint state machine, one `match` on (state, event);
-//! * [`connection`]: the replay of one connection through two endpoint machines;
+//! * [`replay`]: the replay of one connection through two endpoint machines;
 //! * [`anomaly`]: the anomalies the replay flags;
 //! * [`engine`]: the streaming, parallel pipeline that ties them together;
 //! * [`output`]: text, JSON and JSONL renderings;
@@ -64,7 +64,6 @@ pub mod anomaly;
 pub mod capture;
 pub mod check;
 pub mod clock;
-pub mod connection;
 pub mod decode;
 pub mod engine;
 pub mod flow;
@@ -73,6 +72,7 @@ pub mod netstat;
 pub mod output;
 pub mod policy;
 pub mod reassembly;
+pub mod replay;
 pub mod report;
 pub mod select;
 pub mod state;

@@ -18,7 +18,7 @@
 //! network too: `ip.addr == 10.0.0.0/8`.
 
 use crate::anomaly::{AnomalyKind, Severity};
-use crate::connection::{Connection, Outcome, Role};
+use crate::replay::{Connection, Outcome, Role};
 use crate::state::TcpState;
 use std::fmt;
 use std::net::IpAddr;

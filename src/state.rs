@@ -1,7 +1,7 @@
 //! The RFC 9293 endpoint state machine.
 //!
 //! One machine runs per endpoint. Everything a segment does to an endpoint is
-//! reduced (by [`crate::connection`], which owns the sequence-number checks) to
+//! reduced (by [`crate::replay`], which owns the sequence-number checks) to
 //! one [`Event`], and [`step`] is the single `match` on `(state, event)` that
 //! says where the endpoint goes. Each arm names the rule of RFC 9293 (or of the
 //! RFCs it defers to) that it implements. This is the one place to read to find

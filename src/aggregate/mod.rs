@@ -14,9 +14,9 @@ pub mod html;
 
 use crate::anomaly::Severity;
 use crate::capture::CaptureReader;
-use crate::connection::{Connection, Role};
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
 use crate::netstat::{self, Series};
+use crate::replay::{Connection, Role};
 use crate::report::{Settings, Status};
 use crate::state::{Basis, TcpState};
 use rayon::prelude::*;

@@ -8,11 +8,11 @@
 
 use super::{FLAG_NAMES, SCHEMA_VERSION, seconds, timestamp};
 use crate::anomaly::Anomaly;
-use crate::connection::{Role, Transition};
 use crate::decode::Tunnel;
 use crate::engine::{
     ConnectionRecord, IcmpError, SKIP_KINDS, SegmentRecord, Totals, TunnelUse, skip_name,
 };
+use crate::replay::{Role, Transition};
 use crate::wireshark::Verdicts;
 use std::net::IpAddr;
 

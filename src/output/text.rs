@@ -7,8 +7,8 @@
 use super::time::{TimeColumn, TimeFormat};
 use super::{Style, flags_tcpdump};
 use crate::anomaly::Severity;
-use crate::connection::Verdict;
 use crate::engine::{ConnectionRecord, SegmentRecord};
+use crate::replay::Verdict;
 use crate::state::TcpState;
 use crate::wireshark::{Counts, Flag, Verdicts};
 use anstyle::{AnsiColor, Effects, Style as Ansi};
@@ -356,7 +356,7 @@ pub fn state_name(s: TcpState, uncertain: bool) -> String {
 /// One field of each Zeek connection of `c`, joined by commas (`-` for an
 /// empty field, or when there is none).
 fn zeek_pieces<'a>(
-    c: &'a crate::connection::Connection,
+    c: &'a crate::replay::Connection,
     field: impl Fn(&'a crate::zeek::ZeekConn) -> &'a str,
 ) -> String {
     let mut out = String::new();
