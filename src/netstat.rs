@@ -11,7 +11,7 @@
 
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
 use crate::output::{self, json};
-use crate::replay::{Connection, Role};
+use crate::replay::{Connection, Role, Timer};
 use crate::report::{Settings, Status};
 use crate::state::{self, Basis, Event, TcpState};
 use std::io::{self, Write};
@@ -170,7 +170,7 @@ pub fn states_at(c: &Connection, m: Moment) -> Option<[EndpointAt; 2]> {
     if let Moment::Time(t) | Moment::AfterStart(t) = m {
         for (i, ep) in c.ep.iter().enumerate() {
             if all[i] && out[i].state == TcpState::TimeWait {
-                if let Some(d) = ep.time_wait_deadline.filter(|&d| d <= t) {
+                if let Timer::TimeWait(d) = ep.timer().filter(|d| d <= t) {
                     let step = state::step(TcpState::TimeWait, ep.origin, Event::TimeWaitTimeout);
                     out[i].state = step.to;
                     out[i].basis = Some(Basis::Timer);

@@ -109,12 +109,20 @@ pub struct Endpoint {
     pub(super) assumed: Option<Assumed>,
     // ---- timers ----
     /// When TIME_WAIT ends (2×MSL after entering it or the last FIN retransmission).
-    pub time_wait_deadline: Option<i64>,
+    pub(super) time_wait_deadline: Option<i64>,
     /// When an unanswered handshake gives up (R2 after its last SYN activity).
     pub(super) handshake_deadline: Option<i64>,
 }
 
 impl Endpoint {
+    /// Moves the endpoint through the state machine ([`state::step`]): the
+    /// one place its state is written.
+    pub(super) fn take(&mut self, event: Event) -> state::Step {
+        let step = state::step(self.state, self.origin, event);
+        self.state = step.to;
+        step
+    }
+
     pub(super) fn new(addr: IpAddr, port: u16, state: TcpState, origin: Origin) -> Endpoint {
         Endpoint {
             addr,
@@ -197,7 +205,7 @@ impl Connection {
                 ex.last_syn_frame = frame;
             }
             // R2 counts from the last SYN transmission (RFC 9293 3.8.3).
-            ex.handshake_deadline = Some(ts.saturating_add(cfg.syn_timeout_ns));
+            ex.arm_handshake(ts, cfg);
         }
         // RCV.WND as this endpoint advertises it. Windows on SYNs are never
         // scaled (RFC 7323 2.2).

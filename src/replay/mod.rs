@@ -26,7 +26,7 @@
 
 use crate::anomaly::{Anomaly, AnomalyKind};
 use crate::decode::{ChecksumStatus, TcpFlags, TcpSegment};
-use crate::state::{self, Basis, Event, Origin, TcpState};
+use crate::state::{self, Basis, Event, Origin, TcpState, Withdrawal};
 use crate::vocab::SeqNumber;
 use arrayvec::ArrayVec;
 use serde::Serialize;
@@ -51,6 +51,7 @@ pub use outcome::{
 };
 use receipts::{Assumed, Control, Receipt, Sent, Unconfirmed};
 pub use reuse::ReuseInfo;
+pub use timers::Timer;
 
 /// Replay parameters.
 #[derive(Clone, Copy, Debug)]
@@ -339,9 +340,8 @@ impl Connection {
         cfg: &Config,
         out: &mut ArrayVec<Transition, MAX_TRANSITIONS>,
     ) -> state::Step {
-        let ep = &self.ep[role.index()];
-        let from = ep.state;
-        let step = state::step(from, ep.origin, event);
+        let from = self.ep[role.index()].state;
+        let step = self.ep[role.index()].take(event);
         let basis = if step.inferred {
             Basis::Inferred
         } else {
@@ -370,19 +370,7 @@ impl Connection {
                 ep.time_wait_since = ts;
             }
         }
-        ep.state = step.to;
-        if step.to == TcpState::TimeWait {
-            if from != TcpState::TimeWait || matches!(event, Event::RecvFin { .. }) {
-                // Entering TIME-WAIT starts the 2×MSL timer; a retransmitted
-                // FIN received in TIME-WAIT restarts it (RFC 9293 3.10.7.4).
-                ep.time_wait_deadline = Some(ts.saturating_add(cfg.time_wait_ns()));
-            }
-        } else {
-            ep.time_wait_deadline = None;
-        }
-        if step.to == TcpState::SynReceived && from != TcpState::SynReceived {
-            ep.handshake_deadline = Some(ts.saturating_add(cfg.syn_timeout_ns));
-        }
+        ep.arm_on_step(from, event, step.to, ts, cfg);
         step
     }
 
@@ -588,9 +576,12 @@ impl Connection {
                 // RFC 1122 4.2.2.13 prescribes, when that data arrived.
                 if let Some(r) = self.ep[xi].last_receipt.filter(|r| r.frame > k) {
                     let ex = &mut self.ep[xi];
-                    ex.state = r.state_before;
+                    ex.take(Event::Withdrawn {
+                        to: r.state_before,
+                        why: Withdrawal::AbortedOnData,
+                    });
                     ex.rcv_nxt = r.rcv_nxt_before;
-                    ex.time_wait_deadline = None;
+                    ex.disarm_time_wait();
                 }
                 self.lifecycle.retain(|t| !(t.endpoint == x && t.frame > k));
                 self.apply(
@@ -632,8 +623,7 @@ impl Connection {
         // orphaned FIN-WAIT-2, an abort whose RST was lost, a restart).
         if answers && !aborted_on_data && self.ep[xi].state.is_synchronized() {
             if let Some(r) = self.ep[xi].last_receipt.filter(|r| r.wants_ack) {
-                let rule = "the RST answering the peer's segment shows the endpoint had no connection when it arrived: the receipt assumed from the capture is withdrawn";
-                self.restore(x, r, frame, rule, &mut out);
+                self.restore(x, r, frame, Withdrawal::NoConnection, &mut out);
                 let ex = &mut self.ep[xi];
                 if ex.fin_receipt.is_some_and(|u| u.frame == r.frame) {
                     ex.peer_fin_processed = false;
@@ -748,7 +738,8 @@ impl Connection {
         // server-side connection starts from LISTEN (3.10.7.2).
         if syn && !ack && !rst && self.ep[yi].state == TcpState::Closed && self.ep[yi].listener {
             let old = &self.ep[yi];
-            let mut fresh = Endpoint::new(old.addr, old.port, TcpState::Listen, Origin::Passive);
+            let mut fresh = Endpoint::new(old.addr, old.port, old.state, Origin::Passive);
+            fresh.take(Event::Relisten);
             fresh.listener = true;
             fresh.base = old.base;
             self.ep[yi] = fresh;
@@ -815,7 +806,7 @@ impl Connection {
         if syn && !ack && !rst && self.ep[yi].state == TcpState::SynReceived {
             // A repeated SYN keeps the passive handshake alive (it is
             // answered by a repeated SYN,ACK): R2 restarts.
-            self.ep[yi].handshake_deadline = Some(ts.saturating_add(cfg.syn_timeout_ns));
+            self.ep[yi].arm_handshake(ts, cfg);
         }
 
         if fin && !rst {

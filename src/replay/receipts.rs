@@ -115,13 +115,9 @@ impl Connection {
 
     /// Puts `x` back in the state it had before an assumed receipt.
     pub(super) fn revert(&mut self, x: Role, u: Unconfirmed, frame: u64, out: &mut SegmentOutcome) {
-        let rule = match u.control {
-            Control::Syn => {
-                "the endpoint's own segment shows the peer's SYN had not arrived when it was sent: the receipt assumed from the capture is withdrawn"
-            }
-            Control::Fin => {
-                "the endpoint's own acknowledgment shows the peer's FIN had not arrived when it was sent: the receipt assumed from the capture is withdrawn"
-            }
+        let why = match u.control {
+            Control::Syn => Withdrawal::SynNotArrived,
+            Control::Fin => Withdrawal::FinNotArrived,
         };
         let ex = &mut self.ep[x.index()];
         if u.control == Control::Fin {
@@ -136,7 +132,7 @@ impl Connection {
             wants_ack: true,
             carried_data: false,
         };
-        self.restore(x, r, frame, rule, out);
+        self.restore(x, r, frame, why, out);
     }
 
     /// Restores `x` to what it was before receipt `r` and records the
@@ -146,15 +142,20 @@ impl Connection {
         x: Role,
         r: Receipt,
         frame: u64,
-        rule: &'static str,
+        why: Withdrawal,
         out: &mut SegmentOutcome,
     ) {
         let ex = &mut self.ep[x.index()];
         let from = ex.state;
-        ex.state = r.state_before;
+        let rule = ex
+            .take(Event::Withdrawn {
+                to: r.state_before,
+                why,
+            })
+            .rule;
         ex.origin = r.origin_before;
         ex.rcv_nxt = r.rcv_nxt_before;
-        ex.time_wait_deadline = None;
+        ex.disarm_time_wait();
         out.rewrite = Some(Rewrite {
             frame: r.frame,
             endpoint: x,

@@ -294,7 +294,7 @@ fn lost_final_ack_is_answered_again_from_time_wait_and_restarts_the_timer() {
     assert_eq!(st[6], [TimeWait, LastAck]);
     assert_eq!(st[7], [TimeWait, Closed]);
     // TIME_WAIT restarted at t=50: still there at t=100, gone at t=110.
-    assert_eq!(conn.ep[0].time_wait_deadline, Some(110 * NS));
+    assert_eq!(conn.ep[0].timer(), Timer::TimeWait(110 * NS));
     conn.advance_clock(100 * NS, 9, &Config::default());
     assert_eq!(conn.state()[0], TimeWait);
     conn.finish(110 * NS, 10, &Config::default(), true);

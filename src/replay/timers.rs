@@ -1,56 +1,126 @@
 //! The timers: TIME-WAIT's 2×MSL, the R2 limit on an unanswered
 //! handshake, and the linger period after which a closed connection is
 //! done.
+//!
+//! An endpoint runs at most one timer, and which one its state decides:
+//! [`Endpoint::timer`] is the one place that says so. Each timer keeps its
+//! own deadline while it is not live (an R2 deadline armed in SYN-RECEIVED
+//! must still be there if a withdrawn receipt puts the endpoint back in
+//! SYN-RECEIVED), so the endpoint stores the two deadlines and the enum
+//! [`Timer`] is what runs.
 
 use super::*;
+
+/// The timer running for an endpoint, with its deadline (capture clock, ns).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Timer {
+    /// None: the endpoint's state has no timer (or none was armed).
+    Idle,
+    /// TIME-WAIT's 2×MSL (RFC 9293 3.10.7.4, restarted by a retransmitted FIN).
+    TimeWait(i64),
+    /// R2 for a SYN (RFC 9293 3.8.3): in SYN-SENT or SYN-RECEIVED, counted
+    /// from the last SYN (or SYN,ACK) sent or received.
+    Handshake(i64),
+}
+
+impl Timer {
+    /// Its deadline, if it runs.
+    pub const fn deadline(self) -> Option<i64> {
+        match self {
+            Timer::Idle => None,
+            Timer::TimeWait(d) | Timer::Handshake(d) => Some(d),
+        }
+    }
+    /// The timer if its deadline passes `keep`, else [`Timer::Idle`].
+    pub fn filter(self, keep: impl FnOnce(i64) -> bool) -> Timer {
+        match self.deadline() {
+            Some(d) if keep(d) => self,
+            _ => Timer::Idle,
+        }
+    }
+    /// The event its expiry causes.
+    const fn expiry(self) -> Option<Event> {
+        match self {
+            Timer::Idle => None,
+            Timer::TimeWait(_) => Some(Event::TimeWaitTimeout),
+            Timer::Handshake(_) => Some(Event::SynTimeout),
+        }
+    }
+}
+
+impl Endpoint {
+    /// The timer that runs in the endpoint's state: the rule of which timer
+    /// is live where, written once.
+    pub fn timer(&self) -> Timer {
+        let armed = match self.state {
+            TcpState::TimeWait => self.time_wait_deadline.map(Timer::TimeWait),
+            TcpState::SynSent | TcpState::SynReceived => {
+                self.handshake_deadline.map(Timer::Handshake)
+            }
+            _ => None,
+        };
+        armed.unwrap_or(Timer::Idle)
+    }
+
+    /// Arms the timers a step from `from` to `to` on `event` starts at `ts`:
+    /// entering TIME-WAIT starts 2×MSL, a retransmitted FIN received in
+    /// TIME-WAIT restarts it (RFC 9293 3.10.7.4); any other state drops it.
+    /// Entering SYN-RECEIVED starts R2.
+    pub(super) fn arm_on_step(
+        &mut self,
+        from: TcpState,
+        event: Event,
+        to: TcpState,
+        ts: i64,
+        cfg: &Config,
+    ) {
+        if to == TcpState::TimeWait {
+            if from != TcpState::TimeWait || matches!(event, Event::RecvFin { .. }) {
+                self.time_wait_deadline = Some(ts.saturating_add(cfg.time_wait_ns()));
+            }
+        } else {
+            self.time_wait_deadline = None;
+        }
+        if to == TcpState::SynReceived && from != TcpState::SynReceived {
+            self.arm_handshake(ts, cfg);
+        }
+    }
+
+    /// (Re)starts R2 at `ts`: a SYN sent (RFC 9293 3.8.3 counts from the
+    /// last transmission), or a repeated SYN received in SYN-RECEIVED (it is
+    /// answered by a repeated SYN,ACK).
+    pub(super) fn arm_handshake(&mut self, ts: i64, cfg: &Config) {
+        self.handshake_deadline = Some(ts.saturating_add(cfg.syn_timeout_ns));
+    }
+
+    /// Drops TIME-WAIT's timer (a receipt that led there is withdrawn).
+    pub(super) fn disarm_time_wait(&mut self) {
+        self.time_wait_deadline = None;
+    }
+}
 
 impl Connection {
     /// Lets timers fire that expired by `now` (the timestamp of `frame`, or
     /// the end of the capture). Their transitions are reported on this
     /// connection's next segment.
     pub fn advance_clock(&mut self, now: i64, frame: u64, cfg: &Config) {
-        let due = |ep: &Endpoint| match ep.state {
-            TcpState::TimeWait => ep.time_wait_deadline.is_some_and(|d| now >= d),
-            TcpState::SynSent | TcpState::SynReceived => {
-                ep.handshake_deadline.is_some_and(|d| now >= d)
-            }
-            _ => false,
-        };
+        let due = |ep: &Endpoint| ep.timer().deadline().is_some_and(|d| now >= d);
         if !self.ep.iter().any(due) {
             // The common case, on every segment: nothing to fire.
             return;
         }
         let mut buf: ArrayVec<Transition, MAX_TRANSITIONS> = ArrayVec::new();
         for role in [Role::Client, Role::Server] {
-            let ep = &self.ep[role.index()];
-            if let Some(d) = ep
-                .time_wait_deadline
-                .filter(|&d| ep.state == TcpState::TimeWait && now >= d)
-            {
-                // The timer expired at its deadline; `frame` only shows it.
-                self.apply(
-                    role,
-                    Event::TimeWaitTimeout,
-                    Basis::Timer,
-                    frame,
-                    d,
-                    cfg,
-                    &mut buf,
-                );
-            }
-            let ep = &self.ep[role.index()];
-            if let Some(d) = ep.handshake_deadline.filter(|&d| {
-                matches!(ep.state, TcpState::SynSent | TcpState::SynReceived) && now >= d
-            }) {
-                self.apply(
-                    role,
-                    Event::SynTimeout,
-                    Basis::Timer,
-                    frame,
-                    d,
-                    cfg,
-                    &mut buf,
-                );
+            // TIME-WAIT's timer first, then R2 in the state that left:
+            // each fires at most once per call.
+            for kind in [Event::TimeWaitTimeout, Event::SynTimeout] {
+                let timer = self.ep[role.index()].timer();
+                if let (Some(d), Some(ev)) = (timer.deadline(), timer.expiry()) {
+                    if ev == kind && now >= d {
+                        // The timer expired at its deadline; `frame` only shows it.
+                        self.apply(role, ev, Basis::Timer, frame, d, cfg, &mut buf);
+                    }
+                }
             }
         }
         for t in &buf {
@@ -66,12 +136,7 @@ impl Connection {
     pub fn deadline(&self, cfg: &Config) -> Option<i64> {
         let mut d: Option<i64> = None;
         for ep in &self.ep {
-            let t = match ep.state {
-                TcpState::TimeWait => ep.time_wait_deadline,
-                TcpState::SynSent | TcpState::SynReceived => ep.handshake_deadline,
-                _ => None,
-            };
-            if let Some(t) = t {
+            if let Some(t) = ep.timer().deadline() {
                 d = Some(d.map_or(t, |x| x.min(t)));
             }
         }
