@@ -25,6 +25,7 @@ use etherparse::{TcpOptionElement, TcpOptionReadError, TcpOptionsIterator, TcpSl
 
 use crate::capture::LinkType;
 pub use crate::vocab::Control;
+use crate::vocab::SeqNumber;
 
 pub mod icmp;
 mod link;
@@ -130,6 +131,16 @@ pub struct TcpSegment {
 }
 
 impl TcpSegment {
+    /// SEG.SEQ, for sequence arithmetic.
+    #[inline]
+    pub const fn seg_seq(&self) -> SeqNumber {
+        SeqNumber(self.seq)
+    }
+    /// SEG.ACK, for sequence arithmetic (meaningful with the ACK flag).
+    #[inline]
+    pub const fn seg_ack(&self) -> SeqNumber {
+        SeqNumber(self.ack)
+    }
     /// Sets [`TcpSegment::control`] and [`TcpSegment::seq_len`] from the
     /// flags and the payload length (decoding does; a segment built by hand
     /// calls this once its fields are set).

@@ -13,6 +13,7 @@
 //! incarnation of a 4-tuple is replayed by the same shard, in capture order.
 
 use crate::decode::{TcpFlags, TcpSegment};
+use crate::vocab::SeqNumber;
 use std::hash::BuildHasher;
 use std::net::IpAddr;
 
@@ -56,11 +57,11 @@ impl FlowKey {
 /// the base sequence number of its direction. `sender_base` is that base in
 /// the current incarnation (`None` if the sender has not been seen).
 #[inline]
-pub fn starts_new_incarnation(seg: &TcpSegment, sender_base: Option<u32>) -> bool {
+pub fn starts_new_incarnation(seg: &TcpSegment, sender_base: Option<SeqNumber>) -> bool {
     let f = seg.flags;
     f.contains(TcpFlags::SYN)
         && !f.contains(TcpFlags::ACK)
-        && sender_base.is_some_and(|b| b != seg.seq)
+        && sender_base.is_some_and(|b| b != seg.seg_seq())
 }
 
 #[cfg(test)]
@@ -115,19 +116,22 @@ mod tests {
             "first sight of the sender"
         );
         assert!(
-            !starts_new_incarnation(&syn(100), Some(100)),
+            !starts_new_incarnation(&syn(100), Some(SeqNumber(100))),
             "retransmitted SYN"
         );
-        assert!(starts_new_incarnation(&syn(5000), Some(100)), "new ISN");
+        assert!(
+            starts_new_incarnation(&syn(5000), Some(SeqNumber(100))),
+            "new ISN"
+        );
         let synack = seg(1, 40000, 2, 80, TcpFlags::SYN | TcpFlags::ACK, 5000);
         assert!(
-            !starts_new_incarnation(&synack, Some(100)),
+            !starts_new_incarnation(&synack, Some(SeqNumber(100))),
             "SYN,ACK never does"
         );
         for flags in [TcpFlags::FIN | TcpFlags::ACK, TcpFlags::RST, TcpFlags::ACK] {
             assert!(!starts_new_incarnation(
                 &seg(1, 40000, 2, 80, flags, 5000),
-                Some(100)
+                Some(SeqNumber(100))
             ));
         }
     }

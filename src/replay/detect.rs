@@ -65,7 +65,7 @@ impl Connection {
                 Some(out),
             );
         }
-        if syn && !ack && !rst && !fin && isn == Some(seg.seq) {
+        if syn && !ack && !rst && !fin && isn == Some(seg.seg_seq()) {
             let n = u64::from(syn_count) + 1;
             let ms = (now.saturating_sub(first_syn_ts).max(0) / 1_000_000) as u64;
             self.flag(
@@ -83,9 +83,9 @@ impl Connection {
             self.flag_once(a, Some(out));
         }
         if let Some((fs, ff)) = own_fin {
-            let end = seg.seq.wrapping_add(len);
-            if len > 0 && !rst && seq_gt(end, fs) {
-                let beyond = u64::from(end.wrapping_sub(fs).min(len));
+            let end = seg.seg_seq().add(len);
+            if len > 0 && !rst && end.gt(fs) {
+                let beyond = u64::from(end.since(fs).min(len));
                 self.flag_once(
                     Anomaly::new(AnomalyKind::DataAfterFin, frame, Some(x), [beyond, ff]),
                     Some(out),

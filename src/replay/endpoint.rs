@@ -21,17 +21,17 @@ pub struct Endpoint {
     // ---- as a sender: its own sequence space ----
     /// Base for relative sequence numbers: the ISN, or (joined mid-stream)
     /// one less than the first sequence number seen, as Wireshark does.
-    pub base: Option<u32>,
+    pub base: Option<SeqNumber>,
     /// Initial send sequence number, from its SYN.
-    pub isn: Option<u32>,
+    pub isn: Option<SeqNumber>,
     /// The sequence number of the SYN that created the connection (known
     /// before the SYN is replayed).
-    pub(super) isn_hint: Option<u32>,
+    pub(super) isn_hint: Option<SeqNumber>,
     /// One past the highest sequence number it has sent (SND.NXT), as seen or
     /// as its peer's acknowledgments reveal.
-    pub snd_nxt: Option<u32>,
+    pub snd_nxt: Option<SeqNumber>,
     /// Sequence number of its FIN and the frame that first carried it.
-    pub fin: Option<(u32, u64)>,
+    pub fin: Option<(SeqNumber, u64)>,
     /// Frame of its last FIN transmission.
     pub last_fin_frame: u64,
     /// When its FIN was first sent (capture clock).
@@ -54,7 +54,7 @@ pub struct Endpoint {
     pub seen: bool,
     // ---- as a receiver: the peer's sequence space ----
     /// RCV.NXT: the next in-order sequence number it expects.
-    pub rcv_nxt: Option<u32>,
+    pub rcv_nxt: Option<SeqNumber>,
     /// Whether it has processed the peer's FIN.
     pub peer_fin_processed: bool,
     /// The peer's FIN it holds behind a gap, waiting for the missing data.
@@ -76,15 +76,15 @@ pub struct Endpoint {
     /// The frame at which it entered its current state.
     pub state_frame: u64,
     /// The highest acknowledgment it has sent.
-    pub(super) max_ack_sent: Option<u32>,
+    pub(super) max_ack_sent: Option<SeqNumber>,
     /// Its last pure acknowledgment (ACK, window) and how many times in a
     /// row it sent it: RFC 5681's duplicate ACKs.
-    pub(super) last_pure_ack: Option<(u32, u16)>,
+    pub(super) last_pure_ack: Option<(SeqNumber, u16)>,
     pub(super) dup_acks: u8,
     /// Blocks of the peer's data it reported holding above RCV.NXT (its last
     /// SACK option, RFC 2018): RCV.NXT jumps over them when the hole below
     /// fills.
-    pub(super) held: [(u32, u32); 4],
+    pub(super) held: [(SeqNumber, SeqNumber); 4],
     pub(super) held_count: u8,
     /// A listening socket stands behind it (it accepted a connection from
     /// LISTEN): once its connection is gone, a new SYN goes to the listener.
@@ -95,7 +95,7 @@ pub struct Endpoint {
     pub(super) carried: bool,
     /// The peer's last FIN segment to reach it (frame, that segment's ACK),
     /// until it sends something: an RST <SEQ=that ACK> is its answer.
-    pub(super) fin_in: Option<(u64, u32)>,
+    pub(super) fin_in: Option<(u64, SeqNumber)>,
     /// When it entered TIME_WAIT.
     pub(super) time_wait_since: i64,
     /// The first frame of new data it received after sending its FIN (RFC
@@ -103,7 +103,7 @@ pub struct Endpoint {
     pub(super) data_after_close: Option<(u64, i64)>,
     /// The acknowledgment of the last segment it found unacceptable (an RST
     /// it sends with this sequence number is the RFC's reply, not an abort).
-    pub(super) last_bad_ack: Option<u32>,
+    pub(super) last_bad_ack: Option<SeqNumber>,
     /// The last receipt of the peer's SYN, SYN,ACK or FIN that moved it
     /// and that its own acknowledgment has not confirmed yet.
     pub(super) assumed: Option<Assumed>,
@@ -159,7 +159,7 @@ impl Endpoint {
             max_ack_sent: None,
             last_pure_ack: None,
             dup_acks: 0,
-            held: [(0, 0); 4],
+            held: [(SeqNumber(0), SeqNumber(0)); 4],
             held_count: 0,
             listener: false,
             carried: false,
@@ -183,7 +183,7 @@ impl Connection {
         syn: bool,
         fin: bool,
         seg_len: u32,
-        fin_seq: u32,
+        fin_seq: SeqNumber,
         frame: u64,
         ts: i64,
         cfg: &Config,
@@ -194,12 +194,12 @@ impl Connection {
         ex.seen = true;
         if syn {
             if ex.isn.is_none() {
-                ex.isn = Some(seg.seq);
+                ex.isn = Some(seg.seg_seq());
                 ex.syn_frame = Some(frame);
                 ex.wscale_offered = seg.options.window_scale;
                 ex.first_syn_ts = ts;
             }
-            if ex.isn == Some(seg.seq) {
+            if ex.isn == Some(seg.seg_seq()) {
                 ex.syn_count += 1;
                 ex.last_syn_ts = ts;
                 ex.last_syn_frame = frame;
@@ -219,12 +219,12 @@ impl Connection {
             UNKNOWN_WINDOW
         };
         if !seg.flags.contains(TcpFlags::RST) {
-            let end = seg.seq.wrapping_add(seg_len);
-            ex.snd_nxt = Some(ex.snd_nxt.map_or(end, |n| seq_max(n, end)));
+            let end = seg.seg_seq().add(seg_len);
+            ex.snd_nxt = Some(ex.snd_nxt.map_or(end, |n| n.max(end)));
         }
         if fin {
             match ex.fin {
-                Some((old, first)) if seq_gt(fin_seq, old) => ex.fin = Some((fin_seq, first)),
+                Some((old, first)) if fin_seq.gt(old) => ex.fin = Some((fin_seq, first)),
                 Some(_) => {}
                 None => {
                     ex.fin = Some((fin_seq, frame));
@@ -249,7 +249,7 @@ impl Connection {
     pub(super) fn ack_evidence(
         &mut self,
         x: Role,
-        a: u32,
+        a: SeqNumber,
         frame: u64,
         ts: i64,
         cfg: &Config,
@@ -261,7 +261,7 @@ impl Connection {
         if self.ep[xi].carried {
             return; // its ACKs are about the previous incarnation's numbers
         }
-        if self.ep[xi].assumed.is_some_and(|u| seq_ge(a, u.ack_end)) {
+        if self.ep[xi].assumed.is_some_and(|u| a.ge(u.ack_end)) {
             self.ep[xi].assumed = None; // its own ACK confirms the receipt
         }
         // Assumed receipts: confirmed when the acknowledgment covers them.
@@ -274,8 +274,8 @@ impl Connection {
         let mut withdrawn: Option<Unconfirmed> = None;
         let mut kept: ArrayVec<Unconfirmed, 2> = ArrayVec::new();
         for u in std::mem::take(&mut self.ep[xi].unconfirmed) {
-            let fresh = u.rcv_nxt_before.is_none_or(|r| seq_ge(a, r));
-            if seq_ge(a, u.ack_end) {
+            let fresh = u.rcv_nxt_before.is_none_or(|r| a.ge(r));
+            if a.ge(u.ack_end) {
                 continue;
             } else if u.control == Control::Fin && (fresh || withdrawn.is_some()) {
                 withdrawn.get_or_insert(u);
@@ -291,25 +291,25 @@ impl Connection {
         // RCV.NXT: x has received at least what it acknowledges.
         let ex = &mut self.ep[xi];
         match ex.rcv_nxt {
-            Some(r) if seq_gt(a, r) && a.wrapping_sub(r) < UNKNOWN_WINDOW => ex.rcv_nxt = Some(a),
+            Some(r) if a.gt(r) && a.since(r) < UNKNOWN_WINDOW => ex.rcv_nxt = Some(a),
             None => ex.rcv_nxt = Some(a),
             _ => {}
         }
         // A FIN held behind a gap is processed once x acknowledges it.
-        if self.ep[xi].held_fin && self.ep[yi].fin.is_some_and(|(fs, _)| seq_gt(a, fs)) {
+        if self.ep[xi].held_fin && self.ep[yi].fin.is_some_and(|(fs, _)| a.gt(fs)) {
             self.ep[xi].held_fin = false;
             self.receive_fin_late(x, frame, frame, ts, cfg, out, Basis::Inferred);
         }
         // The peer must have sent what x acknowledges.
         let prev_ack = self.ep[xi].max_ack_sent;
-        self.ep[xi].max_ack_sent = Some(prev_ack.map_or(a, |p| seq_max(p, a)));
+        self.ep[xi].max_ack_sent = Some(prev_ack.map_or(a, |p| p.max(a)));
         // An acknowledgment exactly one past everything x had acknowledged
         // and everything seen from y, from an endpoint that has sent its
         // FIN: that one sequence number is y's FIN, which the capture did not
         // show (a one-sided capture, or capture loss). y sent it; x got it.
         if let Some(p) = prev_ack {
-            let nothing_new = self.ep[yi].snd_nxt.is_none_or(|n| seq_le(n, p));
-            if a == p.wrapping_add(1)
+            let nothing_new = self.ep[yi].snd_nxt.is_none_or(|n| n.le(p));
+            if a == p.add(1)
                 && nothing_new
                 && self.ep[xi].fin.is_some()
                 && self.ep[yi].fin.is_none()
@@ -335,9 +335,9 @@ impl Connection {
             }
         }
         if let Some(n) = self.ep[yi].snd_nxt {
-            if seq_gt(a, n) && a.wrapping_sub(n) < UNKNOWN_WINDOW {
+            if a.gt(n) && a.since(n) < UNKNOWN_WINDOW {
                 self.ep[yi].snd_nxt = Some(a);
-                let unseen = u64::from(a.wrapping_sub(n));
+                let unseen = u64::from(a.since(n));
                 self.flag(
                     Anomaly::new(AnomalyKind::AckOfUnseenData, frame, Some(x), [unseen, 0]),
                     Some(out),
@@ -345,7 +345,7 @@ impl Connection {
             }
         }
         let ey = &mut self.ep[yi];
-        if ey.isn.is_some_and(|isn| seq_gt(a, isn)) {
+        if ey.isn.is_some_and(|isn| a.gt(isn)) {
             if !ey.syn_acked && x == Role::Client && ey.syn_count == 1 {
                 let c = &self.ep[xi];
                 if c.syn_count == 1 && c.isn.is_some() {
@@ -357,7 +357,7 @@ impl Connection {
         }
         let ey = &mut self.ep[yi];
         // A FIN counts as acknowledged only by an ACK of FIN seq + 1.
-        if ey.fin.is_some_and(|(fs, _)| seq_gt(a, fs)) {
+        if ey.fin.is_some_and(|(fs, _)| a.gt(fs)) {
             ey.fin_acked = true;
         }
     }
@@ -379,7 +379,7 @@ impl Connection {
     /// `x` has processed the peer's FIN (its withdrawal has its own rule).
     pub(super) fn lack_evidence(&mut self, x: Role, seg: &TcpSegment) {
         let ex = &mut self.ep[x.index()];
-        let a = seg.ack;
+        let a = seg.seg_ack();
         let pure = seg.payload_len == 0
             && !seg
                 .flags
@@ -396,15 +396,16 @@ impl Connection {
             ex.dup_acks = 0;
         }
         let Some(r) = ex.rcv_nxt else { return };
-        if ex.carried || ex.peer_fin_processed || !seq_lt(a, r) {
+        if ex.carried || ex.peer_fin_processed || !a.lt(r) {
             return;
         }
         // Blocks above the ACK (one at or below it is a D-SACK, RFC 2883,
         // reporting a duplicate: no hole) and not beyond what was assumed.
-        let mut held = [(0u32, 0u32); 4];
+        let mut held = [(SeqNumber(0), SeqNumber(0)); 4];
         let mut n = 0usize;
         for &(le, re) in seg.options.sack() {
-            if seq_gt(le, a) && seq_lt(le, re) && seq_le(re, r) && n < held.len() {
+            let (le, re) = (SeqNumber(le), SeqNumber(re));
+            if le.gt(a) && le.lt(re) && re.le(r) && n < held.len() {
                 held[n] = (le, re);
                 n += 1;
             }
@@ -431,26 +432,26 @@ impl Connection {
             return;
         }
         let ey = &mut self.ep[y.index()];
-        let end = seg.seq.wrapping_add(seg_len);
+        let end = seg.seg_seq().add(seg_len);
         match ey.rcv_nxt {
             // The first segment seen from the peer (or its SYN) defines RCV.NXT.
             None => {
                 ey.rcv_nxt = Some(if verdict == Verdict::FinHeld {
-                    seg.seq
+                    seg.seg_seq()
                 } else {
                     end
                 })
             }
             Some(_) if syn => ey.rcv_nxt = Some(end),
             Some(_) if verdict == Verdict::FinHeld => ey.held_fin = true,
-            Some(r) if seq_le(seg.seq, r) => {
-                let mut next = seq_max(r, end);
+            Some(r) if seg.seg_seq().le(r) => {
+                let mut next = r.max(end);
                 // Blocks it reported holding (SACK) that now join up.
                 let mut joined = true;
                 while joined {
                     joined = false;
                     for &(le, re) in &ey.held[..usize::from(ey.held_count)] {
-                        if seq_le(le, next) && seq_gt(re, next) {
+                        if le.le(next) && re.gt(next) {
                             next = re;
                             joined = true;
                         }

@@ -163,28 +163,6 @@ pub struct Connection {
     finished: bool,
 }
 
-// ---- sequence-number arithmetic (RFC 9293 3.4: modulo 2^32) ----
-#[inline]
-fn seq_lt(a: u32, b: u32) -> bool {
-    SeqNumber(a).lt(SeqNumber(b))
-}
-#[inline]
-fn seq_le(a: u32, b: u32) -> bool {
-    SeqNumber(a).le(SeqNumber(b))
-}
-#[inline]
-fn seq_gt(a: u32, b: u32) -> bool {
-    SeqNumber(a).gt(SeqNumber(b))
-}
-#[inline]
-fn seq_ge(a: u32, b: u32) -> bool {
-    SeqNumber(a).ge(SeqNumber(b))
-}
-#[inline]
-fn seq_max(a: u32, b: u32) -> u32 {
-    SeqNumber(a).max(SeqNumber(b)).0
-}
-
 /// A window assumed when the receiver's is unknown (no segment from it yet,
 /// or its scale was never negotiated in the capture): as large as TCP allows
 /// (RFC 7323 2.3: 2^30), so that no segment is wrongly found unacceptable.
@@ -271,7 +249,7 @@ impl Connection {
             finished: false,
         };
         if syn && !ack {
-            conn.ep[0].isn_hint = Some(seg.seq);
+            conn.ep[0].isn_hint = Some(seg.seg_seq());
         }
         if mid_stream {
             conn.flag(
@@ -394,9 +372,13 @@ impl Connection {
         let x = dir.sender();
         let (xi, yi) = (x.index(), x.peer().index());
         let mut out = self.timers_until(dir, frame, now, cfg);
-        out.rel_seq = seg.seq.wrapping_sub(self.ep[xi].base.unwrap_or(seg.seq));
+        out.rel_seq = seg
+            .seg_seq()
+            .since(self.ep[xi].base.unwrap_or(seg.seg_seq()));
         if seg.flags.contains(TcpFlags::ACK) {
-            out.rel_ack = seg.ack.wrapping_sub(self.ep[yi].base.unwrap_or(seg.ack));
+            out.rel_ack = seg
+                .seg_ack()
+                .since(self.ep[yi].base.unwrap_or(seg.seg_ack()));
         }
         out.analysis = self.wireshark.quote(seg, dir, ts);
         // What the error does to the quoted segment's sender, which it
@@ -405,7 +387,7 @@ impl Connection {
         let (v6, icmp_type, code) = error;
         let values = [u64::from(icmp_type) | (u64::from(v6) << 8), u64::from(code)];
         let syn = seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK);
-        let about_our_syn = syn && self.ep[xi].isn.is_none_or(|isn| isn == seg.seq);
+        let about_our_syn = syn && self.ep[xi].isn.is_none_or(|isn| isn == seg.seg_seq());
         if crate::decode::icmp::is_hard_error(v6, icmp_type, code)
             && about_our_syn
             && self.ep[xi].state == TcpState::SynSent
@@ -491,10 +473,7 @@ impl Connection {
         } else {
             seg.payload_len + u32::from(syn) + u32::from(fin)
         };
-        let fin_seq = seg
-            .seq
-            .wrapping_add(u32::from(syn))
-            .wrapping_add(seg.payload_len);
+        let fin_seq = seg.seg_seq().add(u32::from(syn)).add(seg.payload_len);
 
         self.detect_sent(x, seg, frame, ts, &mut out);
 
@@ -502,22 +481,26 @@ impl Connection {
         // less than the first number seen when the SYN was not captured.
         if self.ep[xi].base.is_none() {
             self.ep[xi].base = Some(if syn {
-                seg.seq
+                seg.seg_seq()
             } else {
-                seg.seq.wrapping_sub(1)
+                seg.seg_seq().sub(1)
             });
         }
-        if syn && ack && self.ep[xi].base.is_some_and(|b| b != seg.seq) {
+        if syn && ack && self.ep[xi].base.is_some_and(|b| b != seg.seg_seq()) {
             // Wireshark: a SYN,ACK with a new sequence number resets the
             // base of its direction (no new stream).
-            self.ep[xi].base = Some(seg.seq);
+            self.ep[xi].base = Some(seg.seg_seq());
         }
         if ack && self.ep[yi].base.is_none() {
-            self.ep[yi].base = Some(seg.ack.wrapping_sub(1));
+            self.ep[yi].base = Some(seg.seg_ack().sub(1));
         }
-        out.rel_seq = seg.seq.wrapping_sub(self.ep[xi].base.unwrap_or(seg.seq));
+        out.rel_seq = seg
+            .seg_seq()
+            .since(self.ep[xi].base.unwrap_or(seg.seg_seq()));
         if ack {
-            out.rel_ack = seg.ack.wrapping_sub(self.ep[yi].base.unwrap_or(seg.ack));
+            out.rel_ack = seg
+                .seg_ack()
+                .since(self.ep[yi].base.unwrap_or(seg.seg_ack()));
         }
         if seg.checksum == ChecksumStatus::Bad {
             out.verdict = Verdict::BadChecksum;
@@ -529,7 +512,7 @@ impl Connection {
         //    the capture saw them earlier, so they arrive next.
         let mut redeliver: ArrayVec<(Control, u64), 2> = ArrayVec::new();
         if ack {
-            self.ack_evidence(x, seg.ack, frame, ts, cfg, &mut out, &mut redeliver);
+            self.ack_evidence(x, seg.seg_ack(), frame, ts, cfg, &mut out, &mut redeliver);
             if !rst {
                 self.lack_evidence(x, seg);
             }
@@ -546,7 +529,7 @@ impl Connection {
         if fin && ack && !syn && !rst && self.ep[xi].fin.is_none() && self.ep[xi].peer_fin_processed
         {
             if let (Some(snap), Some((fs, _))) = (self.ep[xi].fin_receipt, self.ep[yi].fin) {
-                if seq_le(seg.ack, fs) {
+                if seg.seg_ack().le(fs) {
                     self.revert(x, snap, frame, &mut out);
                     let _ = redeliver.try_push((Control::Fin, snap.frame));
                 }
@@ -567,7 +550,7 @@ impl Connection {
                 | TcpState::LastAck
                 | TcpState::TimeWait
         );
-        let answers = rst && !ack && self.ep[xi].snd_nxt == Some(seg.seq);
+        let answers = rst && !ack && self.ep[xi].snd_nxt == Some(seg.seg_seq());
         let mut aborted_on_data = false;
         if answers && closed_side && self.ep[xi].fin.is_some() {
             if let Some((k, k_ts)) = self.ep[xi].data_after_close {
@@ -604,7 +587,12 @@ impl Connection {
         // An RST <SEQ=SEG.ACK> answering the peer's FIN: the sender no longer
         // held the connection (no TIME_WAIT to acknowledge it from).
         if let Some((fin_frame, fin_ack)) = self.ep[xi].fin_in.take() {
-            if rst && !ack && seg.seq == fin_ack && self.reset_frame.is_none() && !aborted_on_data {
+            if rst
+                && !ack
+                && seg.seg_seq() == fin_ack
+                && self.reset_frame.is_none()
+                && !aborted_on_data
+            {
                 let a = Anomaly::new(
                     AnomalyKind::FinAnsweredByRst,
                     frame,
@@ -658,7 +646,7 @@ impl Connection {
             // An RST with SEQ = the ACK of a segment the sender found
             // unacceptable is the RFC's reply to it, not an abort.
             let reply = matches!(self.ep[xi].state, TcpState::SynSent | TcpState::SynReceived)
-                && self.ep[xi].last_bad_ack == Some(seg.seq);
+                && self.ep[xi].last_bad_ack == Some(seg.seg_seq());
             Event::SendRst { reply }
         } else if syn && !ack {
             Event::SendSyn
@@ -693,8 +681,8 @@ impl Connection {
             // Delivered again, the receipt is again an assumption: the
             // endpoint's next segment may show it had still not arrived.
             let ack_end = match c {
-                Control::Syn => self.ep[yi].isn.map(|s| s.wrapping_add(1)),
-                Control::Fin => self.ep[yi].fin.map(|(s, _)| s.wrapping_add(1)),
+                Control::Syn => self.ep[yi].isn.map(|s| s.add(1)),
+                Control::Fin => self.ep[yi].fin.map(|(s, _)| s.add(1)),
             };
             if let Some(ack_end) = ack_end {
                 let u = Unconfirmed {
@@ -728,7 +716,7 @@ impl Connection {
         {
             let new = self.ep[yi]
                 .rcv_nxt
-                .is_none_or(|r| seq_gt(seg.seq.wrapping_add(seg.payload_len), r));
+                .is_none_or(|r| seg.seg_seq().add(seg.payload_len).gt(r));
             if new && self.ep[yi].state != TcpState::Closed {
                 self.ep[yi].data_after_close = Some((frame, ts));
             }
@@ -748,15 +736,11 @@ impl Connection {
         }
 
         // 4. The receiver, if it would accept the segment (a SYN with FIN
-        //    is discarded in LISTEN: see `syn_fin`).
-        let (verdict, recv) = if syn_fin && self.ep[yi].state == TcpState::Listen {
-            (Verdict::Dropped, None)
-        } else {
-            self.judge(y, seg, syn, ack, fin, rst, seg_len, fin_seq)
-        };
+        //    is discarded in LISTEN: see `syn_fin` and `accept`).
+        let (verdict, recv) = accept::judge(&self.ep[yi], &self.ep[xi], seg);
         out.verdict = verdict;
         if verdict == Verdict::BadAck {
-            self.ep[yi].last_bad_ack = Some(seg.ack);
+            self.ep[yi].last_bad_ack = Some(seg.seg_ack());
         }
         if verdict.processed() {
             self.ep[yi].last_receipt = Some(Receipt {
@@ -780,7 +764,7 @@ impl Connection {
             if let (Some(control), true) = (took, step.to != snapshot.0) {
                 self.ep[yi].assumed = Some(Assumed {
                     control,
-                    ack_end: seg.seq.wrapping_add(seg_len),
+                    ack_end: seg.seg_seq().add(seg_len),
                     frame,
                     state_before: snapshot.0,
                 });
@@ -792,7 +776,7 @@ impl Connection {
             {
                 // 3.10.7.3: "if there are other controls or text in the
                 // segment, continue processing at the sixth step": the FIN.
-                let acks_our_fin = self.ep[yi].fin.is_some_and(|(fs, _)| seq_gt(seg.ack, fs));
+                let acks_our_fin = self.ep[yi].fin.is_some_and(|(fs, _)| seg.seg_ack().gt(fs));
                 let ev = Event::RecvFin {
                     acks_our_syn: true,
                     acks_our_fin,
@@ -810,7 +794,7 @@ impl Connection {
         }
 
         if fin && !rst {
-            self.ep[yi].fin_in = Some((frame, seg.ack));
+            self.ep[yi].fin_in = Some((frame, seg.seg_ack()));
         }
         let y_before = out.state[yi];
         // The client's first SYN, on a connection the capture began with the
@@ -837,7 +821,7 @@ impl Connection {
             self.flag(a, Some(&mut out));
         }
         if verdict == Verdict::BadAck {
-            let expected = u64::from(self.ep[yi].isn.map_or(0, |i| i.wrapping_add(1)));
+            let expected = u64::from(self.ep[yi].isn.map_or(0, |i| i.add(1).0));
             let kind = match (y_before, syn) {
                 (TcpState::SynSent, true) => AnomalyKind::SynAckWrongAck,
                 (TcpState::SynReceived, _) => AnomalyKind::HandshakeNotSynchronized,
@@ -862,8 +846,8 @@ impl Connection {
             _ => false,
         };
         if unacceptable {
-            let base = self.ep[xi].base.unwrap_or(0);
-            let expected = self.ep[yi].rcv_nxt.map_or(0, |r| r.wrapping_sub(base));
+            let base = self.ep[xi].base.unwrap_or(SeqNumber(0));
+            let expected = self.ep[yi].rcv_nxt.map_or(0, |r| r.since(base));
             let a = Anomaly::new(
                 AnomalyKind::UnacceptableSegment,
                 frame,

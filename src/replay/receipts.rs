@@ -12,7 +12,7 @@ pub(super) struct Receipt {
     pub(super) frame: u64,
     pub(super) state_before: TcpState,
     pub(super) origin_before: Origin,
-    pub(super) rcv_nxt_before: Option<u32>,
+    pub(super) rcv_nxt_before: Option<SeqNumber>,
     /// Whether the segment carried a FIN or data (a live connection would
     /// acknowledge it).
     pub(super) wants_ack: bool,
@@ -25,10 +25,10 @@ pub(super) struct Receipt {
 pub(super) struct Unconfirmed {
     pub(super) control: Control,
     /// The acknowledgment that confirms it (SYN or FIN sequence number + 1).
-    pub(super) ack_end: u32,
+    pub(super) ack_end: SeqNumber,
     pub(super) state_before: TcpState,
     pub(super) origin_before: Origin,
-    pub(super) rcv_nxt_before: Option<u32>,
+    pub(super) rcv_nxt_before: Option<SeqNumber>,
     /// The frame whose receipt was assumed.
     pub(super) frame: u64,
 }
@@ -52,7 +52,7 @@ pub(super) enum Sent {
 pub(super) struct Assumed {
     pub(super) control: Sent,
     /// The acknowledgment that confirms it.
-    pub(super) ack_end: u32,
+    pub(super) ack_end: SeqNumber,
     pub(super) frame: u64,
     pub(super) state_before: TcpState,
 }
@@ -207,8 +207,8 @@ impl Connection {
                 );
                 if let Some(isn) = self.ep[yi].isn {
                     let ex = &mut self.ep[xi];
-                    let next = isn.wrapping_add(1);
-                    ex.rcv_nxt = Some(ex.rcv_nxt.map_or(next, |r| seq_max(r, next)));
+                    let next = isn.add(1);
+                    ex.rcv_nxt = Some(ex.rcv_nxt.map_or(next, |r| r.max(next)));
                 }
             }
             Control::Fin => self.receive_fin_late(x, frame, orig, ts, cfg, out, Basis::Received),
@@ -240,8 +240,8 @@ impl Connection {
         self.ep[xi].peer_fin_processed = true;
         if let Some((fs, _)) = self.ep[yi].fin {
             let ex = &mut self.ep[xi];
-            let next = fs.wrapping_add(1);
-            ex.rcv_nxt = Some(ex.rcv_nxt.map_or(next, |r| seq_max(r, next)));
+            let next = fs.add(1);
+            ex.rcv_nxt = Some(ex.rcv_nxt.map_or(next, |r| r.max(next)));
         }
         if before == TcpState::FinWait1 && step.to == TcpState::Closing {
             self.flag_simultaneous_close(x, fin_frame, out);
@@ -254,7 +254,7 @@ impl Connection {
         &mut self,
         y: Role,
         ev: Event,
-        (before, origin_before, rcv_before): (TcpState, Origin, Option<u32>),
+        (before, origin_before, rcv_before): (TcpState, Origin, Option<SeqNumber>),
         after: TcpState,
         seg: &TcpSegment,
         frame: u64,
@@ -278,7 +278,7 @@ impl Connection {
                     self.ep[yi].listener = true;
                 }
                 if after != before {
-                    let u = unconfirmed(Control::Syn, seg.seq.wrapping_add(1));
+                    let u = unconfirmed(Control::Syn, seg.seg_seq().add(1));
                     let _ = self.ep[yi].unconfirmed.try_push(u);
                 }
             }
@@ -287,7 +287,7 @@ impl Connection {
                 if after != before {
                     let end = self.ep[y.peer().index()]
                         .fin
-                        .map_or(seg.seq, |(s, _)| s.wrapping_add(1));
+                        .map_or(seg.seg_seq(), |(s, _)| s.add(1));
                     let u = unconfirmed(Control::Fin, end);
                     let _ = self.ep[yi].unconfirmed.try_push(u);
                     self.ep[yi].fin_receipt = Some(u);

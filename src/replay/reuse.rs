@@ -17,7 +17,7 @@ pub struct ReuseInfo {
     /// The endpoint (address, port) still in TIME_WAIT, and for how long.
     pub time_wait: Option<((IpAddr, u16), u64)>,
     /// SND.NXT of each endpoint, by (address, port).
-    pub snd_nxt: [((IpAddr, u16), Option<u32>); 2],
+    pub snd_nxt: [((IpAddr, u16), Option<SeqNumber>); 2],
 }
 
 impl Connection {
@@ -84,7 +84,7 @@ impl Connection {
                     .find(|(who, _)| *who == client)
                     .and_then(|(_, n)| *n);
                 let above = match (self.ep[0].isn_hint, old_space) {
-                    (Some(isn), Some(old)) => u64::from(seq_gt(isn, old)),
+                    (Some(isn), Some(old)) => u64::from(isn.gt(old)),
                     _ => 0,
                 };
                 Anomaly::new(AnomalyKind::TimeWaitReuse, f, Some(role), [ms, above])
