@@ -39,12 +39,17 @@
 //! * [`capture`]: reading pcap and pcapng files (or standard input) into frames;
 //! * [`clock`]: the capture clock timers run on, robust to corrupt timestamps;
 //! * [`decode`]: link layer, IPv4/IPv6 and TCP header decoding of one frame;
-//! * [`flow`]: demultiplexing segments into connections (4-tuple + incarnation,
-//!   numbered like Wireshark's `tcp.stream`);
+//! * [`flow`]: the 4-tuple key segments are demultiplexed by, and the rule
+//!   that starts a new incarnation on it;
+//! * [`tracker`]: one shard's connections in capture order: demultiplexing,
+//!   incarnations, timers, the rows held for rewriting;
 //! * [`state`]: the RFC 9293 endpoint state machine, one `match` on (state, event);
 //! * [`replay`]: the replay of one connection through two endpoint machines;
 //! * [`anomaly`]: the anomalies the replay flags;
-//! * [`engine`]: the streaming, parallel pipeline that ties them together;
+//! * [`engine`]: the streaming, parallel pipeline that ties them together:
+//!   reads, decodes, runs the trackers on a thread pool and merges;
+//! * [`consumer`]: the records the pipeline hands out and the trait that
+//!   receives them;
 //! * [`output`]: text, JSON and JSONL renderings;
 //! * [`policy`] and [`check`]: the verdict of `tcpstate check` for CI;
 //! * [`wireshark`] and [`zeek`]: the verdicts of those tools, computed their way;
@@ -64,6 +69,7 @@ pub mod anomaly;
 pub mod capture;
 pub mod check;
 pub mod clock;
+pub mod consumer;
 pub mod decode;
 pub mod engine;
 pub mod flow;
@@ -76,6 +82,7 @@ pub mod replay;
 pub mod report;
 pub mod select;
 pub mod state;
+pub mod tracker;
 pub mod vocab;
 pub mod wireshark;
 pub mod zeek;
