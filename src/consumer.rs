@@ -9,8 +9,10 @@
 //! the [`crate::tracker`]; the engine only moves them to the consumer in
 //! order.
 
+use crate::analyzers::Analyzers;
 use crate::decode::{self, TcpFlags, Tunnel};
 use crate::replay::{Connection, SegmentOutcome};
+use crate::wireshark::Verdicts;
 use std::io;
 
 /// One timeline row: a segment and what it did.
@@ -28,6 +30,9 @@ pub struct SegmentRecord {
     pub payload_len: u32,
     /// What the segment did: states after it, transitions, verdicts.
     pub outcome: SegmentOutcome,
+    /// Wireshark's `tcp.analysis` verdicts for the segment (see
+    /// [`crate::analyzers`]; none on event rows).
+    pub analysis: Verdicts,
     /// The tunnels the segment rode in.
     pub tunnel: Option<Tunnel>,
     /// The capture cut the segment's header inside its options (it was
@@ -94,6 +99,8 @@ pub struct ConnectionRecord {
     pub stream: u64,
     /// The replayed connection.
     pub conn: Box<Connection>,
+    /// Wireshark's and Zeek's analyses of it.
+    pub analyzers: Box<Analyzers>,
     /// The tunnels its segments rode in, in the order first seen (empty
     /// when none was tunnelled; segments not counted here came directly).
     pub tunnels: Vec<TunnelUse>,

@@ -280,7 +280,7 @@ pub fn notes(r: &SegmentRecord) -> Vec<String> {
         .iter()
         .map(|a| format!("⚠ {}", a.kind.id()))
         .collect();
-    for f in r.outcome.analysis.flags.iter() {
+    for f in r.analysis.flags.iter() {
         v.push(format!("[{}]", f.label()));
     }
     v

@@ -52,7 +52,9 @@
 //!   receives them;
 //! * [`output`]: text, JSON and JSONL renderings;
 //! * [`policy`] and [`check`]: the verdict of `tcpstate check` for CI;
-//! * [`wireshark`] and [`zeek`]: the verdicts of those tools, computed their way;
+//! * [`analyzers`]: beside the replay, the per-connection slot that feeds
+//!   [`wireshark`] and [`zeek`] the same segments: the verdicts of those
+//!   tools, computed their way;
 //! * [`aggregate`]: `report`, one page over many captures (state diagram,
 //!   tables, states over time); [`ladder`]: one connection as a ladder;
 //! * [`select`]: the `--where` expressions that pick connections;
@@ -65,6 +67,7 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod analyzers;
 pub mod anomaly;
 pub mod capture;
 pub mod check;

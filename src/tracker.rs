@@ -13,16 +13,20 @@
 //!   later segment that withdraws an assumed receipt can correct them.
 //!
 //! It hands each segment to the connection's replay
-//! ([`crate::replay::Connection::process`]) and builds the records the
+//! ([`crate::replay::Connection::process`]) and, beside it, to the
+//! connection's Wireshark and Zeek analyzers ([`crate::analyzers`]), and
+//! builds the records the
 //! consumer gets ([`crate::consumer`]). The [`crate::engine`] runs one
 //! tracker per shard on the thread pool and merges what they produce into
 //! frame order; a tracker itself knows nothing of threads.
 
+use crate::analyzers::Analyzers;
 use crate::consumer::{ConnectionRecord, IcmpError, SegmentRecord, TunnelUse};
 use crate::decode::{self, Packet, TcpFlags, TcpSegment, Tunnel};
 use crate::flow::{self, FlowKey};
 use crate::replay::{Config, Connection, Rewrite, SegmentOutcome};
 use crate::state::Basis;
+use crate::wireshark::Verdicts;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
@@ -73,6 +77,8 @@ impl Extras {
 /// A live connection of a tracker.
 struct Slot {
     conn: Box<Connection>,
+    /// Wireshark's and Zeek's analyzers, fed the same segments.
+    analyzers: Box<Analyzers>,
     key: FlowKey,
     creation: u64,
     stream: Option<u64>,
@@ -92,6 +98,8 @@ struct Done {
     creation: u64,
     stream: Option<u64>,
     conn: Box<Connection>,
+    /// Wireshark's and Zeek's analyzers, fed the same segments.
+    analyzers: Box<Analyzers>,
     tunnels: Vec<TunnelUse>,
     icmp: Vec<IcmpError>,
 }
@@ -257,6 +265,7 @@ impl Tracker {
             if slot.conn.is_lingering() {
                 // Most connections held are lingering ones.
                 slot.conn.shrink();
+                slot.analyzers.shrink();
             }
             slot.scheduled = d;
             slot.key_in_heap = match d {
@@ -297,6 +306,7 @@ impl Tracker {
             creation: slot.creation,
             stream: slot.stream,
             conn: slot.conn,
+            analyzers: slot.analyzers,
             tunnels: slot.tunnels,
             icmp: slot.icmp,
         });
@@ -308,6 +318,7 @@ impl Tracker {
         self.creations += 1;
         let slot = Slot {
             conn,
+            analyzers: Box::new(Analyzers::new()),
             key,
             creation,
             stream: None,
@@ -356,7 +367,7 @@ impl Tracker {
                         .conn
                         .note_reuse(&prev);
                     let slot = self.slots[s as usize].as_mut().expect("live slot");
-                    slot.conn.wireshark.split_from_earlier();
+                    slot.analyzers.split_from_earlier();
                     s
                 } else {
                     s
@@ -377,6 +388,9 @@ impl Tracker {
         if let Some(t) = tunnel {
             count_tunnel(&mut slot.tunnels, t);
         }
+        // The same segment to the analyzers and to the replay.
+        let dir = slot.conn.direction_of(seg);
+        let analysis = slot.analyzers.segment(seg, dir, d.frame, d.ts, d.now);
         let mut outcome = slot.conn.process(seg, d.frame, d.ts, d.now, cfg);
         if want_rows {
             let creation = slot.creation;
@@ -390,6 +404,7 @@ impl Tracker {
                 flags: seg.flags,
                 payload_len: seg.payload_len,
                 outcome,
+                analysis,
                 tunnel,
                 short_header: seg.options.truncated,
                 icmp: None,
@@ -424,6 +439,7 @@ impl Tracker {
                 flags: TcpFlags(0),
                 payload_len: 0,
                 outcome,
+                analysis: Verdicts::default(),
                 tunnel: None,
                 short_header: false,
                 icmp: None,
@@ -465,9 +481,11 @@ impl Tracker {
         let seg = q.seg;
         let s = self.slot_for(&seg, d, cfg);
         let slot = self.slots[s as usize].as_mut().expect("live slot");
-        let outcome =
-            slot.conn
-                .icmp_error(&seg, (q.v6, q.icmp_type, q.code), d.frame, d.ts, d.now, cfg);
+        let dir = slot.conn.direction_of(&seg);
+        let analysis = slot.analyzers.quote(&seg, dir, d.ts);
+        let outcome = slot
+            .conn
+            .icmp_error(&seg, (q.v6, q.icmp_type, q.code), d.frame, d.now, cfg);
         let error = IcmpError {
             frame: d.frame,
             ts_ns: d.ts,
@@ -488,6 +506,7 @@ impl Tracker {
                 flags: seg.flags,
                 payload_len: 0,
                 outcome,
+                analysis,
                 tunnel,
                 short_header: false,
                 icmp: Some(error),
@@ -636,6 +655,7 @@ impl Tracker {
                 ConnectionRecord {
                     stream,
                     conn: d.conn,
+                    analyzers: d.analyzers,
                     tunnels: d.tunnels,
                     icmp: d.icmp,
                 },

@@ -1,11 +1,12 @@
 //! Wireshark's per-segment TCP analysis (`tcp.analysis.*`), computed the way
 //! TShark 4.0 computes it in a single pass with its default preferences.
 //!
-//! The replay calls [`Analyzer::segment`] for every segment of a connection
-//! (a connection is exactly a Wireshark `tcp.stream`), in frame order, and
-//! stores the result in `SegmentOutcome::analysis`. The engine calls
-//! [`Analyzer::split_from_earlier`] on a connection that a SYN split from an
-//! earlier one on the same 4-tuple (Wireshark's "port numbers reused").
+//! The tracker calls [`Analyzer::segment`] (through [`crate::analyzers`])
+//! for every segment of a connection (a connection is exactly a Wireshark
+//! `tcp.stream`), in frame order, and stores the result in the segment's
+//! row ([`crate::consumer::SegmentRecord::analysis`]). It calls
+//! [`Analyzer::split_from_earlier`] on a connection that a SYN split from
+//! an earlier one on the same 4-tuple (Wireshark's "port numbers reused").
 //!
 //! # The rules
 //!

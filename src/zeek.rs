@@ -2,8 +2,8 @@
 //! it, with `conn_state`, `history` and `missed_bytes`, computed by the rules
 //! of Zeek's TCP analyzer (restated here, not copied).
 //!
-//! The replay calls [`Zeek::segment`] for every segment of a connection, in
-//! frame order. Zeek's own logic is kept whole, because it differs from ours:
+//! The tracker calls [`Zeek::segment`] (through [`crate::analyzers`]) for
+//! every segment of a connection, in frame order. Zeek's own logic is kept whole, because it differs from ours:
 //!
 //! * **Roles.** Zeek's originator is the sender of the first packet it saw,
 //!   not necessarily our client. It swaps the roles (history `^`) when a
@@ -52,7 +52,7 @@
 //! detection (conn.log's `service`).
 
 use crate::decode::{ChecksumStatus, TcpFlags, TcpSegment};
-use crate::vocab::{Direction, SeqNumber};
+use crate::vocab::SeqNumber;
 use arrayvec::ArrayVec;
 use std::fmt;
 use std::net::IpAddr;
@@ -1281,7 +1281,7 @@ impl Zeek {
     /// `ts` and `duration` come from these); `now` is the capture clock at
     /// it (see [`crate::engine::Clock`]), against which Zeek's timers are
     /// judged, so that one absurd timestamp does not expire them all.
-    pub fn segment(&mut self, seg: &TcpSegment, _dir: Direction, frame: u64, ts: i64, now: i64) {
+    pub fn segment(&mut self, seg: &TcpSegment, frame: u64, ts: i64, now: i64) {
         // Timers set now start from the later of the two (like the
         // replay's own timers).
         let at = ts.max(now);

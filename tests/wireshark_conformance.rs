@@ -110,8 +110,7 @@ impl Consumer for Collect {
     fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()> {
         // Event rows (timers, not segments) have no analysis of their own.
         for r in records.iter().filter(|r| !r.event) {
-            self.0
-                .insert(r.frame, row_of(r.stream, &r.outcome.analysis));
+            self.0.insert(r.frame, row_of(r.stream, &r.analysis));
         }
         Ok(())
     }

@@ -155,10 +155,6 @@ pub struct Connection {
     /// Anomalies found before the next segment, reported on its row (at
     /// most [`MAX_PENDING_ANOMALIES`]).
     pending_anomalies: Vec<Anomaly>,
-    /// Wireshark's per-segment analysis state.
-    pub wireshark: crate::wireshark::Analyzer,
-    /// Zeek's conn_state/history bookkeeping.
-    pub zeek: crate::zeek::Zeek,
     /// Whether `finish` ran.
     finished: bool,
 }
@@ -244,8 +240,6 @@ impl Connection {
             revisions: 0,
             pending: Vec::new(),
             pending_anomalies: Vec::new(),
-            wireshark: crate::wireshark::Analyzer::new(),
-            zeek: crate::zeek::Zeek::new(),
             finished: false,
         };
         if syn && !ack {
@@ -356,15 +350,14 @@ impl Connection {
     /// quoted header) at `frame`. Nothing is replayed: the endpoints'
     /// states do not change, as the capture cannot show whether the sender
     /// took the error as a reason to give up. The row shows the states at
-    /// that frame (timers that expired by then included) and Wireshark's
-    /// bookkeeping for the quote (see [`crate::wireshark::Analyzer::quote`]).
-    #[allow(clippy::too_many_arguments)]
+    /// that frame (timers that expired by then included); Wireshark's
+    /// verdicts on the quote are the analyzers' (see
+    /// [`crate::analyzers::Analyzers::quote`]).
     pub fn icmp_error(
         &mut self,
         seg: &TcpSegment,
         error: (bool, u8, u8),
         frame: u64,
-        ts: i64,
         now: i64,
         cfg: &Config,
     ) -> SegmentOutcome {
@@ -380,7 +373,6 @@ impl Connection {
                 .seg_ack()
                 .since(self.ep[yi].base.unwrap_or(seg.seg_ack()));
         }
-        out.analysis = self.wireshark.quote(seg, dir, ts);
         // What the error does to the quoted segment's sender, which it
         // reached (RFC 1122 4.2.3.9): a hard error about its SYN in
         // SYN-SENT aborts the attempt; any other error only tells the user.
@@ -435,9 +427,6 @@ impl Connection {
         // 1. Timers this segment's timestamp shows have expired (and any
         //    that expired at earlier frames of other connections).
         let mut out = self.timers_until(dir, frame, now, cfg);
-
-        out.analysis = self.wireshark.segment(seg, dir, frame, ts);
-        self.zeek.segment(seg, dir, frame, ts, now);
 
         self.last_frame = frame;
         self.last_ts = self.last_ts.max(crate::clock::trusted(ts, now));

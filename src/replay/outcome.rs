@@ -117,8 +117,6 @@ pub struct SegmentOutcome {
     pub verdict: Verdict,
     /// The anomalies that show at this segment.
     pub anomalies: ArrayVec<Anomaly, MAX_SEGMENT_ANOMALIES>,
-    /// Wireshark's `tcp.analysis` verdicts for the segment.
-    pub analysis: crate::wireshark::Verdicts,
     /// Set when this segment withdrew a receipt assumed at an earlier frame:
     /// the rows from that frame to this one showed `endpoint` in a state it
     /// never was in (see [`Rewrite`]).

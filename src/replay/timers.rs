@@ -161,8 +161,6 @@ impl Connection {
         self.anomalies.shrink_to_fit();
         self.pending.shrink_to_fit();
         self.pending_anomalies.shrink_to_fit();
-        self.wireshark.shrink();
-        self.zeek.shrink();
     }
 
     /// Whether the connection is over at `now`: both endpoints hold no
@@ -193,7 +191,6 @@ impl Connection {
             anomalies: ArrayVec::new(),
             rewrite: None,
             uncertain: [None, None],
-            analysis: crate::wireshark::Verdicts::default(),
         };
         self.advance_clock(now, frame, cfg);
         for t in self.pending.drain(..) {
@@ -223,7 +220,6 @@ impl Connection {
             transitions: self.pending.drain(..).collect(),
             verdict: Verdict::Accepted,
             anomalies: ArrayVec::new(),
-            analysis: crate::wireshark::Verdicts::default(),
             rewrite: None,
             uncertain: self.uncertain(),
         })
