@@ -4,6 +4,88 @@
 use super::*;
 
 impl Connection {
+    /// Anomalies of a segment the receiver has judged: `before` is the
+    /// receiver's state before the segment, `verdict` what it made of it,
+    /// and the connection as it stands now the state after.
+    pub(super) fn detect_received(
+        &mut self,
+        x: Role,
+        s: &Seg,
+        before: TcpState,
+        verdict: Verdict,
+        out: &mut SegmentOutcome,
+    ) {
+        let y = x.peer();
+        let (xi, yi) = (x.index(), y.index());
+        let Seg {
+            seg,
+            frame,
+            syn,
+            ack,
+            rst,
+            ..
+        } = *s;
+        // The client's first SYN, on a connection the capture began with the
+        // server's SYN,ACK: the two were captured in reverse order.
+        let late_syn = syn
+            && !ack
+            && !rst
+            && x == Role::Client
+            && self.ep[xi].syn_count == 1
+            && self.initial_state == [TcpState::SynSent, TcpState::Listen];
+        if late_syn {
+            let f = self.ep[yi].syn_frame.unwrap_or(0);
+            self.flag_once(
+                Anomaly::new(AnomalyKind::DirectionFlipped, frame, None, [f, 0]),
+                Some(out),
+            );
+        } else if syn && !ack && !rst && before.is_synchronized() {
+            let a = Anomaly::new(
+                AnomalyKind::SynInEstablished,
+                frame,
+                Some(y),
+                [u64::from(out.rel_seq), 0],
+            );
+            self.flag(a, Some(out));
+        }
+        if verdict == Verdict::BadAck {
+            let expected = u64::from(self.ep[yi].isn.map_or(0, |i| i.add(1).0));
+            let kind = match (before, syn) {
+                (TcpState::SynSent, true) => AnomalyKind::SynAckWrongAck,
+                (TcpState::SynReceived, _) => AnomalyKind::HandshakeNotSynchronized,
+                _ => AnomalyKind::UnacceptableSegment,
+            };
+            let values = if kind == AnomalyKind::UnacceptableSegment {
+                [u64::from(out.rel_seq), u64::from(out.rel_seq)]
+            } else {
+                [u64::from(seg.ack), expected]
+            };
+            self.flag(Anomaly::new(kind, frame, Some(y), values), Some(out));
+        }
+        self.detect_half_open(x, seg, frame, out);
+
+        let unacceptable = match verdict {
+            Verdict::OutOfWindow | Verdict::RstOutOfWindow => true,
+            // A SYN's challenge ACK is reported as syn-in-established.
+            Verdict::ChallengeAck => !syn,
+            // An old duplicate is an ordinary retransmission unless it
+            // carries a control bit the receiver has not processed.
+            Verdict::OldDuplicate => rst,
+            _ => false,
+        };
+        if unacceptable {
+            let base = self.ep[xi].base.unwrap_or(SeqNumber(0));
+            let expected = self.ep[yi].rcv_nxt.map_or(0, |r| r.since(base));
+            let a = Anomaly::new(
+                AnomalyKind::UnacceptableSegment,
+                frame,
+                Some(y),
+                [u64::from(out.rel_seq), u64::from(expected)],
+            );
+            self.flag(a, Some(out));
+        }
+    }
+
     /// Anomalies that the sender's segment shows by itself, judged before it
     /// updates the sender's state.
     pub(super) fn detect_sent(

@@ -3,18 +3,32 @@
 //! A [`Connection`] owns the client's and the server's [`Endpoint`]: their
 //! RFC 9293 states and the sequence variables the RFC's acceptance tests need
 //! (ISN, SND.NXT, RCV.NXT, the FIN's sequence number, the window and its
-//! scale). For each captured segment, [`Connection::process`]
+//! scale). For each captured segment, [`Connection::process`] runs these
+//! phases, each a method of its own:
 //!
-//! 1. lets timers fire that the segment's timestamp shows have expired
-//!    (TIME_WAIT's 2×MSL, the R2 limit on unanswered SYNs);
-//! 2. reads the sender's acknowledgment as evidence of what the sender has
-//!    received: it confirms, or withdraws, receipts we assumed earlier, and
-//!    reveals data the capture missed;
-//! 3. applies the *send* event to the sender;
-//! 4. judges whether the receiver would accept the segment (RFC 9293 3.10.7,
-//!    RFC 5961 for RSTs) and, if so, applies the *receive* event.
+//! 1. timers that the segment's timestamp shows have expired fire
+//!    (TIME_WAIT's 2×MSL, the R2 limit on unanswered SYNs: `timers.rs`);
+//! 2. the connection's counters, the anomalies the segment shows by itself
+//!    (`detect.rs`), its relative sequence numbers;
+//! 3. the sender's acknowledgment is read as evidence of what the sender
+//!    has received: it confirms, or withdraws, receipts we assumed earlier
+//!    (`receipts.rs`), and reveals data the capture missed (`endpoint.rs`);
+//! 4. an RST that answers what the sender had just received shows it had
+//!    no connection any more;
+//! 5. the *send* event is applied to the sender;
+//! 6. the receiver judges the segment (RFC 9293 3.10.7, RFC 5961 for RSTs:
+//!    `accept.rs`, pure functions of the receiver and the segment) and, if
+//!    it would accept it, the *receive* event is applied;
+//! 7. the anomalies of the exchange, from the receiver's state before, the
+//!    segment, the verdict and the states after (`detect.rs`).
 //!
-//! The state changes themselves are all in [`crate::state::step`].
+//! The state changes themselves are all in [`crate::state::step`]: every
+//! write of an endpoint's state goes through it (`Endpoint::take`).
+//! Incarnations of a 4-tuple (`reuse.rs`) and the outcome types
+//! (`outcome.rs`) complete the folder. The replay knows nothing of
+//! demultiplexing, threads or the other tools' analyses: the
+//! [`crate::tracker`] hands it the segments of one connection, and runs
+//! Wireshark's and Zeek's analyzers beside it ([`crate::analyzers`]).
 //!
 //! By default the receiver is assumed to have got what the capture saw. Every
 //! transition records the basis it rests on, and a receipt of a SYN or FIN is
@@ -173,6 +187,72 @@ fn server_is_destination(seg: &TcpSegment) -> bool {
         (false, true) => true,
         (true, false) => false,
         _ => d <= s,
+    }
+}
+
+/// One segment as the phases of [`Connection::process`] read it: the
+/// decoded segment, where and when it is replayed, and its control bits as
+/// the replay counts them.
+#[derive(Clone, Copy)]
+struct Seg<'a> {
+    seg: &'a TcpSegment,
+    frame: u64,
+    /// The time deadlines start from (see `Connection::account`).
+    ts: i64,
+    syn: bool,
+    ack: bool,
+    /// A FIN the replay counts: not on a SYN (see `syn_fin`); it may be on
+    /// an RST.
+    fin: bool,
+    rst: bool,
+    /// A SYN carrying a FIN, not an RST.
+    syn_fin: bool,
+    /// The sequence space the segment occupies.
+    seg_len: u32,
+    /// The sequence number its FIN would have.
+    fin_seq: SeqNumber,
+}
+
+impl<'a> Seg<'a> {
+    fn new(seg: &'a TcpSegment, frame: u64, ts: i64) -> Seg<'a> {
+        let f = seg.flags;
+        let rst = f.contains(TcpFlags::RST);
+        let syn = f.contains(TcpFlags::SYN);
+        let ack = f.contains(TcpFlags::ACK);
+        // A SYN carrying a FIN (invalid-flags) is sent by no transition of
+        // RFC 9293 (3.10.4: a CLOSE in SYN-SENT deletes the TCB, one in
+        // SYN-RECEIVED sends its FIN after the handshake), only by packet
+        // generators: it moves no state of its sender. Real receivers never
+        // process its FIN: Linux discards the whole segment in LISTEN
+        // (tcp_rcv_state_process) and, in SYN-SENT, takes a SYN,ACK's SYN
+        // and ACK but not its FIN (RCV.NXT = SEG.SEQ + 1, only URG of the
+        // sixth step); FreeBSD drops it whole with net.inet.tcp.drop_synfin,
+        // and otherwise strips the FIN of a segment carrying SYN in the
+        // handshake states. Here: dropped in LISTEN, its FIN ignored
+        // elsewhere.
+        let syn_fin = syn && !rst && f.contains(TcpFlags::FIN);
+        let fin = f.contains(TcpFlags::FIN) && !syn_fin;
+        // The sequence space the segment occupies (RFC 9293 3.4: SYN and FIN
+        // each take one number; an RST takes none).
+        let seg_len = if rst {
+            seg.payload_len
+        } else {
+            seg.payload_len + u32::from(syn) + u32::from(fin)
+        };
+        let fin_seq = seg.seg_seq().add(u32::from(syn)).add(seg.payload_len);
+
+        Seg {
+            seg,
+            frame,
+            ts,
+            syn,
+            ack,
+            fin,
+            rst,
+            syn_fin,
+            seg_len,
+            fin_seq,
+        }
     }
 }
 
@@ -412,6 +492,8 @@ impl Connection {
 
     /// Replays one segment of this connection. `ts` is its timestamp, `now`
     /// the capture clock at its frame (timers are judged against `now`).
+    ///
+    /// The phases, in the order a segment acts (see the module docs):
     pub fn process(
         &mut self,
         seg: &TcpSegment,
@@ -422,52 +504,62 @@ impl Connection {
     ) -> SegmentOutcome {
         let dir = self.direction_of(seg);
         let x = dir.sender();
-        let y = x.peer();
-        let (xi, yi) = (x.index(), y.index());
         // 1. Timers this segment's timestamp shows have expired (and any
-        //    that expired at earlier frames of other connections).
+        //    that expired at earlier frames of other connections); the
+        //    states before the segment.
         let mut out = self.timers_until(dir, frame, now, cfg);
+        let before = out.state;
+        // 2. The connection's counters and clock; what the segment shows by
+        //    itself; its relative numbers. A bad checksum stops here.
+        let ts = self.account(x, seg, frame, ts, now);
+        let s = Seg::new(seg, frame, ts);
+        self.detect_sent(x, seg, frame, ts, &mut out);
+        self.number(x, &s, &mut out);
+        if seg.checksum == ChecksumStatus::Bad {
+            out.verdict = Verdict::BadChecksum;
+            return out;
+        }
+        // 3. What the sender's own segment shows it has received. Receipts
+        //    it withdraws are delivered again right after its send event:
+        //    the capture saw them earlier, so they arrive next.
+        let redeliver = self.read_ack(x, &s, cfg, &mut out);
+        // 4. An RST that answers what the sender received: it had no
+        //    connection any more.
+        self.read_rst_answer(x, &s, cfg, &mut out);
+        // 5. The send event, and the receipts to deliver again.
+        self.send(x, &s, redeliver, cfg, &mut out);
+        // 6. The receiver: whether it would accept the segment, and the
+        //    receive event.
+        self.ready_receiver(x.peer(), &s);
+        let verdict = self.receive(x.peer(), &s, cfg, &mut out);
+        // 7. Anomalies: the states before, the segment, the verdict, the
+        //    states after.
+        self.detect_received(x, &s, before[x.peer().index()], verdict, &mut out);
+        out.state = self.state();
+        out.uncertain = self.uncertain();
+        out
+    }
 
+    /// Phase 2: the connection's counters and clock. Returns the time
+    /// deadlines start from: the later of the segment's timestamp and the
+    /// clock (an outlier ahead postpones them, one behind cannot expire them
+    /// at once; expiry is always judged against the clock).
+    fn account(&mut self, x: Role, seg: &TcpSegment, frame: u64, ts: i64, now: i64) -> i64 {
+        let xi = x.index();
         self.last_frame = frame;
         self.last_ts = self.last_ts.max(crate::clock::trusted(ts, now));
-        // Deadlines start from the later of the segment's timestamp and the
-        // clock: an outlier ahead postpones them, one behind cannot expire
-        // them at once. Expiry is always judged against the clock.
         let ts = ts.max(now);
         self.last_clock = self.last_clock.max(ts);
         self.packets[xi] += 1;
         self.payload_bytes[xi] += u64::from(seg.payload_len);
+        ts
+    }
 
-        let f = seg.flags;
-        let rst = f.contains(TcpFlags::RST);
-        let syn = f.contains(TcpFlags::SYN);
-        let ack = f.contains(TcpFlags::ACK);
-        // A SYN carrying a FIN (invalid-flags) is sent by no transition of
-        // RFC 9293 (3.10.4: a CLOSE in SYN-SENT deletes the TCB, one in
-        // SYN-RECEIVED sends its FIN after the handshake), only by packet
-        // generators: it moves no state of its sender. Real receivers never
-        // process its FIN: Linux discards the whole segment in LISTEN
-        // (tcp_rcv_state_process) and, in SYN-SENT, takes a SYN,ACK's SYN
-        // and ACK but not its FIN (RCV.NXT = SEG.SEQ + 1, only URG of the
-        // sixth step); FreeBSD drops it whole with net.inet.tcp.drop_synfin,
-        // and otherwise strips the FIN of a segment carrying SYN in the
-        // handshake states. Here: dropped in LISTEN, its FIN ignored
-        // elsewhere.
-        let syn_fin = syn && !rst && f.contains(TcpFlags::FIN);
-        let fin = f.contains(TcpFlags::FIN) && !syn_fin;
-        // The sequence space the segment occupies (RFC 9293 3.4: SYN and FIN
-        // each take one number; an RST takes none).
-        let seg_len = if rst {
-            seg.payload_len
-        } else {
-            seg.payload_len + u32::from(syn) + u32::from(fin)
-        };
-        let fin_seq = seg.seg_seq().add(u32::from(syn)).add(seg.payload_len);
-
-        self.detect_sent(x, seg, frame, ts, &mut out);
-
-        // Relative numbering (Wireshark's tcp.seq/tcp.ack): the ISN, or one
-        // less than the first number seen when the SYN was not captured.
+    /// Phase 2: relative numbering (Wireshark's tcp.seq/tcp.ack): the ISN,
+    /// or one less than the first number seen when the SYN was not captured.
+    fn number(&mut self, x: Role, s: &Seg, out: &mut SegmentOutcome) {
+        let (xi, yi) = (x.index(), x.peer().index());
+        let Seg { seg, syn, ack, .. } = *s;
         if self.ep[xi].base.is_none() {
             self.ep[xi].base = Some(if syn {
                 seg.seg_seq()
@@ -491,24 +583,39 @@ impl Connection {
                 .seg_ack()
                 .since(self.ep[yi].base.unwrap_or(seg.seg_ack()));
         }
-        if seg.checksum == ChecksumStatus::Bad {
-            out.verdict = Verdict::BadChecksum;
-            return out;
-        }
+    }
 
-        // 2. What the sender's own segment shows it has received. Receipts
-        //    it withdraws are delivered again right after its send event:
-        //    the capture saw them earlier, so they arrive next.
+    /// Phase 3: what the sender's acknowledgment shows it has received (or
+    /// lacks), and the receipts it withdraws, to deliver again after its
+    /// send event.
+    fn read_ack(
+        &mut self,
+        x: Role,
+        s: &Seg,
+        cfg: &Config,
+        out: &mut SegmentOutcome,
+    ) -> ArrayVec<(Control, u64), 2> {
+        let (xi, yi) = (x.index(), x.peer().index());
+        let Seg {
+            seg,
+            frame,
+            ts,
+            syn,
+            ack,
+            fin,
+            rst,
+            ..
+        } = *s;
         let mut redeliver: ArrayVec<(Control, u64), 2> = ArrayVec::new();
         if ack {
-            self.ack_evidence(x, seg.seg_ack(), frame, ts, cfg, &mut out, &mut redeliver);
+            self.ack_evidence(x, seg.seg_ack(), frame, ts, cfg, out, &mut redeliver);
             if !rst {
                 self.lack_evidence(x, seg);
             }
         } else if syn && !rst {
             // A bare SYN shows its sender had not received the peer's SYN
             // (it would have answered with SYN,ACK).
-            self.withdraw(x, Control::Syn, frame, &mut out, &mut redeliver);
+            self.withdraw(x, Control::Syn, frame, out, &mut redeliver);
         }
 
         // A FIN whose acknowledgment does not cover the peer's FIN, from an
@@ -519,12 +626,26 @@ impl Connection {
         {
             if let (Some(snap), Some((fs, _))) = (self.ep[xi].fin_receipt, self.ep[yi].fin) {
                 if seg.seg_ack().le(fs) {
-                    self.revert(x, snap, frame, &mut out);
+                    self.revert(x, snap, frame, out);
                     let _ = redeliver.try_push((Control::Fin, snap.frame));
                 }
             }
         }
+        redeliver
+    }
 
+    /// Phase 4: an RST <SEQ=SEG.ACK> without ACK that answers what the
+    /// sender had just received: the sender had no connection any more.
+    fn read_rst_answer(&mut self, x: Role, s: &Seg, cfg: &Config, out: &mut SegmentOutcome) {
+        let y = x.peer();
+        let (xi, yi) = (x.index(), y.index());
+        let Seg {
+            seg,
+            frame,
+            ack,
+            rst,
+            ..
+        } = *s;
         // An RST <SEQ=SEG.ACK> without ACK, answering the FIN or data the
         // sender just received while we believed it in FIN-WAIT-2 or
         // TIME-WAIT: a live connection would have acknowledged it. Only an
@@ -588,7 +709,7 @@ impl Connection {
                     Some(x),
                     [fin_frame, 0],
                 );
-                self.flag(a, Some(&mut out));
+                self.flag(a, Some(out));
             }
         }
 
@@ -600,7 +721,7 @@ impl Connection {
         // orphaned FIN-WAIT-2, an abort whose RST was lost, a restart).
         if answers && !aborted_on_data && self.ep[xi].state.is_synchronized() {
             if let Some(r) = self.ep[xi].last_receipt.filter(|r| r.wants_ack) {
-                self.restore(x, r, frame, Withdrawal::NoConnection, &mut out);
+                self.restore(x, r, frame, Withdrawal::NoConnection, out);
                 let ex = &mut self.ep[xi];
                 if ex.fin_receipt.is_some_and(|u| u.frame == r.frame) {
                     ex.peer_fin_processed = false;
@@ -625,12 +746,35 @@ impl Connection {
                 if peer_open && r.carried_data {
                     let a = Anomaly::new(AnomalyKind::HalfOpen, r.frame, Some(y), [r.frame, 1]);
                     self.half_open = Some((r.frame, 1));
-                    self.flag_once(a, Some(&mut out));
+                    self.flag_once(a, Some(out));
                 }
             }
         }
+    }
 
-        // 3. The send event.
+    /// Phase 5: the send event, then the receipts withdrawn in phase 3,
+    /// delivered again.
+    fn send(
+        &mut self,
+        x: Role,
+        s: &Seg,
+        redeliver: ArrayVec<(Control, u64), 2>,
+        cfg: &Config,
+        out: &mut SegmentOutcome,
+    ) {
+        let (xi, yi) = (x.index(), x.peer().index());
+        let Seg {
+            seg,
+            frame,
+            ts,
+            syn,
+            ack,
+            fin,
+            rst,
+            syn_fin,
+            seg_len,
+            fin_seq,
+        } = *s;
         let event = if rst {
             // An RST with SEQ = the ACK of a segment the sender found
             // unacceptable is the RFC's reply to it, not an abort.
@@ -666,7 +810,7 @@ impl Connection {
         };
         for (c, orig) in redeliver {
             let before = (self.ep[xi].state, self.ep[xi].origin, self.ep[xi].rcv_nxt);
-            self.deliver(x, c, frame, orig, ts, cfg, &mut out);
+            self.deliver(x, c, frame, orig, ts, cfg, out);
             // Delivered again, the receipt is again an assumption: the
             // endpoint's next segment may show it had still not arrived.
             let ack_end = match c {
@@ -696,7 +840,21 @@ impl Connection {
             self.reset_by = Some(x);
             self.reset_frame = Some(frame);
         }
+    }
 
+    /// Phase 6, before the judgement: what the segment changes of the
+    /// receiver whatever it makes of it.
+    fn ready_receiver(&mut self, y: Role, s: &Seg) {
+        let yi = y.index();
+        let Seg {
+            seg,
+            frame,
+            ts,
+            syn,
+            ack,
+            rst,
+            ..
+        } = *s;
         // New data reaching an endpoint that has sent its FIN.
         if seg.payload_len > 0
             && !rst
@@ -723,9 +881,26 @@ impl Connection {
             self.reset_by = None;
             self.reset_frame = None;
         }
+    }
 
-        // 4. The receiver, if it would accept the segment (a SYN with FIN
-        //    is discarded in LISTEN: see `syn_fin` and `accept`).
+    /// Phase 6: whether the receiver would accept the segment (see
+    /// [`accept::judge`]) and, if so, the receive event and what follows
+    /// from it. Returns the verdict.
+    fn receive(&mut self, y: Role, s: &Seg, cfg: &Config, out: &mut SegmentOutcome) -> Verdict {
+        let (xi, yi) = (y.peer().index(), y.index());
+        let Seg {
+            seg,
+            frame,
+            ts,
+            syn,
+            ack,
+            fin,
+            rst,
+            seg_len,
+            ..
+        } = *s;
+        // A SYN with FIN is discarded in LISTEN: see `Seg::syn_fin` and
+        // `accept`.
         let (verdict, recv) = accept::judge(&self.ep[yi], &self.ep[xi], seg);
         out.verdict = verdict;
         if verdict == Verdict::BadAck {
@@ -758,7 +933,7 @@ impl Connection {
                     state_before: snapshot.0,
                 });
             }
-            self.after_receive(y, ev, snapshot, step.to, seg, frame, &mut out);
+            self.after_receive(y, ev, snapshot, step.to, seg, frame, out);
             if fin
                 && matches!(ev, Event::RecvSynAck { acks_our_syn: true })
                 && step.to == TcpState::Established
@@ -772,7 +947,7 @@ impl Connection {
                 };
                 let snapshot = (self.ep[yi].state, self.ep[yi].origin, self.ep[yi].rcv_nxt);
                 let step = self.apply(y, ev, Basis::Received, frame, ts, cfg, &mut out.transitions);
-                self.after_receive(y, ev, snapshot, step.to, seg, frame, &mut out);
+                self.after_receive(y, ev, snapshot, step.to, seg, frame, out);
             }
         }
         self.update_receiver(y, seg, verdict, syn && !rst, rst, seg_len);
@@ -785,70 +960,7 @@ impl Connection {
         if fin && !rst {
             self.ep[yi].fin_in = Some((frame, seg.seg_ack()));
         }
-        let y_before = out.state[yi];
-        // The client's first SYN, on a connection the capture began with the
-        // server's SYN,ACK: the two were captured in reverse order.
-        let late_syn = syn
-            && !ack
-            && !rst
-            && x == Role::Client
-            && self.ep[xi].syn_count == 1
-            && self.initial_state == [TcpState::SynSent, TcpState::Listen];
-        if late_syn {
-            let f = self.ep[yi].syn_frame.unwrap_or(0);
-            self.flag_once(
-                Anomaly::new(AnomalyKind::DirectionFlipped, frame, None, [f, 0]),
-                Some(&mut out),
-            );
-        } else if syn && !ack && !rst && y_before.is_synchronized() {
-            let a = Anomaly::new(
-                AnomalyKind::SynInEstablished,
-                frame,
-                Some(y),
-                [u64::from(out.rel_seq), 0],
-            );
-            self.flag(a, Some(&mut out));
-        }
-        if verdict == Verdict::BadAck {
-            let expected = u64::from(self.ep[yi].isn.map_or(0, |i| i.add(1).0));
-            let kind = match (y_before, syn) {
-                (TcpState::SynSent, true) => AnomalyKind::SynAckWrongAck,
-                (TcpState::SynReceived, _) => AnomalyKind::HandshakeNotSynchronized,
-                _ => AnomalyKind::UnacceptableSegment,
-            };
-            let values = if kind == AnomalyKind::UnacceptableSegment {
-                [u64::from(out.rel_seq), u64::from(out.rel_seq)]
-            } else {
-                [u64::from(seg.ack), expected]
-            };
-            self.flag(Anomaly::new(kind, frame, Some(y), values), Some(&mut out));
-        }
-        self.detect_half_open(x, seg, frame, &mut out);
-
-        let unacceptable = match verdict {
-            Verdict::OutOfWindow | Verdict::RstOutOfWindow => true,
-            // A SYN's challenge ACK is reported as syn-in-established.
-            Verdict::ChallengeAck => !syn,
-            // An old duplicate is an ordinary retransmission unless it
-            // carries a control bit the receiver has not processed.
-            Verdict::OldDuplicate => rst,
-            _ => false,
-        };
-        if unacceptable {
-            let base = self.ep[xi].base.unwrap_or(SeqNumber(0));
-            let expected = self.ep[yi].rcv_nxt.map_or(0, |r| r.since(base));
-            let a = Anomaly::new(
-                AnomalyKind::UnacceptableSegment,
-                frame,
-                Some(y),
-                [u64::from(out.rel_seq), u64::from(expected)],
-            );
-            self.flag(a, Some(&mut out));
-        }
-
-        out.state = self.state();
-        out.uncertain = self.uncertain();
-        out
+        verdict
     }
 
     /// How the connection ended, or where it stood when the capture ended.
