@@ -39,13 +39,25 @@ fn module_of(rel: &Path) -> Vec<String> {
 }
 
 /// The code of a file without comments and without what follows a
-/// `#[cfg(test)]` attribute at the start of a line (test modules come last
-/// in this project's files).
+/// `#[cfg(test)]` attribute at the start of a line (inline test modules come
+/// last in this project's files; a `#[cfg(test)] mod tests;` line is only
+/// skipped itself).
 fn code(text: &str) -> String {
     let mut out = String::new();
-    for line in text.lines() {
+    let mut lines = text.lines().peekable();
+    while let Some(line) = lines.next() {
         let t = line.trim_start();
         if t.starts_with("#[cfg(test)]") {
+            // `#[cfg(test)] mod tests;` declares a file of its own (read
+            // as a file of its folder): only that line goes, not the rest
+            // of this file.
+            if lines
+                .peek()
+                .is_some_and(|n| n.trim_start().starts_with("mod ") && n.trim_end().ends_with(';'))
+            {
+                lines.next();
+                continue;
+            }
             break;
         }
         let t = match line.find("//") {

@@ -2,6 +2,7 @@
 //! Zeek's documented rules (cited per test: the conn_state table, the history
 //! letters and their repeat rules), not taken from our output.
 
+use super::state::syn_then_reset;
 use super::*;
 use crate::decode::TcpOptions;
 use std::net::Ipv4Addr;
