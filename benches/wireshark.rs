@@ -11,7 +11,7 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
-use tcpstate::decode::{ChecksumStatus, TcpFlags, TcpOptions, TcpSegment};
+use tcpstate::decode::{TcpFlags, TcpSegment};
 use tcpstate::replay::Direction;
 use tcpstate::wireshark::Analyzer;
 
@@ -25,25 +25,12 @@ fn seg(client: bool, flags: TcpFlags, seq: u32, ack: u32, len: u32) -> (TcpSegme
     };
     (
         TcpSegment {
-            src,
-            dst,
-            src_port: sp,
-            dst_port: dp,
-            seq,
-            ack,
-            flags,
             window: 4096,
-            urgent_ptr: 0,
             header_len: 32,
-            payload_len: len,
             captured_payload_len: 0,
             ip_len: 52 + len,
-            options: TcpOptions::default(),
-            checksum: ChecksumStatus::NotChecked,
-            control: Default::default(),
-            seq_len: 0,
-        }
-        .classify(),
+            ..TcpSegment::new((src, sp), (dst, dp), flags, seq, ack, len)
+        },
         dir,
     )
 }

@@ -131,6 +131,41 @@ pub struct TcpSegment {
 }
 
 impl TcpSegment {
+    /// A segment built by hand (tests, benchmarks, tools that synthesise
+    /// traffic): from `src` to `dst` (address, port), with these flags,
+    /// sequence and acknowledgment numbers and `payload_len` bytes of
+    /// payload, all captured; a 20-byte header without options, a window
+    /// of 65535 and no checksum verdict. Other fields are set with struct
+    /// update syntax (`TcpSegment { window: 0, ..TcpSegment::new(...) }`).
+    pub fn new(
+        src: (IpAddr, u16),
+        dst: (IpAddr, u16),
+        flags: TcpFlags,
+        seq: u32,
+        ack: u32,
+        payload_len: u32,
+    ) -> TcpSegment {
+        TcpSegment {
+            src: src.0,
+            dst: dst.0,
+            src_port: src.1,
+            dst_port: dst.1,
+            seq,
+            ack,
+            flags,
+            window: 65535,
+            urgent_ptr: 0,
+            header_len: 20,
+            payload_len,
+            captured_payload_len: payload_len,
+            ip_len: 40 + payload_len,
+            options: TcpOptions::default(),
+            checksum: ChecksumStatus::NotChecked,
+            control: Control::None,
+            seq_len: 0,
+        }
+        .classify()
+    }
     /// SEG.SEQ, for sequence arithmetic.
     #[inline]
     pub const fn seg_seq(&self) -> SeqNumber {
@@ -179,6 +214,19 @@ impl TcpFlags {
     pub const CWR: TcpFlags = TcpFlags(0x080);
     /// Accurate ECN (formerly NS).
     pub const AE: TcpFlags = TcpFlags(0x100);
+    /// Every flag with its name, in the order of the header bits (as
+    /// `Display` and the JSON outputs list them).
+    pub const NAMES: [(TcpFlags, &'static str); 9] = [
+        (TcpFlags::FIN, "FIN"),
+        (TcpFlags::SYN, "SYN"),
+        (TcpFlags::RST, "RST"),
+        (TcpFlags::PSH, "PSH"),
+        (TcpFlags::ACK, "ACK"),
+        (TcpFlags::URG, "URG"),
+        (TcpFlags::ECE, "ECE"),
+        (TcpFlags::CWR, "CWR"),
+        (TcpFlags::AE, "AE"),
+    ];
 
     /// No flag at all.
     pub const fn empty() -> TcpFlags {
@@ -239,22 +287,11 @@ impl std::ops::BitAnd for TcpFlags {
 impl fmt::Display for TcpFlags {
     /// Names joined by `|` (e.g. `SYN|ACK`), `none` when empty.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const NAMES: [(TcpFlags, &str); 9] = [
-            (TcpFlags::FIN, "FIN"),
-            (TcpFlags::SYN, "SYN"),
-            (TcpFlags::RST, "RST"),
-            (TcpFlags::PSH, "PSH"),
-            (TcpFlags::ACK, "ACK"),
-            (TcpFlags::URG, "URG"),
-            (TcpFlags::ECE, "ECE"),
-            (TcpFlags::CWR, "CWR"),
-            (TcpFlags::AE, "AE"),
-        ];
         if self.is_empty() {
             return f.write_str("none");
         }
         let mut first = true;
-        for (flag, name) in NAMES {
+        for (flag, name) in TcpFlags::NAMES {
             if self.contains(flag) {
                 if !first {
                     f.write_str("|")?;

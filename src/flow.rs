@@ -67,30 +67,14 @@ pub fn starts_new_incarnation(seg: &TcpSegment, sender_base: Option<SeqNumber>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::{ChecksumStatus, TcpOptions};
     use std::net::Ipv4Addr;
 
     fn seg(src: u8, sport: u16, dst: u8, dport: u16, flags: TcpFlags, seq: u32) -> TcpSegment {
+        let host = |h| IpAddr::V4(Ipv4Addr::new(10, 0, 0, h));
         TcpSegment {
-            src: IpAddr::V4(Ipv4Addr::new(10, 0, 0, src)),
-            dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, dst)),
-            src_port: sport,
-            dst_port: dport,
-            seq,
-            ack: 0,
-            flags,
             window: 0,
-            urgent_ptr: 0,
-            header_len: 20,
-            payload_len: 0,
-            captured_payload_len: 0,
-            ip_len: 40,
-            options: TcpOptions::default(),
-            checksum: ChecksumStatus::NotChecked,
-            control: Default::default(),
-            seq_len: 0,
+            ..TcpSegment::new((host(src), sport), (host(dst), dport), flags, seq, 0, 0)
         }
-        .classify()
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! objects are grouped in one document:
 //! `{"schema": 2, "captures": [{"file", "connections"|"segments", "totals"}]}`.
 
-use super::{FLAG_NAMES, SCHEMA_VERSION, seconds, timestamp};
+use super::{SCHEMA_VERSION, seconds, timestamp};
 use crate::anomaly::Anomaly;
 use crate::decode::Tunnel;
 use crate::engine::{
@@ -340,7 +340,7 @@ fn quoted(out: &mut Vec<u8>, e: &IcmpError) {
 fn flag_list(out: &mut Vec<u8>, flags: crate::decode::TcpFlags) {
     out.push(b'[');
     let mut first = true;
-    for (bit, name) in FLAG_NAMES {
+    for (bit, name) in crate::decode::TcpFlags::NAMES {
         if flags.contains(bit) {
             if !first {
                 out.push(b',');

@@ -1,5 +1,4 @@
 use super::*;
-use crate::decode::TcpOptions;
 use TcpState::*;
 
 const C: (IpAddr, u16) = (IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1)), 40000);
@@ -11,26 +10,7 @@ const A: TcpFlags = TcpFlags::ACK;
 
 fn seg(from_client: bool, flags: TcpFlags, seq: u32, ack: u32, len: u32) -> TcpSegment {
     let (src, dst) = if from_client { (C, S) } else { (S, C) };
-    TcpSegment {
-        src: src.0,
-        dst: dst.0,
-        src_port: src.1,
-        dst_port: dst.1,
-        seq,
-        ack,
-        flags,
-        window: 65535,
-        urgent_ptr: 0,
-        header_len: 20,
-        payload_len: len,
-        captured_payload_len: len,
-        ip_len: 40 + len,
-        options: TcpOptions::default(),
-        checksum: ChecksumStatus::NotChecked,
-        control: Default::default(),
-        seq_len: 0,
-    }
-    .classify()
+    TcpSegment::new(src, dst, flags, seq, ack, len)
 }
 
 /// Replays `(from_client, flags, seq, ack, len, seconds)` and returns the

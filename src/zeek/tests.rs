@@ -4,7 +4,6 @@
 
 use super::state::syn_then_reset;
 use super::*;
-use crate::decode::TcpOptions;
 use std::net::Ipv4Addr;
 
 const A: (u8, u16) = (1, 40000);
@@ -31,26 +30,8 @@ fn flags(s: &str) -> TcpFlags {
 /// A segment from `from` to the other host.
 fn seg(from: (u8, u16), f: &str, seq: u32, ack: u32, len: u32) -> TcpSegment {
     let to = if from == A { B } else { A };
-    TcpSegment {
-        src: IpAddr::V4(Ipv4Addr::new(10, 0, 0, from.0)),
-        dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, to.0)),
-        src_port: from.1,
-        dst_port: to.1,
-        seq,
-        ack,
-        flags: flags(f),
-        window: 65535,
-        urgent_ptr: 0,
-        header_len: 20,
-        payload_len: len,
-        captured_payload_len: len,
-        ip_len: 40 + len,
-        options: TcpOptions::default(),
-        checksum: ChecksumStatus::NotChecked,
-        control: Default::default(),
-        seq_len: 0,
-    }
-    .classify()
+    let host = |(h, port): (u8, u16)| (IpAddr::V4(Ipv4Addr::new(10, 0, 0, h)), port);
+    TcpSegment::new(host(from), host(to), flags(f), seq, ack, len)
 }
 
 /// Feeds segments at `ms` milliseconds.
