@@ -174,20 +174,20 @@ impl Endpoint {
 }
 
 impl Connection {
-    /// Updates the sender's own sequence variables from its segment.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn update_sender(
-        &mut self,
-        x: Role,
-        seg: &TcpSegment,
-        syn: bool,
-        fin: bool,
-        seg_len: u32,
-        fin_seq: SeqNumber,
-        frame: u64,
-        ts: i64,
-        cfg: &Config,
-    ) {
+    /// Updates the sender's own sequence variables from its segment: a SYN
+    /// (not one with FIN or RST) sets its ISN, a FIN (not on an RST) its
+    /// FIN's number.
+    pub(super) fn update_sender(&mut self, x: Role, s: &Seg, cfg: &Config) {
+        let Seg {
+            seg,
+            frame,
+            ts,
+            seg_len,
+            fin_seq,
+            ..
+        } = *s;
+        let syn = s.syn && !s.rst && !s.syn_fin;
+        let fin = s.fin && !s.rst;
         let negotiated = self.window_scale_negotiated();
         let handshake_seen = self.ep[0].isn.is_some() && self.ep[1].isn.is_some();
         let ex = &mut self.ep[x.index()];

@@ -772,8 +772,7 @@ impl Connection {
             fin,
             rst,
             syn_fin,
-            seg_len,
-            fin_seq,
+            ..
         } = *s;
         let event = if rst {
             // An RST with SEQ = the ACK of a segment the sender found
@@ -790,17 +789,7 @@ impl Connection {
         } else {
             Event::SendAck
         };
-        self.update_sender(
-            x,
-            seg,
-            syn && !rst && !syn_fin,
-            fin && !rst,
-            seg_len,
-            fin_seq,
-            frame,
-            ts,
-            cfg,
-        );
+        self.update_sender(x, s, cfg);
         let before = self.ep[xi].state;
         let to = if syn_fin {
             before // not its TCP's segment: no send event (see `syn_fin`)
