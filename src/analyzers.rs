@@ -10,7 +10,7 @@
 //! Wireshark's verdicts on the segment's row
 //! ([`crate::consumer::SegmentRecord::analysis`]) and hands the slot to the
 //! consumer with the finished connection
-//! ([`crate::consumer::ConnectionRecord::analyzers`]).
+//! ([`crate::consumer::Tracked::analyzers`]).
 
 use crate::decode::TcpSegment;
 use crate::vocab::Direction;

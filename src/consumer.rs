@@ -97,15 +97,33 @@ pub struct TunnelUse {
 pub struct ConnectionRecord {
     /// Wireshark's `tcp.stream`.
     pub stream: u64,
-    /// The replayed connection.
-    pub conn: Box<Connection>,
-    /// Wireshark's and Zeek's analyses of it.
-    pub analyzers: Box<Analyzers>,
+    /// The replayed connection and the analyzers' view of it; its fields
+    /// read through the record (`record.conn`, `record.analyzers`).
+    pub t: Box<Tracked>,
     /// The tunnels its segments rode in, in the order first seen (empty
     /// when none was tunnelled; segments not counted here came directly).
     pub tunnels: Vec<TunnelUse>,
     /// The ICMP errors that quoted its segments, in frame order.
     pub icmp: Vec<IcmpError>,
+}
+
+/// A connection as the tracker keeps it: the replay and, beside it, the
+/// other tools' analyzers, in one allocation.
+#[derive(Clone, Debug)]
+pub struct Tracked {
+    /// The replayed connection.
+    pub conn: Connection,
+    /// Wireshark's and Zeek's analyses of it.
+    pub analyzers: Analyzers,
+}
+
+impl std::ops::Deref for ConnectionRecord {
+    type Target = Tracked;
+    /// The record reads as its connection: `record.conn`,
+    /// `record.analyzers`.
+    fn deref(&self) -> &Tracked {
+        &self.t
+    }
 }
 
 /// Receives the results, on the caller's thread, batch by batch. Every

@@ -21,7 +21,7 @@
 //! frame order; a tracker itself knows nothing of threads.
 
 use crate::analyzers::Analyzers;
-use crate::consumer::{ConnectionRecord, IcmpError, SegmentRecord, TunnelUse};
+use crate::consumer::{ConnectionRecord, IcmpError, SegmentRecord, Tracked, TunnelUse};
 use crate::decode::{self, Packet, TcpFlags, TcpSegment, Tunnel};
 use crate::flow::{self, FlowKey};
 use crate::replay::{Config, Connection, Rewrite, SegmentOutcome};
@@ -76,9 +76,8 @@ impl Extras {
 
 /// A live connection of a tracker.
 struct Slot {
-    conn: Box<Connection>,
-    /// Wireshark's and Zeek's analyzers, fed the same segments.
-    analyzers: Box<Analyzers>,
+    /// The replay and, beside it, the analyzers (one allocation).
+    t: Box<Tracked>,
     key: FlowKey,
     creation: u64,
     stream: Option<u64>,
@@ -97,9 +96,8 @@ struct Done {
     frame: u64,
     creation: u64,
     stream: Option<u64>,
-    conn: Box<Connection>,
-    /// Wireshark's and Zeek's analyzers, fed the same segments.
-    analyzers: Box<Analyzers>,
+    /// The replay and, beside it, the analyzers (one allocation).
+    t: Box<Tracked>,
     tunnels: Vec<TunnelUse>,
     icmp: Vec<IcmpError>,
 }
@@ -224,10 +222,10 @@ impl Tracker {
             let slot = self.slots[s as usize].as_mut().expect("live slot");
             slot.scheduled = None;
             slot.key_in_heap = None;
-            slot.conn.advance_clock(self.clock, frame, cfg);
+            slot.t.conn.advance_clock(self.clock, frame, cfg);
             self.event_row(s, frame, f.ts);
             let slot = self.slots[s as usize].as_mut().expect("live slot");
-            if slot.conn.is_done(self.clock, cfg) {
+            if slot.t.conn.is_done(self.clock, cfg) {
                 self.retire(s, frame, cfg, false);
             } else {
                 self.schedule(s, cfg, false);
@@ -260,12 +258,12 @@ impl Tracker {
     fn schedule(&mut self, s: u32, cfg: &Config, after_segment: bool) {
         let clock = self.clock;
         let slot = self.slots[s as usize].as_mut().expect("live slot");
-        let d = slot.conn.deadline(cfg);
+        let d = slot.t.conn.deadline(cfg);
         if d != slot.scheduled {
-            if slot.conn.is_lingering() {
+            if slot.t.conn.is_lingering() {
                 // Most connections held are lingering ones.
-                slot.conn.shrink();
-                slot.analyzers.shrink();
+                slot.t.conn.shrink();
+                slot.t.analyzers.shrink();
             }
             slot.scheduled = d;
             slot.key_in_heap = match d {
@@ -286,6 +284,7 @@ impl Tracker {
         self.slots[s as usize]
             .as_mut()
             .expect("live slot")
+            .t
             .conn
             .finish(self.clock, frame, cfg, at_end);
         // What expired as it finished: at the last frame of the capture, or
@@ -305,20 +304,21 @@ impl Tracker {
             frame,
             creation: slot.creation,
             stream: slot.stream,
-            conn: slot.conn,
-            analyzers: slot.analyzers,
+            t: slot.t,
             tunnels: slot.tunnels,
             icmp: slot.icmp,
         });
     }
 
     fn create(&mut self, key: FlowKey, seg: &TcpSegment, frame: u64, ts: i64, now: i64) -> u32 {
-        let conn = Box::new(Connection::new(seg, frame, ts, now));
+        let t = Box::new(Tracked {
+            conn: Connection::new(seg, frame, ts, now),
+            analyzers: Analyzers::new(),
+        });
         let creation = self.creations;
         self.creations += 1;
         let slot = Slot {
-            conn,
-            analyzers: Box::new(Analyzers::new()),
+            t,
             key,
             creation,
             stream: None,
@@ -350,13 +350,14 @@ impl Tracker {
         let key = FlowKey::of(seg);
         match self.flows.get(&key).copied() {
             Some(s) => {
-                let conn = &self.slots[s as usize].as_ref().expect("live slot").conn;
+                let conn = &self.slots[s as usize].as_ref().expect("live slot").t.conn;
                 let sender = conn.direction_of(seg).sender();
                 if flow::starts_new_incarnation(seg, conn.ep[sender.index()].base) {
                     let prev = conn.reuse_info(d.now, (seg.dst, seg.dst_port));
                     self.slots[s as usize]
                         .as_mut()
                         .expect("live slot")
+                        .t
                         .conn
                         .reopened(d.frame, d.now, cfg);
                     self.retire(s, d.frame, cfg, false);
@@ -364,10 +365,11 @@ impl Tracker {
                     self.slots[s as usize]
                         .as_mut()
                         .expect("live slot")
+                        .t
                         .conn
                         .note_reuse(&prev);
                     let slot = self.slots[s as usize].as_mut().expect("live slot");
-                    slot.analyzers.split_from_earlier();
+                    slot.t.analyzers.split_from_earlier();
                     s
                 } else {
                     s
@@ -389,9 +391,9 @@ impl Tracker {
             count_tunnel(&mut slot.tunnels, t);
         }
         // The same segment to the analyzers and to the replay.
-        let dir = slot.conn.direction_of(seg);
-        let analysis = slot.analyzers.segment(seg, dir, d.frame, d.ts, d.now);
-        let mut outcome = slot.conn.process(seg, d.frame, d.ts, d.now, cfg);
+        let dir = slot.t.conn.direction_of(seg);
+        let analysis = slot.t.analyzers.segment(seg, dir, d.frame, d.ts, d.now);
+        let mut outcome = slot.t.conn.process(seg, d.frame, d.ts, d.now, cfg);
         if want_rows {
             let creation = slot.creation;
             if let Some(rw) = outcome.rewrite {
@@ -425,7 +427,7 @@ impl Tracker {
             return;
         }
         let slot = self.slots[s as usize].as_mut().expect("live slot");
-        let Some(outcome) = slot.conn.take_event() else {
+        let Some(outcome) = slot.t.conn.take_event() else {
             return;
         };
         let creation = slot.creation;
@@ -481,11 +483,12 @@ impl Tracker {
         let seg = q.seg;
         let s = self.slot_for(&seg, d, cfg);
         let slot = self.slots[s as usize].as_mut().expect("live slot");
-        let dir = slot.conn.direction_of(&seg);
-        let analysis = slot.analyzers.quote(&seg, dir, d.ts);
-        let outcome = slot
-            .conn
-            .icmp_error(&seg, (q.v6, q.icmp_type, q.code), d.frame, d.now, cfg);
+        let dir = slot.t.conn.direction_of(&seg);
+        let analysis = slot.t.analyzers.quote(&seg, dir, d.ts);
+        let outcome =
+            slot.t
+                .conn
+                .icmp_error(&seg, (q.v6, q.icmp_type, q.code), d.frame, d.now, cfg);
         let error = IcmpError {
             frame: d.frame,
             ts_ns: d.ts,
@@ -577,7 +580,7 @@ impl Tracker {
         for s in 0..self.slots.len() {
             if self.slots[s].is_some() {
                 let slot = self.slots[s].as_mut().expect("live slot");
-                slot.conn.advance_clock(self.clock, frame, cfg);
+                slot.t.conn.advance_clock(self.clock, frame, cfg);
                 self.retire(s as u32, u64::MAX, cfg, true);
             }
         }
@@ -654,8 +657,7 @@ impl Tracker {
                 d.frame,
                 ConnectionRecord {
                     stream,
-                    conn: d.conn,
-                    analyzers: d.analyzers,
+                    t: d.t,
                     tunnels: d.tunnels,
                     icmp: d.icmp,
                 },
