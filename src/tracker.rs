@@ -390,10 +390,10 @@ impl Tracker {
         if let Some(t) = tunnel {
             count_tunnel(&mut slot.tunnels, t);
         }
-        // The same segment to the analyzers and to the replay.
-        let dir = slot.t.conn.direction_of(seg);
-        let analysis = slot.t.analyzers.segment(seg, dir, d.frame, d.ts, d.now);
+        // The same segment to the replay and to the analyzers (which read
+        // nothing of the replay but the segment's direction).
         let mut outcome = slot.t.conn.process(seg, d.frame, d.ts, d.now, cfg);
+        let analysis = (slot.t.analyzers).segment(seg, outcome.direction, d.frame, d.ts, d.now);
         if want_rows {
             let creation = slot.creation;
             if let Some(rw) = outcome.rewrite {
@@ -483,12 +483,11 @@ impl Tracker {
         let seg = q.seg;
         let s = self.slot_for(&seg, d, cfg);
         let slot = self.slots[s as usize].as_mut().expect("live slot");
-        let dir = slot.t.conn.direction_of(&seg);
-        let analysis = slot.t.analyzers.quote(&seg, dir, d.ts);
         let outcome =
             slot.t
                 .conn
                 .icmp_error(&seg, (q.v6, q.icmp_type, q.code), d.frame, d.now, cfg);
+        let analysis = slot.t.analyzers.quote(&seg, outcome.direction, d.ts);
         let error = IcmpError {
             frame: d.frame,
             ts_ns: d.ts,
