@@ -324,58 +324,60 @@ fn an_rst_with_data() {
 
 #[test]
 fn new_data_after_a_fin() {
-    let run = handshake()
-        .seg(true, FIN_ACK, 1001, 5001, 0, 3)
-        .seg(false, ACK, 5001, 1002, 0, 4)
-        .seg(true, PSH_ACK, 1002, 5001, 10, 5)
-        .run();
     // The client's data after its own FIN is beyond the FIN: the server,
     // in CLOSE-WAIT, has RCV.NXT = 1002 and... the data is in its window.
-    assert_eq!(
-        states(&run)[3..],
-        [
-            [FinWait1, CloseWait],
-            [FinWait2, CloseWait],
-            [FinWait2, CloseWait]
-        ]
-    );
+    let run = handshake_ladder()
+        .client(FIN_ACK, 1001, 5001)
+        .at_ms(3)
+        .then(FinWait1, CloseWait)
+        .server(ACK, 5001, 1002)
+        .at_ms(4)
+        .then(FinWait2, CloseWait)
+        .client(PSH_ACK, 1002, 5001)
+        .len(10)
+        .at_ms(5)
+        .then(FinWait2, CloseWait)
+        .run();
     assert_anomalies(&run, &[("data-after-fin", 6), ("half-closed", 4)]);
 }
 
 #[test]
 fn a_syn_on_an_established_connection() {
-    let run = handshake().seg(true, SYN, 1000, 0, 0, 3).run();
     // The same ISN: a retransmission (same stream, 3.8.1); the server,
     // synchronized, treats it as an old duplicate (3.10.7.4 first check).
-    assert_eq!(states(&run), with_handshake(&[EST]));
+    let run = handshake_ladder()
+        .client(SYN, 1000, 0)
+        .at_ms(3)
+        .then(Established, Established)
+        .run();
     assert_eq!(run.segments[3].stream, 0);
     assert_anomalies(&run, &[("syn-retransmitted", 4), ("syn-in-established", 4)]);
 }
 
 #[test]
 fn a_half_open_connection() {
-    let run = handshake()
+    let run = handshake_ladder()
         // The server sends an RST the client cannot accept (not at
         // RCV.NXT = 5001, but in the window): challenge ACK (RFC 5961 3.2).
-        .seg(false, RST, 5100, 0, 0, 3)
-        .seg(true, ACK, 1001, 5001, 0, 3)
+        .server(RST, 5100, 0)
+        .at_ms(3)
+        .then(Established, Closed)
+        .client(ACK, 1001, 5001)
+        .then(Established, Closed)
         // The client, still ESTABLISHED, keeps sending to a peer that
         // aborted (its RST took it to CLOSED, 3.10.5).
-        .seg(true, PSH_ACK, 1001, 5001, 20, 4)
-        .seg(true, PSH_ACK, 1021, 5001, 20, 5)
+        .client(PSH_ACK, 1001, 5001)
+        .len(20)
+        .at_ms(4)
+        .then(Established, Closed)
+        .client(PSH_ACK, 1021, 5001)
+        .len(20)
+        .at_ms(5)
+        .then(Established, Closed)
         // The server, without a connection, answers <SEQ=SEG.ACK><CTL=RST>.
-        .seg(false, RST, 5001, 0, 0, 5)
+        .server(RST, 5001, 0)
+        .then(Closed, Closed)
         .run();
-    assert_eq!(
-        states(&run),
-        with_handshake(&[
-            [Established, Closed],
-            [Established, Closed],
-            [Established, Closed],
-            [Established, Closed],
-            [Closed, Closed]
-        ])
-    );
     assert_anomalies(
         &run,
         &[
@@ -400,23 +402,22 @@ fn a_half_open_connection() {
 
 #[test]
 fn an_rst_ending_time_wait_early() {
-    let run = handshake()
-        .seg(true, FIN_ACK, 1001, 5001, 0, 3)
-        .seg(false, FIN_ACK, 5001, 1002, 0, 4)
-        .seg(true, ACK, 1002, 5002, 0, 5)
-        .seg(false, RST, 5002, 0, 0, 10)
-        .run();
     // FIN-WAIT-1 + FIN acknowledging ours → TIME-WAIT; an RST at RCV.NXT
     // in TIME-WAIT enters CLOSED (3.10.7.4 second check): RFC 1337's hazard.
-    assert_eq!(
-        states(&run)[3..],
-        [
-            [FinWait1, CloseWait],
-            [TimeWait, LastAck],
-            [TimeWait, Closed],
-            [Closed, Closed]
-        ]
-    );
+    let run = handshake_ladder()
+        .client(FIN_ACK, 1001, 5001)
+        .at_ms(3)
+        .then(FinWait1, CloseWait)
+        .server(FIN_ACK, 5001, 1002)
+        .at_ms(4)
+        .then(TimeWait, LastAck)
+        .client(ACK, 1002, 5002)
+        .at_ms(5)
+        .then(TimeWait, Closed)
+        .server(RST, 5002, 0)
+        .at_ms(10)
+        .then(Closed, Closed)
+        .run();
     assert_anomalies(&run, &[("time-wait-assassination", 7)]);
     let a = &run.stream(0).conn.anomalies[0];
     assert_eq!(a.values[0], 6, "6 ms into TIME_WAIT");
