@@ -6,7 +6,7 @@
 //! `capture=NAME/` partitions) or JSON Lines (`*.jsonl`, `*.ndjson`: the
 //! `connection` rows and each capture's closing `capture` object). Each
 //! connection row is counted by the same code that counts a replayed
-//! connection ([`super::CaptureAcc`]), and the capture's totals come from
+//! connection (`CaptureAcc` in [`super`]), and the capture's totals come from
 //! its `capture` object (kept in the Parquet file's metadata), so the
 //! report equals the report over the captures, byte for byte in JSON.
 //!

@@ -60,7 +60,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Rows per row group (each group is written as soon as it is full).
-pub const ROW_GROUP_ROWS: usize = 65_536;
+pub const ROW_GROUP_ROWS: usize = 32_768;
 
 /// Rows gathered before they are handed to the writer as one batch.
 const BATCH_ROWS: usize = 8_192;
@@ -530,7 +530,10 @@ impl Columns for ConnColumns {
         self.n += 1;
         self.stream.append_value(i(r.stream));
         for (col, ep) in self.ends.iter_mut().zip([r.client, r.server]) {
-            col.0.append_value(ep.ip.to_string());
+            // Formatted straight into the column's buffer; the empty append
+            // ends the value.
+            let _ = std::fmt::Write::write_fmt(&mut col.0, format_args!("{}", ep.ip));
+            col.0.append_value("");
             col.1.append_value(i32::from(ep.port));
         }
         self.roles_guessed.append_value(r.roles_guessed);
