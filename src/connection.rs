@@ -891,6 +891,66 @@ impl Connection {
             && now >= self.last_clock.saturating_add(cfg.linger_ns())
     }
 
+    /// The outcome of a row at `frame` before its segment: the timers due
+    /// by the clock `now` fired, with their transitions and anomalies.
+    /// Always inlined: the outcome is large, and built in place this way.
+    #[inline(always)]
+    fn timers_until(
+        &mut self,
+        dir: Direction,
+        frame: u64,
+        now: i64,
+        cfg: &Config,
+    ) -> SegmentOutcome {
+        let mut out = SegmentOutcome {
+            direction: dir,
+            rel_seq: 0,
+            rel_ack: 0,
+            state: self.state(),
+            transitions: ArrayVec::new(),
+            verdict: Verdict::Accepted,
+            anomalies: ArrayVec::new(),
+            rewrite: None,
+            uncertain: [None, None],
+            analysis: crate::wireshark::Verdicts::default(),
+        };
+        self.advance_clock(now, frame, cfg);
+        for t in self.pending.drain(..) {
+            let _ = out.transitions.try_push(t);
+        }
+        for a in self.pending_anomalies.drain(..) {
+            let _ = out.anomalies.try_push(a);
+        }
+        out
+    }
+
+    /// An ICMP error quoting a segment of this connection (`seg`, the
+    /// quoted header) at `frame`. Nothing is replayed: the endpoints'
+    /// states do not change, as the capture cannot show whether the sender
+    /// took the error as a reason to give up. The row shows the states at
+    /// that frame (timers that expired by then included) and Wireshark's
+    /// bookkeeping for the quote (see [`crate::wireshark::Analyzer::quote`]).
+    pub fn icmp_error(
+        &mut self,
+        seg: &TcpSegment,
+        frame: u64,
+        ts: i64,
+        now: i64,
+        cfg: &Config,
+    ) -> SegmentOutcome {
+        let dir = self.direction_of(seg);
+        let (xi, yi) = (dir.sender().index(), dir.sender().peer().index());
+        let mut out = self.timers_until(dir, frame, now, cfg);
+        out.rel_seq = seg.seq.wrapping_sub(self.ep[xi].base.unwrap_or(seg.seq));
+        if seg.flags.contains(TcpFlags::ACK) {
+            out.rel_ack = seg.ack.wrapping_sub(self.ep[yi].base.unwrap_or(seg.ack));
+        }
+        out.analysis = self.wireshark.quote(seg, dir, ts);
+        out.state = self.state();
+        self.last_frame = self.last_frame.max(frame);
+        out
+    }
+
     /// Replays one segment of this connection. `ts` is its timestamp, `now`
     /// the capture clock at its frame (timers are judged against `now`).
     pub fn process(
@@ -905,28 +965,9 @@ impl Connection {
         let x = dir.sender();
         let y = x.peer();
         let (xi, yi) = (x.index(), y.index());
-        let mut out = SegmentOutcome {
-            direction: dir,
-            rel_seq: 0,
-            rel_ack: 0,
-            state: self.state(),
-            transitions: ArrayVec::new(),
-            verdict: Verdict::Accepted,
-            anomalies: ArrayVec::new(),
-            rewrite: None,
-            uncertain: [None, None],
-            analysis: crate::wireshark::Verdicts::default(),
-        };
-
         // 1. Timers this segment's timestamp shows have expired (and any
         //    that expired at earlier frames of other connections).
-        self.advance_clock(now, frame, cfg);
-        for t in self.pending.drain(..) {
-            let _ = out.transitions.try_push(t);
-        }
-        for a in self.pending_anomalies.drain(..) {
-            let _ = out.anomalies.try_push(a);
-        }
+        let mut out = self.timers_until(dir, frame, now, cfg);
 
         out.analysis = self.wireshark.segment(seg, dir, frame, ts);
         self.zeek.segment(seg, dir, frame, ts, now);

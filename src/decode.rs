@@ -21,17 +21,19 @@ use std::fmt;
 use std::net::IpAddr;
 
 use etherparse::checksum::Sum16BitWords;
-use etherparse::err::{ip_auth, ipv4, ipv6, ipv6_exts};
-use etherparse::{
-    IpNumber, LaxIpv4Slice, LaxIpv6Slice, TcpOptionElement, TcpOptionReadError, TcpOptionsIterator,
-    TcpSlice,
-};
+use etherparse::{TcpOptionElement, TcpOptionReadError, TcpOptionsIterator, TcpSlice};
 
 use crate::capture::LinkType;
 
+pub mod icmp;
 mod link;
+mod tunnel;
+pub(crate) mod udp_ports;
+mod walk;
 
-use link::{Expect, IpStart};
+pub use tunnel::{TUNNEL_PATH, Tunnel, TunnelKind};
+pub use walk::MAX_LAYERS;
+use walk::Walk;
 
 /// Outcome of decoding one frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,6 +66,9 @@ pub enum Skip {
     /// minimum, IPv4 total length below its header length, link-layer header
     /// shorter than its fixed size...).
     Malformed,
+    /// More than [`MAX_LAYERS`] headers (tunnels in tunnels...): not
+    /// followed to the end.
+    TooDeep,
 }
 
 impl fmt::Display for Skip {
@@ -76,6 +81,7 @@ impl fmt::Display for Skip {
             Skip::TruncatedIpHeader => "truncated IP header",
             Skip::TruncatedTcpHeader => "truncated TCP header",
             Skip::Malformed => "malformed header",
+            Skip::TooDeep => "too many nested headers",
         })
     }
 }
@@ -246,6 +252,10 @@ pub struct TcpOptions {
     /// An option had an impossible length or ran past the header; options
     /// after it were not read.
     pub malformed: bool,
+    /// The header was captured only in part: the snapshot length (or an
+    /// ICMP quote) cut it inside its options, and only the options before
+    /// the cut were read. The 20 fixed bytes are all there.
+    pub truncated: bool,
 }
 
 impl TcpOptions {
@@ -274,153 +284,144 @@ pub enum ChecksumStatus {
 /// Decodes one frame of link type `link`: `data` are its captured bytes,
 /// `orig_len` its length on the wire. With `verify_checksums`, the IPv4
 /// header checksum and the TCP checksum are checked.
+///
+/// The TCP segment of the frame, if it has one of its own; fragments and
+/// quotes in ICMP errors are skipped (see [`decode_layers`] for those).
 #[inline]
 pub fn decode(link: LinkType, data: &[u8], orig_len: u32, verify_checksums: bool) -> Decoded {
-    match decode_tcp(link, data, orig_len, verify_checksums) {
-        Ok(seg) => Decoded::Tcp(seg),
-        Err(skip) => Decoded::Skipped(skip),
+    let mut packet = Packet::Skipped(Skip::NotIp);
+    decode_into(link, data, orig_len, verify_checksums, &mut packet);
+    match packet {
+        Packet::Tcp(seg) => Decoded::Tcp(seg),
+        Packet::Fragment(_) => Decoded::Skipped(Skip::Fragment),
+        Packet::Icmp(_) => Decoded::Skipped(Skip::NotTcp),
+        Packet::Skipped(s) => Decoded::Skipped(s),
     }
 }
 
-fn decode_tcp(
+/// What one frame holds, for the analysis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Packet {
+    /// A TCP segment.
+    Tcp(TcpSegment),
+    /// A TCP header quoted in an ICMP or ICMPv6 error.
+    Icmp(IcmpQuote),
+    /// An IP fragment, to be reassembled (see [`crate::reassembly`]).
+    Fragment(Fragment),
+    /// Nothing to analyse, and why.
+    Skipped(Skip),
+}
+
+/// A decoded frame: what it holds and the tunnels it rode in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Layers {
+    /// What the frame holds.
+    pub packet: Packet,
+    /// `None` for a packet that was not tunnelled.
+    pub tunnel: Option<Tunnel>,
+}
+
+/// A TCP header quoted in an ICMP error: the segment that caused the error
+/// as far as it was quoted (at least its first 16 bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IcmpQuote {
+    /// The quoted header. `payload_len` and `ip_len` come from the quoted IP
+    /// header; `options.truncated` when the quote ends inside the options.
+    pub seg: TcpSegment,
+    /// The ICMP (or ICMPv6) type.
+    pub icmp_type: u8,
+    /// Its code.
+    pub code: u8,
+    /// ICMPv6 (else ICMP).
+    pub v6: bool,
+    /// Who sent the error.
+    pub from: IpAddr,
+}
+
+/// What identifies the fragments of one datagram (with the protocol, which
+/// Wireshark mixes into its key too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FragmentKey {
+    /// Source of the datagram.
+    pub src: IpAddr,
+    /// Its destination.
+    pub dst: IpAddr,
+    /// IPv4 identification or IPv6 fragment identification.
+    pub id: u32,
+    /// The protocol of the datagram's payload.
+    pub proto: u8,
+}
+
+/// One IP fragment of a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fragment {
+    /// The datagram it belongs to.
+    pub key: FragmentKey,
+    /// Offset of this fragment's data in the datagram's payload, in bytes.
+    pub offset: u32,
+    /// More fragments follow.
+    pub more: bool,
+    /// Where the captured part of its data is in the frame.
+    /// Offset of its data in the frame's captured bytes.
+    pub start: u32,
+    /// Bytes of its data captured.
+    pub len: u32,
+    /// Its length per the IP header (more than `len` when the snapshot
+    /// length cut it).
+    pub wire_len: u32,
+    /// Length of its IP header (with options or extension headers).
+    pub header_len: u16,
+}
+
+/// Decodes one frame: link layer, tags, labels, tunnels, IP, and TCP (or a
+/// fragment, or a quote in an ICMP error).
+#[inline]
+pub fn decode_layers(link: LinkType, data: &[u8], orig_len: u32, verify: bool) -> Layers {
+    let mut packet = Packet::Skipped(Skip::NotIp);
+    let tunnel = decode_into(link, data, orig_len, verify, &mut packet);
+    Layers { packet, tunnel }
+}
+
+/// [`decode_layers`] writing the packet into `out` (where the caller keeps
+/// it: no copy of the segment on the way) and returning the tunnels.
+#[inline]
+pub fn decode_into(
     link: LinkType,
     data: &[u8],
     orig_len: u32,
     verify: bool,
-) -> Result<TcpSegment, Skip> {
-    let ip = link::ip_start(link, data, orig_len as usize)?;
-    let version = match ip.bytes.first() {
-        Some(b) => b >> 4,
-        None => return Err(Skip::TruncatedIpHeader),
+    out: &mut Packet,
+) -> Option<Tunnel> {
+    let mut w = Walk::new(data, verify, out);
+    let r = match link::start(link, data) {
+        Ok(s) => {
+            let wire_end = (orig_len as usize).max(data.len()).min(
+                // A link layer that ends before the frame (NFLOG's TLV,
+                // an FCS) ends the wire there too.
+                if s.end < data.len() {
+                    s.end
+                } else {
+                    usize::MAX
+                },
+            );
+            w.run(s.layer, s.at, s.end, wire_end)
+        }
+        Err(e) => Err(e),
     };
-    match (ip.expect, version) {
-        (Expect::V4 | Expect::Any, 4) => ipv4_tcp(&ip, verify),
-        (Expect::V6 | Expect::Any, 6) => ipv6_tcp(&ip, verify),
-        (Expect::Any, _) => Err(Skip::NotIp),
-        _ => Err(Skip::Malformed),
-    }
+    w.finish(r)
 }
 
-fn ipv4_tcp(ip: &IpStart<'_>, verify: bool) -> Result<TcpSegment, Skip> {
-    let (lax, auth_err) = LaxIpv4Slice::from_slice(ip.bytes).map_err(|e| match e {
-        ipv4::HeaderSliceError::Len(_) => Skip::TruncatedIpHeader,
-        ipv4::HeaderSliceError::Content(_) => Skip::Malformed,
-    })?;
-    let header = lax.header();
-    let header_len = header.slice().len();
-    let total_len = header.total_len() as usize;
-    let (ip_len, len_from_frame) = if total_len == 0 {
-        (ip.wire_len, true)
-    } else if total_len < header_len {
-        return Err(Skip::Malformed);
-    } else {
-        (total_len, false)
-    };
-    if header.is_fragmenting_payload() {
-        return Err(Skip::Fragment);
-    }
-    if let Some(e) = auth_err {
-        return Err(match e {
-            ip_auth::HeaderSliceError::Len(_) => Skip::TruncatedIpHeader,
-            ip_auth::HeaderSliceError::Content(_) => Skip::Malformed,
-        });
-    }
-    let payload = lax.payload();
-    if payload.ip_number != IpNumber::TCP {
-        return Err(Skip::NotTcp);
-    }
-    let auth_len = lax.extensions().auth.map_or(0, |a| a.slice().len());
-    // A total length beyond the frame cannot be true: like Wireshark, only
-    // the bytes the frame carried count.
-    let clamped = ip_len > ip.wire_len;
-    let segment_len = ip_len
-        .min(ip.wire_len)
-        .checked_sub(header_len + auth_len)
-        .ok_or(Skip::Malformed)?;
-    let captured = &payload.payload[..payload.payload.len().min(segment_len)];
-    let src = header.source();
-    let dst = header.destination();
-    let mut seg = tcp(captured, segment_len, ip_len)?;
-    seg.src = IpAddr::from(src);
-    seg.dst = IpAddr::from(dst);
-    if verify {
-        let header_ok = Sum16BitWords::new()
-            .add_slice(header.slice())
-            .ones_complement()
-            == 0;
-        seg.checksum = if len_from_frame {
-            // Offloaded segmentation: the host had not filled in the
-            // lengths or the checksums yet.
-            ChecksumStatus::Unverifiable
-        } else if !header_ok {
-            ChecksumStatus::Bad
-        } else if clamped || captured.len() < segment_len {
-            ChecksumStatus::Unverifiable
-        } else {
-            let sum = Sum16BitWords::new()
-                .add_4bytes(src)
-                .add_4bytes(dst)
-                .add_2bytes([0, IpNumber::TCP.0])
-                .add_2bytes((segment_len as u16).to_be_bytes())
-                .add_slice(captured);
-            status(sum)
-        };
-    }
-    Ok(seg)
-}
-
-fn ipv6_tcp(ip: &IpStart<'_>, verify: bool) -> Result<TcpSegment, Skip> {
-    let (lax, ext_err) = LaxIpv6Slice::from_slice(ip.bytes).map_err(|e| match e {
-        ipv6::HeaderSliceError::Len(_) => Skip::TruncatedIpHeader,
-        ipv6::HeaderSliceError::Content(_) => Skip::Malformed,
-    })?;
-    let header = lax.header();
-    let payload_length = header.payload_length() as usize;
-    let (ip_len, len_from_frame) = if payload_length == 0 {
-        // Jumbogram or offloaded segmentation: the frame gives the length.
-        (ip.wire_len, true)
-    } else {
-        (40 + payload_length, false)
-    };
-    if lax.is_payload_fragmented() {
-        return Err(Skip::Fragment);
-    }
-    if let Some((e, _)) = ext_err {
-        return Err(match e {
-            ipv6_exts::HeaderSliceError::Len(_) => Skip::TruncatedIpHeader,
-            ipv6_exts::HeaderSliceError::Content(_) => Skip::Malformed,
-        });
-    }
-    let payload = lax.payload();
-    if payload.ip_number != IpNumber::TCP {
-        return Err(Skip::NotTcp);
-    }
-    let ext_len = lax.extensions().slice().len();
-    let clamped = ip_len > ip.wire_len;
-    let segment_len = ip_len
-        .min(ip.wire_len)
-        .checked_sub(40 + ext_len)
-        .ok_or(Skip::Malformed)?;
-    let captured = &payload.payload[..payload.payload.len().min(segment_len)];
-    let src = header.source();
-    let dst = header.destination();
-    let mut seg = tcp(captured, segment_len, ip_len)?;
-    seg.src = IpAddr::from(src);
-    seg.dst = IpAddr::from(dst);
-    if verify {
-        seg.checksum = if len_from_frame || clamped || captured.len() < segment_len {
-            ChecksumStatus::Unverifiable
-        } else {
-            let sum = Sum16BitWords::new()
-                .add_16bytes(src)
-                .add_16bytes(dst)
-                .add_4bytes((segment_len as u32).to_be_bytes())
-                .add_4bytes([0, 0, 0, IpNumber::TCP.0])
-                .add_slice(captured);
-            status(sum)
-        };
-    }
-    Ok(seg)
+/// Decodes the payload of a reassembled datagram (`data`, whose fragments
+/// had the key `key` and a first IP header of `header_len` bytes, and rode
+/// in `tunnel`).
+pub fn decode_reassembled(
+    key: &FragmentKey,
+    data: &[u8],
+    header_len: usize,
+    tunnel: Option<Tunnel>,
+    verify: bool,
+) -> Layers {
+    walk::reassembled(key, data, header_len, tunnel, verify)
 }
 
 /// A one's-complement sum over data that includes its checksum field is
@@ -434,10 +435,17 @@ fn status(sum: Sum16BitWords) -> ChecksumStatus {
 }
 
 /// Decodes the TCP header at the start of `bytes` (the captured part of a
-/// segment whose length per the IP header is `segment_len`). Addresses are
-/// left unspecified for the caller.
+/// segment whose length per the IP header is `segment_len`) of a segment
+/// from `src` to `dst`.
 #[inline]
-fn tcp(bytes: &[u8], segment_len: usize, ip_len: usize) -> Result<TcpSegment, Skip> {
+fn tcp(
+    out: &mut Packet,
+    bytes: &[u8],
+    segment_len: usize,
+    ip_len: usize,
+    src: IpAddr,
+    dst: IpAddr,
+) -> Result<(), Skip> {
     if segment_len < 20 || bytes.len() < 20 {
         return Err(Skip::TruncatedTcpHeader);
     }
@@ -445,14 +453,22 @@ fn tcp(bytes: &[u8], segment_len: usize, ip_len: usize) -> Result<TcpSegment, Sk
     if header_len < 20 {
         return Err(Skip::Malformed);
     }
-    if header_len > segment_len || header_len > bytes.len() {
+    if header_len > segment_len {
         return Err(Skip::TruncatedTcpHeader);
+    }
+    if header_len > bytes.len() {
+        // Cut inside the options (by the snapshot length): the fixed part
+        // is all there, and so are the options before the cut.
+        let mut seg = short_header(bytes, segment_len, ip_len, header_len);
+        (seg.src, seg.dst) = (src, dst);
+        *out = Packet::Tcp(seg);
+        return Ok(());
     }
     let tcp = TcpSlice::from_slice(bytes).map_err(|_| Skip::Malformed)?;
     let h = tcp.header_slice();
-    Ok(TcpSegment {
-        src: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-        dst: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+    *out = Packet::Tcp(TcpSegment {
+        src,
+        dst,
         src_port: tcp.source_port(),
         dst_port: tcp.destination_port(),
         seq: tcp.sequence_number(),
@@ -466,14 +482,40 @@ fn tcp(bytes: &[u8], segment_len: usize, ip_len: usize) -> Result<TcpSegment, Sk
         ip_len: ip_len.min(u32::MAX as usize) as u32,
         options: options(tcp.options()),
         checksum: ChecksumStatus::NotChecked,
-    })
+    });
+    Ok(())
+}
+
+/// A TCP header whose options the capture cut (`bytes` holds the 20 fixed
+/// bytes and part of the `header_len - 20` bytes of options).
+fn short_header(bytes: &[u8], segment_len: usize, ip_len: usize, header_len: usize) -> TcpSegment {
+    let b = |i: usize| bytes[i];
+    let mut opts = options(&bytes[20..]);
+    opts.truncated = true;
+    TcpSegment {
+        src: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        dst: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
+        src_port: u16::from_be_bytes([b(0), b(1)]),
+        dst_port: u16::from_be_bytes([b(2), b(3)]),
+        seq: u32::from_be_bytes([b(4), b(5), b(6), b(7)]),
+        ack: u32::from_be_bytes([b(8), b(9), b(10), b(11)]),
+        flags: TcpFlags(u16::from_be_bytes([b(12) & 0x01, b(13)])),
+        window: u16::from_be_bytes([b(14), b(15)]),
+        urgent_ptr: u16::from_be_bytes([b(18), b(19)]),
+        header_len: header_len as u8,
+        payload_len: (segment_len - header_len) as u32,
+        captured_payload_len: 0,
+        ip_len: ip_len.min(u32::MAX as usize) as u32,
+        options: opts,
+        checksum: ChecksumStatus::NotChecked,
+    }
 }
 
 /// Reads the options with etherparse's iterator. It stops at option kinds it
 /// does not know (MPTCP, Fast Open, MD5, experimental...); those are stepped
 /// over here by their length byte and iteration resumes after them.
 #[inline]
-fn options(bytes: &[u8]) -> TcpOptions {
+pub(crate) fn options(bytes: &[u8]) -> TcpOptions {
     let mut out = TcpOptions::default();
     if bytes.is_empty() {
         return out;

@@ -27,8 +27,9 @@
 use crate::capture::{Batch, CaptureError, CaptureReader, LinkType, Next};
 pub use crate::clock::Clock;
 use crate::connection::{Config, Connection, Rewrite, SegmentOutcome};
-use crate::decode::{self, Decoded, Skip, TcpFlags, TcpSegment};
+use crate::decode::{self, Packet, Skip, TcpFlags, TcpSegment, Tunnel};
 use crate::flow::{self, FlowKey};
+use crate::reassembly::{self, Reassembler};
 use crate::state::Basis;
 use rayon::prelude::*;
 use std::cmp::Reverse;
@@ -87,6 +88,55 @@ pub struct SegmentRecord {
     pub payload_len: u32,
     /// What the segment did: states after it, transitions, verdicts.
     pub outcome: SegmentOutcome,
+    /// The tunnels the segment rode in.
+    pub tunnel: Option<Tunnel>,
+    /// The capture cut the segment's header inside its options (it was
+    /// analysed with the options before the cut).
+    pub short_header: bool,
+    /// Set when the row is not a segment but an ICMP error quoting one
+    /// (`flags`, `outcome.rel_seq` and `rel_ack` are the quoted segment's;
+    /// nothing was replayed).
+    pub icmp: Option<IcmpError>,
+}
+
+/// An ICMP error about a connection: which error, from whom, about which
+/// of its segments.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IcmpError {
+    /// The frame of the error.
+    pub frame: u64,
+    /// Its timestamp.
+    pub ts_ns: i64,
+    /// ICMPv6 (else ICMP).
+    pub v6: bool,
+    /// The ICMP (or ICMPv6) type.
+    pub icmp_type: u8,
+    /// Its code.
+    pub code: u8,
+    /// The sender of the error.
+    pub from: std::net::IpAddr,
+    /// Who sent the quoted segment.
+    pub about: crate::connection::Role,
+    /// The quoted segment's flags.
+    pub flags: TcpFlags,
+    /// The quoted segment's sequence number, relative.
+    pub rel_seq: u32,
+}
+
+impl IcmpError {
+    /// "destination unreachable (port unreachable)" and the like.
+    pub fn describe(&self) -> String {
+        decode::icmp::describe(self.v6, self.icmp_type, self.code)
+    }
+}
+
+/// A tunnel a connection's segments rode in, and how many did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TunnelUse {
+    /// The tunnel.
+    pub tunnel: Tunnel,
+    /// Segments that rode in it.
+    pub packets: u64,
 }
 
 /// A connection whose replay is finished.
@@ -96,6 +146,11 @@ pub struct ConnectionRecord {
     pub stream: u64,
     /// The replayed connection.
     pub conn: Box<Connection>,
+    /// The tunnels its segments rode in, in the order first seen (empty
+    /// when none was tunnelled; segments not counted here came directly).
+    pub tunnels: Vec<TunnelUse>,
+    /// The ICMP errors that quoted its segments, in frame order.
+    pub icmp: Vec<IcmpError>,
 }
 
 /// Receives the results, on the caller's thread, batch by batch. Every
@@ -157,7 +212,7 @@ impl Consumer for Collector {
 }
 
 /// Why packets were not analysed.
-pub const SKIP_KINDS: [Skip; 7] = [
+pub const SKIP_KINDS: [Skip; 8] = [
     Skip::UnsupportedLink,
     Skip::NotIp,
     Skip::NotTcp,
@@ -165,6 +220,7 @@ pub const SKIP_KINDS: [Skip; 7] = [
     Skip::TruncatedIpHeader,
     Skip::TruncatedTcpHeader,
     Skip::Malformed,
+    Skip::TooDeep,
 ];
 
 fn skip_index(s: Skip) -> usize {
@@ -176,6 +232,7 @@ fn skip_index(s: Skip) -> usize {
         Skip::TruncatedIpHeader => 4,
         Skip::TruncatedTcpHeader => 5,
         Skip::Malformed => 6,
+        Skip::TooDeep => 7,
     }
 }
 
@@ -189,6 +246,7 @@ pub fn skip_name(s: Skip) -> &'static str {
         Skip::TruncatedIpHeader => "truncated_ip_header",
         Skip::TruncatedTcpHeader => "truncated_tcp_header",
         Skip::Malformed => "malformed",
+        Skip::TooDeep => "too_deep",
     }
 }
 
@@ -212,8 +270,16 @@ pub struct Totals {
     pub tcp_segments: u64,
     /// Connections (streams numbered).
     pub connections: u64,
-    /// Packets not analysed, by reason (see [`SKIP_KINDS`]).
-    pub skipped: [u64; 7],
+    /// ICMP errors quoting a TCP header (attributed to its connection).
+    pub icmp_quotes: u64,
+    /// TCP segments whose header the capture cut inside its options
+    /// (analysed with the options before the cut).
+    pub short_headers: u64,
+    /// Packets not analysed, by reason (see [`SKIP_KINDS`]). A fragment
+    /// frame counts under `ip_fragments` unless it completed a datagram.
+    pub skipped: [u64; 8],
+    /// IP fragment reassembly.
+    pub reassembly: reassembly::Stats,
     /// Interfaces whose link type is not supported.
     pub unsupported: Vec<UnsupportedLink>,
     /// The first frame's timestamp.
@@ -252,57 +318,83 @@ impl Totals {
     }
 }
 
-/// A decoded frame.
+/// A decoded frame. Kept small (the replay reads one per segment): the
+/// tunnel the few tunnelled frames rode in is kept aside ([`Extras`]).
 #[derive(Clone, Copy)]
 struct Decoded1 {
     frame: u64,
     ts: i64,
     /// The capture clock at this frame (see [`Clock`]).
     now: i64,
-    /// Shard of the segment, or `NOT_TCP`.
+    /// Shard of the segment or quote, or `NOT_TCP`.
     shard: u32,
-    seg: TcpSegment,
+    packet: Packet,
+}
+
+/// The tunnels of the tunnelled frames of a batch, by frame index: those
+/// the decode found (in order), then those of reassembled datagrams (in
+/// order too; a reassembled frame's entry there replaces its own).
+#[derive(Default)]
+struct Extras {
+    decoded: Vec<(u32, Option<Tunnel>)>,
+    reassembled: Vec<(u32, Option<Tunnel>)>,
+}
+
+impl Extras {
+    #[inline]
+    fn tunnel(&self, i: u32) -> Option<Tunnel> {
+        if self.decoded.is_empty() && self.reassembled.is_empty() {
+            return None;
+        }
+        let find =
+            |v: &[(u32, Option<Tunnel>)]| v.binary_search_by_key(&i, |e| e.0).ok().map(|k| v[k].1);
+        find(&self.reassembled)
+            .or_else(|| find(&self.decoded))
+            .flatten()
+    }
+
+    fn clear(&mut self) {
+        self.decoded.clear();
+        self.reassembled.clear();
+    }
 }
 
 const NOT_TCP: u32 = u32::MAX;
-
-const EMPTY_SEGMENT: TcpSegment = TcpSegment {
-    src: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-    dst: std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-    src_port: 0,
-    dst_port: 0,
-    seq: 0,
-    ack: 0,
-    flags: TcpFlags(0),
-    window: 0,
-    urgent_ptr: 0,
-    header_len: 0,
-    payload_len: 0,
-    captured_payload_len: 0,
-    ip_len: 0,
-    options: crate::decode::TcpOptions {
-        mss: None,
-        window_scale: None,
-        sack_permitted: false,
-        timestamps: None,
-        sack_blocks: [(0, 0); 4],
-        sack_count: 0,
-        malformed: false,
-    },
-    checksum: crate::decode::ChecksumStatus::NotChecked,
-};
 
 /// Per-chunk decode statistics.
 #[derive(Default)]
 struct DecodeStats {
     tcp: u64,
-    skipped: [u64; 7],
+    icmp: u64,
+    short: u64,
+    fragments: u64,
+    skipped: [u64; 8],
     unsupported: Vec<(u32, LinkType, u64)>,
+    /// Tunnels of the chunk's tunnelled frames, by index in the batch.
+    extras: Vec<(u32, Option<Tunnel>)>,
 }
 
 impl DecodeStats {
+    /// Counts what a frame turned out to hold.
+    #[inline]
+    fn count(&mut self, p: &Packet) {
+        match p {
+            Packet::Tcp(s) => {
+                self.tcp += 1;
+                self.short += u64::from(s.options.truncated);
+            }
+            Packet::Icmp(_) => self.icmp += 1,
+            Packet::Fragment(_) => self.fragments += 1,
+            Packet::Skipped(s) => self.skipped[skip_index(*s)] += 1,
+        }
+    }
+
     fn merge(mut self, other: DecodeStats) -> DecodeStats {
         self.tcp += other.tcp;
+        self.icmp += other.icmp;
+        self.short += other.short;
+        self.fragments += other.fragments;
+        self.extras.extend(other.extras);
         for (a, b) in self.skipped.iter_mut().zip(other.skipped) {
             *a += b;
         }
@@ -331,6 +423,8 @@ struct Slot {
     /// Its key in the timer heap (see [`Shard::schedule`]); other entries
     /// of the slot in the heap are stale.
     key_in_heap: Option<i64>,
+    tunnels: Vec<TunnelUse>,
+    icmp: Vec<IcmpError>,
 }
 
 /// A connection finished during the current batch.
@@ -340,6 +434,8 @@ struct Done {
     creation: u64,
     stream: Option<u64>,
     conn: Box<Connection>,
+    tunnels: Vec<TunnelUse>,
+    icmp: Vec<IcmpError>,
 }
 
 /// How many frames a timeline row is held before it is handed out, so that a
@@ -406,6 +502,7 @@ impl Shard {
         frames: &[Decoded1],
         nows: &[i64],
         own: &[u32],
+        extras: &Extras,
         cfg: &Config,
         want_rows: bool,
     ) {
@@ -416,7 +513,7 @@ impl Shard {
             let d = &frames[i as usize];
             self.fire_until(frames, nows, d.now, cfg);
             self.clock = self.clock.max(d.now);
-            self.segment(d, cfg, want_rows);
+            self.segment(d, extras.tunnel(i), cfg, want_rows);
         }
         if let Some(last) = frames.last() {
             self.fire_until(frames, nows, last.now, cfg);
@@ -521,6 +618,8 @@ impl Shard {
             creation: slot.creation,
             stream: slot.stream,
             conn: slot.conn,
+            tunnels: slot.tunnels,
+            icmp: slot.icmp,
         });
     }
 
@@ -535,6 +634,8 @@ impl Shard {
             stream: None,
             scheduled: None,
             key_in_heap: None,
+            tunnels: Vec::new(),
+            icmp: Vec::new(),
         };
         let s = match self.free.pop() {
             Some(s) => {
@@ -552,10 +653,12 @@ impl Shard {
         s
     }
 
-    fn segment(&mut self, d: &Decoded1, cfg: &Config, want_rows: bool) {
-        let seg = &d.seg;
+    /// The connection a segment (or quoted segment) belongs to, created
+    /// or split off an earlier one on the same 4-tuple as Wireshark does.
+    #[inline(always)]
+    fn slot_for(&mut self, seg: &TcpSegment, d: &Decoded1, cfg: &Config) -> u32 {
         let key = FlowKey::of(seg);
-        let s = match self.flows.get(&key).copied() {
+        match self.flows.get(&key).copied() {
             Some(s) => {
                 let conn = &self.slots[s as usize].as_ref().expect("live slot").conn;
                 let sender = conn.direction_of(seg).sender();
@@ -581,27 +684,91 @@ impl Shard {
                 }
             }
             None => self.create(key, seg, d.frame, d.ts, d.now),
+        }
+    }
+
+    fn segment(&mut self, d: &Decoded1, tunnel: Option<Tunnel>, cfg: &Config, want_rows: bool) {
+        let seg = match &d.packet {
+            Packet::Tcp(seg) => seg,
+            Packet::Icmp(q) => return self.quote(d, q, tunnel, cfg, want_rows),
+            _ => return,
         };
+        let s = self.slot_for(seg, d, cfg);
         let slot = self.slots[s as usize].as_mut().expect("live slot");
+        if let Some(t) = tunnel {
+            count_tunnel(&mut slot.tunnels, t);
+        }
         let mut outcome = slot.conn.process(seg, d.frame, d.ts, d.now, cfg);
         if want_rows {
             let creation = slot.creation;
             if let Some(rw) = outcome.rewrite {
                 self.rewrite(creation, rw, d.frame, &mut outcome);
             }
-            let slot = self.slots[s as usize].as_ref().expect("live slot");
-            self.rows.push_back(Row {
-                creation: slot.creation,
-                stream: slot.stream,
-                record: SegmentRecord {
-                    frame: d.frame,
-                    ts_ns: d.ts,
-                    stream: 0,
-                    flags: seg.flags,
-                    payload_len: seg.payload_len,
-                    outcome,
-                },
-            });
+            let row = SegmentRecord {
+                frame: d.frame,
+                ts_ns: d.ts,
+                stream: 0,
+                flags: seg.flags,
+                payload_len: seg.payload_len,
+                outcome,
+                tunnel,
+                short_header: seg.options.truncated,
+                icmp: None,
+            };
+            self.push_row(s, row);
+        }
+        self.schedule(s, cfg, true);
+    }
+
+    /// Holds a timeline row of the connection in slot `s`.
+    fn push_row(&mut self, s: u32, record: SegmentRecord) {
+        let slot = self.slots[s as usize].as_ref().expect("live slot");
+        self.rows.push_back(Row {
+            creation: slot.creation,
+            stream: slot.stream,
+            record,
+        });
+    }
+
+    /// An ICMP error quoting a segment: attributed to the connection, not
+    /// replayed.
+    fn quote(
+        &mut self,
+        d: &Decoded1,
+        q: &decode::IcmpQuote,
+        tunnel: Option<Tunnel>,
+        cfg: &Config,
+        want_rows: bool,
+    ) {
+        let seg = q.seg;
+        let s = self.slot_for(&seg, d, cfg);
+        let slot = self.slots[s as usize].as_mut().expect("live slot");
+        let outcome = slot.conn.icmp_error(&seg, d.frame, d.ts, d.now, cfg);
+        let error = IcmpError {
+            frame: d.frame,
+            ts_ns: d.ts,
+            v6: q.v6,
+            icmp_type: q.icmp_type,
+            code: q.code,
+            from: q.from,
+            about: outcome.direction.sender(),
+            flags: seg.flags,
+            rel_seq: outcome.rel_seq,
+        };
+        slot.icmp.push(error);
+        if want_rows {
+            let row = SegmentRecord {
+                frame: d.frame,
+                ts_ns: d.ts,
+                stream: 0,
+                flags: seg.flags,
+                payload_len: 0,
+                outcome,
+                tunnel,
+                short_header: false,
+                icmp: Some(error),
+            };
+            self.push_row(s, row);
         }
         self.schedule(s, cfg, true);
     }
@@ -701,6 +868,8 @@ pub fn analyze(
     // The clock at each frame of the batch (never decreasing).
     let mut nows: Vec<i64> = Vec::new();
     let mut unsupported: Vec<(u32, LinkType, u64)> = Vec::new();
+    let mut reassembler = Reassembler::new(reassembly::Limits::default());
+    let mut extras = Extras::default();
     let mut last_frame = 0u64;
     let mut clock = Clock::default();
     let batch_frames = opts.batch_frames.max(1);
@@ -760,6 +929,8 @@ pub fn analyze(
                 clock: &mut clock,
                 totals: &mut totals,
                 unsupported: &mut unsupported,
+                reassembler: &mut reassembler,
+                extras: &mut extras,
             };
             scope.spawn(move |_| work.run(nshards, verify, &cfg, opts.segments, end, last_frame));
             if let Some(out) = pending.take() {
@@ -797,6 +968,7 @@ pub fn analyze(
     drop(full_rx);
     let _ = reader_thread.join();
     totals.connections = next_stream;
+    totals.reassembly = reassembler.finish();
     totals.unsupported = unsupported
         .into_iter()
         .map(|(interface, link_type, packets)| UnsupportedLink {
@@ -819,6 +991,8 @@ struct BatchWork<'a> {
     clock: &'a mut Clock,
     totals: &'a mut Totals,
     unsupported: &'a mut Vec<(u32, LinkType, u64)>,
+    reassembler: &'a mut Reassembler,
+    extras: &'a mut Extras,
 }
 
 impl BatchWork<'_> {
@@ -840,6 +1014,8 @@ impl BatchWork<'_> {
             clock,
             totals,
             unsupported,
+            reassembler,
+            extras,
         } = self;
         let frames = batch.frames();
         // Decode in parallel chunks.
@@ -851,41 +1027,45 @@ impl BatchWork<'_> {
                 ts: 0,
                 now: 0,
                 shard: NOT_TCP,
-                seg: EMPTY_SEGMENT,
+                packet: Packet::Skipped(Skip::NotIp),
             },
         );
         let stats = decoded
             .par_chunks_mut(1024)
             .zip(frames.par_chunks(1024))
-            .map(|(out, fr)| {
+            .enumerate()
+            .map(|(c, (out, fr))| {
                 let mut st = DecodeStats::default();
-                for (o, f) in out.iter_mut().zip(fr) {
+                for (k, (o, f)) in out.iter_mut().zip(fr).enumerate() {
                     o.frame = f.number;
                     o.ts = f.ts_ns;
-                    match decode::decode(f.link_type, batch.frame_bytes(f), f.orig_len, verify) {
-                        Decoded::Tcp(seg) => {
-                            st.tcp += 1;
-                            o.shard = FlowKey::of(&seg).shard(nshards) as u32;
-                            o.seg = seg;
-                        }
-                        Decoded::Skipped(s) => {
-                            st.skipped[skip_index(s)] += 1;
-                            if s == Skip::UnsupportedLink {
-                                add_unsupported(&mut st.unsupported, f.interface, f.link_type, 1);
-                            }
-                        }
+                    let bytes = batch.frame_bytes(f);
+                    let tunnel =
+                        decode::decode_into(f.link_type, bytes, f.orig_len, verify, &mut o.packet);
+                    st.count(&o.packet);
+                    o.shard = shard_of(&o.packet, nshards);
+                    if o.packet == Packet::Skipped(Skip::UnsupportedLink) {
+                        add_unsupported(&mut st.unsupported, f.interface, f.link_type, 1);
+                    }
+                    if tunnel.is_some() {
+                        st.extras.push(((c * 1024 + k) as u32, tunnel));
                     }
                 }
                 st
             })
             .reduce(DecodeStats::default, DecodeStats::merge);
         totals.tcp_segments += stats.tcp;
+        totals.icmp_quotes += stats.icmp;
+        totals.short_headers += stats.short;
         for (a, b) in totals.skipped.iter_mut().zip(stats.skipped) {
             *a += b;
         }
+        let fragments = stats.fragments > 0;
         for (i, l, n) in stats.unsupported {
             add_unsupported(unsupported, i, l, n);
         }
+        extras.clear();
+        extras.decoded = stats.extras;
         // The clock, and each shard's segments.
         for o in own.iter_mut() {
             o.clear();
@@ -897,6 +1077,17 @@ impl BatchWork<'_> {
             }
             d.now = clock.observe(d.ts);
             nows.push(d.now);
+            if fragments {
+                if let Packet::Fragment(f) = d.packet {
+                    let bytes = batch.frame_bytes(&frames[i]);
+                    let tunnel = extras.tunnel(i as u32);
+                    if let Some(t) =
+                        reassemble(d, &f, bytes, tunnel, reassembler, verify, nshards, totals)
+                    {
+                        extras.reassembled.push((i as u32, t));
+                    }
+                }
+            }
             let notes = &mut totals.timestamps;
             if d.ts == i64::MAX || d.ts == i64::MIN {
                 notes.out_of_range += 1;
@@ -918,7 +1109,7 @@ impl BatchWork<'_> {
         shards
             .par_iter_mut()
             .zip(&own[..])
-            .for_each(|(sh, own)| sh.run(decoded, nows, own, cfg, want_rows));
+            .for_each(|(sh, own)| sh.run(decoded, nows, own, extras, cfg, want_rows));
         if end {
             shards
                 .par_iter_mut()
@@ -1032,6 +1223,8 @@ fn collect(
                 ConnectionRecord {
                     stream,
                     conn: d.conn,
+                    tunnels: d.tunnels,
+                    icmp: d.icmp,
                 },
             ));
         }
@@ -1040,6 +1233,89 @@ fn collect(
     Output {
         rows,
         done: done.into_iter().map(|d| d.1).collect(),
+    }
+}
+
+/// The shard of a frame's segment or quoted segment.
+#[inline]
+fn shard_of(p: &Packet, nshards: usize) -> u32 {
+    match p {
+        Packet::Tcp(seg) => FlowKey::of(seg).shard(nshards) as u32,
+        Packet::Icmp(q) => FlowKey::of(&q.seg).shard(nshards) as u32,
+        _ => NOT_TCP,
+    }
+}
+
+/// Most fragments nested in reassembled datagrams that are reassembled in
+/// turn (a fragmented tunnel carrying fragments).
+const MAX_NESTED_REASSEMBLY: usize = 4;
+
+/// Hands a fragment (which rode in `tunnel`) to reassembly. The frame that
+/// completes a datagram gets what the datagram holds (a segment, a quote,
+/// ...) and returns its tunnels; every other fragment frame counts as a
+/// fragment not analysed.
+#[allow(clippy::too_many_arguments)]
+fn reassemble(
+    d: &mut Decoded1,
+    f: &decode::Fragment,
+    bytes: &[u8],
+    tunnel: Option<Tunnel>,
+    r: &mut Reassembler,
+    verify: bool,
+    nshards: usize,
+    totals: &mut Totals,
+) -> Option<Option<Tunnel>> {
+    let mut scratch: Vec<u8> = Vec::new();
+    let mut f = *f;
+    let mut tunnel = tunnel;
+    let mut bytes = bytes;
+    let mut layers = None;
+    for _ in 0..MAX_NESTED_REASSEMBLY {
+        let Some(dg) = r.add(&f, bytes, tunnel, d.now) else {
+            break;
+        };
+        let l = decode::decode_reassembled(&dg.key, dg.payload, dg.header_len, dg.tunnel, verify);
+        match l.packet {
+            Packet::Fragment(inner) => {
+                scratch.clear();
+                scratch.extend_from_slice(dg.payload);
+                bytes = &scratch;
+                f = inner;
+                tunnel = l.tunnel;
+            }
+            _ => {
+                layers = Some(l);
+                break;
+            }
+        }
+    }
+    let Some(l) = layers else {
+        totals.skipped[skip_index(Skip::Fragment)] += 1;
+        return None;
+    };
+    match &l.packet {
+        Packet::Tcp(s) => {
+            totals.tcp_segments += 1;
+            totals.short_headers += u64::from(s.options.truncated);
+        }
+        Packet::Icmp(_) => totals.icmp_quotes += 1,
+        Packet::Fragment(_) => totals.skipped[skip_index(Skip::Fragment)] += 1,
+        Packet::Skipped(s) => totals.skipped[skip_index(*s)] += 1,
+    }
+    d.shard = shard_of(&l.packet, nshards);
+    d.packet = l.packet;
+    // The datagram's tunnels (its first fragment's), not this fragment's.
+    Some(l.tunnel)
+}
+
+/// Counts a segment that rode in `t`.
+fn count_tunnel(v: &mut Vec<TunnelUse>, t: Tunnel) {
+    match v.iter_mut().find(|u| u.tunnel == t) {
+        Some(u) => u.packets += 1,
+        None => v.push(TunnelUse {
+            tunnel: t,
+            packets: 1,
+        }),
     }
 }
 

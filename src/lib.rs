@@ -70,6 +70,7 @@ pub mod ladder;
 pub mod netstat;
 pub mod output;
 pub mod policy;
+pub mod reassembly;
 pub mod report;
 pub mod select;
 pub mod state;

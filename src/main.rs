@@ -25,7 +25,9 @@ Exit status:
 A closed output (`| head`) is not an error, and never hides one: every input is
 still read to its end so that the status is the same.
 
-FILE may be - for standard input. Output goes to stdout, errors to stderr.";
+FILE may be - for standard input, a gzip, zstd or lz4 compressed capture, or a directory
+(the captures under it, recognised by content, in sorted order). Output goes to stdout,
+errors to stderr.";
 
 /// Reconstructs both endpoints' RFC 9293 TCP states from pcap/pcapng captures.
 ///
@@ -238,7 +240,9 @@ Exit status:
      its violations printed), or a report could not be written; 2 outranks 1
 A closed output (`| head`) changes neither the verdict nor the JUnit report.
 
-FILE may be - for standard input. Output goes to stdout, errors to stderr.";
+FILE may be - for standard input, a gzip, zstd or lz4 compressed capture, or a directory
+(the captures under it, recognised by content, in sorted order). Output goes to stdout,
+errors to stderr.";
 
 /// How the engine replays: shared by the commands that read captures.
 #[derive(Args, Debug)]
@@ -283,7 +287,8 @@ struct DisplayArgs {
 
 #[derive(Args, Debug)]
 struct SummaryArgs {
-    /// Capture files (pcap or pcapng); - for standard input.
+    /// Capture files (pcap or pcapng, possibly compressed) or directories;
+    /// - for standard input.
     #[arg(value_name = "FILE")]
     files: Vec<PathBuf>,
     /// Output format [default: text].
@@ -344,7 +349,8 @@ struct ResultsArgs {
 
 #[derive(Args, Debug)]
 struct TimelineArgs {
-    /// Capture files (pcap or pcapng); - for standard input.
+    /// Capture files (pcap or pcapng, possibly compressed) or directories;
+    /// - for standard input.
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
     /// Only these streams (Wireshark's tcp.stream numbers): -s 1,2 or -s 1 -s 2.
@@ -382,7 +388,8 @@ struct TimelineArgs {
 
 #[derive(Args, Debug)]
 struct CheckArgs {
-    /// Capture files (pcap or pcapng); - for standard input.
+    /// Capture files (pcap or pcapng, possibly compressed) or directories;
+    /// - for standard input.
     #[arg(value_name = "FILE", required = true)]
     files: Vec<PathBuf>,
     /// A violation is any anomaly of this severity or worse [default: error].

@@ -8,7 +8,7 @@
 //! in [`crate::output::guard::Guarded`] (as the binary does), so that every
 //! input is still read to its end.
 
-use crate::capture::CaptureReader;
+use crate::capture::{CaptureReader, inputs};
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord, Totals};
 use crate::output::order::{Spill, Spool, StreamOrder};
 use crate::output::time::{TimeColumn, TimeFormat};
@@ -61,6 +61,20 @@ pub struct Settings {
     pub progress: Option<Arc<AtomicU64>>,
     /// Only the connections this `--where` expression selects.
     pub select: Option<Arc<crate::select::Selection>>,
+}
+
+/// Expands directories among the inputs (see [`inputs::expand`]), notes
+/// the files skipped and reports directories that could not be read or
+/// held no capture (`false`: there was such a problem).
+pub fn expand_inputs(files: &[PathBuf], err: &mut dyn Write) -> io::Result<(Vec<PathBuf>, bool)> {
+    let expanded = inputs::expand(files);
+    for n in &expanded.notes {
+        writeln!(err, "tcpstate: note: {n}")?;
+    }
+    for p in &expanded.problems {
+        writeln!(err, "tcpstate: {p}")?;
+    }
+    Ok((expanded.files, expanded.problems.is_empty()))
 }
 
 impl Default for Settings {
@@ -392,6 +406,7 @@ pub fn summary(
         writeln!(err, "tcpstate: {e}")?;
         return Ok(Status::InputProblem);
     }
+    let (files, inputs_ok) = &expand_inputs(files, err)?;
     let with_file = files.len() > 1;
     let style = Style {
         color: settings.color,
@@ -406,7 +421,11 @@ pub fn summary(
             output::SCHEMA_VERSION
         )?;
     }
-    let mut status = Status::Ok;
+    let mut status = if *inputs_ok {
+        Status::Ok
+    } else {
+        Status::InputProblem
+    };
     let mut footers: Vec<(String, Totals)> = Vec::new();
     let mut opened = 0usize;
     // The first capture streams straight to the output; the others are
@@ -611,6 +630,7 @@ pub fn timeline(
         writeln!(err, "tcpstate: {e}")?;
         return Ok(Status::InputProblem);
     }
+    let (files, inputs_ok) = &expand_inputs(files, err)?;
     let style = Style {
         color: settings.color,
         with_file: files.len() > 1,
@@ -620,7 +640,11 @@ pub fn timeline(
             .max()
             .unwrap_or(0),
     };
-    let mut status = Status::Ok;
+    let mut status = if *inputs_ok {
+        Status::Ok
+    } else {
+        Status::InputProblem
+    };
     let mut head = Vec::new();
     match settings.format {
         Format::Text => text::timeline_header(&style, settings.time_format, &mut head),

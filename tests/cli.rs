@@ -344,6 +344,43 @@ fn the_timeline_filters_streams() {
 }
 
 #[test]
+fn tunnels_icmp_rows_fragments_and_short_headers_follow_the_schema() {
+    let v = validator();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+    let f = dir.join("schema-encapsulated.pcap");
+    std::fs::write(&f, encapsulated_capture()).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for cmd in ["summary", "timeline"] {
+        let o = tcpstate(&[cmd, "-f", "json", s(&f)]);
+        assert!(o.status.success(), "{cmd}: {}", stderr(&o));
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_valid(&v, &doc, cmd);
+        let o = tcpstate(&[cmd, "-f", "jsonl", s(&f)]);
+        for line in String::from_utf8(o.stdout).unwrap().lines() {
+            let obj: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_valid(&v, &obj, line);
+            for k in ["tunnel", "short_header", "icmp"] {
+                if obj.get(k).is_some() {
+                    seen.insert(k.to_string());
+                }
+            }
+            if obj["type"] == "capture" {
+                assert_eq!(obj["reassembly"]["datagrams"], 1);
+                assert_eq!(obj["icmp_quotes"], 1);
+                assert_eq!(obj["short_headers"], 1);
+                assert_eq!(obj["tcp_segments"], 3);
+            }
+            if obj["type"] == "connection" {
+                assert_eq!(obj["tunnels"][0]["path"][0], "gre");
+                assert_eq!(obj["tunnels"][0]["packets"], 1);
+                assert_eq!(obj["icmp_errors"][0]["type"], 3);
+            }
+        }
+    }
+    assert_eq!(seen.len(), 3, "{seen:?}");
+}
+
+#[test]
 fn the_summary_shows_every_piece_zeek_splits_a_connection_into() {
     // Zeek's attempt timer ends the first piece of 04 after its lone SYN
     // (S0), and the rest is a second Zeek connection (SF): the summary's

@@ -207,13 +207,24 @@ fn inputs_that_are_not_captures_get_one_line_each_and_no_table() {
             s(&text).to_string(),
             "it is a text file (it begins \"GET / HTTP/1.1\")",
         ),
-        (s(&gz).to_string(), "it is gzip-compressed"),
-        (s(&zst).to_string(), "it is zstd-compressed"),
+        // Compressed captures are read: these streams end early.
+        (
+            s(&gz).to_string(),
+            "gzip stream damaged at or before compressed byte 10: the compressed data ends early",
+        ),
+        (
+            s(&zst).to_string(),
+            "zstd stream damaged at or before compressed byte 6",
+        ),
         (
             "/nonexistent/x.pcap".to_string(),
             "cannot open it: No such file or directory",
         ),
-        (s(&dir).to_string(), "cannot open it: it is a directory"),
+        // A directory is read for the captures in it: these are not.
+        (
+            s(&dir).to_string(),
+            "no pcap or pcapng capture in this directory (4 other files)",
+        ),
     ];
     for (file, what) in &cases {
         for cmd in ["summary", "timeline", "check"] {

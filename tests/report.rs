@@ -424,7 +424,11 @@ fn a_damaged_capture_is_listed_and_the_rest_reported() {
     let good = repo().join("testdata/real/01-close-client-first.pcap");
     let bytes = std::fs::read(&good).unwrap();
     std::fs::write(dir.join("cut.pcap"), &bytes[..bytes.len() - 7]).unwrap();
+    // In a directory, a file that is not a capture is skipped with a note;
+    // named on the command line, it is reported as unreadable.
     std::fs::write(dir.join("junk.pcap"), b"not a capture at all").unwrap();
+    let junk = std::env::temp_dir().join(format!("tcpstate-report-junk-{}", std::process::id()));
+    std::fs::write(&junk, b"not a capture at all").unwrap();
     let mut out = Vec::new();
     let mut err = Vec::new();
     let opts = aggregate::Options {
@@ -433,7 +437,7 @@ fn a_damaged_capture_is_listed_and_the_rest_reported() {
         diagram: None,
     };
     let st = aggregate::run(
-        &[dir.clone(), good],
+        &[dir.clone(), junk.clone(), good],
         &opts,
         &settings(Format::Json),
         &mut out,
@@ -450,5 +454,11 @@ fn a_damaged_capture_is_listed_and_the_rest_reported() {
         .collect();
     assert_eq!(status, ["damaged", "unreadable", "ok"]);
     assert!(v["overall"]["connections"].as_u64().unwrap() >= 2);
+    let err = String::from_utf8_lossy(&err);
+    assert!(
+        err.contains("junk.pcap"),
+        "the skipped file is noted: {err}"
+    );
     std::fs::remove_dir_all(&dir).ok();
+    std::fs::remove_file(&junk).ok();
 }

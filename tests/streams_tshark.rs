@@ -47,3 +47,14 @@ fn stream_numbers_equal_tshark_on_testdata() {
 fn stream_numbers_equal_tshark_on_the_corpus() {
     compare(&captures_in(&corpus()));
 }
+
+#[test]
+#[ignore = "needs ../shared/corpus-encap and tshark"]
+fn stream_numbers_equal_tshark_on_the_tunnel_and_icmp_corpus() {
+    let dir = corpus().join("../corpus-encap");
+    assert!(
+        dir.join("SOURCES.md").is_file(),
+        "../shared/corpus-encap is missing"
+    );
+    compare(&captures_in(&dir));
+}

@@ -478,7 +478,7 @@ fn captures_under(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 #[ignore = "needs the capture corpus and tshark"]
-fn corpus_and_testdata_agree_with_tshark() {
+fn corpus_encap_corpus_and_testdata_agree_with_tshark() {
     let corpus = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/corpus"));
     assert!(
         corpus.join("SOURCES.md").is_file(),
@@ -486,6 +486,18 @@ fn corpus_and_testdata_agree_with_tshark() {
         corpus.display()
     );
     let mut files = captures_under(&corpus);
+    let encap = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/corpus-encap"
+    ));
+    assert!(
+        encap.join("SOURCES.md").is_file(),
+        "the tunnel and ICMP corpus is missing: expected it at {}",
+        encap.display()
+    );
+    let encap = captures_under(&encap);
+    println!("corpus-encap: {} captures", encap.len());
+    files.extend(encap);
     let testdata = captures_under(&PathBuf::from(MANIFEST).join("testdata"));
     println!("testdata: {} captures", testdata.len());
     files.extend(testdata);
@@ -637,6 +649,205 @@ fn the_differences_document_parses() {
     for l in &listed {
         assert!(l.first <= l.last, "{}", l.line);
     }
+}
+
+#[path = "wireshark_conformance/encap.rs"]
+mod encap;
+
+/// The tunnels our engine reports for each segment row of `path`, and the
+/// number of rows.
+fn rows_and_tunnels(path: &Path) -> Vec<(u64, Vec<String>, bool)> {
+    struct Rows(Vec<(u64, Vec<String>, bool)>);
+    impl Consumer for Rows {
+        fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()> {
+            for r in records {
+                let path = r
+                    .tunnel
+                    .map(|t| t.path().map(|k| k.name().to_string()).collect())
+                    .unwrap_or_default();
+                self.0.push((r.frame, path, r.icmp.is_some()));
+            }
+            Ok(())
+        }
+    }
+    let mut c = Rows(Vec::new());
+    let reader = CaptureReader::open(path).expect("a capture");
+    let opts = engine::Options {
+        segments: true,
+        ..engine::Options::default()
+    };
+    engine::analyze(reader, &opts, &mut c, None).expect("collecting cannot fail");
+    c.0
+}
+
+fn tmp(dir: &str) -> PathBuf {
+    let d = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(dir);
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn every_encapsulation_and_link_type_decodes_with_its_tunnel() {
+    let dir = tmp("encap-decode");
+    for case in encap::cases() {
+        let (bytes, n) = encap::capture(&case, 1, 60);
+        let path = dir.join(format!("{}.pcap", case.name));
+        std::fs::write(&path, bytes).unwrap();
+        let rows = rows_and_tunnels(&path);
+        assert_eq!(rows.len(), n, "{}: every frame is a segment", case.name);
+        for (frame, path, _) in rows {
+            assert_eq!(path, case.path, "{} frame {frame}", case.name);
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs tshark"]
+fn encapsulations_and_link_types_agree_with_tshark() {
+    let dir = tmp("encap-tshark");
+    let mut files = Vec::new();
+    for case in encap::cases() {
+        for seed in [2u64, 3] {
+            let (bytes, n) = encap::capture(&case, seed, 120);
+            let path = dir.join(format!("{}-{seed}.pcap", case.name));
+            std::fs::write(&path, bytes).unwrap();
+            // tshark must see every frame as TCP: the encapsulation is
+            // really one it decodes, not one both sides skip.
+            assert_eq!(
+                theirs(&path).len(),
+                n,
+                "{}: tshark's TCP frames",
+                path.display()
+            );
+            files.push(path);
+        }
+    }
+    check(&files, "encapsulations and link types");
+}
+
+/// Captures whose datagrams are fragmented: IPv4 in order, IPv4 in reverse
+/// order, IPv4 inside GRE whose outer datagram is fragmented, and IPv6.
+fn fragmented_captures(dir: &Path) -> Vec<(PathBuf, usize)> {
+    let mut out = Vec::new();
+    for (name, seed) in [
+        ("v4", 4u64),
+        ("v4-reversed", 5),
+        ("gre-outer", 6),
+        ("v6", 7),
+    ] {
+        let frames = synth::frames(&synth::capture(seed, 120, false));
+        let mut fr = Vec::new();
+        for (ts, f) in &frames {
+            let ip = &f[14..];
+            let pieces = match name {
+                "v4" => encap::ipv4_fragments(ip, 24, false),
+                "v4-reversed" => encap::ipv4_fragments(ip, 16, true),
+                "gre-outer" => {
+                    let outer = encap::ipv4(47, &[&encap::gre(0, 0x0800, &[]), ip].concat());
+                    encap::ipv4_fragments(&outer, 32, false)
+                }
+                _ => encap::ipv6_fragments(&encap::to_ipv6(ip), 24),
+            };
+            for (i, p) in pieces.into_iter().enumerate() {
+                fr.push((*ts + i as i64 * 1000, p));
+            }
+        }
+        let path = dir.join(format!("fragments-{name}.pcap"));
+        std::fs::write(&path, encap::pcap(1, &fr, 262_144)).unwrap();
+        out.push((path, frames.len()));
+    }
+    out
+}
+
+#[test]
+fn fragmented_segments_are_reassembled() {
+    let dir = tmp("fragments-decode");
+    for (path, n) in fragmented_captures(&dir) {
+        let rows = rows_and_tunnels(&path);
+        assert_eq!(
+            rows.len(),
+            n,
+            "{}: one segment per datagram",
+            path.display()
+        );
+    }
+}
+
+#[test]
+#[ignore = "needs tshark"]
+fn fragmented_segments_agree_with_tshark() {
+    let dir = tmp("fragments-tshark");
+    let files: Vec<PathBuf> = fragmented_captures(&dir)
+        .into_iter()
+        .map(|(p, _)| p)
+        .collect();
+    check(&files, "fragments");
+}
+
+/// A conversation with ICMP errors quoting some of its segments: every
+/// error type that gives a quote a stream, redirects (which do not),
+/// quotes of 8, 16 and 28 TCP bytes, errors quoting SYNs (which can split
+/// a stream).
+fn icmp_capture(seed: u64) -> (Vec<u8>, usize) {
+    let frames = synth::frames(&synth::capture(seed, 160, false));
+    let mut out = Vec::new();
+    let mut quotes = 0;
+    for (i, (ts, f)) in frames.iter().enumerate() {
+        out.push((*ts, f.clone()));
+        if i % 5 == 2 {
+            let ip = &f[14..];
+            let (t, code) = [(3, 3), (3, 1), (11, 0), (4, 0), (12, 0), (5, 1)][i % 6];
+            let quoted = [28, 36, 48, 60][i % 4];
+            out.push((*ts + 1000, encap::icmp_error(ip, t, code, quoted)));
+            quotes += usize::from(t != 5 && quoted >= 36);
+        }
+    }
+    (encap::pcap(1, &out, 262_144), frames.len() + quotes)
+}
+
+#[test]
+fn icmp_errors_are_attributed_to_their_streams() {
+    let dir = tmp("icmp-decode");
+    let (bytes, n) = icmp_capture(8);
+    let path = dir.join("icmp.pcap");
+    std::fs::write(&path, bytes).unwrap();
+    let rows = rows_and_tunnels(&path);
+    assert_eq!(rows.len(), n, "segments and the quotes of 16+ TCP bytes");
+    assert!(rows.iter().any(|r| r.2));
+}
+
+#[test]
+#[ignore = "needs tshark"]
+fn icmp_errors_agree_with_tshark() {
+    let dir = tmp("icmp-tshark");
+    let mut files = Vec::new();
+    for seed in [9u64, 10, 11] {
+        let path = dir.join(format!("icmp-{seed}.pcap"));
+        std::fs::write(&path, icmp_capture(seed).0).unwrap();
+        files.push(path);
+    }
+    check(&files, "ICMP errors");
+}
+
+/// The generated conversations captured with a snapshot length that cuts
+/// the SYNs' window scale option (Ethernet 14 + IP 20 + TCP 20 + 2).
+fn short_header_capture(seed: u64) -> Vec<u8> {
+    let frames = synth::frames(&synth::capture(seed, 160, false));
+    encap::pcap(1, &frames, 56)
+}
+
+#[test]
+#[ignore = "needs tshark"]
+fn short_headers_agree_with_tshark() {
+    let dir = tmp("short-tshark");
+    let mut files = Vec::new();
+    for seed in [12u64, 13] {
+        let path = dir.join(format!("short-{seed}.pcap"));
+        std::fs::write(&path, short_header_capture(seed)).unwrap();
+        files.push(path);
+    }
+    check(&files, "short headers");
 }
 
 /// Generated captures: Ethernet/IPv4/TCP conversations with the

@@ -1,7 +1,7 @@
 """tcpstate as the map step of a Spark job, and Spark SQL as the reduce.
 
-Takes directories of captures (.pcap, .pcapng, .cap, found recursively,
-symbolic links followed), runs `tcpstate summary --format parquet --hive`
+Takes directories of captures (found recursively, by their content as
+tcpstate finds them, symbolic links followed), runs `tcpstate summary --format parquet --hive`
 on each capture as one Spark task (one task per capture: a pcap cannot be
 split), all writing into one Hive-partitioned dataset
 (OUT/capture=NAME/connections.parquet), then reads the dataset back as one
@@ -26,6 +26,7 @@ On a cluster: spark-submit --master yarn scripts/spark/tcpstate_spark.py ...
 """
 
 import argparse
+import gzip
 import json
 import os
 import subprocess
@@ -34,7 +35,36 @@ import time
 
 from pyspark.sql import SparkSession
 
-CAPTURE_SUFFIXES = (".pcap", ".pcapng", ".cap")
+# What tcpstate takes for a capture in a directory: its content, not its
+# name (pcap in either byte order, micro- or nanosecond or the modified
+# format; pcapng; either inside gzip, zstd or lz4).
+PCAP_MAGICS = {0xA1B2C3D4, 0xA1B23C4D, 0xA1B2CD34}
+ZSTD, LZ4 = b"\x28\xb5\x2f\xfd", b"\x04\x22\x4d\x18"
+
+
+def starts_like_capture(head):
+    if len(head) < 4:
+        return False
+    if head[:4] == b"\x0a\x0d\x0d\x0a":
+        return True
+    return (int.from_bytes(head[:4], "big") in PCAP_MAGICS
+            or int.from_bytes(head[:4], "little") in PCAP_MAGICS)
+
+
+def is_capture(path):
+    with open(path, "rb") as f:
+        head = f.read(8)
+    if starts_like_capture(head):
+        return True
+    if head[:2] == b"\x1f\x8b":
+        try:
+            with gzip.open(path) as g:
+                return starts_like_capture(g.read(8))
+        except (OSError, EOFError):
+            return False
+    # Python's library reads neither zstd nor lz4: tcpstate will tell.
+    return head[:4] in (ZSTD, LZ4)
+
 
 # Spark SQL over the `connections` view (one row per connection).
 OUTCOMES = """
@@ -62,17 +92,24 @@ FINAL_STATES = """
 
 
 def find_captures(dirs):
-    """Every capture under the directories given (files given are kept)."""
+    """The captures tcpstate would read in the directories given (files
+    given are kept): recursively, links followed, each directory once."""
     found = []
     for d in dirs:
-        if os.path.isfile(d):
+        if not os.path.isdir(d):
             found.append(d)
             continue
+        seen = set()
         for root, subdirs, files in os.walk(d, followlinks=True):
-            subdirs.sort()
+            real = os.path.realpath(root)
+            if real in seen:
+                subdirs[:] = []
+                continue
+            seen.add(real)
             for f in sorted(files):
-                if f.lower().endswith(CAPTURE_SUFFIXES):
-                    found.append(os.path.join(root, f))
+                p = os.path.join(root, f)
+                if os.path.isfile(p) and is_capture(p):
+                    found.append(p)
     return found
 
 

@@ -762,47 +762,6 @@ fn state_index(s: TcpState) -> usize {
     TcpState::ALL.iter().position(|&x| x == s).unwrap_or(0)
 }
 
-/// Whether a directory entry is read as a capture.
-fn is_capture_name(p: &Path) -> bool {
-    let name = p
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    [".pcap", ".pcapng", ".cap"]
-        .iter()
-        .any(|ext| name.ends_with(ext))
-}
-
-/// The captures named: files as given, directories' captures recursively
-/// (sorted by path).
-pub fn expand_inputs(inputs: &[PathBuf]) -> Vec<PathBuf> {
-    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            out.push(dir.to_path_buf()); // reported as unreadable
-            return;
-        };
-        let mut entries: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        entries.sort();
-        for p in entries {
-            if p.is_dir() {
-                walk(&p, out);
-            } else if is_capture_name(&p) {
-                out.push(p);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    for i in inputs {
-        if i.is_dir() {
-            walk(i, &mut out);
-        } else {
-            out.push(i.clone());
-        }
-    }
-    out
-}
-
 /// What one input of `report` is.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
@@ -812,37 +771,43 @@ pub enum Input {
     Results(Vec<results::ResultsFile>),
 }
 
-/// The inputs of `report`: captures (files as given, directories'
-/// captures recursively, sorted by path) and results (a directory holding
-/// any results file is a results directory: its `connections.parquet` and
-/// `*.jsonl` files are read, and nothing else in it).
-pub fn classify_inputs(inputs: &[PathBuf]) -> Vec<Input> {
+/// The inputs of `report`: results (a directory holding any results file
+/// is a results directory: its `connections.parquet` and `*.jsonl` files
+/// are read, and nothing else in it; such a file given alone) and captures
+/// (directories expanded as every command expands them, see
+/// [`crate::report::expand_inputs`], which says on `err` what it skipped).
+/// `false`: a directory could not be read or held no capture.
+pub fn classify_inputs(inputs: &[PathBuf], err: &mut dyn Write) -> io::Result<(Vec<Input>, bool)> {
     let mut out = Vec::new();
+    let mut ok = true;
     for i in inputs {
-        if i.is_dir() {
-            let r = results::results_in(i);
-            if r.is_empty() {
-                out.extend(
-                    expand_inputs(std::slice::from_ref(i))
-                        .into_iter()
-                        .map(Input::Capture),
-                );
-            } else {
-                out.push(Input::Results(r));
-            }
-        } else if let Some(r) = results::results_file(i) {
-            out.push(Input::Results(vec![r]));
+        let results = if i.is_dir() {
+            results::results_in(i)
         } else {
-            out.push(Input::Capture(i.clone()));
+            results::results_file(i).into_iter().collect()
+        };
+        if !results.is_empty() {
+            out.push(Input::Results(results));
+            continue;
         }
+        let (files, fine) = crate::report::expand_inputs(std::slice::from_ref(i), err)?;
+        ok &= fine;
+        out.extend(files.into_iter().map(Input::Capture));
     }
-    out
+    Ok((out, ok))
+}
+
+/// Analyses every capture (in parallel, as summary does) and aggregates.
+/// `files` are captures, not directories (see
+/// [`crate::report::expand_inputs`]).
+pub fn build(files: &[PathBuf], settings: &Settings, ladders: usize) -> Report {
+    let items: Vec<Input> = files.iter().cloned().map(Input::Capture).collect();
+    build_from(&items, settings, ladders)
 }
 
 /// Analyses every capture (in parallel, as summary does), reads every
-/// results input, and aggregates.
-pub fn build(inputs: &[PathBuf], settings: &Settings, ladders: usize) -> Report {
-    let items = classify_inputs(inputs);
+/// results input, and aggregates, in the order of `items`.
+pub fn build_from(items: &[Input], settings: &Settings, ladders: usize) -> Report {
     // Each input's captures, the --where their results were written with,
     // and the problems met.
     type Part = (Vec<CaptureReport>, Vec<Option<String>>, Vec<String>);
@@ -861,7 +826,7 @@ pub fn build(inputs: &[PathBuf], settings: &Settings, ladders: usize) -> Report 
     let mut problems = Vec::new();
     let mut written_with: Vec<Option<String>> = Vec::new();
     let mut from_results = std::collections::BTreeSet::new();
-    for ((caps, sels, probs), item) in parts.into_iter().zip(&items) {
+    for ((caps, sels, probs), item) in parts.into_iter().zip(items) {
         problems.extend(probs);
         for (c, sel) in caps.into_iter().zip(sels) {
             if matches!(item, Input::Results(_)) {
@@ -930,8 +895,16 @@ pub fn run(
         )?;
         return Ok(Status::InputProblem);
     }
-    let report = build(inputs, settings, opts.ladders);
-    let mut status = Status::Ok;
+    // Directories are read as every command reads them: recursively,
+    // captures recognised by their content (compressed ones too); results
+    // directories are read as results.
+    let (items, inputs_ok) = classify_inputs(inputs, err)?;
+    let report = build_from(&items, settings, opts.ladders);
+    let mut status = if inputs_ok {
+        Status::Ok
+    } else {
+        Status::InputProblem
+    };
     for p in &report.problems {
         writeln!(err, "tcpstate: {p}")?;
         status = Status::InputProblem;

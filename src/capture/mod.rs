@@ -21,11 +21,15 @@ use std::fmt;
 use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
+pub mod compress;
+pub mod inputs;
 mod pcap;
 mod pcapng;
 mod source;
 
+pub use compress::{Compression, DecompressError};
 use source::{Backing, StreamInput};
 
 /// A link-layer header type, as a `LINKTYPE_*` value of the tcpdump.org registry.
@@ -232,6 +236,9 @@ pub enum CaptureErrorKind {
     },
     /// A header or record is inconsistent.
     Corrupt(String),
+    /// The compressed stream the capture is read from is corrupt or
+    /// truncated (byte offsets then count decompressed bytes).
+    Decompress(DecompressError),
 }
 
 impl fmt::Display for CaptureErrorKind {
@@ -245,6 +252,9 @@ impl fmt::Display for CaptureErrorKind {
                 "file ends inside the record ({needed} bytes needed, {available} present)"
             ),
             CaptureErrorKind::Corrupt(why) => f.write_str(why),
+            CaptureErrorKind::Decompress(e) => {
+                write!(f, "{e} (byte offsets count decompressed bytes)")
+            }
         }
     }
 }
@@ -361,6 +371,9 @@ pub struct CaptureReader {
     input: Input,
     total_len: Option<u64>,
     finished: bool,
+    /// The compression the capture was read through, if any, and the
+    /// compressed bytes read so far.
+    compression: Option<(Compression, Arc<AtomicU64>)>,
 }
 
 /// Bytes needed to tell the formats apart and read a classic pcap header.
@@ -390,7 +403,10 @@ impl CaptureReader {
         if meta.is_file() {
             if meta.len() > 0 {
                 if let Some(backing) = Backing::map(&file) {
-                    return CaptureReader::from_backing(name, Arc::new(backing));
+                    if compress::detect(&backing).is_none() {
+                        return CaptureReader::from_backing(name, Arc::new(backing));
+                    }
+                    // Compressed: decompressed as a stream from the file.
                 }
             }
             let mut r = CaptureReader::from_read(name, Box::new(file))?;
@@ -407,17 +423,41 @@ impl CaptureReader {
     ) -> Result<CaptureReader, CaptureError> {
         let name = name.into();
         let mut input = StreamInput::new(r);
-        if let Err(e) = input.fill_to(PROBE_LEN) {
-            return Err(CaptureError {
-                file: name,
+        let fill = |input: &mut StreamInput, name: &str| {
+            input.fill_to(PROBE_LEN).map_err(|e| CaptureError {
+                file: name.to_string(),
                 frame: None,
                 offset: input.filled() as u64,
+                kind: io_kind(e),
+            })
+        };
+        fill(&mut input, &name)?;
+        let mut compression = None;
+        if let Some(c) = compress::detect(input.pending()) {
+            // The bytes read so far go first, then the rest of the stream.
+            let (head, rest) = input.into_parts();
+            let whole = Box::new(std::io::Cursor::new(head).chain(rest));
+            let d = compress::Decompressed::spawn(c, whole).map_err(|e| CaptureError {
+                file: name.clone(),
+                frame: None,
+                offset: 0,
                 kind: CaptureErrorKind::Io(e.to_string()),
-            });
+            })?;
+            compression = Some((c, d.compressed_counter()));
+            input = StreamInput::new(Box::new(d));
+            fill(&mut input, &name)?;
         }
         let (format, framer, header_len) = match probe(input.pending()) {
             Ok(x) => x,
             Err(kind) => {
+                let kind = match (kind, &compression) {
+                    (CaptureErrorKind::NotACapture(why), Some((c, _))) => {
+                        CaptureErrorKind::NotACapture(format!(
+                            "{c}-compressed data that is not a capture ({why})"
+                        ))
+                    }
+                    (kind, _) => kind,
+                };
                 return Err(CaptureError {
                     file: name,
                     frame: None,
@@ -434,7 +474,13 @@ impl CaptureReader {
             input: Input::Stream(input),
             total_len: None,
             finished: false,
+            compression,
         })
+    }
+
+    /// The compression the capture is read through, if any.
+    pub fn compression(&self) -> Option<Compression> {
+        self.compression.as_ref().map(|(c, _)| *c)
     }
 
     /// Reads a capture held in memory.
@@ -470,6 +516,7 @@ impl CaptureReader {
             },
             total_len,
             finished: false,
+            compression: None,
         })
     }
 
@@ -537,8 +584,12 @@ impl CaptureReader {
         self.framer.interfaces()
     }
 
-    /// Bytes of the input framed so far (for progress reporting).
+    /// Bytes of the input framed so far (for progress reporting); for a
+    /// compressed input, the compressed bytes decompressed so far.
     pub fn bytes_consumed(&self) -> u64 {
+        if let Some((_, read)) = &self.compression {
+            return read.load(std::sync::atomic::Ordering::Relaxed);
+        }
         match &self.input {
             Input::Whole { pos, .. } => *pos as u64,
             Input::Stream(s) => s.consumed(),
@@ -608,6 +659,18 @@ fn next_whole(
                 start = *pos;
             }
         }
+    }
+}
+
+/// An I/O error while reading the input; the decompressing reader's errors
+/// say where the compressed stream is damaged.
+pub(crate) fn io_kind(e: std::io::Error) -> CaptureErrorKind {
+    match e
+        .get_ref()
+        .and_then(|x| x.downcast_ref::<DecompressError>())
+    {
+        Some(d) => CaptureErrorKind::Decompress(d.clone()),
+        None => CaptureErrorKind::Io(e.to_string()),
     }
 }
 

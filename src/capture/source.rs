@@ -103,6 +103,11 @@ impl StreamInput {
         Ok(())
     }
 
+    /// The bytes read so far and the rest of the stream.
+    pub(crate) fn into_parts(self) -> (Vec<u8>, Box<dyn Read + Send>) {
+        (self.carry, self.reader)
+    }
+
     /// Bytes read but not framed yet.
     pub(crate) fn pending(&self) -> &[u8] {
         &self.carry
@@ -198,10 +203,18 @@ impl StreamInput {
                     filled += k;
                 }
                 Err(e) => {
-                    break Err(Damage {
-                        frame: None,
-                        offset: base + filled as u64,
-                        kind: super::CaptureErrorKind::Io(e.to_string()),
+                    break Err(match super::io_kind(e) {
+                        // A damaged compressed stream: the record being read
+                        // is where the capture stops.
+                        kind @ super::CaptureErrorKind::Decompress(_) => Damage {
+                            kind,
+                            ..framer.truncation(&buf[pos..filled], base + pos as u64)
+                        },
+                        kind => Damage {
+                            frame: None,
+                            offset: base + filled as u64,
+                            kind,
+                        },
                     });
                 }
             }

@@ -447,7 +447,8 @@ pub fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> io::Result<Status> {
-    let verdict = check(files, policy, &opts.engine, opts.progress.clone());
+    let (files, inputs_ok) = crate::report::expand_inputs(files, err)?;
+    let verdict = check(&files, policy, &opts.engine, opts.progress.clone());
     for c in &verdict.captures {
         match &c.totals {
             Some(t) => output::report_problems(&c.file, t, err)?,
@@ -468,6 +469,9 @@ pub fn run(
         }
     }
     let mut status = verdict.status();
+    if !inputs_ok {
+        status = Status::InputProblem;
+    }
     if let Some(path) = &opts.junit {
         if let Err(e) = junit::write_file(&verdict, path) {
             writeln!(

@@ -1,45 +1,25 @@
-//! Link layers: from the start of a frame to the start of its IP datagram.
+//! Link layers: from the start of a frame to its first network-layer
+//! header, for each link type read (see [`start`]).
 //!
-//! Ethernet and 802.1Q tags are read with etherparse's header slices. What
-//! etherparse does not cover is read here: MPLS label stacks, Linux cooked
+//! Ethernet, 802.11 and what they carry are followed by the layer walk
+//! ([`super::walk`]); here are the link types' own headers: Linux cooked
 //! captures (etherparse's SLL parser refuses ARPHRD types such as loopback,
-//! `NONE` or PPP, which real "any"-interface captures contain, and it has no
-//! SLL2), BSD NULL/LOOP, NFLOG, the raw-IP link types, and PPPoE sessions
-//! (found in the corpus inside QinQ).
-
-use etherparse::{EtherType, Ethernet2HeaderSlice, SingleVlanHeaderSlice};
+//! `NONE` or PPP, which real "any"-interface captures contain, and it has
+//! no SLL2), BSD NULL/LOOP, NFLOG, the raw-IP link types, FDDI, PPP, Cisco
+//! HDLC, Juniper's Ethernet encapsulation, and the radio headers in front
+//! of 802.11 (radiotap, PPI, Prism, AVS).
 
 use super::Skip;
+use super::walk::{Expect, Layer};
 use crate::capture::LinkType;
 
-/// Which IP version the link layer announced.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Expect {
-    V4,
-    V6,
-    /// Decide from the first nibble.
-    Any,
+/// Where decoding starts: the first layer and its offset, and the end of
+/// the bytes that belong to the frame (an FCS excluded).
+pub(super) struct Start {
+    pub(super) layer: Layer,
+    pub(super) at: usize,
+    pub(super) end: usize,
 }
-
-/// The IP datagram of a frame.
-#[derive(Debug)]
-pub(super) struct IpStart<'a> {
-    /// Captured bytes from the start of the IP header to the end of what can
-    /// belong to the datagram (may include link-layer trailers).
-    pub(super) bytes: &'a [u8],
-    /// Upper bound for the datagram's length on the wire (frame length
-    /// minus link-layer header), used when the IP length field is zero.
-    pub(super) wire_len: usize,
-    pub(super) expect: Expect,
-}
-
-const ETHERTYPE_MPLS_UNICAST: u16 = 0x8847;
-const ETHERTYPE_MPLS_MULTICAST: u16 = 0x8848;
-const ETHERTYPE_PPPOE_SESSION: u16 = 0x8864;
-const PPP_IPV4: u16 = 0x0021;
-const PPP_IPV6: u16 = 0x0057;
-/// Some vendors' QinQ tag.
-const ETHERTYPE_QINQ_9200: u16 = 0x9200;
 
 /// Address families that mean IPv6 in the BSD loopback header (Linux,
 /// NetBSD/OpenBSD, FreeBSD, Darwin).
@@ -54,102 +34,47 @@ const ARPHRD_NETLINK: u16 = 824;
 const ARPHRD_IEEE80211_RADIOTAP: u16 = 803;
 const ARPHRD_FRAD: u16 = 770;
 
-/// Finds the IP datagram in `data` (a frame of link type `link` whose
-/// original length was `orig_len`).
+/// The first layer of a frame of link type `link`.
 #[inline]
-pub(super) fn ip_start(link: LinkType, data: &[u8], orig_len: usize) -> Result<IpStart<'_>, Skip> {
-    let (offset, expect, end) = match link.0 {
-        1 => ethernet(data)?,
-        113 => sll(data)?,
-        276 => sll2(data)?,
-        101 | 12 | 14 => (0, Expect::Any, data.len()),
-        228 => (0, Expect::V4, data.len()),
-        229 => (0, Expect::V6, data.len()),
-        0 => null(data)?,
-        108 => loopback(data)?,
-        239 => return nflog(data),
-        _ => return Err(Skip::UnsupportedLink),
+pub(super) fn start(link: LinkType, data: &[u8]) -> Result<Start, Skip> {
+    let whole = |layer, at| {
+        Ok(Start {
+            layer,
+            at,
+            end: data.len(),
+        })
     };
-    let wire_len = orig_len.max(data.len()).saturating_sub(offset);
-    Ok(IpStart {
-        bytes: &data[offset..end],
-        wire_len,
-        expect,
-    })
-}
-
-/// (offset of the IP header, expected version, end of the usable bytes)
-type Found = (usize, Expect, usize);
-
-fn ethernet(data: &[u8]) -> Result<Found, Skip> {
-    let eth = Ethernet2HeaderSlice::from_slice(data).map_err(|_| Skip::Malformed)?;
-    ether_payload(data, eth.slice().len(), eth.ether_type().0)
-}
-
-/// Follows VLAN tags and MPLS labels from an ethertype at `offset`.
-fn ether_payload(data: &[u8], mut offset: usize, mut ether_type: u16) -> Result<Found, Skip> {
-    loop {
-        match EtherType(ether_type) {
-            EtherType::IPV4 => return Ok((offset, Expect::V4, data.len())),
-            EtherType::IPV6 => return Ok((offset, Expect::V6, data.len())),
-            EtherType::VLAN_TAGGED_FRAME
-            | EtherType::PROVIDER_BRIDGING
-            | EtherType::VLAN_DOUBLE_TAGGED_FRAME
-            | EtherType(ETHERTYPE_QINQ_9200) => {
-                let tag = SingleVlanHeaderSlice::from_slice(&data[offset..])
-                    .map_err(|_| Skip::Malformed)?;
-                ether_type = tag.ether_type().0;
-                offset += tag.slice().len();
-            }
-            EtherType(ETHERTYPE_MPLS_UNICAST | ETHERTYPE_MPLS_MULTICAST) => {
-                return mpls(data, offset);
-            }
-            EtherType(ETHERTYPE_PPPOE_SESSION) => return pppoe_session(data, offset),
-            _ => return Err(Skip::NotIp),
-        }
+    match link.0 {
+        // The common case straight to IP: Ethernet II carrying IPv4 or IPv6.
+        1 => match data.get(12..14) {
+            Some([0x08, 0x00]) => whole(Layer::Ip(Expect::V4), 14),
+            Some([0x86, 0xDD]) => whole(Layer::Ip(Expect::V6), 14),
+            _ => whole(Layer::Ethernet, 0),
+        },
+        113 => sll(data),
+        276 => sll2(data),
+        101 | 12 | 14 => whole(Layer::Ip(Expect::Any), 0),
+        228 => whole(Layer::Ip(Expect::V4), 0),
+        229 => whole(Layer::Ip(Expect::V6), 0),
+        0 => family(data, null_family(data)?),
+        108 => family(data, loop_family(data)?),
+        239 => nflog(data),
+        10 => fddi(data),
+        9 | 50 => whole(Layer::Ppp, 0),
+        104 => whole(Layer::Chdlc, 0),
+        105 => whole(Layer::Wlan, 0),
+        127 => radiotap(data),
+        192 => ppi(data),
+        119 => prism(data),
+        163 => avs(data),
+        178 => juniper_ether(data),
+        _ => Err(Skip::UnsupportedLink),
     }
-}
-
-/// Pops MPLS labels (4 bytes each) to the bottom of the stack; the payload is
-/// IPv4 or IPv6 by its first nibble (anything else, e.g. a pseudowire, is
-/// not IP).
-fn mpls(data: &[u8], mut offset: usize) -> Result<Found, Skip> {
-    loop {
-        let entry = data.get(offset..offset + 4).ok_or(Skip::Malformed)?;
-        offset += 4;
-        let bottom_of_stack = entry[2] & 0x01 != 0;
-        if bottom_of_stack {
-            break;
-        }
-    }
-    match data.get(offset).map(|b| b >> 4) {
-        Some(4) => Ok((offset, Expect::V4, data.len())),
-        Some(6) => Ok((offset, Expect::V6, data.len())),
-        Some(_) => Err(Skip::NotIp),
-        None => Err(Skip::TruncatedIpHeader),
-    }
-}
-
-/// PPPoE session stage: version/type (1), code (1), session id (2), payload
-/// length (2), then the PPP protocol (2).
-fn pppoe_session(data: &[u8], offset: usize) -> Result<Found, Skip> {
-    let hdr = data.get(offset..offset + 8).ok_or(Skip::Malformed)?;
-    let payload_len = u16::from_be_bytes([hdr[4], hdr[5]]) as usize;
-    let end = (offset + 6 + payload_len).min(data.len());
-    let expect = match u16::from_be_bytes([hdr[6], hdr[7]]) {
-        PPP_IPV4 => Expect::V4,
-        PPP_IPV6 => Expect::V6,
-        _ => return Err(Skip::NotIp),
-    };
-    if end < offset + 8 {
-        return Err(Skip::Malformed);
-    }
-    Ok((offset + 8, expect, end))
 }
 
 /// Linux cooked capture v1: packet type (2), ARPHRD type (2), address length
 /// (2), address (8), protocol (2).
-fn sll(data: &[u8]) -> Result<Found, Skip> {
+fn sll(data: &[u8]) -> Result<Start, Skip> {
     let hdr = data.get(..16).ok_or(Skip::Malformed)?;
     let hatype = u16::from_be_bytes([hdr[2], hdr[3]]);
     let protocol = u16::from_be_bytes([hdr[14], hdr[15]]);
@@ -158,54 +83,64 @@ fn sll(data: &[u8]) -> Result<Found, Skip> {
 
 /// Linux cooked capture v2: protocol (2), reserved (2), interface index (4),
 /// ARPHRD type (2), packet type (1), address length (1), address (8).
-fn sll2(data: &[u8]) -> Result<Found, Skip> {
+fn sll2(data: &[u8]) -> Result<Start, Skip> {
     let hdr = data.get(..20).ok_or(Skip::Malformed)?;
     let protocol = u16::from_be_bytes([hdr[0], hdr[1]]);
     let hatype = u16::from_be_bytes([hdr[8], hdr[9]]);
     sll_payload(data, 20, hatype, protocol)
 }
 
-fn sll_payload(data: &[u8], offset: usize, hatype: u16, protocol: u16) -> Result<Found, Skip> {
+fn sll_payload(data: &[u8], at: usize, hatype: u16, protocol: u16) -> Result<Start, Skip> {
     match hatype {
         ARPHRD_NETLINK | ARPHRD_IEEE80211_RADIOTAP | ARPHRD_FRAD => Err(Skip::NotIp),
         // Below 0x0600 the protocol is one of Linux's pseudo-protocols
         // (802.2 LLC, 802.3, CAN, ...), not an ethertype.
         _ if protocol < 0x0600 => Err(Skip::NotIp),
-        _ => ether_payload(data, offset, protocol),
+        _ => Ok(Start {
+            layer: Layer::EtherType(protocol),
+            at,
+            end: data.len(),
+        }),
     }
 }
 
 /// BSD loopback: 4-byte address family in the capturing host's byte order.
-fn null(data: &[u8]) -> Result<Found, Skip> {
+fn null_family(data: &[u8]) -> Result<u32, Skip> {
     let hdr = data.get(..4).ok_or(Skip::Malformed)?;
-    let mut family = u32::from_le_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
-    if family & 0xFFFF_0000 != 0 {
-        // Written by a host of the other byte order.
-        family = family.swap_bytes();
-    }
-    family_payload(data, family)
+    let family = u32::from_le_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]);
+    // Written by a host of the other byte order.
+    Ok(if family & 0xFFFF_0000 != 0 {
+        family.swap_bytes()
+    } else {
+        family
+    })
 }
 
 /// OpenBSD loopback: 4-byte address family, big-endian.
-fn loopback(data: &[u8]) -> Result<Found, Skip> {
+fn loop_family(data: &[u8]) -> Result<u32, Skip> {
     let hdr = data.get(..4).ok_or(Skip::Malformed)?;
-    family_payload(data, u32::from_be_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]))
+    Ok(u32::from_be_bytes([hdr[0], hdr[1], hdr[2], hdr[3]]))
 }
 
-fn family_payload(data: &[u8], family: u32) -> Result<Found, Skip> {
-    if family == AF_INET {
-        Ok((4, Expect::V4, data.len()))
+fn family(data: &[u8], family: u32) -> Result<Start, Skip> {
+    let expect = if family == AF_INET {
+        Expect::V4
     } else if AF_INET6.contains(&family) {
-        Ok((4, Expect::V6, data.len()))
+        Expect::V6
     } else {
-        Err(Skip::NotIp)
-    }
+        return Err(Skip::NotIp);
+    };
+    Ok(Start {
+        layer: Layer::Ip(expect),
+        at: 4,
+        end: data.len(),
+    })
 }
 
 /// Linux NFLOG: family (1), version (1), resource id (2, big-endian), then
 /// TLVs: length (2) and type (2) in the capturing host's byte order, value,
 /// padding to 4 bytes. The IP packet is the value of the payload TLV.
-fn nflog(data: &[u8]) -> Result<IpStart<'_>, Skip> {
+fn nflog(data: &[u8]) -> Result<Start, Skip> {
     let hdr = data.get(..4).ok_or(Skip::Malformed)?;
     let family = hdr[0] as u32;
     let mut offset = 4;
@@ -235,8 +170,6 @@ fn nflog(data: &[u8]) -> Result<IpStart<'_>, Skip> {
             return Err(Skip::Malformed);
         }
         if tlv_type & 0x7FFF == NFULA_PAYLOAD {
-            let start = offset + 4;
-            let end = (offset + len).min(data.len());
             let expect = if family == AF_INET {
                 Expect::V4
             } else if AF_INET6.contains(&family) {
@@ -244,10 +177,10 @@ fn nflog(data: &[u8]) -> Result<IpStart<'_>, Skip> {
             } else {
                 Expect::Any
             };
-            return Ok(IpStart {
-                bytes: &data[start..end],
-                wire_len: len - 4,
-                expect,
+            return Ok(Start {
+                layer: Layer::Ip(expect),
+                at: offset + 4,
+                end: (offset + len).min(data.len()),
             });
         }
         last_end = offset + len;
@@ -260,4 +193,145 @@ fn nflog(data: &[u8]) -> Result<IpStart<'_>, Skip> {
         // The TLVs were cut (snaplen) before the payload.
         Err(Skip::TruncatedIpHeader)
     }
+}
+
+/// FDDI: frame control (1), destination (6), source (6), then 802.2 LLC.
+fn fddi(data: &[u8]) -> Result<Start, Skip> {
+    if data.len() < 13 {
+        return Err(Skip::Malformed);
+    }
+    // Only LLC frames (frame control 0b01010xxx) carry data.
+    if data[0] & 0xF8 != 0x50 {
+        return Err(Skip::NotIp);
+    }
+    Ok(Start {
+        layer: Layer::Llc,
+        at: 13,
+        end: data.len(),
+    })
+}
+
+/// Radiotap: version (1), pad (1), length (2, little-endian), present
+/// flags; the Flags field (bit 1 of the first present word) says whether
+/// the 802.11 frame ends with an FCS.
+fn radiotap(data: &[u8]) -> Result<Start, Skip> {
+    let h = data.get(..8).ok_or(Skip::Malformed)?;
+    let len = u16::from_le_bytes([h[2], h[3]]) as usize;
+    if len < 8 || len > data.len() {
+        return Err(Skip::Malformed);
+    }
+    let present = u32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+    let mut fcs = false;
+    if present & 0x02 != 0 {
+        // Fields follow the present words (more when bit 31 is set); the
+        // TSFT (8 bytes, aligned to 8) may come before Flags.
+        let mut at = 8;
+        let mut word = present;
+        while word & 0x8000_0000 != 0 {
+            let w = data.get(at..at + 4).ok_or(Skip::Malformed)?;
+            word = u32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+            at += 4;
+        }
+        if present & 0x01 != 0 {
+            at = at.next_multiple_of(8) + 8;
+        }
+        if let Some(&flags) = data.get(at).filter(|_| at < len) {
+            fcs = flags & 0x10 != 0;
+        }
+    }
+    let end = if fcs {
+        data.len().checked_sub(4).ok_or(Skip::Malformed)?
+    } else {
+        data.len()
+    };
+    Ok(Start {
+        layer: Layer::Wlan,
+        at: len,
+        end: end.max(len),
+    })
+}
+
+/// PPI: version (1), flags (1), length (2, LE), link type of what follows
+/// (4, LE): 802.11 or Ethernet.
+fn ppi(data: &[u8]) -> Result<Start, Skip> {
+    let h = data.get(..8).ok_or(Skip::Malformed)?;
+    let len = u16::from_le_bytes([h[2], h[3]]) as usize;
+    if len < 8 || len > data.len() {
+        return Err(Skip::Malformed);
+    }
+    let layer = match u32::from_le_bytes([h[4], h[5], h[6], h[7]]) {
+        105 => Layer::Wlan,
+        1 => Layer::Ethernet,
+        _ => return Err(Skip::UnsupportedLink),
+    };
+    Ok(Start {
+        layer,
+        at: len,
+        end: data.len(),
+    })
+}
+
+/// Prism monitoring header: message code (4) and length (4) in the host's
+/// byte order (usually 144 bytes), then 802.11.
+fn prism(data: &[u8]) -> Result<Start, Skip> {
+    let h = data.get(..8).ok_or(Skip::Malformed)?;
+    let le = u32::from_le_bytes([h[4], h[5], h[6], h[7]]) as usize;
+    let be = u32::from_be_bytes([h[4], h[5], h[6], h[7]]) as usize;
+    let len = if (8..=data.len()).contains(&le) {
+        le
+    } else if (8..=data.len()).contains(&be) {
+        be
+    } else {
+        return Err(Skip::Malformed);
+    };
+    Ok(Start {
+        layer: Layer::Wlan,
+        at: len,
+        end: data.len(),
+    })
+}
+
+/// AVS capture header: version (4) and length (4), big-endian.
+fn avs(data: &[u8]) -> Result<Start, Skip> {
+    let h = data.get(..8).ok_or(Skip::Malformed)?;
+    let len = u32::from_be_bytes([h[4], h[5], h[6], h[7]]) as usize;
+    if len < 8 || len > data.len() {
+        return Err(Skip::Malformed);
+    }
+    Ok(Start {
+        layer: Layer::Wlan,
+        at: len,
+        end: data.len(),
+    })
+}
+
+/// Juniper's Ethernet encapsulation: magic "MGC" (3), flags (1); with the
+/// extension flag, a 2-byte length and that many bytes of TLVs; then the
+/// Ethernet frame (unless the no-L2 flag says there is none).
+fn juniper_ether(data: &[u8]) -> Result<Start, Skip> {
+    let h = data.get(..4).ok_or(Skip::Malformed)?;
+    if &h[..3] != b"MGC" {
+        return Err(Skip::Malformed);
+    }
+    let flags = h[3];
+    let mut at = 4;
+    if flags & 0x80 != 0 {
+        let l = data.get(4..6).ok_or(Skip::Malformed)?;
+        at = 6 + u16::from_be_bytes([l[0], l[1]]) as usize;
+    }
+    if at > data.len() {
+        return Err(Skip::Malformed);
+    }
+    let layer = if flags & 0x02 != 0 {
+        // No layer 2: a 4-byte protocol family precedes the IP packet.
+        at += 4;
+        Layer::Ip(Expect::Any)
+    } else {
+        Layer::Ethernet
+    };
+    Ok(Start {
+        layer,
+        at,
+        end: data.len(),
+    })
 }

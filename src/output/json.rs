@@ -9,7 +9,10 @@
 use super::{FLAG_NAMES, SCHEMA_VERSION, seconds, timestamp};
 use crate::anomaly::Anomaly;
 use crate::connection::{Role, Transition};
-use crate::engine::{ConnectionRecord, SKIP_KINDS, SegmentRecord, Totals, skip_name};
+use crate::decode::Tunnel;
+use crate::engine::{
+    ConnectionRecord, IcmpError, SKIP_KINDS, SegmentRecord, Totals, TunnelUse, skip_name,
+};
 use crate::wireshark::Verdicts;
 use std::net::IpAddr;
 
@@ -256,18 +259,122 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
         key(out, f.name());
         uint(out, n);
     }
-    out.extend_from_slice(b"},\"revisions\":");
+    out.extend_from_slice(b"},\"tunnels\":");
+    array(out, &r.tunnels, tunnel_use);
+    out.extend_from_slice(b",\"icmp_errors\":");
+    array(out, &r.icmp, |out, e| icmp_error(out, e, true));
+    out.extend_from_slice(b",\"revisions\":");
     uint(out, u64::from(c.revisions));
     out.extend_from_slice(b",\"initial_rtt_ns\":");
     opt_int(out, c.wireshark.initial_rtt_ns());
     out.push(b'}');
 }
 
-/// A segment object (no trailing newline). `first_ts` is the capture's first
-/// timestamp (for `time`, relative seconds like Wireshark's frame.time_relative).
+/// A JSON array of `items`, each written by `item`.
+fn array<T>(out: &mut Vec<u8>, items: &[T], item: impl Fn(&mut Vec<u8>, &T)) {
+    out.push(b'[');
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        item(out, x);
+    }
+    out.push(b']');
+}
+
+/// A tunnel: its kinds from the outermost in, the innermost one's outer
+/// addresses and identifier.
+fn tunnel(out: &mut Vec<u8>, t: &Tunnel) {
+    out.extend_from_slice(b"{\"path\":[");
+    for (i, k) in t.path().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        static_str(out, k.name());
+    }
+    out.extend_from_slice(b"],\"depth\":");
+    uint(out, u64::from(t.depth));
+    out.extend_from_slice(b",\"src\":\"");
+    let _ = std::io::Write::write_fmt(out, format_args!("{}", t.src));
+    out.extend_from_slice(b"\",\"dst\":\"");
+    let _ = std::io::Write::write_fmt(out, format_args!("{}", t.dst));
+    out.extend_from_slice(b"\",\"id\":");
+    match t.id {
+        Some(id) => uint(out, u64::from(id)),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.push(b'}');
+}
+
+fn tunnel_use(out: &mut Vec<u8>, u: &TunnelUse) {
+    tunnel(out, &u.tunnel);
+    out.pop();
+    out.extend_from_slice(b",\"packets\":");
+    uint(out, u.packets);
+    out.push(b'}');
+}
+
+/// An ICMP error's fields (`with_frame`: also its frame and the quoted
+/// segment's flags and sequence number, as listed in a connection).
+fn icmp_error(out: &mut Vec<u8>, e: &IcmpError, with_frame: bool) {
+    out.push(b'{');
+    if with_frame {
+        out.extend_from_slice(b"\"frame\":");
+        uint(out, e.frame);
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"version\":");
+    out.extend_from_slice(if e.v6 { b"6" } else { b"4" });
+    out.extend_from_slice(b",\"type\":");
+    uint(out, u64::from(e.icmp_type));
+    out.extend_from_slice(b",\"code\":");
+    uint(out, u64::from(e.code));
+    out.extend_from_slice(b",\"description\":");
+    string(out, &e.describe());
+    out.extend_from_slice(b",\"from\":\"");
+    let _ = std::io::Write::write_fmt(out, format_args!("{}", e.from));
+    out.extend_from_slice(b"\",\"about\":");
+    static_str(out, e.about.name());
+    if with_frame {
+        out.extend_from_slice(b",\"quoted\":");
+        quoted(out, e);
+    }
+    out.push(b'}');
+}
+
+fn quoted(out: &mut Vec<u8>, e: &IcmpError) {
+    out.extend_from_slice(b"{\"flags\":");
+    flag_list(out, e.flags);
+    out.extend_from_slice(b",\"seq\":");
+    uint(out, u64::from(e.rel_seq));
+    out.push(b'}');
+}
+
+fn flag_list(out: &mut Vec<u8>, flags: crate::decode::TcpFlags) {
+    out.push(b'[');
+    let mut first = true;
+    for (bit, name) in FLAG_NAMES {
+        if flags.contains(bit) {
+            if !first {
+                out.push(b',');
+            }
+            first = false;
+            static_str(out, name);
+        }
+    }
+    out.push(b']');
+}
+
+/// A segment object (no trailing newline), or for a row of an ICMP error
+/// quoting a segment, an `icmp` object. `first_ts` is the capture's first
+/// timestamp (for `time`, relative seconds like Wireshark's
+/// frame.time_relative).
 pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, first_ts: i64) {
     let o = &r.outcome;
-    out.extend_from_slice(b"{\"type\":\"segment\"");
+    out.extend_from_slice(match r.icmp {
+        Some(_) => b"{\"type\":\"icmp\"",
+        None => b"{\"type\":\"segment\"",
+    });
     if let Some(f) = file_json {
         out.extend_from_slice(b",\"file\":");
         out.extend_from_slice(f);
@@ -282,25 +389,23 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
     int(out, r.ts_ns);
     out.extend_from_slice(b",\"time_epoch\":");
     epoch(out, r.ts_ns);
-    out.extend_from_slice(b",\"direction\":");
-    static_str(out, o.direction.name());
-    out.extend_from_slice(b",\"flags\":[");
-    let mut first = true;
-    for (bit, name) in FLAG_NAMES {
-        if r.flags.contains(bit) {
-            if !first {
-                out.push(b',');
-            }
-            first = false;
-            static_str(out, name);
-        }
+    if let Some(e) = &r.icmp {
+        out.extend_from_slice(b",\"icmp\":");
+        icmp_error(out, e, false);
+        out.extend_from_slice(b",\"quoted\":");
+        quoted(out, e);
+    } else {
+        out.extend_from_slice(b",\"direction\":");
+        static_str(out, o.direction.name());
+        out.extend_from_slice(b",\"flags\":");
+        flag_list(out, r.flags);
+        out.extend_from_slice(b",\"seq\":");
+        uint(out, u64::from(o.rel_seq));
+        out.extend_from_slice(b",\"ack\":");
+        uint(out, u64::from(o.rel_ack));
+        out.extend_from_slice(b",\"len\":");
+        uint(out, u64::from(r.payload_len));
     }
-    out.extend_from_slice(b"],\"seq\":");
-    uint(out, u64::from(o.rel_seq));
-    out.extend_from_slice(b",\"ack\":");
-    uint(out, u64::from(o.rel_ack));
-    out.extend_from_slice(b",\"len\":");
-    uint(out, u64::from(r.payload_len));
     out.extend_from_slice(b",\"state\":");
     pair(
         out,
@@ -317,8 +422,11 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
         }
         transition(out, t, true);
     }
-    out.extend_from_slice(b"],\"verdict\":");
-    static_str(out, o.verdict.name());
+    out.push(b']');
+    if r.icmp.is_none() {
+        out.extend_from_slice(b",\"verdict\":");
+        static_str(out, o.verdict.name());
+    }
     out.extend_from_slice(b",\"anomalies\":[");
     for (i, a) in o.anomalies.iter().enumerate() {
         if i > 0 {
@@ -328,6 +436,13 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
     }
     out.extend_from_slice(b"],\"analysis\":");
     analysis(out, &o.analysis);
+    if r.short_header {
+        out.extend_from_slice(b",\"short_header\":true");
+    }
+    if let Some(t) = &r.tunnel {
+        out.extend_from_slice(b",\"tunnel\":");
+        tunnel(out, t);
+    }
     out.push(b'}');
 }
 
@@ -380,6 +495,19 @@ pub fn capture(out: &mut Vec<u8>, file_json: &[u8], t: &Totals, selection: Optio
     uint(out, t.tcp_segments);
     out.extend_from_slice(b",\"connections\":");
     uint(out, t.connections);
+    out.extend_from_slice(b",\"icmp_quotes\":");
+    uint(out, t.icmp_quotes);
+    out.extend_from_slice(b",\"short_headers\":");
+    uint(out, t.short_headers);
+    out.extend_from_slice(b",\"reassembly\":{\"datagrams\":");
+    uint(out, t.reassembly.datagrams);
+    out.extend_from_slice(b",\"fragments\":");
+    uint(out, t.reassembly.fragments);
+    out.extend_from_slice(b",\"incomplete_datagrams\":");
+    uint(out, t.reassembly.incomplete_datagrams);
+    out.extend_from_slice(b",\"unused_fragments\":");
+    uint(out, t.reassembly.unused_fragments);
+    out.push(b'}');
     out.extend_from_slice(b",\"skipped\":{");
     for (i, k) in SKIP_KINDS.iter().enumerate() {
         if i > 0 {

@@ -32,7 +32,9 @@
 
 use super::dataset::{Pending, partition_name, path_bytes};
 use super::order::StreamOrder;
-use super::rows::{AnomalyRow, CaptureInfo, ConnectionRow, SegmentRow, TransitionRow};
+use super::rows::{
+    AnomalyRow, CaptureInfo, ConnectionRow, IcmpRow, SegmentRow, TransitionRow, TunnelRow,
+};
 use crate::capture::CaptureReader;
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord, Totals};
 use crate::report::{Order, Settings, Status, StreamFilter};
@@ -149,6 +151,46 @@ fn transition_fields(with_rule: bool) -> Fields {
     Fields::from(v)
 }
 
+fn tunnel_fields(with_packets: bool) -> Fields {
+    let mut v = vec![
+        f("path", DataType::List(item(dict())), false),
+        f("depth", DataType::Int32, false),
+        f("src", DataType::Utf8, false),
+        f("dst", DataType::Utf8, false),
+        f("id", DataType::Int64, true),
+    ];
+    if with_packets {
+        v.push(f("packets", DataType::Int64, false));
+    }
+    Fields::from(v)
+}
+
+fn quoted_fields() -> Fields {
+    Fields::from(vec![
+        f("flags", DataType::List(item(dict())), false),
+        f("seq", DataType::Int64, false),
+    ])
+}
+
+fn icmp_fields(in_connection: bool) -> Fields {
+    let mut v = Vec::new();
+    if in_connection {
+        v.push(f("frame", DataType::Int64, false));
+    }
+    v.extend([
+        f("version", DataType::Int32, false),
+        f("type", DataType::Int32, false),
+        f("code", DataType::Int32, false),
+        f("description", DataType::Utf8, false),
+        f("from", DataType::Utf8, false),
+        f("about", dict(), false),
+    ]);
+    if in_connection {
+        v.push(f("quoted", DataType::Struct(quoted_fields()), false));
+    }
+    Fields::from(v)
+}
+
 fn counts_entries() -> FieldRef {
     Arc::new(Field::new(
         "entries",
@@ -200,6 +242,8 @@ pub fn connections_schema() -> SchemaRef {
             DataType::Map(counts_entries(), false),
             false,
         ),
+        f("tunnels", list_of(tunnel_fields(true)), false),
+        f("icmp_errors", list_of(icmp_fields(true)), false),
         f("revisions", DataType::Int64, false),
         f("initial_rtt_ns", DataType::Int64, true),
     ]))
@@ -230,14 +274,17 @@ fn analysis_fields() -> Fields {
 pub fn segments_schema() -> SchemaRef {
     Arc::new(Schema::new(vec![
         f("file", dict(), false),
+        f("type", dict(), false),
         f("frame", DataType::Int64, false),
         f("stream", DataType::Int64, false),
         f("ts_ns", ts(), false),
-        f("direction", dict(), false),
-        f("flags", DataType::List(item(dict())), false),
-        f("seq", DataType::Int64, false),
-        f("ack", DataType::Int64, false),
-        f("len", DataType::Int64, false),
+        f("icmp", DataType::Struct(icmp_fields(false)), true),
+        f("quoted", DataType::Struct(quoted_fields()), true),
+        f("direction", dict(), true),
+        f("flags", DataType::List(item(dict())), true),
+        f("seq", DataType::Int64, true),
+        f("ack", DataType::Int64, true),
+        f("len", DataType::Int64, true),
         f("state", DataType::Struct(states_fields(false)), false),
         f(
             "state_uncertain",
@@ -245,9 +292,11 @@ pub fn segments_schema() -> SchemaRef {
             true,
         ),
         f("transitions", list_of(transition_fields(true)), false),
-        f("verdict", dict(), false),
+        f("verdict", dict(), true),
         f("anomalies", list_of(anomaly_fields()), false),
         f("analysis", DataType::Struct(analysis_fields()), false),
+        f("short_header", DataType::Boolean, false),
+        f("tunnel", DataType::Struct(tunnel_fields(false)), true),
     ]))
 }
 
@@ -412,6 +461,203 @@ impl Transitions {
     }
 }
 
+/// Lists of dictionary strings (control bits, tunnel kinds).
+struct DictList {
+    offsets: Vec<i32>,
+    values: Dict,
+    valid: Vec<bool>,
+}
+
+impl Default for DictList {
+    fn default() -> DictList {
+        DictList {
+            offsets: vec![0],
+            values: Dict::new(),
+            valid: Vec::new(),
+        }
+    }
+}
+
+impl DictList {
+    /// One list (`None`: a null list).
+    fn push<S: AsRef<str>>(&mut self, v: Option<&[S]>) {
+        let items = v.unwrap_or(&[]);
+        for x in items {
+            self.values.append_value(x.as_ref());
+        }
+        next_offset(&mut self.offsets, items.len());
+        self.valid.push(v.is_some());
+    }
+    fn finish(&mut self) -> ArrayRef {
+        let offsets = std::mem::replace(&mut self.offsets, vec![0]);
+        arc(ListArray::new(
+            item(dict()),
+            OffsetBuffer::new(ScalarBuffer::from(offsets)),
+            arc(self.values.finish()),
+            nulls(&mut self.valid),
+        ))
+    }
+}
+
+/// Appends an address's text to a string column.
+fn push_ip(col: &mut StringBuilder, ip: Option<std::net::IpAddr>) {
+    if let Some(ip) = ip {
+        // Formatted straight into the column's buffer; the empty append
+        // ends the value.
+        let _ = std::fmt::Write::write_fmt(col, format_args!("{ip}"));
+    }
+    col.append_value("");
+}
+
+/// Tunnels: a list per connection, or one (or none) per segment.
+struct TunnelCols {
+    in_connection: bool,
+    offsets: Vec<i32>,
+    valid: Vec<bool>,
+    path: DictList,
+    depth: Int32Builder,
+    src: StringBuilder,
+    dst: StringBuilder,
+    id: Int64Builder,
+    packets: Int64Builder,
+}
+
+impl TunnelCols {
+    fn new(in_connection: bool) -> TunnelCols {
+        TunnelCols {
+            in_connection,
+            offsets: vec![0],
+            valid: Vec::new(),
+            path: DictList::default(),
+            depth: Int32Builder::new(),
+            src: StringBuilder::new(),
+            dst: StringBuilder::new(),
+            id: Int64Builder::new(),
+            packets: Int64Builder::new(),
+        }
+    }
+    /// One tunnel (`None`: a segment that rode in none).
+    fn one(&mut self, t: Option<&TunnelRow>) {
+        self.path.push(Some(t.map_or(&[][..], |t| &t.path[..])));
+        self.depth.append_value(t.map_or(0, |t| i32::from(t.depth)));
+        push_ip(&mut self.src, t.map(|t| t.src));
+        push_ip(&mut self.dst, t.map(|t| t.dst));
+        self.id.append_option(t.and_then(|t| t.id).map(i64::from));
+        self.packets.append_value(t.map_or(0, |t| i(t.packets)));
+        self.valid.push(t.is_some());
+    }
+    fn push_list(&mut self, v: &[TunnelRow]) {
+        for t in v {
+            self.one(Some(t));
+        }
+        next_offset(&mut self.offsets, v.len());
+    }
+    fn finish(&mut self) -> ArrayRef {
+        let mut values = vec![
+            self.path.finish(),
+            arc(self.depth.finish()),
+            arc(self.src.finish()),
+            arc(self.dst.finish()),
+            arc(self.id.finish()),
+        ];
+        let packets = arc(self.packets.finish());
+        if self.in_connection {
+            values.push(packets);
+            self.valid.clear();
+            list(tunnel_fields(true), &mut self.offsets, values)
+        } else {
+            struct_of(tunnel_fields(false), values, nulls(&mut self.valid))
+        }
+    }
+}
+
+/// ICMP errors: a list per connection, or one (or none) per segment row.
+struct IcmpCols {
+    in_connection: bool,
+    offsets: Vec<i32>,
+    valid: Vec<bool>,
+    frame: Int64Builder,
+    version: Int32Builder,
+    icmp_type: Int32Builder,
+    code: Int32Builder,
+    description: StringBuilder,
+    from: StringBuilder,
+    about: Dict,
+    flags: DictList,
+    seq: Int64Builder,
+}
+
+impl IcmpCols {
+    fn new(in_connection: bool) -> IcmpCols {
+        IcmpCols {
+            in_connection,
+            offsets: vec![0],
+            valid: Vec::new(),
+            frame: Int64Builder::new(),
+            version: Int32Builder::new(),
+            icmp_type: Int32Builder::new(),
+            code: Int32Builder::new(),
+            description: StringBuilder::new(),
+            from: StringBuilder::new(),
+            about: Dict::new(),
+            flags: DictList::default(),
+            seq: Int64Builder::new(),
+        }
+    }
+    /// One error (`None`: a row that is not one).
+    fn one(&mut self, e: Option<&IcmpRow>) {
+        self.frame.append_value(e.map_or(0, |e| i(e.frame)));
+        self.version
+            .append_value(e.map_or(0, |e| i32::from(e.version)));
+        self.icmp_type
+            .append_value(e.map_or(0, |e| i32::from(e.icmp_type)));
+        self.code.append_value(e.map_or(0, |e| i32::from(e.code)));
+        self.description
+            .append_value(e.map_or("", |e| e.description.as_str()));
+        push_ip(&mut self.from, e.map(|e| e.from));
+        self.about
+            .append_value(e.map_or("client", |e| e.about.name()));
+        self.flags.push(Some(e.map_or(&[][..], |e| &e.flags[..])));
+        self.seq.append_value(e.map_or(0, |e| i64::from(e.seq)));
+        self.valid.push(e.is_some());
+    }
+    fn push_list(&mut self, v: &[IcmpRow]) {
+        for e in v {
+            self.one(Some(e));
+        }
+        next_offset(&mut self.offsets, v.len());
+    }
+    /// The errors (a list per connection; per segment row, a struct) and
+    /// the segments they quote (per segment row; in a connection's list,
+    /// inside each error).
+    fn finish(&mut self) -> (ArrayRef, ArrayRef) {
+        let frame = arc(self.frame.finish());
+        let fields = vec![
+            arc(self.version.finish()),
+            arc(self.icmp_type.finish()),
+            arc(self.code.finish()),
+            arc(self.description.finish()),
+            arc(self.from.finish()),
+            arc(self.about.finish()),
+        ];
+        let quoted = vec![self.flags.finish(), arc(self.seq.finish())];
+        if self.in_connection {
+            self.valid.clear();
+            let q = struct_of(quoted_fields(), quoted, None);
+            let mut values = vec![frame];
+            values.extend(fields);
+            values.push(q.clone());
+            (list(icmp_fields(true), &mut self.offsets, values), q)
+        } else {
+            let n = nulls(&mut self.valid);
+            (
+                struct_of(icmp_fields(false), fields, n.clone()),
+                struct_of(quoted_fields(), quoted, n),
+            )
+        }
+    }
+}
+
 /// A table's columns, filled row by row and taken as a batch.
 trait Columns: Default {
     type Row;
@@ -467,6 +713,8 @@ struct ConnColumns {
     counts_offsets: Vec<i32>,
     counts_key: StringBuilder,
     counts_value: Int64Builder,
+    tunnels: TunnelCols,
+    icmp_errors: IcmpCols,
     revisions: Int64Builder,
     initial_rtt: Int64Builder,
 }
@@ -505,6 +753,8 @@ impl Default for ConnColumns {
             counts_offsets: vec![0],
             counts_key: StringBuilder::new(),
             counts_value: Int64Builder::new(),
+            tunnels: TunnelCols::new(true),
+            icmp_errors: IcmpCols::new(true),
             revisions: Int64Builder::new(),
             initial_rtt: Int64Builder::new(),
         }
@@ -578,6 +828,8 @@ impl Columns for ConnColumns {
             self.counts_value.append_value(i(*n));
         }
         next_offset(&mut self.counts_offsets, r.analysis_counts.len());
+        self.tunnels.push_list(&r.tunnels);
+        self.icmp_errors.push_list(&r.icmp_errors);
         self.revisions.append_value(i(r.revisions));
         self.initial_rtt.append_option(r.initial_rtt_ns);
     }
@@ -661,6 +913,8 @@ impl Columns for ConnColumns {
             arc(self.anomalies_dropped.finish()),
             self.lifecycle.finish(),
             arc(counts),
+            self.tunnels.finish(),
+            self.icmp_errors.finish().0,
             arc(self.revisions.finish()),
             arc(self.initial_rtt.finish()),
         ];
@@ -670,12 +924,15 @@ impl Columns for ConnColumns {
 
 struct SegColumns {
     n: usize,
+    kind: Dict,
     frame: Int64Builder,
     stream: Int64Builder,
     ts: TimestampNanosecondBuilder,
+    icmp: IcmpCols,
     direction: Dict,
-    flags_offsets: Vec<i32>,
-    flags: Dict,
+    flags: DictList,
+    short_header: BooleanBuilder,
+    tunnel: TunnelCols,
     seq: Int64Builder,
     ack: Int64Builder,
     len: Int64Builder,
@@ -698,12 +955,15 @@ impl Default for SegColumns {
     fn default() -> SegColumns {
         SegColumns {
             n: 0,
+            kind: Dict::new(),
             frame: Int64Builder::new(),
             stream: Int64Builder::new(),
             ts: TimestampNanosecondBuilder::new(),
+            icmp: IcmpCols::new(false),
             direction: Dict::new(),
-            flags_offsets: vec![0],
-            flags: Dict::new(),
+            flags: DictList::default(),
+            short_header: BooleanBuilder::new(),
+            tunnel: TunnelCols::new(false),
             seq: Int64Builder::new(),
             ack: Int64Builder::new(),
             len: Int64Builder::new(),
@@ -751,17 +1011,21 @@ impl Columns for SegColumns {
 
     fn push(&mut self, r: &SegmentRow) {
         self.n += 1;
+        // An ICMP error's row has no segment fields of its own.
+        let seg = r.icmp.is_none();
+        self.kind.append_value(if seg { "segment" } else { "icmp" });
         self.frame.append_value(i(r.frame));
         self.stream.append_value(i(r.stream));
         self.ts.append_value(r.ts_ns);
-        self.direction.append_value(r.direction.name());
-        for name in &r.flags {
-            self.flags.append_value(name);
-        }
-        next_offset(&mut self.flags_offsets, r.flags.len());
-        self.seq.append_value(i64::from(r.seq));
-        self.ack.append_value(i64::from(r.ack));
-        self.len.append_value(i64::from(r.len));
+        self.icmp.one(r.icmp.as_ref());
+        self.direction
+            .append_option(seg.then(|| r.direction.name()));
+        self.flags.push(seg.then_some(&r.flags[..]));
+        self.seq.append_option(seg.then_some(i64::from(r.seq)));
+        self.ack.append_option(seg.then_some(i64::from(r.ack)));
+        self.len.append_option(seg.then_some(i64::from(r.len)));
+        self.short_header.append_value(r.short_header);
+        self.tunnel.one(r.tunnel.as_ref());
         self.state.push(r.state);
         self.uncertain.push_uncertain(r.state_uncertain);
         for (t, rule) in &r.transitions {
@@ -769,7 +1033,7 @@ impl Columns for SegColumns {
             self.transitions.rule.append_value(rule);
         }
         next_offset(&mut self.transitions.offsets, r.transitions.len());
-        self.verdict.append_value(r.verdict);
+        self.verdict.append_option(seg.then_some(r.verdict));
         self.anomalies.push(&r.anomalies);
         let a = &r.analysis;
         for fl in &a.flags {
@@ -804,13 +1068,17 @@ impl Columns for SegColumns {
             ],
             None,
         );
+        let (icmp, quoted) = self.icmp.finish();
         let columns = vec![
             file_column(file, n),
+            arc(self.kind.finish()),
             arc(self.frame.finish()),
             arc(self.stream.finish()),
             arc(self.ts.finish().with_timezone("UTC")),
+            icmp,
+            quoted,
             arc(self.direction.finish()),
-            dict_list(&mut self.flags_offsets, &mut self.flags),
+            self.flags.finish(),
             arc(self.seq.finish()),
             arc(self.ack.finish()),
             arc(self.len.finish()),
@@ -820,6 +1088,8 @@ impl Columns for SegColumns {
             arc(self.verdict.finish()),
             self.anomalies.finish(),
             analysis,
+            arc(self.short_header.finish()),
+            self.tunnel.finish(),
         ];
         batch(segments_schema(), columns)
     }
@@ -1031,12 +1301,19 @@ pub fn summary(
         writeln!(err, "tcpstate: {e}")?;
         return Ok(Status::InputProblem);
     }
+    // Directories are read as every command reads them.
+    let (files, inputs_ok) = &crate::report::expand_inputs(files, err)?;
     let hive = hive || files.len() > 1;
     let outcomes: Vec<io::Result<Outcome>> = files
         .par_iter()
         .map(|p| summarize_one(p, dir, hive, settings))
         .collect();
-    report_outcomes(files, outcomes, err)
+    let status = report_outcomes(files, outcomes, err)?;
+    Ok(if *inputs_ok {
+        status
+    } else {
+        Status::InputProblem
+    })
 }
 
 /// Segment rows of the streams shown into a table.
@@ -1075,11 +1352,16 @@ pub fn timeline(
         writeln!(err, "tcpstate: {e}")?;
         return Ok(Status::InputProblem);
     }
+    let (files, inputs_ok) = &crate::report::expand_inputs(files, err)?;
     let hive = hive || files.len() > 1;
     let mut engine_opts = settings.engine.clone();
     engine_opts.segments = true;
     let sel = settings.select.as_deref().map(|s| s.text());
-    let mut status = Status::Ok;
+    let mut status = if *inputs_ok {
+        Status::Ok
+    } else {
+        Status::InputProblem
+    };
     let mut found: Vec<(u64, bool)> = filter
         .streams
         .iter()
@@ -1208,6 +1490,23 @@ fn u(a: &Int64Array, i: usize, name: &str) -> Result<u64, String> {
     u64::try_from(a.value(i)).map_err(|_| format!("column `{name}`: negative in row {i}"))
 }
 
+fn i32s<'a>(a: &'a ArrayRef, name: &str) -> Result<&'a Int32Array, String> {
+    a.as_primitive_opt::<Int32Type>()
+        .ok_or_else(|| format!("column `{name}` is {}, not Int32", a.data_type()))
+}
+
+/// A column of lists of strings.
+fn str_lists<'a>(a: &'a ArrayRef, name: &str) -> Result<(&'a ListArray, Strs<'a>), String> {
+    let l = a
+        .as_list_opt::<i32>()
+        .ok_or_else(|| format!("column `{name}` is {}, not a list", a.data_type()))?;
+    Ok((l, Strs::of(l.values().as_ref(), name)?))
+}
+
+fn small<T: TryFrom<i64>>(n: i64, name: &str) -> Result<T, String> {
+    T::try_from(n).map_err(|_| format!("column `{name}`: {n} is out of range"))
+}
+
 fn structs<'a>(a: &'a ArrayRef, name: &str) -> Result<&'a StructArray, String> {
     a.as_struct_opt()
         .ok_or_else(|| format!("column `{name}` is {}, not a struct", a.data_type()))
@@ -1320,6 +1619,24 @@ fn rows_of(b: &RecordBatch) -> Result<Vec<ConnectionRow>, String> {
         .values()
         .as_primitive_opt::<Int64Type>()
         .ok_or("column `analysis_counts.value` is not Int64")?;
+    let (tl, tv) = lists(col(s, "tunnels")?, "tunnels")?;
+    let (t_path, t_kinds) = str_lists(col(tv, "path")?, "tunnels.path")?;
+    let t_depth = i32s(col(tv, "depth")?, "tunnels.depth")?;
+    let t_src = Strs::of(col(tv, "src")?, "tunnels.src")?;
+    let t_dst = Strs::of(col(tv, "dst")?, "tunnels.dst")?;
+    let t_id = i64s(col(tv, "id")?, "tunnels.id")?;
+    let t_packets = i64s(col(tv, "packets")?, "tunnels.packets")?;
+    let (il, iv) = lists(col(s, "icmp_errors")?, "icmp_errors")?;
+    let i_frame = i64s(col(iv, "frame")?, "icmp_errors.frame")?;
+    let i_version = i32s(col(iv, "version")?, "icmp_errors.version")?;
+    let i_type = i32s(col(iv, "type")?, "icmp_errors.type")?;
+    let i_code = i32s(col(iv, "code")?, "icmp_errors.code")?;
+    let i_desc = Strs::of(col(iv, "description")?, "icmp_errors.description")?;
+    let i_from = Strs::of(col(iv, "from")?, "icmp_errors.from")?;
+    let i_about = Strs::of(col(iv, "about")?, "icmp_errors.about")?;
+    let quoted = structs(col(iv, "quoted")?, "icmp_errors.quoted")?;
+    let (q_flags, q_names) = str_lists(col(quoted, "flags")?, "icmp_errors.quoted.flags")?;
+    let q_seq = i64s(col(quoted, "seq")?, "icmp_errors.quoted.seq")?;
     let revisions = i64s(col(s, "revisions")?, "revisions")?;
     let rtt = i64s(col(s, "initial_rtt_ns")?, "initial_rtt_ns")?;
 
@@ -1389,6 +1706,44 @@ fn rows_of(b: &RecordBatch) -> Result<Vec<ConnectionRow>, String> {
             })
             .collect::<Result<Vec<_>, String>>()?;
         analysis_counts.sort_by_key(|(f, _)| *f as usize);
+        let ip = |a: &Strs, j: usize, name: &str| -> Result<std::net::IpAddr, String> {
+            a.req(j, name)?
+                .parse()
+                .map_err(|_| format!("column `{name}`: not an IP address"))
+        };
+        let tunnels = range(tl, k)
+            .map(|j| {
+                Ok(TunnelRow {
+                    path: range(t_path, j)
+                        .map(|x| t_kinds.req(x, "tunnels.path").map(str::to_string))
+                        .collect::<Result<_, String>>()?,
+                    depth: small(i64::from(t_depth.value(j)), "tunnels.depth")?,
+                    src: ip(&t_src, j, "tunnels.src")?,
+                    dst: ip(&t_dst, j, "tunnels.dst")?,
+                    id: opt_i64(t_id, j)
+                        .map(|x| small(x, "tunnels.id"))
+                        .transpose()?,
+                    packets: u(t_packets, j, "tunnels.packets")?,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let icmp_errors = range(il, k)
+            .map(|j| {
+                Ok(IcmpRow {
+                    frame: u(i_frame, j, "icmp_errors.frame")?,
+                    version: small(i64::from(i_version.value(j)), "icmp_errors.version")?,
+                    icmp_type: small(i64::from(i_type.value(j)), "icmp_errors.type")?,
+                    code: small(i64::from(i_code.value(j)), "icmp_errors.code")?,
+                    description: i_desc.req(j, "icmp_errors.description")?.to_string(),
+                    from: ip(&i_from, j, "icmp_errors.from")?,
+                    about: r::role(i_about.req(j, "icmp_errors.about")?)?,
+                    flags: range(q_flags, j)
+                        .map(|x| r::flag_name(q_names.req(x, "quoted.flags")?))
+                        .collect::<Result<_, String>>()?,
+                    seq: small(q_seq.value(j), "icmp_errors.quoted.seq")?,
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
         out.push(ConnectionRow {
             stream: u(stream, k, "stream")?,
             client: ep(0)?,
@@ -1412,6 +1767,8 @@ fn rows_of(b: &RecordBatch) -> Result<Vec<ConnectionRow>, String> {
             lifecycle,
             analysis_counts,
             revisions: u(revisions, k, "revisions")?,
+            tunnels,
+            icmp_errors,
             initial_rtt_ns: opt_i64(rtt, k),
         });
     }

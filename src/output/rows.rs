@@ -118,6 +118,47 @@ pub struct TransitionRow {
     pub basis: Basis,
 }
 
+/// A tunnel segments rode in (JSON `tunnels` items, a segment's `tunnel`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TunnelRow {
+    /// Its kinds, from the outermost in (`gre`, `vxlan`, ...).
+    pub path: Vec<String>,
+    /// Encapsulations in all.
+    pub depth: u8,
+    /// Source of the IP header the innermost tunnel travelled in.
+    pub src: IpAddr,
+    /// Its destination.
+    pub dst: IpAddr,
+    /// The innermost tunnel's identifier.
+    pub id: Option<u32>,
+    /// Segments that rode in it (a connection's tunnels; 0 on a segment).
+    pub packets: u64,
+}
+
+/// An ICMP error quoting a segment (JSON `icmp_errors` items, an `icmp`
+/// row's `icmp` and `quoted`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IcmpRow {
+    /// The frame of the error.
+    pub frame: u64,
+    /// 4 (ICMP) or 6 (ICMPv6).
+    pub version: u8,
+    /// The ICMP type.
+    pub icmp_type: u8,
+    /// Its code.
+    pub code: u8,
+    /// What the type and code mean.
+    pub description: String,
+    /// Who sent the error.
+    pub from: IpAddr,
+    /// Who sent the quoted segment.
+    pub about: Role,
+    /// The quoted segment's control bits' names.
+    pub flags: Vec<&'static str>,
+    /// The quoted segment's relative sequence number.
+    pub seq: u32,
+}
+
 /// One connection, as `summary` reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ConnectionRow {
@@ -165,6 +206,10 @@ pub struct ConnectionRow {
     pub analysis_counts: Vec<(Flag, u64)>,
     /// Receipts assumed and later withdrawn.
     pub revisions: u64,
+    /// The tunnels its segments rode in.
+    pub tunnels: Vec<TunnelRow>,
+    /// ICMP errors quoting its segments.
+    pub icmp_errors: Vec<IcmpRow>,
     /// The handshake's RTT, ns.
     pub initial_rtt_ns: Option<i64>,
 }
@@ -184,9 +229,17 @@ pub struct AnalysisRow {
     pub initial_rtt_ns: Option<i64>,
 }
 
-/// One segment, as `timeline` reports it.
+/// One segment, as `timeline` reports it (or an ICMP error quoting one:
+/// JSON `type` `icmp`, with `icmp` set and no direction, flags, numbers or
+/// verdict of its own).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SegmentRow {
+    /// The ICMP error this row is, if it is one.
+    pub icmp: Option<IcmpRow>,
+    /// The segment's TCP header was cut short.
+    pub short_header: bool,
+    /// The tunnel it rode in.
+    pub tunnel: Option<TunnelRow>,
     /// Wireshark's `frame.number`.
     pub frame: u64,
     /// Wireshark's `tcp.stream`.
@@ -251,6 +304,39 @@ fn transition_row(t: &crate::connection::Transition) -> TransitionRow {
     }
 }
 
+fn flag_names(f: crate::decode::TcpFlags) -> Vec<&'static str> {
+    super::FLAG_NAMES
+        .iter()
+        .filter(|(bit, _)| f.contains(*bit))
+        .map(|(_, name)| *name)
+        .collect()
+}
+
+fn tunnel_row(t: &crate::decode::Tunnel, packets: u64) -> TunnelRow {
+    TunnelRow {
+        path: t.path().map(|k| k.name().to_string()).collect(),
+        depth: t.depth,
+        src: t.src,
+        dst: t.dst,
+        id: t.id,
+        packets,
+    }
+}
+
+fn icmp_row(e: &crate::engine::IcmpError) -> IcmpRow {
+    IcmpRow {
+        frame: e.frame,
+        version: if e.v6 { 6 } else { 4 },
+        icmp_type: e.icmp_type,
+        code: e.code,
+        description: e.describe(),
+        from: e.from,
+        about: e.about,
+        flags: flag_names(e.flags),
+        seq: e.rel_seq,
+    }
+}
+
 fn anomaly_row(a: &crate::anomaly::Anomaly) -> AnomalyRow {
     AnomalyRow {
         id: a.kind,
@@ -304,6 +390,12 @@ impl ConnectionRow {
             lifecycle: c.lifecycle.iter().map(transition_row).collect(),
             analysis_counts: c.wireshark.counts().nonzero().collect(),
             revisions: u64::from(c.revisions),
+            tunnels: r
+                .tunnels
+                .iter()
+                .map(|u| tunnel_row(&u.tunnel, u.packets))
+                .collect(),
+            icmp_errors: r.icmp.iter().map(icmp_row).collect(),
             initial_rtt_ns: c.wireshark.initial_rtt_ns(),
         }
     }
@@ -396,6 +488,14 @@ impl ConnectionRow {
             lifecycle,
             analysis_counts,
             revisions: u64_of(v, "revisions")?,
+            tunnels: array_of(v, "tunnels")?
+                .iter()
+                .map(tunnel_from_json)
+                .collect::<Result<_, _>>()?,
+            icmp_errors: array_of(v, "icmp_errors")?
+                .iter()
+                .map(icmp_from_json)
+                .collect::<Result<_, _>>()?,
             initial_rtt_ns: match get(v, "initial_rtt_ns")? {
                 Value::Null => None,
                 n => Some(n.as_i64().ok_or("`initial_rtt_ns` is not an integer")?),
@@ -410,15 +510,14 @@ impl SegmentRow {
         let o = &r.outcome;
         let v = &o.analysis;
         SegmentRow {
+            icmp: r.icmp.as_ref().map(icmp_row),
+            short_header: r.short_header,
+            tunnel: r.tunnel.as_ref().map(|t| tunnel_row(t, 0)),
             frame: r.frame,
             stream: r.stream,
             ts_ns: r.ts_ns,
             direction: o.direction,
-            flags: super::FLAG_NAMES
-                .iter()
-                .filter(|(bit, _)| r.flags.contains(*bit))
-                .map(|(_, name)| *name)
-                .collect(),
+            flags: flag_names(r.flags),
             seq: o.rel_seq,
             ack: o.rel_ack,
             len: r.payload_len,
@@ -584,6 +683,67 @@ fn transition_from_json(t: &Value) -> Result<TransitionRow, String> {
         from: state_of(t, "from")?,
         to: state_of(t, "to")?,
         basis: basis(str_of(t, "basis")?)?,
+    })
+}
+
+fn ip_of(v: &Value, k: &str) -> Result<IpAddr, String> {
+    str_of(v, k)?
+        .parse()
+        .map_err(|_| format!("`{k}` is not an IP address"))
+}
+
+fn small<T: TryFrom<u64>>(v: &Value, k: &str) -> Result<T, String> {
+    T::try_from(u64_of(v, k)?).map_err(|_| format!("`{k}` is out of range"))
+}
+
+fn tunnel_from_json(t: &Value) -> Result<TunnelRow, String> {
+    Ok(TunnelRow {
+        path: array_of(t, "path")?
+            .iter()
+            .map(|k| {
+                k.as_str()
+                    .map(str::to_string)
+                    .ok_or("a tunnel kind is not a string")
+            })
+            .collect::<Result<_, _>>()?,
+        depth: small(t, "depth")?,
+        src: ip_of(t, "src")?,
+        dst: ip_of(t, "dst")?,
+        id: match get(t, "id")? {
+            Value::Null => None,
+            _ => Some(small(t, "id")?),
+        },
+        packets: match t.get("packets") {
+            None => 0,
+            Some(_) => u64_of(t, "packets")?,
+        },
+    })
+}
+
+/// A control bit's name, as the JSON writes it.
+pub fn flag_name(s: &str) -> Result<&'static str, String> {
+    super::FLAG_NAMES
+        .iter()
+        .map(|(_, n)| *n)
+        .find(|n| *n == s)
+        .ok_or_else(|| format!("unknown TCP flag `{s}`"))
+}
+
+fn icmp_from_json(e: &Value) -> Result<IcmpRow, String> {
+    let quoted = get(e, "quoted")?;
+    Ok(IcmpRow {
+        frame: u64_of(e, "frame")?,
+        version: small(e, "version")?,
+        icmp_type: small(e, "type")?,
+        code: small(e, "code")?,
+        description: str_of(e, "description")?.to_string(),
+        from: ip_of(e, "from")?,
+        about: role(str_of(e, "about")?)?,
+        flags: array_of(quoted, "flags")?
+            .iter()
+            .map(|f| flag_name(f.as_str().ok_or("a flag is not a string")?))
+            .collect::<Result<_, _>>()?,
+        seq: small(quoted, "seq")?,
     })
 }
 
@@ -825,6 +985,33 @@ impl Spill for ConnectionRow {
             e.u(*n);
         }
         e.u(self.revisions);
+        e.u(self.tunnels.len() as u64);
+        for t in &self.tunnels {
+            e.u(t.path.len() as u64);
+            for k in &t.path {
+                e.s(k);
+            }
+            e.b(t.depth);
+            e.ip(t.src);
+            e.ip(t.dst);
+            e.opt_i(t.id.map(i64::from));
+            e.u(t.packets);
+        }
+        e.u(self.icmp_errors.len() as u64);
+        for x in &self.icmp_errors {
+            e.u(x.frame);
+            e.b(x.version);
+            e.b(x.icmp_type);
+            e.b(x.code);
+            e.s(&x.description);
+            e.ip(x.from);
+            e.b(x.about.index() as u8);
+            e.u(x.flags.len() as u64);
+            for f in &x.flags {
+                e.s(f);
+            }
+            e.u(u64::from(x.seq));
+        }
         e.opt_i(self.initial_rtt_ns);
     }
 
@@ -916,6 +1103,41 @@ impl Spill for ConnectionRow {
             lifecycle,
             analysis_counts,
             revisions: d.u(),
+            tunnels: {
+                let n = count(&mut d);
+                (0..n)
+                    .map(|_| {
+                        let k = count(&mut d);
+                        TunnelRow {
+                            path: (0..k).map(|_| d.s()).collect(),
+                            depth: d.b(),
+                            src: d.ip(),
+                            dst: d.ip(),
+                            id: d.opt_i().and_then(|x| u32::try_from(x).ok()),
+                            packets: d.u(),
+                        }
+                    })
+                    .collect()
+            },
+            icmp_errors: {
+                let n = count(&mut d);
+                (0..n)
+                    .map(|_| IcmpRow {
+                        frame: d.u(),
+                        version: d.b(),
+                        icmp_type: d.b(),
+                        code: d.b(),
+                        description: d.s(),
+                        from: d.ip(),
+                        about: nth(&ROLES, usize::from(d.b())),
+                        flags: {
+                            let k = count(&mut d);
+                            (0..k).filter_map(|_| flag_name(&d.s()).ok()).collect()
+                        },
+                        seq: d.u() as u32,
+                    })
+                    .collect()
+            },
             initial_rtt_ns: d.opt_i(),
         }
     }

@@ -458,6 +458,18 @@ pub fn timeline_row(
             out.extend_from_slice(s);
         }
     };
+    if let Some(e) = &r.icmp {
+        let _ = write!(
+            out,
+            "{} from {} about the {}'s segment",
+            e.describe(),
+            e.from,
+            e.about.name()
+        );
+    }
+    if r.short_header {
+        out.extend_from_slice(b"header cut inside its options");
+    }
     for t in &o.transitions {
         sep(out, b", ");
         let _ = write!(
@@ -576,6 +588,21 @@ pub fn totals_line(file: &str, t: &crate::engine::Totals) -> String {
         .filter(|(_, n)| *n > 0)
         .map(|(k, n)| format!("{n} {}", crate::engine::skip_name(*k).replace('_', " ")))
         .collect();
+    if t.icmp_quotes > 0 {
+        s.push_str(&format!("; {} ICMP errors quoting TCP", t.icmp_quotes));
+    }
+    if t.reassembly.datagrams > 0 {
+        s.push_str(&format!(
+            "; {} datagrams reassembled from {} fragments",
+            t.reassembly.datagrams, t.reassembly.fragments
+        ));
+    }
+    if t.short_headers > 0 {
+        s.push_str(&format!(
+            "; {} TCP headers cut inside their options",
+            t.short_headers
+        ));
+    }
     if !skipped.is_empty() {
         s.push_str("; not analysed: ");
         s.push_str(&skipped.join(", "));

@@ -375,3 +375,84 @@ pub fn ss_snapshots(capture: &Path) -> Vec<SsSnapshot> {
         })
         .collect()
 }
+
+/// A capture with what the newer keys describe: a segment in GRE, an ICMP
+/// error quoting it, a segment in two IPv4 fragments, a header cut inside
+/// its options. Packets by etherparse; GRE, ICMP and the fragments are
+/// assembled from their fields.
+pub fn encapsulated_capture() -> Vec<u8> {
+    use etherparse::{IpNumber, Ipv4Header, PacketBuilder};
+    let tcp = |seq: u32, syn: bool, payload: &[u8]| {
+        let b = PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64).tcp(40000, 80, seq, 1000);
+        let b = if syn {
+            b.syn()
+                .options(&[etherparse::TcpOptionElement::MaximumSegmentSize(1460)])
+                .unwrap()
+        } else {
+            b.ack(1)
+        };
+        let mut v = Vec::new();
+        b.write(&mut v, payload).unwrap();
+        v
+    };
+    let outer = |proto: u8, payload: &[u8], id: u16, offset: u16, more: bool| {
+        let mut h = Ipv4Header::new(
+            payload.len() as u16,
+            64,
+            IpNumber(proto),
+            [192, 0, 2, 1],
+            [192, 0, 2, 2],
+        )
+        .unwrap();
+        h.identification = id;
+        h.more_fragments = more;
+        h.fragment_offset = etherparse::IpFragOffset::try_new(offset / 8).unwrap();
+        h.header_checksum = h.calc_header_checksum();
+        [
+            &[2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0][..],
+            &h.to_bytes(),
+            payload,
+        ]
+        .concat()
+    };
+    let syn = tcp(100, true, b"");
+    let gre = [&[0u8, 0, 8, 0][..], &syn].concat();
+    let mut icmp = [&[3u8, 1, 0, 0, 0, 0, 0, 0][..], &syn].concat();
+    let sum = etherparse::checksum::Sum16BitWords::new()
+        .add_slice(&icmp)
+        .ones_complement();
+    icmp[2..4].copy_from_slice(&sum.to_be_bytes());
+    let data = tcp(101, false, &[b'x'; 40]);
+    let ip = |p: &[u8]| [&[2u8, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0][..], p].concat();
+    // The data segment's payload (TCP header and 40 bytes) in two pieces:
+    // its own header with the protocol, as the fragments' outer header.
+    let frag = |offset: u16, more: bool, piece: &[u8]| {
+        let mut h = Ipv4Header::from_slice(&data[..20]).unwrap().0;
+        h.total_len = (20 + piece.len()) as u16;
+        h.more_fragments = more;
+        h.dont_fragment = false;
+        h.fragment_offset = etherparse::IpFragOffset::try_new(offset / 8).unwrap();
+        h.header_checksum = h.calc_header_checksum();
+        ip(&[&h.to_bytes()[..], piece].concat())
+    };
+    let frames: Vec<(Vec<u8>, usize)> = vec![
+        (outer(47, &gre, 1, 0, false), usize::MAX),
+        (ip(&outer(1, &icmp, 2, 0, false)[14..]), usize::MAX),
+        (frag(0, true, &data[20..44]), usize::MAX),
+        (frag(24, false, &data[44..]), usize::MAX),
+        // The SYN again, cut inside its options.
+        (ip(&syn), 14 + 20 + 22),
+    ];
+    let mut out = Vec::new();
+    for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    for (i, (f, cut)) in frames.iter().enumerate() {
+        let cap = f.len().min(*cut);
+        for v in [1_700_000_000 + i as u32, 0, cap as u32, f.len() as u32] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&f[..cap]);
+    }
+    out
+}

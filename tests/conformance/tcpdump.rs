@@ -276,7 +276,12 @@ fn tcpdump_packets() {
                 Decoded::Skipped(Skip::TruncatedTcpHeader) => {
                     vec![("tcp", "truncated header".to_string())]
                 }
-                Decoded::Skipped(Skip::NotTcp) => vec![("tcp", "not TCP".to_string())],
+                // An IP packet that is not TCP, or a tunnel that carries
+                // no IP (PPTP's PPP control messages): tcpdump decodes
+                // either as something else than TCP.
+                Decoded::Skipped(Skip::NotTcp | Skip::NotIp) => {
+                    vec![("tcp", "not TCP".to_string())]
+                }
                 Decoded::Skipped(k) => vec![("tcp", format!("skipped: {k}"))],
             };
             facts.push(("time", timestamp(fr.ts_ns, nano)));
