@@ -15,31 +15,14 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, Encoding};
 use serde_json::{Map, Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn tcpstate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tcpstate"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("runs tcpstate")
+    tcpstate_in_repo(args)
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("tcpstate-parquet-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn relative(files: &[PathBuf]) -> Vec<String> {
-    let root = repo();
-    let mut v: Vec<String> = files
-        .iter()
-        .map(|f| f.strip_prefix(&root).unwrap_or(f).display().to_string())
-        .collect();
-    v.sort();
-    v
+    fresh_dir("parquet", name)
 }
 
 /// Runs a command that may meet damaged captures (status 2 then).
@@ -220,7 +203,7 @@ fn jsonl(cmd: &str, file: &str, kind: &str) -> Vec<String> {
 }
 
 fn every_value_equals_the_json(files: &[PathBuf], name: &str) {
-    let files = relative(files);
+    let files = relative_sorted(files);
     let dir = tmp(name);
     let d = dir.to_str().unwrap();
     let mut args = vec!["summary", "-f", "parquet", "--hive", "-o", d];
@@ -454,7 +437,7 @@ fn same_report_from_parquet(files: &[PathBuf], name: &str) {
     let junk = dir.join("junk.pcap");
     std::fs::write(&junk, b"not a capture\n").unwrap();
     let results = dir.join("results");
-    let mut files = relative(files);
+    let mut files = relative_sorted(files);
     files.push(junk.display().to_string());
     files.sort_by(|a, b| Path::new(a).cmp(Path::new(b)));
     let names: Vec<&str> = files.iter().map(String::as_str).collect();

@@ -6,33 +6,14 @@ mod common;
 
 use common::*;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn tcpstate(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tcpstate"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .expect("runs tcpstate")
+    tcpstate_in_repo(args)
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("tcpstate-results-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-/// Paths relative to the repository (as a user in it would name them),
-/// sorted as a directory's captures are.
-fn relative(files: &[PathBuf]) -> Vec<String> {
-    let root = repo();
-    let mut v: Vec<PathBuf> = files
-        .iter()
-        .map(|f| f.strip_prefix(&root).unwrap_or(f).to_path_buf())
-        .collect();
-    v.sort();
-    v.iter().map(|p| p.display().to_string()).collect()
+    fresh_dir("results", name)
 }
 
 fn report_json(inputs: &[&str], extra: &[&str]) -> (Vec<u8>, Output) {
@@ -59,7 +40,7 @@ fn summary_jsonl(files: &[String], extra: &[&str], to: &Path) {
 fn same_report_from_jsonl(files: &[PathBuf], name: &str) {
     // JSON Lines has no line for a capture that cannot be opened (Parquet
     // results have a file for it): compare over the others.
-    let all = relative(files);
+    let all = relative_sorted(files);
     let names: Vec<&str> = all.iter().map(String::as_str).collect();
     let (whole, _) = report_json(&names, &[]);
     let whole: serde_json::Value = serde_json::from_slice(&whole).unwrap();
@@ -115,7 +96,7 @@ fn the_report_over_json_lines_results_is_the_report_over_the_corpus() {
 
 #[test]
 fn results_written_with_where_give_the_report_with_that_where() {
-    let files = relative(&captures_in(&repo().join("testdata/real")));
+    let files = relative_sorted(&captures_in(&repo().join("testdata/real")));
     let names: Vec<&str> = files.iter().map(String::as_str).collect();
     let dir = tmp("where");
     let results = dir.join("r.jsonl");

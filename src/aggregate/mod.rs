@@ -686,21 +686,10 @@ impl CaptureAcc {
                     error_refs,
                 }
             }
-            Ok(t) => CaptureReport {
+            why => CaptureReport {
                 file,
                 status: "unreadable",
-                error: t.unreadable.clone(),
-                first_ts_ns: None,
-                last_ts_ns: None,
-                aggregate: agg,
-                chart: None,
-                error_connections,
-                error_refs,
-            },
-            Err(e) => CaptureReport {
-                file,
-                status: "unreadable",
-                error: Some(e),
+                error: why.map_or_else(Some, |t| t.unreadable.clone()),
                 first_ts_ns: None,
                 last_ts_ns: None,
                 aggregate: agg,

@@ -661,7 +661,8 @@ impl IcmpCols {
 /// A table's columns, filled row by row and taken as a batch.
 trait Columns: Default {
     type Row;
-    fn table() -> &'static str;
+    /// `tcpstate.table` in the metadata.
+    const TABLE: &'static str;
     fn schema() -> SchemaRef;
     fn push(&mut self, row: &Self::Row);
     fn len(&self) -> usize;
@@ -763,10 +764,7 @@ impl Default for ConnColumns {
 
 impl Columns for ConnColumns {
     type Row = ConnectionRow;
-
-    fn table() -> &'static str {
-        "connections"
-    }
+    const TABLE: &'static str = "connections";
 
     fn schema() -> SchemaRef {
         connections_schema()
@@ -996,10 +994,7 @@ fn dict_list(offsets: &mut Vec<i32>, values: &mut Dict) -> ArrayRef {
 
 impl Columns for SegColumns {
     type Row = SegmentRow;
-
-    fn table() -> &'static str {
-        "segments"
-    }
+    const TABLE: &'static str = "segments";
 
     fn schema() -> SchemaRef {
         segments_schema()
@@ -1119,7 +1114,7 @@ impl<C: Columns> Table<C> {
                     "tcpstate.schema".to_string(),
                     super::SCHEMA_VERSION.to_string(),
                 ),
-                KeyValue::new("tcpstate.table".to_string(), C::table().to_string()),
+                KeyValue::new("tcpstate.table".to_string(), C::TABLE.to_string()),
             ]))
             .build();
         let writer = ArrowWriter::try_new(handle.try_clone()?, C::schema(), Some(props))

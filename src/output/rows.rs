@@ -17,23 +17,12 @@ use crate::anomaly::{AnomalyKind, Severity};
 use crate::connection::{Direction, Outcome, Role};
 use crate::engine::{ConnectionRecord, SegmentRecord, Totals};
 use crate::output::order::Spill;
+use crate::select::OUTCOMES;
 use crate::state::{Basis, TcpState};
 use crate::wireshark::Flag;
 use crate::zeek::ConnState;
 use serde_json::Value;
 use std::net::IpAddr;
-
-/// Every outcome, in the order of [`Outcome`].
-pub const OUTCOMES: [Outcome; 8] = [
-    Outcome::Closed,
-    Outcome::Closing,
-    Outcome::HalfClosed,
-    Outcome::Reset,
-    Outcome::Refused,
-    Outcome::Unanswered,
-    Outcome::Incomplete,
-    Outcome::Open,
-];
 
 /// Every basis a transition can rest on.
 pub const BASES: [Basis; 5] = [

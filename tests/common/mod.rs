@@ -456,3 +456,34 @@ pub fn encapsulated_capture() -> Vec<u8> {
     }
     out
 }
+
+/// Runs the tcpstate binary in the repository, so that captures are named
+/// as someone working there names them (`testdata/real/...`).
+pub fn tcpstate_in_repo(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tcpstate"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("runs tcpstate")
+}
+
+/// A new, empty directory for one test (`what`: the test binary, `name`:
+/// the test), in the system's temporary directory.
+pub fn fresh_dir(what: &str, name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("tcpstate-{what}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Paths relative to the repository, sorted as a directory's captures are
+/// (component by component).
+pub fn relative_sorted(files: &[PathBuf]) -> Vec<String> {
+    let root = repo();
+    let mut v: Vec<PathBuf> = files
+        .iter()
+        .map(|f| f.strip_prefix(&root).unwrap_or(f).to_path_buf())
+        .collect();
+    v.sort();
+    v.iter().map(|p| p.display().to_string()).collect()
+}
