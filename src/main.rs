@@ -98,10 +98,11 @@ enum Command {
 }
 
 const REPORT_HELP: &str = "\
-CAPTURE may be a directory: its .pcap, .pcapng and .cap files are read, recursively.
-A directory holding results (connections.parquet files, as summary --format parquet
-writes them, or *.jsonl summary output) is read as results instead: the report is
-the one the captures would give (JSON byte for byte), listing them by path.
+CAPTURE may be a directory: the captures under it (recognised by their content,
+compressed too) are read, recursively. A directory holding results
+(connections.parquet files, as summary --format parquet writes them, or *.jsonl
+summary output) is read as results instead: the report is the one the captures
+would give (JSON byte for byte), listing them by path.
 The page needs no network: SVG, CSS and a little script are inline. --format json
 writes the same aggregate (schema: src/aggregate/schema.json).
 
