@@ -70,6 +70,13 @@ anomalies! {
     /// The client sent its SYN more than once.
     SynRetransmitted = "syn-retransmitted", Warning, "RFC 9293 3.8.1, RFC 6298 5.7",
         "a SYN was retransmitted: the first one or its answer was lost or slow";
+    /// An ICMP destination unreachable (protocol or port: a hard error)
+    /// answered the SYN: the connection attempt failed.
+    IcmpUnreachable = "icmp-unreachable", Error, "RFC 1122 4.2.3.9, RFC 792, RFC 4443",
+        "the SYN was answered by an ICMP destination unreachable (protocol or port): a hard error, the connection attempt failed";
+    /// Another ICMP error about one of the connection's segments.
+    IcmpError = "icmp-error", Warning, "RFC 1122 4.2.3.9, RFC 5461",
+        "an ICMP error (unreachable, time exceeded, parameter problem, packet too big) concerned one of the connection's segments";
     /// The SYN was answered by an RST: nothing listened on the port.
     ConnectionRefused = "connection-refused", Error, "RFC 9293 3.10.7.1",
         "the SYN was answered by an RST: no connection was listening (refused)";
@@ -226,6 +233,19 @@ impl Anomaly {
         let peer = self.endpoint.map(|r| r.peer().name()).unwrap_or("peer");
         let [a, b] = self.values;
         match self.kind {
+            IcmpUnreachable | IcmpError => {
+                let what = crate::decode::icmp::describe(a >> 8 == 1, (a & 0xff) as u8, b as u8);
+                let v = if a >> 8 == 1 { "ICMPv6" } else { "ICMP" };
+                if self.kind == IcmpUnreachable {
+                    format!(
+                        "an {v} {what} answered the {who}'s SYN: the connection attempt failed (a hard error)"
+                    )
+                } else {
+                    format!(
+                        "an {v} {what} concerned one of the {who}'s segments (a soft error for TCP: it keeps trying; Linux gives up a connection attempt on it)"
+                    )
+                }
+            }
             UnansweredSyn => format!(
                 "the {who} sent {a} SYN(s) over {b} ms; none was answered (the capture cannot tell whether the {peer} got them: SYN_RECEIVED with its answers lost, or still LISTEN)"
             ),

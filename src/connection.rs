@@ -24,9 +24,6 @@
 //! close), the assumed receipt is withdrawn and the SYN or FIN is delivered
 //! later, when the receiver acknowledges it or the next segment reaches it.
 
-// Its public items are documented when the replay's reshape settles them.
-#![allow(missing_docs)]
-
 use crate::anomaly::{Anomaly, AnomalyKind};
 use crate::decode::{ChecksumStatus, TcpFlags, TcpSegment};
 use crate::state::{self, Basis, Event, Origin, TcpState};
@@ -38,20 +35,25 @@ use std::net::IpAddr;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// The endpoint that sent the first SYN (the active opener).
     Client,
+    /// The endpoint that answered: the passive opener (or guessed from the ports).
     Server,
 }
 
 impl Role {
+    /// 0 for the client, 1 for the server (the index in `[client, server]` pairs).
     pub const fn index(self) -> usize {
         self as usize
     }
+    /// The other end.
     pub const fn peer(self) -> Role {
         match self {
             Role::Client => Role::Server,
             Role::Server => Role::Client,
         }
     }
+    /// `client` or `server`.
     pub const fn name(self) -> &'static str {
         match self {
             Role::Client => "client",
@@ -64,18 +66,22 @@ impl Role {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Direction {
     #[serde(rename = "c2s")]
+    /// From the client to the server.
     ClientToServer,
     #[serde(rename = "s2c")]
+    /// From the server to the client.
     ServerToClient,
 }
 
 impl Direction {
+    /// The endpoint that sent a segment going this way.
     pub const fn sender(self) -> Role {
         match self {
             Direction::ClientToServer => Role::Client,
             Direction::ServerToClient => Role::Server,
         }
     }
+    /// `c2s` or `s2c`.
     pub const fn name(self) -> &'static str {
         match self {
             Direction::ClientToServer => "c2s",
@@ -107,6 +113,7 @@ impl Default for Config {
 }
 
 impl Config {
+    /// How long TIME_WAIT lasts: 2×MSL.
     pub fn time_wait_ns(&self) -> i64 {
         self.msl_ns.saturating_mul(2)
     }
@@ -123,10 +130,15 @@ const NS: i64 = 1_000_000_000;
 /// One state change of one endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Transition {
+    /// The endpoint that changed state.
     pub endpoint: Role,
+    /// The state before.
     pub from: TcpState,
+    /// The state after.
     pub to: TcpState,
+    /// What it rests on: the segment sent or received, an inference, a timer.
     pub basis: Basis,
+    /// The RFC rule it applies.
     pub rule: &'static str,
     /// The frame at which the change happened (for timers: the first frame
     /// whose timestamp showed the timer had expired).
@@ -173,6 +185,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The name printed everywhere (`old-duplicate`, `challenge-ack`, ...).
     pub const fn name(self) -> &'static str {
         match self {
             Verdict::Accepted => "accepted",
@@ -209,6 +222,7 @@ pub const MAX_CONNECTION_ANOMALIES: usize = 256;
 /// The result of replaying one segment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SegmentOutcome {
+    /// Which way it went.
     pub direction: Direction,
     /// Sequence number relative to the sender's base (Wireshark's `tcp.seq`).
     pub rel_seq: u32,
@@ -217,8 +231,11 @@ pub struct SegmentOutcome {
     pub rel_ack: u32,
     /// States of the client and the server after the segment.
     pub state: [TcpState; 2],
+    /// The transitions it caused (timers that expired before it first).
     pub transitions: ArrayVec<Transition, MAX_TRANSITIONS>,
+    /// What the receiver made of it.
     pub verdict: Verdict,
+    /// The anomalies that show at this segment.
     pub anomalies: ArrayVec<Anomaly, MAX_SEGMENT_ANOMALIES>,
     /// Wireshark's `tcp.analysis` verdicts for the segment.
     pub analysis: crate::wireshark::Verdicts,
@@ -239,6 +256,7 @@ pub struct SegmentOutcome {
 pub struct Rewrite {
     /// The frame whose receipt was withdrawn (or revised).
     pub frame: u64,
+    /// The endpoint whose receipt it was.
     pub endpoint: Role,
     /// Whether the endpoint's transitions on that row are replaced (the
     /// receipt never happened as assumed) or added to (it did, and more
@@ -253,6 +271,7 @@ pub struct ReuseInfo {
     /// synchronized (and not in TIME-WAIT): its connection, not a new one,
     /// receives the SYN (RFC 9293 3.5.2 Figure 9; RFC 5961 4.2).
     pub carry: Option<Endpoint>,
+    /// The frame of its last segment.
     pub last_frame: u64,
     /// Time since its last segment.
     pub idle_ms: u64,
@@ -316,9 +335,13 @@ struct Assumed {
 /// One endpoint: its state and sequence variables.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
+    /// Its address.
     pub addr: IpAddr,
+    /// Its port.
     pub port: u16,
+    /// Its RFC 9293 state.
     pub state: TcpState,
+    /// How it began: as the active or the passive opener, or joined mid-stream.
     pub origin: Origin,
     // ---- as a sender: its own sequence space ----
     /// Base for relative sequence numbers: the ISN, or (joined mid-stream)
@@ -342,6 +365,7 @@ pub struct Endpoint {
     pub fin_acked: bool,
     /// Frame of its first SYN or SYN,ACK, and of its last transmission.
     pub syn_frame: Option<u64>,
+    /// The frame of its last SYN (or SYN,ACK) transmission.
     pub last_syn_frame: u64,
     /// Whether its SYN has been acknowledged.
     pub syn_acked: bool,
@@ -374,6 +398,7 @@ pub struct Endpoint {
     last_syn_ts: i64,
     /// When it entered its current state (capture clock) and at which frame.
     pub state_since: i64,
+    /// The frame at which it entered its current state.
     pub state_frame: u64,
     /// The highest acknowledgment it has sent.
     max_ack_sent: Option<u32>,
@@ -488,6 +513,7 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// The name printed everywhere: `closed`, `half-closed`, ...
     pub const fn name(self) -> &'static str {
         match self {
             Outcome::Closed => "closed",
@@ -518,9 +544,13 @@ pub struct Connection {
     pub mid_stream: bool,
     /// The states the endpoints were in when the capture first saw them.
     pub initial_state: [TcpState; 2],
+    /// The frame of its first segment.
     pub first_frame: u64,
+    /// The frame of its last segment.
     pub last_frame: u64,
+    /// Its first segment's timestamp, as [`crate::clock::trusted`] counts it.
     pub first_ts: i64,
+    /// Its last segment's timestamp, as [`crate::clock::trusted`] counts it.
     pub last_ts: i64,
     /// The capture clock (see [`crate::engine`]) at the last segment: timers
     /// and the linger period are judged against it, never against a raw
@@ -532,8 +562,12 @@ pub struct Connection {
     pub payload_bytes: [u64; 2],
     /// The side whose FIN came first.
     pub active_closer: Option<Role>,
+    /// The frame of an ICMP hard error that ended the client's connection
+    /// attempt (RFC 1122 4.2.3.9), if one did.
+    pub icmp_refused: Option<u64>,
     /// Who sent the RST that was accepted first, if any, and its frame.
     pub reset_by: Option<Role>,
+    /// The frame of that RST.
     pub reset_frame: Option<u64>,
     /// Kinds already reported that are reported once per connection.
     once: u64,
@@ -543,6 +577,7 @@ pub struct Connection {
     pub rtt_ns: Option<i64>,
     /// Half-open: the frame the peer went away, and segments sent since.
     half_open: Option<(u64, u64)>,
+    /// Every anomaly flagged (up to [`MAX_CONNECTION_ANOMALIES`]), in the order found.
     pub anomalies: Vec<Anomaly>,
     /// Anomalies not kept because of [`MAX_CONNECTION_ANOMALIES`].
     pub anomalies_dropped: u64,
@@ -657,6 +692,7 @@ impl Connection {
             packets: [0; 2],
             payload_bytes: [0; 2],
             active_closer: None,
+            icmp_refused: None,
             reset_by: None,
             reset_frame: None,
             once: 0,
@@ -930,23 +966,58 @@ impl Connection {
     /// took the error as a reason to give up. The row shows the states at
     /// that frame (timers that expired by then included) and Wireshark's
     /// bookkeeping for the quote (see [`crate::wireshark::Analyzer::quote`]).
+    #[allow(clippy::too_many_arguments)]
     pub fn icmp_error(
         &mut self,
         seg: &TcpSegment,
+        error: (bool, u8, u8),
         frame: u64,
         ts: i64,
         now: i64,
         cfg: &Config,
     ) -> SegmentOutcome {
         let dir = self.direction_of(seg);
-        let (xi, yi) = (dir.sender().index(), dir.sender().peer().index());
+        let x = dir.sender();
+        let (xi, yi) = (x.index(), x.peer().index());
         let mut out = self.timers_until(dir, frame, now, cfg);
         out.rel_seq = seg.seq.wrapping_sub(self.ep[xi].base.unwrap_or(seg.seq));
         if seg.flags.contains(TcpFlags::ACK) {
             out.rel_ack = seg.ack.wrapping_sub(self.ep[yi].base.unwrap_or(seg.ack));
         }
         out.analysis = self.wireshark.quote(seg, dir, ts);
+        // What the error does to the quoted segment's sender, which it
+        // reached (RFC 1122 4.2.3.9): a hard error about its SYN in
+        // SYN-SENT aborts the attempt; any other error only tells the user.
+        let (v6, icmp_type, code) = error;
+        let values = [u64::from(icmp_type) | (u64::from(v6) << 8), u64::from(code)];
+        let syn = seg.flags.contains(TcpFlags::SYN) && !seg.flags.contains(TcpFlags::ACK);
+        let about_our_syn = syn && self.ep[xi].isn.is_none_or(|isn| isn == seg.seq);
+        if crate::decode::icmp::is_hard_error(v6, icmp_type, code)
+            && about_our_syn
+            && self.ep[xi].state == TcpState::SynSent
+        {
+            let mut buf: ArrayVec<Transition, MAX_TRANSITIONS> = ArrayVec::new();
+            self.apply(
+                x,
+                Event::IcmpHardError,
+                Basis::Received,
+                frame,
+                now,
+                cfg,
+                &mut buf,
+            );
+            for t in buf {
+                let _ = out.transitions.try_push(t);
+            }
+            self.icmp_refused.get_or_insert(frame);
+            let a = Anomaly::new(AnomalyKind::IcmpUnreachable, frame, Some(x), values);
+            self.flag(a, Some(&mut out));
+        } else {
+            let a = Anomaly::new(AnomalyKind::IcmpError, frame, Some(x), values);
+            self.flag(a, Some(&mut out));
+        }
         out.state = self.state();
+        out.uncertain = self.uncertain();
         self.last_frame = self.last_frame.max(frame);
         out
     }
@@ -2440,6 +2511,37 @@ impl Connection {
                 );
             }
         }
+        // No later segment of this incarnation will carry them: they make
+        // a row of their own (see `take_event`).
+        for t in buf {
+            if self.pending.len() < MAX_PENDING {
+                self.pending.push(t);
+            }
+        }
+    }
+
+    /// Transitions that happened between segments (a timer expired, a new
+    /// SYN reopened the 4-tuple) and no segment row has shown yet, as a row
+    /// of their own: the states after them, and them. `None` when there are
+    /// none. The timeline takes them at the frame that showed them, so that
+    /// a TIME_WAIT that ends with no later segment of its connection still
+    /// shows.
+    pub fn take_event(&mut self) -> Option<SegmentOutcome> {
+        if self.pending.is_empty() {
+            return None;
+        }
+        Some(SegmentOutcome {
+            direction: Direction::ClientToServer,
+            rel_seq: 0,
+            rel_ack: 0,
+            state: self.state(),
+            transitions: self.pending.drain(..).collect(),
+            verdict: Verdict::Accepted,
+            anomalies: ArrayVec::new(),
+            analysis: crate::wireshark::Verdicts::default(),
+            rewrite: None,
+            uncertain: self.uncertain(),
+        })
     }
 
     /// Ends the replay (the connection is done, was reopened, or the capture
@@ -2474,8 +2576,8 @@ impl Connection {
                 self.flag(Anomaly::new(kind, f, Some(role), [f, ms]), None);
             }
         }
+        // What expires now is left for `take_event`.
         self.advance_clock(now, frame, cfg);
-        self.pending.clear();
         if let Some((since, n)) = self.half_open {
             if let Some(a) = self
                 .anomalies
@@ -2515,6 +2617,8 @@ impl Connection {
                 };
                 self.flag(a, None);
             }
+            // Refused by an ICMP error: `icmp-unreachable` said so.
+            Outcome::Refused if self.icmp_refused.is_some() && self.reset_by.is_none() => {}
             Outcome::Refused => {
                 let f = self.reset_frame.unwrap_or(self.last_frame);
                 let syn = c_syn.unwrap_or(self.first_frame);
@@ -2556,7 +2660,13 @@ impl Connection {
         }
         // Only one direction captured (an unanswered SYN is reported as such).
         let outcome = self.outcome();
-        if (self.packets[0] == 0 || self.packets[1] == 0) && outcome != Outcome::Unanswered {
+        // (an unanswered SYN is reported as such, one refused by an ICMP
+        // error too: the answer came, just not in TCP).
+        let icmp_answered = outcome == Outcome::Refused && self.icmp_refused.is_some();
+        if (self.packets[0] == 0 || self.packets[1] == 0)
+            && outcome != Outcome::Unanswered
+            && !icmp_answered
+        {
             let dir = u64::from(self.packets[0] == 0);
             let n = self.packets[0] + self.packets[1];
             self.flag(
@@ -2604,6 +2714,11 @@ impl Connection {
     /// How the connection ended, or where it stood when the capture ended.
     pub fn outcome(&self) -> Outcome {
         let [c, s] = &self.ep;
+        // The SYN answered by an ICMP hard error (port or protocol
+        // unreachable: connect() returns ECONNREFUSED), and nothing else.
+        if self.icmp_refused.is_some() && self.reset_by.is_none() && self.packets[1] == 0 {
+            return Outcome::Refused;
+        }
         if let Some(by) = self.reset_by {
             // The client's SYN answered by the server's RST, no SYN,ACK.
             return if by == Role::Server

@@ -97,6 +97,14 @@ pub struct SegmentRecord {
     /// (`flags`, `outcome.rel_seq` and `rel_ack` are the quoted segment's;
     /// nothing was replayed).
     pub icmp: Option<IcmpError>,
+    /// Set when the row is not a segment but transitions that happened
+    /// between segments: a timer that expired (TIME_WAIT's 2×MSL, a SYN
+    /// given up after R2) or an incarnation ended by a new SYN on its
+    /// 4-tuple, at the frame whose timestamp or arrival showed it. Its
+    /// `flags`, `payload_len`, `rel_seq`, `rel_ack` and `direction` mean
+    /// nothing. At one frame, such rows come before the segment's row, in
+    /// stream order.
+    pub event: bool,
 }
 
 /// An ICMP error about a connection: which error, from whom, about which
@@ -472,6 +480,10 @@ struct Shard {
     /// Index in `rows` of the first row of the current batch.
     batch_first_row: usize,
     done: Vec<Done>,
+    /// Timeline rows are wanted (set for each batch).
+    want_rows: bool,
+    /// The capture's last frame and the clock there (set at its end).
+    last: (u64, i64),
 }
 
 impl Shard {
@@ -490,6 +502,8 @@ impl Shard {
             rows: std::collections::VecDeque::new(),
             batch_first_row: 0,
             done: Vec::new(),
+            want_rows: false,
+            last: (0, 0),
         }
     }
 
@@ -509,6 +523,7 @@ impl Shard {
         self.free.append(&mut self.to_free);
         self.batch_first_creation = self.creations;
         self.batch_first_row = self.rows.len();
+        self.want_rows = want_rows;
         for &i in own {
             let d = &frames[i as usize];
             self.fire_until(frames, nows, d.now, cfg);
@@ -551,6 +566,8 @@ impl Shard {
             slot.scheduled = None;
             slot.key_in_heap = None;
             slot.conn.advance_clock(self.clock, frame, cfg);
+            self.event_row(s, frame, f.ts);
+            let slot = self.slots[s as usize].as_mut().expect("live slot");
             if slot.conn.is_done(self.clock, cfg) {
                 self.retire(s, frame, cfg, false);
             } else {
@@ -606,8 +623,19 @@ impl Shard {
 
     /// Finishes a connection at `frame` and frees its slot.
     fn retire(&mut self, s: u32, frame: u64, cfg: &Config, at_end: bool) {
-        let mut slot = self.slots[s as usize].take().expect("live slot");
-        slot.conn.finish(self.clock, frame, cfg, at_end);
+        self.slots[s as usize]
+            .as_mut()
+            .expect("live slot")
+            .conn
+            .finish(self.clock, frame, cfg, at_end);
+        // What expired as it finished: at the last frame of the capture, or
+        // at the frame that finished it.
+        let (row_frame, row_ts) = match at_end {
+            true => self.last,
+            false => (frame, self.clock),
+        };
+        self.event_row(s, row_frame, row_ts);
+        let slot = self.slots[s as usize].take().expect("live slot");
         if self.flows.get(&slot.key) == Some(&s) {
             self.flows.remove(&slot.key);
         }
@@ -714,10 +742,53 @@ impl Shard {
                 tunnel,
                 short_header: seg.options.truncated,
                 icmp: None,
+                event: false,
             };
             self.push_row(s, row);
         }
         self.schedule(s, cfg, true);
+    }
+
+    /// With rows wanted, the transitions of the connection in slot `s`
+    /// that happened between segments become a row at `frame` (see
+    /// [`SegmentRecord::event`]). Rows at one frame are kept in the order
+    /// the merge needs: events by creation (which within a shard is stream
+    /// order), then the segment.
+    fn event_row(&mut self, s: u32, frame: u64, ts: i64) {
+        if !self.want_rows {
+            return;
+        }
+        let slot = self.slots[s as usize].as_mut().expect("live slot");
+        let Some(outcome) = slot.conn.take_event() else {
+            return;
+        };
+        let creation = slot.creation;
+        let row = Row {
+            creation,
+            stream: slot.stream,
+            record: SegmentRecord {
+                frame,
+                ts_ns: ts,
+                stream: 0,
+                flags: TcpFlags(0),
+                payload_len: 0,
+                outcome,
+                tunnel: None,
+                short_header: false,
+                icmp: None,
+                event: true,
+            },
+        };
+        let mut at = self.rows.len();
+        while at > 0 {
+            let r = &self.rows[at - 1];
+            if r.record.frame == frame && (!r.record.event || r.creation > creation) {
+                at -= 1;
+            } else {
+                break;
+            }
+        }
+        self.rows.insert(at, row);
     }
 
     /// Holds a timeline row of the connection in slot `s`.
@@ -743,7 +814,9 @@ impl Shard {
         let seg = q.seg;
         let s = self.slot_for(&seg, d, cfg);
         let slot = self.slots[s as usize].as_mut().expect("live slot");
-        let outcome = slot.conn.icmp_error(&seg, d.frame, d.ts, d.now, cfg);
+        let outcome =
+            slot.conn
+                .icmp_error(&seg, (q.v6, q.icmp_type, q.code), d.frame, d.ts, d.now, cfg);
         let error = IcmpError {
             frame: d.frame,
             ts_ns: d.ts,
@@ -767,6 +840,7 @@ impl Shard {
                 tunnel,
                 short_header: false,
                 icmp: Some(error),
+                event: false,
             };
             self.push_row(s, row);
         }
@@ -787,15 +861,14 @@ impl Shard {
         if rw.frame.saturating_add(ROW_HOLD_FRAMES) <= frame {
             return; // handed out, or might have been: this row shows the revision
         }
-        let Ok(first) = self
-            .rows
-            .binary_search_by_key(&rw.frame, |r| r.record.frame)
+        // The segment's row at that frame (event rows may share the frame).
+        let from = self.rows.partition_point(|r| r.record.frame < rw.frame);
+        let Some(first) = (from..self.rows.len())
+            .take_while(|&i| self.rows[i].record.frame == rw.frame)
+            .find(|&i| !self.rows[i].record.event && self.rows[i].creation == creation)
         else {
             return; // already handed out: the row of this segment shows the revision
         };
-        if self.rows[first].creation != creation {
-            return;
-        }
         let e = rw.endpoint;
         let real = outcome.state[e.index()];
         let row = &mut self.rows[first].record.outcome;
@@ -830,6 +903,7 @@ impl Shard {
 
     /// Finishes every connection still live at the end of the capture.
     fn finish_all(&mut self, frame: u64, cfg: &Config) {
+        self.last = (frame, self.clock);
         for s in 0..self.slots.len() {
             if self.slots[s].is_some() {
                 let slot = self.slots[s].as_mut().expect("live slot");
@@ -1198,12 +1272,21 @@ fn collect(
     }
     let releasable =
         |r: &Row| last_batch || r.record.frame.saturating_add(ROW_HOLD_FRAMES) <= last_frame;
+    // At one frame: rows of timer events (by stream), then the segment's.
+    let key = |r: &Row| {
+        (
+            r.record.frame,
+            !r.record.event,
+            r.stream.expect("stream assigned"),
+        )
+    };
     loop {
-        let mut next: Option<(u64, usize)> = None;
+        let mut next: Option<((u64, bool, u64), usize)> = None;
         for (i, sh) in shards.iter().enumerate() {
             if let Some(r) = sh.rows.front().filter(|r| releasable(r)) {
-                if next.is_none_or(|(f, _)| r.record.frame < f) {
-                    next = Some((r.record.frame, i));
+                let k = key(r);
+                if next.is_none_or(|(n, _)| k < n) {
+                    next = Some((k, i));
                 }
             }
         }

@@ -236,8 +236,21 @@ pub fn build(
     ))
 }
 
-/// A segment's label: flags, relative seq and ack, length.
+/// A segment's label: flags, relative seq and ack, length. An event row (no
+/// segment: a timer expired, or a new SYN reopened the 4-tuple) says which.
 pub fn segment_label(r: &SegmentRecord) -> String {
+    if r.event {
+        let timer = r
+            .outcome
+            .transitions
+            .iter()
+            .any(|t| t.basis == Basis::Timer);
+        return if timer {
+            "timer expired (no segment)".to_string()
+        } else {
+            "4-tuple reopened by a new SYN".to_string()
+        };
+    }
     let mut f = String::new();
     flags_tcpdump(r.flags, &mut f);
     format!(
@@ -368,7 +381,9 @@ pub fn svg(l: &Ladder) -> Markup {
                 g class={"segment " (if c2s { "c2s" } else { "s2c" })} data-frame=(r.frame) {
                     text class="frame" x="10" y=(y + 10.0) { "#" (r.frame) }
                     text class="time" x="10" y=(y + 22.0) { "+" (seconds(r.ts_ns - t0)) }
-                    line class={"arrow " (if c2s { "client" } else { "server" })} x1=(x1) y1=(y) x2=(x2) y2=(y + 16.0) marker-end=(head_url) {}
+                    @if !r.event {
+                        line class={"arrow " (if c2s { "client" } else { "server" })} x1=(x1) y1=(y) x2=(x2) y2=(y + 16.0) marker-end=(head_url) {}
+                    }
                     text class="label" x=((CX + SX) / 2.0) y=(y - 3.0) text-anchor="middle" { (segment_label(r)) }
                     @for (k, role) in [Role::Client, Role::Server].into_iter().enumerate() {
                         @let changed = states[k] != prev_of(i)[k] || change(r, role).is_some();
@@ -487,7 +502,9 @@ pub fn text(l: &Ladder, width: usize) -> String {
         let label: String = label.chars().take(mid.saturating_sub(4)).collect();
         let pad = mid.saturating_sub(label.chars().count() + 2);
         let (l1, l2) = (pad / 2, pad - pad / 2);
-        let arrow = if r.outcome.direction == Direction::ClientToServer {
+        let arrow = if r.event {
+            format!("{}{label}{}", "┄".repeat(l1 + 1), "┄".repeat(l2 + 1))
+        } else if r.outcome.direction == Direction::ClientToServer {
             format!("{}{label}{}▶", "─".repeat(l1 + 1), "─".repeat(l2))
         } else {
             format!("◀{}{label}{}", "─".repeat(l1), "─".repeat(l2 + 1))

@@ -176,6 +176,9 @@ pub enum Event {
     /// A new SYN reopened the 4-tuple while this endpoint was in TIME_WAIT
     /// (RFC 1122 4.2.2.13, RFC 6191): this incarnation is over.
     Reopened,
+    /// An ICMP hard error (destination unreachable: protocol or port; RFC
+    /// 1122 4.2.3.9) about the endpoint's own segment reached it.
+    IcmpHardError,
     /// Data arrived after the endpoint's user called CLOSE: it answers with
     /// an RST and aborts (RFC 1122 4.2.2.13).
     DataAfterClose,
@@ -620,6 +623,14 @@ pub fn step(state: TcpState, origin: Origin, event: Event) -> Step {
         (_, Reopened) => stay(
             state,
             "RFC 9293 3.5: a new incarnation of the 4-tuple began",
+        ),
+        (SynSent, IcmpHardError) => go(
+            Closed,
+            "RFC 1122 4.2.3.9: a hard error (protocol or port unreachable) about the SYN aborts the connection attempt (Linux and the BSDs do)",
+        ),
+        (_, IcmpHardError) => stay(
+            state,
+            "RFC 1122 4.2.3.9 (RFC 5461): a synchronized connection keeps trying; only the user learns of the error",
         ),
         (FinWait1 | FinWait2 | Closing | LastAck | TimeWait, DataAfterClose) => infer(
             Closed,

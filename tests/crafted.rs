@@ -668,3 +668,47 @@ fn retransmissions_of_bytes_the_receiver_lacked_are_not_old_duplicates() {
         assert_eq!(s.outcome.verdict.name(), "accepted", "frame {f}");
     }
 }
+
+#[test]
+fn a_port_unreachable_answering_the_syn_ends_the_attempt() {
+    // RFC 1122 4.2.3.9: protocol and port unreachable are hard errors, and
+    // a connection attempt that gets one is aborted (Linux and the BSDs do;
+    // connect() returns ECONNREFUSED).
+    let run = Craft::new()
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .icmp_about_last(S.0, 3, 3, 1)
+        .run();
+    let icmp = &run.segments[1];
+    assert!(icmp.icmp.is_some(), "the second row is the ICMP error");
+    assert_eq!(icmp.outcome.state[0], Closed, "the client gave up");
+    assert_eq!(
+        icmp.outcome
+            .transitions
+            .iter()
+            .map(|t| (t.from, t.to))
+            .collect::<Vec<_>>(),
+        [(SynSent, Closed)]
+    );
+    // The answer came, in ICMP: not unanswered, not one-sided; refused.
+    assert_anomalies(&run, &[("icmp-unreachable", 2)]);
+    assert_eq!(run.stream(0).conn.outcome().name(), "refused");
+}
+
+#[test]
+fn a_soft_error_leaves_the_attempt_alone() {
+    // Host unreachable from a router: a soft error (RFC 1122 4.2.3.9: TCP
+    // MUST NOT abort); the client retransmits its SYN and is answered.
+    let run = Craft::new()
+        .seg(true, SYN, 1000, 0, 0, 0)
+        .icmp_about_last([10, 9, 9, 9], 3, 1, 1)
+        .seg(true, SYN, 1000, 0, 0, 1000)
+        .seg(false, SYN_ACK, 5000, 1001, 0, 1001)
+        .seg(true, ACK, 1001, 5001, 0, 1002)
+        .run();
+    assert_eq!(run.segments[1].outcome.state, [SynSent, SynReceived]);
+    assert!(run.segments[1].outcome.transitions.is_empty());
+    assert_eq!(run.segments.last().unwrap().outcome.state, EST);
+    let kinds: Vec<&str> = run.anomalies().iter().map(|a| a.1).collect();
+    assert!(kinds.contains(&"icmp-error"), "{kinds:?}");
+    assert!(!kinds.contains(&"icmp-unreachable"), "{kinds:?}");
+}

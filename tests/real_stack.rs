@@ -27,8 +27,10 @@ fn real(stem: &str) -> PathBuf {
         .unwrap_or_else(|| panic!("no capture {stem} in {}", dir.display()))
 }
 
-/// `(frame, stream, client, server)` lines of an .expect file.
-fn expected(capture: &Path) -> Vec<(u64, u64, TcpState, TcpState)> {
+/// `(frame, stream, client, server, event)` lines of an .expect file. A line
+/// starting with `@` is an event row: transitions between segments (a timer
+/// expiring, a 4-tuple reopened) at the frame that showed them.
+fn expected(capture: &Path) -> Vec<(u64, u64, TcpState, TcpState, bool)> {
     let text = std::fs::read_to_string(capture.with_extension("expect")).expect(".expect file");
     text.lines()
         .map(|l| l.split('#').next().unwrap_or("").trim())
@@ -37,11 +39,13 @@ fn expected(capture: &Path) -> Vec<(u64, u64, TcpState, TcpState)> {
             let w: Vec<&str> = l.split_whitespace().collect();
             let st =
                 |s: &str| TcpState::from_name(s).unwrap_or_else(|| panic!("bad state {s} in {l}"));
+            let event = w[0].starts_with('@');
             (
-                w[0].parse().expect("frame"),
+                w[0].trim_start_matches('@').parse().expect("frame"),
                 w[1].parse().expect("stream"),
                 st(w[2]),
                 st(w[3]),
+                event,
             )
         })
         .collect()
@@ -54,7 +58,15 @@ fn check_frames(stem: &str) {
     let got: Vec<_> = run
         .segments
         .iter()
-        .map(|s| (s.frame, s.stream, s.outcome.state[0], s.outcome.state[1]))
+        .map(|s| {
+            (
+                s.frame,
+                s.stream,
+                s.outcome.state[0],
+                s.outcome.state[1],
+                s.event,
+            )
+        })
         .collect();
     let want = expected(&path);
     assert!(!want.is_empty(), "{stem}: empty .expect");

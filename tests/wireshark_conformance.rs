@@ -108,7 +108,8 @@ struct Collect(BTreeMap<u64, Row>);
 
 impl Consumer for Collect {
     fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()> {
-        for r in records {
+        // Event rows (timers, not segments) have no analysis of their own.
+        for r in records.iter().filter(|r| !r.event) {
             self.0
                 .insert(r.frame, row_of(r.stream, &r.outcome.analysis));
         }
@@ -660,7 +661,7 @@ fn rows_and_tunnels(path: &Path) -> Vec<(u64, Vec<String>, bool)> {
     struct Rows(Vec<(u64, Vec<String>, bool)>);
     impl Consumer for Rows {
         fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()> {
-            for r in records {
+            for r in records.iter().filter(|r| !r.event) {
                 let path = r
                     .tunnel
                     .map(|t| t.path().map(|k| k.name().to_string()).collect())

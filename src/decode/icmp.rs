@@ -146,6 +146,21 @@ fn quoted_ipv6(q: &[u8]) -> Option<(IpAddr, IpAddr, u8, usize, usize)> {
     Some((addr(8), addr(24), proto, off, total))
 }
 
+/// Whether an error is a hard one for TCP (RFC 1122 4.2.3.9): destination
+/// unreachable with protocol unreachable (2) or port unreachable (3) in
+/// ICMP, port unreachable (4) in ICMPv6 (RFC 4443 3.1), and ICMPv6's
+/// parameter problem "unrecognized next header" (RFC 4443 3.4, the
+/// equivalent of protocol unreachable). Fragmentation needed (ICMP code 4)
+/// and packet too big are path MTU signals (RFC 1191, RFC 8201), not errors
+/// that end a connection; the rest are soft errors.
+pub fn is_hard_error(v6: bool, icmp_type: u8, code: u8) -> bool {
+    if v6 {
+        matches!((icmp_type, code), (1, 4) | (4, 1))
+    } else {
+        icmp_type == 3 && matches!(code, 2 | 3)
+    }
+}
+
 /// A short description of an ICMP (or ICMPv6) error: "destination
 /// unreachable (port unreachable)".
 pub fn describe(v6: bool, icmp_type: u8, code: u8) -> String {

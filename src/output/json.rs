@@ -371,9 +371,10 @@ fn flag_list(out: &mut Vec<u8>, flags: crate::decode::TcpFlags) {
 /// frame.time_relative).
 pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, first_ts: i64) {
     let o = &r.outcome;
-    out.extend_from_slice(match r.icmp {
-        Some(_) => b"{\"type\":\"icmp\"",
-        None => b"{\"type\":\"segment\"",
+    out.extend_from_slice(match (&r.icmp, r.event) {
+        (Some(_), _) => b"{\"type\":\"icmp\"",
+        (None, true) => b"{\"type\":\"event\"",
+        (None, false) => b"{\"type\":\"segment\"",
     });
     if let Some(f) = file_json {
         out.extend_from_slice(b",\"file\":");
@@ -394,6 +395,8 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
         icmp_error(out, e, false);
         out.extend_from_slice(b",\"quoted\":");
         quoted(out, e);
+    } else if r.event {
+        // Not a segment: nothing of one to show.
     } else {
         out.extend_from_slice(b",\"direction\":");
         static_str(out, o.direction.name());
@@ -423,6 +426,10 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
         transition(out, t, true);
     }
     out.push(b']');
+    if r.event {
+        out.push(b'}');
+        return;
+    }
     if r.icmp.is_none() {
         out.extend_from_slice(b",\"verdict\":");
         static_str(out, o.verdict.name());

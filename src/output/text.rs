@@ -426,16 +426,26 @@ pub fn timeline_row(
     }
     let _ = write!(out, "{:>7}  ", r.frame);
     time.write(r.ts_ns, prev_segment, out);
-    let _ = write!(
-        out,
-        "  {:>6}  {:3}  {:5}  {:>10}  {:>10}  {:>6}  ",
-        r.stream,
-        o.direction.name(),
-        flags,
-        o.rel_seq,
-        o.rel_ack,
-        r.payload_len
-    );
+    if r.event {
+        // Not a segment: transitions between segments (a timer, a reopened
+        // 4-tuple), shown at the frame that showed them.
+        let _ = write!(
+            out,
+            "  {:>6}  {:3}  {:5}  {:>10}  {:>10}  {:>6}  ",
+            r.stream, "-", "", "", "", ""
+        );
+    } else {
+        let _ = write!(
+            out,
+            "  {:>6}  {:3}  {:5}  {:>10}  {:>10}  {:>6}  ",
+            r.stream,
+            o.direction.name(),
+            flags,
+            o.rel_seq,
+            o.rel_ack,
+            r.payload_len
+        );
+    }
     for (s, alt) in o.state.into_iter().zip(o.uncertain) {
         // An uncertain state (see `Connection::uncertain`) ends with `?`.
         let mut name = arrayvec::ArrayString::<16>::new();

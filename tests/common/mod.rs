@@ -282,6 +282,25 @@ impl Craft {
         self
     }
 
+    /// An ICMP error (`icmp_type`, `code`) from `from` to the sender of the
+    /// last segment added, quoting that segment's IP header and whole TCP
+    /// header (as routers and hosts do: at least the first 8 bytes of the
+    /// payload, RFC 792, and today usually more, RFC 1812 4.3.2.3).
+    pub fn icmp_about_last(mut self, from: [u8; 4], icmp_type: u8, code: u8, ms: u64) -> Craft {
+        let (_, last) = self.packets.last().expect("a segment to quote");
+        let ip = &last[14..];
+        let quote = &ip[..40];
+        let to = [ip[12], ip[13], ip[14], ip[15]];
+        let b = PacketBuilder::ethernet2([2, 0, 0, 0, 0, 3], [2, 0, 0, 0, 0, 1])
+            .ipv4(from, to, 64)
+            .icmpv4_raw(icmp_type, code, [0; 4]);
+        let mut buf = Vec::with_capacity(b.size(quote.len()));
+        b.write(&mut buf, quote).expect("write to a Vec");
+        self.packets
+            .push((Duration::from_millis(1_700_000_000_000 + ms), buf));
+        self
+    }
+
     /// Writes the classic pcap bytes to a file.
     pub fn write(&self, path: &Path) {
         std::fs::write(path, self.pcap()).expect("write the crafted capture");
