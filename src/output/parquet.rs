@@ -293,8 +293,8 @@ pub fn segments_schema() -> SchemaRef {
         ),
         f("transitions", list_of(transition_fields(true)), false),
         f("verdict", dict(), true),
-        f("anomalies", list_of(anomaly_fields()), false),
-        f("analysis", DataType::Struct(analysis_fields()), false),
+        f("anomalies", list_of(anomaly_fields()), true),
+        f("analysis", DataType::Struct(analysis_fields()), true),
         f("short_header", DataType::Boolean, false),
         f("tunnel", DataType::Struct(tunnel_fields(false)), true),
     ]))
@@ -318,13 +318,22 @@ fn struct_of(fields: Fields, arrays: Vec<ArrayRef>, nulls: Option<NullBuffer>) -
 }
 
 fn list(fields: Fields, offsets: &mut Vec<i32>, values: Vec<ArrayRef>) -> ArrayRef {
+    list_with_nulls(fields, offsets, values, None)
+}
+
+fn list_with_nulls(
+    fields: Fields,
+    offsets: &mut Vec<i32>,
+    values: Vec<ArrayRef>,
+    nulls: Option<NullBuffer>,
+) -> ArrayRef {
     let offsets = std::mem::replace(offsets, vec![0]);
     let values = StructArray::new(fields.clone(), values, None);
     arc(ListArray::new(
         item(DataType::Struct(fields)),
         OffsetBuffer::new(ScalarBuffer::from(offsets)),
         arc(values),
-        None,
+        nulls,
     ))
 }
 
@@ -367,6 +376,7 @@ impl Pair {
 /// Lists of anomalies.
 struct Anomalies {
     offsets: Vec<i32>,
+    valid: Vec<bool>,
     id: Dict,
     severity: Dict,
     frame: Int64Builder,
@@ -378,6 +388,7 @@ impl Default for Anomalies {
     fn default() -> Anomalies {
         Anomalies {
             offsets: vec![0],
+            valid: Vec::new(),
             id: Dict::new(),
             severity: Dict::new(),
             frame: Int64Builder::new(),
@@ -388,7 +399,10 @@ impl Default for Anomalies {
 }
 
 impl Anomalies {
-    fn push(&mut self, v: &[AnomalyRow]) {
+    /// One list (`None`: a null list).
+    fn push(&mut self, v: Option<&[AnomalyRow]>) {
+        self.valid.push(v.is_some());
+        let v = v.unwrap_or(&[]);
         for a in v {
             self.id.append_value(a.id.id());
             self.severity.append_value(a.id.severity().name());
@@ -406,7 +420,8 @@ impl Anomalies {
             arc(self.endpoint.finish()),
             arc(self.description.finish()),
         ];
-        list(anomaly_fields(), &mut self.offsets, values)
+        let n = nulls(&mut self.valid);
+        list_with_nulls(anomaly_fields(), &mut self.offsets, values, n)
     }
 }
 
@@ -815,7 +830,7 @@ impl Columns for ConnColumns {
             self.zeek_last.append_value(i(z.last_frame));
         }
         next_offset(&mut self.zeek_offsets, r.zeek_pieces.len());
-        self.anomalies.push(&r.anomalies);
+        self.anomalies.push(Some(&r.anomalies));
         self.anomalies_dropped.append_value(i(r.anomalies_dropped));
         for t in &r.lifecycle {
             self.lifecycle.one(t);
@@ -944,6 +959,7 @@ struct SegColumns {
     dup_number: Int64Builder,
     dup_frame: Int64Builder,
     dup_valid: Vec<bool>,
+    an_valid: Vec<bool>,
     acks_frame: Int64Builder,
     ack_rtt: Int64Builder,
     initial_rtt: Int64Builder,
@@ -975,6 +991,7 @@ impl Default for SegColumns {
             dup_number: Int64Builder::new(),
             dup_frame: Int64Builder::new(),
             dup_valid: Vec::new(),
+            an_valid: Vec::new(),
             acks_frame: Int64Builder::new(),
             ack_rtt: Int64Builder::new(),
             initial_rtt: Int64Builder::new(),
@@ -1006,9 +1023,14 @@ impl Columns for SegColumns {
 
     fn push(&mut self, r: &SegmentRow) {
         self.n += 1;
-        // An ICMP error's row has no segment fields of its own.
-        let seg = r.icmp.is_none();
-        self.kind.append_value(if seg { "segment" } else { "icmp" });
+        // An ICMP error's row has no segment fields of its own, an event
+        // row neither, nor anomalies or analysis.
+        let seg = r.icmp.is_none() && !r.event;
+        self.kind.append_value(match (&r.icmp, r.event) {
+            (Some(_), _) => "icmp",
+            (None, true) => "event",
+            (None, false) => "segment",
+        });
         self.frame.append_value(i(r.frame));
         self.stream.append_value(i(r.stream));
         self.ts.append_value(r.ts_ns);
@@ -1029,7 +1051,8 @@ impl Columns for SegColumns {
         }
         next_offset(&mut self.transitions.offsets, r.transitions.len());
         self.verdict.append_option(seg.then_some(r.verdict));
-        self.anomalies.push(&r.anomalies);
+        self.anomalies.push((!r.event).then_some(&r.anomalies[..]));
+        self.an_valid.push(!r.event);
         let a = &r.analysis;
         for fl in &a.flags {
             self.an_flags.append_value(fl.name());
@@ -1061,7 +1084,7 @@ impl Columns for SegColumns {
                 arc(self.ack_rtt.finish()),
                 arc(self.initial_rtt.finish()),
             ],
-            None,
+            nulls(&mut self.an_valid),
         );
         let (icmp, quoted) = self.icmp.finish();
         let columns = vec![

@@ -223,6 +223,10 @@ pub struct AnalysisRow {
 /// verdict of its own).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SegmentRow {
+    /// Not a segment: transitions between segments (a timer that ran out,
+    /// an incarnation a new SYN ended), JSON `type` `event`, with neither
+    /// segment fields, anomalies nor analysis.
+    pub event: bool,
     /// The ICMP error this row is, if it is one.
     pub icmp: Option<IcmpRow>,
     /// The segment's TCP header was cut short.
@@ -499,6 +503,7 @@ impl SegmentRow {
         let o = &r.outcome;
         let v = &o.analysis;
         SegmentRow {
+            event: r.event,
             icmp: r.icmp.as_ref().map(icmp_row),
             short_header: r.short_header,
             tunnel: r.tunnel.as_ref().map(|t| tunnel_row(t, 0)),
