@@ -455,6 +455,48 @@ fn one_capture_one_file_several_hive_partitions_written_whole() {
     }
 }
 
+#[test]
+fn a_capture_given_twice_is_written_once_and_named() {
+    // Two captures of one file name in different directories get two
+    // partitions (the whole path is the name); the same capture twice would
+    // write one partition twice over: it is written once, and the second is
+    // an input problem (status 2), for summary and timeline alike.
+    let dir = tmp("twice");
+    let d = dir.to_str().unwrap();
+    let a = "testdata/real/09-lost-final-ack.pcap";
+    let b = "testdata/real/07-refused.pcap";
+    for cmd in ["summary", "timeline"] {
+        let out = tcpstate(&[cmd, "-f", "parquet", "-o", d, a, b, a]);
+        assert_eq!(out.status.code(), Some(2), "{cmd}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("tcpstate: {a}: given again (as {a})")),
+            "{cmd}: {err}"
+        );
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "capture=testdata%2Freal%2F07-refused.pcap",
+            "capture=testdata%2Freal%2F09-lost-final-ack.pcap",
+        ]
+    );
+    for n in &names {
+        let mut files: Vec<String> = std::fs::read_dir(dir.join(n))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        files.sort();
+        assert_eq!(files, ["connections.parquet", "segments.parquet"], "{n}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 fn same_report_from_parquet(files: &[PathBuf], name: &str) {
     let dir = tmp(name);
     // A file that is not a capture is reported as unreadable by both.

@@ -25,6 +25,42 @@ pub fn capture_dir(dir: &Path, path: &Path, hive: bool) -> PathBuf {
     }
 }
 
+/// The captures whose files go to distinct places: a capture given twice
+/// (or two names escaping to one partition) would have its results written
+/// twice over the same file, the last rename silently winning. Each later
+/// one is named as an input problem and left out; `false` if there was one.
+fn distinct_partitions(
+    files: &[PathBuf],
+    hive: bool,
+    err: &mut dyn Write,
+) -> io::Result<(Vec<PathBuf>, bool)> {
+    if !hive {
+        return Ok((files.to_vec(), true));
+    }
+    let mut seen: std::collections::HashMap<String, &PathBuf> = Default::default();
+    let mut kept = Vec::with_capacity(files.len());
+    let mut ok = true;
+    for f in files {
+        let part = partition_name(&path_bytes(f));
+        match seen.get(&part) {
+            Some(first) => {
+                ok = false;
+                writeln!(
+                    err,
+                    "tcpstate: {}: given again (as {}): its results go to {part} once, not twice",
+                    f.display(),
+                    first.display()
+                )?;
+            }
+            None => {
+                seen.insert(part, f);
+                kept.push(f.clone());
+            }
+        }
+    }
+    Ok((kept, ok))
+}
+
 /// Summary rows into a table, in stream or completion order.
 struct SummarySink<'a> {
     table: &'a mut Table<ConnColumns>,
@@ -136,8 +172,10 @@ pub fn summary(
         return Ok(Status::InputProblem);
     }
     // Directories are read as every command reads them.
-    let (files, inputs_ok) = &crate::report::expand_inputs(files, err)?;
+    let (files, expanded_ok) = crate::report::expand_inputs(files, err)?;
     let hive = hive || files.len() > 1;
+    let (files, distinct) = &distinct_partitions(&files, hive, err)?;
+    let inputs_ok = &(expanded_ok && *distinct);
     let outcomes: Vec<io::Result<Outcome>> = files
         .par_iter()
         .map(|p| summarize_one(p, dir, hive, settings))
@@ -186,8 +224,10 @@ pub fn timeline(
         writeln!(err, "tcpstate: {e}")?;
         return Ok(Status::InputProblem);
     }
-    let (files, inputs_ok) = &crate::report::expand_inputs(files, err)?;
+    let (files, expanded_ok) = crate::report::expand_inputs(files, err)?;
     let hive = hive || files.len() > 1;
+    let (files, distinct) = &distinct_partitions(&files, hive, err)?;
+    let inputs_ok = &(expanded_ok && *distinct);
     let mut engine_opts = settings.engine.clone();
     engine_opts.segments = true;
     let sel = settings.select.as_deref().map(|s| s.text());
