@@ -98,7 +98,11 @@ enum Command {
 }
 
 const REPORT_HELP: &str = "\
-CAPTURE may be a directory: its .pcap, .pcapng and .cap files are read, recursively.
+CAPTURE may be a directory: the captures under it (recognised by their content,
+compressed too) are read, recursively. A directory holding results
+(connections.parquet files, as summary --format parquet writes them, or *.jsonl
+summary output) is read as results instead: the report is the one the captures
+would give (JSON byte for byte), listing them by path.
 The page needs no network: SVG, CSS and a little script are inline. --format json
 writes the same aggregate (schema: src/aggregate/schema.json).
 
@@ -126,7 +130,8 @@ not, parentheses";
 
 #[derive(Args, Debug)]
 struct ReportArgs {
-    /// Captures (pcap or pcapng) or directories of captures.
+    /// Captures (pcap or pcapng), directories of captures, or results
+    /// (directories of them, connections.parquet or .jsonl files).
     #[arg(value_name = "CAPTURE|DIR", required = true)]
     inputs: Vec<PathBuf>,
     /// Write the report to FILE [default: standard output].
@@ -295,9 +300,13 @@ struct SummaryArgs {
     /// originator, conn_state, history and missed_bytes; a connection Zeek's
     /// timers split gives several rows); uids are C + base62 of a hash of the
     /// row, so reruns give the same uids; #open and #close are the capture's
-    /// first and last packet times.
+    /// first and last packet times. parquet: connections.parquet in the
+    /// directory -o names (typed columns, the JSON's names; see README,
+    /// "Results at scale"; needs a tcpstate built with --features parquet).
     #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = SummaryFormat::Text, hide_default_value = true)]
     format: SummaryFormat,
+    #[command(flatten)]
+    results: ResultsArgs,
     /// How START is shown, as tshark's -t [default: r].
     ///
     /// r: seconds since the first frame; a, ad, adoy: local time of day, with
@@ -321,6 +330,24 @@ struct SummaryArgs {
     display: DisplayArgs,
 }
 
+/// Where `--format parquet` writes.
+#[derive(Args, Debug)]
+struct ResultsArgs {
+    /// The directory of --format parquet's files (created if needed).
+    ///
+    /// One capture: DIR/connections.parquet (summary) or DIR/segments.parquet
+    /// (timeline). Several captures, or --hive: one Hive-style partition per
+    /// capture, DIR/capture=NAME/..., NAME being the capture's name as given
+    /// with every byte but letters, digits, '.', '_' and '-' escaped as %XX.
+    /// Each file is written under a temporary name and renamed when whole.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// With --format parquet, write DIR/capture=NAME/ even for one capture
+    /// (one task of a distributed job writing into a shared dataset).
+    #[arg(long)]
+    hive: bool,
+}
+
 #[derive(Args, Debug)]
 struct TimelineArgs {
     /// Capture files (pcap or pcapng, possibly compressed) or directories;
@@ -338,9 +365,12 @@ struct TimelineArgs {
     /// Output format [default: text].
     ///
     /// text: aligned columns. json: one document (schema: src/output/schema.json).
-    /// jsonl: one object per line.
+    /// jsonl: one object per line. parquet: segments.parquet in the
+    /// directory -o names (needs a tcpstate built with --features parquet).
     #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = TimelineFormat::Text, hide_default_value = true)]
     format: TimelineFormat,
+    #[command(flatten)]
+    results: ResultsArgs,
     /// How TIME is shown, as tshark's -t [default: r].
     ///
     /// r: seconds since the first frame; d: since the previous TCP segment; dd:
@@ -415,19 +445,21 @@ enum SeverityArg {
     Info,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum SummaryFormat {
     Text,
     Json,
     Jsonl,
     Zeek,
+    Parquet,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum TimelineFormat {
     Text,
     Json,
     Jsonl,
+    Parquet,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -676,11 +708,12 @@ fn run(cli: Cli, out: &mut dyn Write) -> Status {
             SummaryFormat::Json => Format::Json,
             SummaryFormat::Jsonl => Format::Jsonl,
             SummaryFormat::Zeek => Format::Zeek,
+            SummaryFormat::Parquet => Format::Jsonl,
         },
         Command::Timeline(a) => match a.format {
             TimelineFormat::Text => Format::Text,
             TimelineFormat::Json => Format::Json,
-            TimelineFormat::Jsonl => Format::Jsonl,
+            TimelineFormat::Jsonl | TimelineFormat::Parquet => Format::Jsonl,
         },
         Command::Report(a) => match a.format {
             ReportFormat::Html => Format::Text,
@@ -692,6 +725,29 @@ fn run(cli: Cli, out: &mut dyn Write) -> Status {
         },
         _ => Format::Text,
     };
+    // -o names a directory for Parquet; every other format goes to stdout.
+    let parquet = match &command {
+        Command::Summary(a) => Some((a.format == SummaryFormat::Parquet, &a.results)),
+        Command::Timeline(a) => Some((a.format == TimelineFormat::Parquet, &a.results)),
+        _ => None,
+    };
+    let parquet_dir = match parquet {
+        Some((true, r)) => match &r.output {
+            Some(dir) => Some((dir.clone(), r.hive)),
+            None => {
+                return usage("--format parquet writes files: name their directory with -o DIR");
+            }
+        },
+        Some((false, r)) if r.output.is_some() || r.hive => {
+            return usage(
+                "-o and --hive go with --format parquet (other formats write to standard output)",
+            );
+        }
+        _ => None,
+    };
+    if parquet_dir.is_some() && !cfg!(feature = "parquet") {
+        return usage(tcpstate::output::NO_PARQUET);
+    }
     let mut settings = match settings(engine, display, format) {
         Ok(s) => s,
         Err(e) => return usage(e),
@@ -754,14 +810,22 @@ fn run(cli: Cli, out: &mut dyn Write) -> Status {
                 OrderArg::Stream => Order::Stream,
                 OrderArg::Completion => Order::Completion,
             };
-            report::summary(&a.files, &settings, out, &mut err)
+            match &parquet_dir {
+                Some((dir, hive)) => write_parquet(&a.files, None, &settings, dir, *hive, &mut err),
+                None => report::summary(&a.files, &settings, out, &mut err),
+            }
         }
         Command::Timeline(a) => {
             settings.time_format = timeline_time(a.time_format);
             let filter = StreamFilter {
                 streams: (!a.streams.is_empty()).then(|| a.streams.clone()),
             };
-            report::timeline(&a.files, &filter, &settings, out, &mut err)
+            match &parquet_dir {
+                Some((dir, hive)) => {
+                    write_parquet(&a.files, Some(&filter), &settings, dir, *hive, &mut err)
+                }
+                None => report::timeline(&a.files, &filter, &settings, out, &mut err),
+            }
         }
         Command::Check(a) => match policy(a) {
             Err(e) => Ok(usage(e)),
@@ -810,6 +874,36 @@ fn run(cli: Cli, out: &mut dyn Write) -> Status {
         // more can be said.
         Err(_) => Status::InputProblem,
     }
+}
+
+/// `--format parquet`: summary rows (no `filter`) or timeline rows.
+#[cfg(feature = "parquet")]
+fn write_parquet(
+    files: &[PathBuf],
+    filter: Option<&StreamFilter>,
+    settings: &Settings,
+    dir: &std::path::Path,
+    hive: bool,
+    err: &mut dyn Write,
+) -> io::Result<Status> {
+    use tcpstate::report::parquet;
+    match filter {
+        None => parquet::summary(files, settings, dir, hive, err),
+        Some(f) => parquet::timeline(files, f, settings, dir, hive, err),
+    }
+}
+
+#[cfg(not(feature = "parquet"))]
+fn write_parquet(
+    _: &[PathBuf],
+    _: Option<&StreamFilter>,
+    _: &Settings,
+    _: &std::path::Path,
+    _: bool,
+    err: &mut dyn Write,
+) -> io::Result<Status> {
+    writeln!(err, "tcpstate: {}", tcpstate::output::NO_PARQUET)?;
+    Ok(Status::InputProblem)
 }
 
 /// The width of the terminal on standard output, if it says.

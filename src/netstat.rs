@@ -356,6 +356,15 @@ impl Series {
         ok
     }
 
+    /// Adds a connection's stays from its row of results (as [`Series::add`]).
+    pub fn add_row(&mut self, c: &crate::output::rows::ConnectionRow) -> bool {
+        let mut ok = true;
+        c.for_each_stay(|role, state, from, to| {
+            ok &= self.stay(role, state, from, to);
+        });
+        ok
+    }
+
     /// The samples.
     pub fn samples(&self) -> Vec<Sample> {
         let mut cur = [[0i64; 9]; 2];
@@ -381,18 +390,13 @@ impl Series {
 /// one state: from the connection's first timestamp in its initial state,
 /// then from each transition. `to` is `None` for the last stay of an
 /// endpoint (it lasted to the end of what the capture shows).
-pub fn for_each_stay(c: &Connection, mut f: impl FnMut(Role, TcpState, i64, Option<i64>)) {
-    for role in [Role::Client, Role::Server] {
-        let mut state = c.initial_state[role.index()];
-        let mut since = c.first_ts;
-        for t in c.lifecycle.iter().filter(|t| t.endpoint == role) {
-            let at = t.ts.max(since);
-            f(role, state, since, Some(at));
-            state = t.to;
-            since = at;
-        }
-        f(role, state, since, None);
-    }
+pub fn for_each_stay(c: &Connection, f: impl FnMut(Role, TcpState, i64, Option<i64>)) {
+    crate::replay::stays(
+        c.initial_state,
+        c.first_ts,
+        c.lifecycle.iter().map(|t| (t.endpoint, t.to, t.ts)),
+        f,
+    );
 }
 
 /// What `netstat` lists: the endpoints of one connection at the moment.

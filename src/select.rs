@@ -541,6 +541,13 @@ impl Selection {
         eval(&self.expr, stream, conn)
     }
 
+    /// Whether `subject` (Wireshark's `tcp.stream` `stream`) is selected:
+    /// [`Selection::matches`] for anything that says what a selection
+    /// looks at (a row of results read back).
+    pub fn matches_subject(&self, stream: u64, subject: &dyn Subject) -> bool {
+        eval(&self.expr, stream, subject)
+    }
+
     /// The streams the expression names when it only tests `tcp.stream ==`
     /// joined by `or`: such a selection is known before the replay.
     pub fn only_streams(&self) -> Option<Vec<u64>> {
@@ -563,7 +570,38 @@ impl Selection {
     }
 }
 
-fn eval(e: &Expr, stream: u64, c: &Connection) -> bool {
+/// What a selection looks at in one connection: a replayed [`Connection`],
+/// or a row of results read back (`crate::output::rows::ConnectionRow`).
+pub trait Subject {
+    /// Client and server: address, port, final state.
+    fn ends(&self) -> [(IpAddr, u16, TcpState); 2];
+    /// How it ended.
+    fn outcome(&self) -> Outcome;
+    /// Its anomalies' ids and severities, in order.
+    fn anomalies(&self) -> Vec<(AnomalyKind, Severity)>;
+    /// Who sent the first FIN.
+    fn closer(&self) -> Option<Role>;
+}
+
+impl Subject for Connection {
+    fn ends(&self) -> [(IpAddr, u16, TcpState); 2] {
+        self.ep.each_ref().map(|e| (e.addr, e.port, e.state))
+    }
+    fn outcome(&self) -> Outcome {
+        Connection::outcome(self)
+    }
+    fn anomalies(&self) -> Vec<(AnomalyKind, Severity)> {
+        self.anomalies
+            .iter()
+            .map(|a| (a.kind, a.kind.severity()))
+            .collect()
+    }
+    fn closer(&self) -> Option<Role> {
+        self.active_closer
+    }
+}
+
+fn eval(e: &Expr, stream: u64, c: &dyn Subject) -> bool {
     match e {
         Expr::Or(a, b) => eval(a, stream, c) || eval(b, stream, c),
         Expr::And(a, b) => eval(a, stream, c) && eval(b, stream, c),
@@ -572,41 +610,39 @@ fn eval(e: &Expr, stream: u64, c: &Connection) -> bool {
     }
 }
 
-fn test(field: Field, op: Op, v: &Value, stream: u64, c: &Connection) -> bool {
-    let [cl, sv] = &c.ep;
+fn test(field: Field, op: Op, v: &Value, stream: u64, c: &dyn Subject) -> bool {
+    let [cl, sv] = c.ends();
     match (field, v) {
         (Field::Stream, Value::Num(n)) => compare(stream, op, *n),
-        (Field::Port, Value::Num(n)) => {
-            any_or_none(&[u64::from(cl.port), u64::from(sv.port)], op, *n)
-        }
-        (Field::ClientPort, Value::Num(n)) => compare(u64::from(cl.port), op, *n),
-        (Field::ServerPort, Value::Num(n)) => compare(u64::from(sv.port), op, *n),
+        (Field::Port, Value::Num(n)) => any_or_none(&[u64::from(cl.1), u64::from(sv.1)], op, *n),
+        (Field::ClientPort, Value::Num(n)) => compare(u64::from(cl.1), op, *n),
+        (Field::ServerPort, Value::Num(n)) => compare(u64::from(sv.1), op, *n),
         (Field::Addr | Field::ClientAddr | Field::ServerAddr, Value::Net(net, bits)) => {
             let addrs: &[IpAddr] = match field {
-                Field::ClientAddr => &[cl.addr],
-                Field::ServerAddr => &[sv.addr],
-                _ => &[cl.addr, sv.addr],
+                Field::ClientAddr => &[cl.0],
+                Field::ServerAddr => &[sv.0],
+                _ => &[cl.0, sv.0],
             };
             let hit = addrs.iter().any(|&a| in_net(a, *net, *bits));
             if op == Op::Ne { !hit } else { hit }
         }
-        (Field::State, Value::State(s)) => any_or_none(&[cl.state, sv.state], op, *s),
-        (Field::ClientState, Value::State(s)) => compare(cl.state, op, *s),
-        (Field::ServerState, Value::State(s)) => compare(sv.state, op, *s),
+        (Field::State, Value::State(s)) => any_or_none(&[cl.2, sv.2], op, *s),
+        (Field::ClientState, Value::State(s)) => compare(cl.2, op, *s),
+        (Field::ServerState, Value::State(s)) => compare(sv.2, op, *s),
         (Field::Outcome, Value::Outcome(o)) => {
             let eq = c.outcome() == *o;
             if op == Op::Ne { !eq } else { eq }
         }
         (Field::Anomaly, Value::Anomaly(k)) => {
-            let hit = c.anomalies.iter().any(|a| a.kind == *k);
+            let hit = c.anomalies().iter().any(|a| a.0 == *k);
             if op == Op::Ne { !hit } else { hit }
         }
         (Field::Severity, Value::Severity(s)) => {
-            let sev: Vec<Severity> = c.anomalies.iter().map(|a| a.kind.severity()).collect();
+            let sev: Vec<Severity> = c.anomalies().iter().map(|a| a.1).collect();
             any_or_none(&sev, op, *s)
         }
         (Field::Closer, Value::Closer(r)) => {
-            let eq = c.active_closer == *r;
+            let eq = c.closer() == *r;
             if op == Op::Ne { !eq } else { eq }
         }
         _ => false,

@@ -11,13 +11,14 @@
 
 pub mod diagram;
 pub mod html;
+pub mod results;
 
-use crate::analyzers::Analyzers;
 use crate::anomaly::Severity;
 use crate::capture::CaptureReader;
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
-use crate::netstat::{self, Series};
-use crate::replay::{Connection, Role};
+use crate::netstat::Series;
+use crate::output::rows::{CaptureInfo, ConnectionRow};
+use crate::replay::Role;
 use crate::report::{Settings, Status};
 use crate::state::{Basis, TcpState};
 use rayon::prelude::*;
@@ -334,13 +335,19 @@ impl Aggregate {
         &mut self.edges[i]
     }
 
-    /// Counts one finished connection.
-    pub fn add(&mut self, file: &str, stream: u64, c: &Connection, an: &Analyzers) {
+    /// Counts one finished connection, a row of capture `file`'s results.
+    ///
+    /// Nothing counted depends on the order of the rows: each edge keeps as
+    /// examples the connections with the lowest stream numbers, so that a
+    /// report over results (in whatever order they were written) equals the
+    /// report over the captures.
+    pub fn add(&mut self, file: &str, c: &ConnectionRow) {
         self.connections += 1;
-        *self.outcomes.entry(c.outcome().name()).or_default() += 1;
+        *self.outcomes.entry(c.outcome.name()).or_default() += 1;
         // An uncertain final state counts apart, marked `?` as in summary.
-        let unsure = c.uncertain();
-        let at = |i: usize| state_index(c.ep[i].state) + if unsure[i].is_some() { 11 } else { 0 };
+        let unsure = c.final_state_uncertain;
+        let at =
+            |i: usize| state_index(c.final_state[i]) + if unsure[i].is_some() { 11 } else { 0 };
         self.pairs[at(0)][at(1)] += 1;
         match c.active_closer {
             Some(Role::Client) => self.active_closer.client += 1,
@@ -349,51 +356,51 @@ impl Aggregate {
         }
         let mut seen: Vec<crate::anomaly::AnomalyKind> = Vec::new();
         for a in &c.anomalies {
-            let e = self.anomalies.entry(a.kind.id()).or_insert(AnomalyCount {
-                severity: a.kind.severity(),
+            let e = self.anomalies.entry(a.id.id()).or_insert(AnomalyCount {
+                severity: a.id.severity(),
                 occurrences: 0,
                 connections: 0,
             });
             e.occurrences += 1;
-            if !seen.contains(&a.kind) {
-                seen.push(a.kind);
+            if !seen.contains(&a.id) {
+                seen.push(a.id);
                 e.connections += 1;
             }
         }
-        for z in an.zeek.rows() {
-            *self
-                .zeek_conn_state
-                .entry(z.conn_state().name())
-                .or_default() += 1;
+        for z in &c.zeek_pieces {
+            *self.zeek_conn_state.entry(z.conn_state.name()).or_default() += 1;
         }
-        for (f, n) in an.wireshark.counts().nonzero() {
+        for (f, n) in &c.analysis_counts {
             *self.wireshark.entry(f.name()).or_default() += n;
         }
-        self.revisions += u64::from(c.revisions);
+        self.revisions += c.revisions;
+        let stream = c.stream;
         for t in &c.lifecycle {
             let edge = self.edge(t.from, t.to);
             match t.endpoint {
                 Role::Client => edge.client.add(t.basis),
                 Role::Server => edge.server.add(t.basis),
             }
-            if edge.examples.len() < EXAMPLES_PER_EDGE
-                && !edge
-                    .examples
-                    .iter()
-                    .any(|x| x.stream == stream && x.file == file)
-            {
-                edge.examples.push(Example {
-                    file: file.to_string(),
-                    stream,
-                    frame: t.frame,
-                    endpoint: t.endpoint,
-                    basis: t.basis,
-                    filter: format!("tcp.stream eq {stream} && frame.number == {}", t.frame),
-                });
+            let ex = &mut edge.examples;
+            let fits = ex.len() < EXAMPLES_PER_EDGE || ex.last().is_some_and(|x| stream < x.stream);
+            if fits && !ex.iter().any(|x| x.stream == stream && x.file == file) {
+                let i = ex.partition_point(|x| x.stream < stream);
+                ex.insert(
+                    i,
+                    Example {
+                        file: file.to_string(),
+                        stream,
+                        frame: t.frame,
+                        endpoint: t.endpoint,
+                        basis: t.basis,
+                        filter: format!("tcp.stream eq {stream} && frame.number == {}", t.frame),
+                    },
+                );
+                ex.truncate(EXAMPLES_PER_EDGE);
             }
         }
         let d = &mut self.distributions;
-        netstat::for_each_stay(c, |_, state, from, to| {
+        c.for_each_stay(|_, state, from, to| {
             let h = match state {
                 TcpState::TimeWait => &mut d.time_wait,
                 TcpState::CloseWait => &mut d.close_wait,
@@ -405,14 +412,22 @@ impl Aggregate {
                 None => h.open_at_end += 1,
             }
         });
-        if let Some(rtt) = an.wireshark.initial_rtt_ns() {
+        if let Some(rtt) = c.initial_rtt_ns {
             d.handshake_rtt.add(rtt);
         }
-        d.duration.add(c.last_ts - c.first_ts);
+        d.duration.add(c.duration_ns);
+    }
+
+    /// Puts the edges beyond the diagram's in a fixed order (by the states'
+    /// order), whatever order they were first seen in.
+    fn sort_extra_edges(&mut self) {
+        let n = diagram::EDGES.len().min(self.edges.len());
+        self.edges[n..].sort_by_key(|e| (state_index(e.from), state_index(e.to)));
     }
 
     /// Moves what was counted by index into the maps.
     fn finish(&mut self) {
+        self.sort_extra_edges();
         for (i, row) in self.pairs.iter_mut().enumerate() {
             for (j, n) in row.iter_mut().enumerate() {
                 if *n > 0 {
@@ -477,6 +492,7 @@ impl Aggregate {
         d.fin_wait_2.merge(&od.fin_wait_2);
         d.handshake_rtt.merge(&od.handshake_rtt);
         d.duration.merge(&od.duration);
+        self.sort_extra_edges();
     }
 }
 
@@ -488,7 +504,7 @@ pub struct Chart {
     /// Time between samples.
     pub width_ns: i64,
     /// `samples[k]` is the moment `t0 + k·width`: per role, the count of
-    /// endpoints in each of [`netstat::CHART_STATES`].
+    /// endpoints in each of [`crate::netstat::CHART_STATES`].
     pub samples: Vec<[[u64; 9]; 2]>,
 }
 
@@ -535,11 +551,17 @@ pub struct Report {
     pub ladders: Vec<LadderRef>,
     /// Connections with an error-severity anomaly not drawn.
     pub ladders_omitted: u64,
+    /// Results that could not be read (or were given twice): not in the
+    /// report, each said on stderr, and the status is 2.
+    #[serde(skip)]
+    pub problems: Vec<String>,
 }
 
-struct Sink<'a> {
-    file: &'a str,
-    settings: &'a Settings,
+/// One capture's part of the report while its connections are counted:
+/// the same whether the rows come from a replay or from results.
+pub(crate) struct CaptureAcc {
+    file: String,
+    select: Option<std::sync::Arc<crate::select::Selection>>,
     agg: Aggregate,
     series: Option<Series>,
     error_connections: u64,
@@ -547,9 +569,128 @@ struct Sink<'a> {
     max_refs: usize,
 }
 
-impl Consumer for Sink<'_> {
-    fn capture_start(&mut self, first_ts: i64) {
+impl CaptureAcc {
+    pub(crate) fn new(
+        file: &str,
+        select: Option<std::sync::Arc<crate::select::Selection>>,
+        max_refs: usize,
+    ) -> CaptureAcc {
+        CaptureAcc {
+            file: file.to_string(),
+            select,
+            agg: Aggregate::default(),
+            series: None,
+            error_connections: 0,
+            error_refs: Vec::new(),
+            max_refs,
+        }
+    }
+
+    /// The capture's first timestamp: the chart starts there.
+    pub(crate) fn start(&mut self, first_ts: i64) {
         self.series = Some(Series::adaptive(first_ts, CHART_SAMPLES));
+    }
+
+    /// Counts one connection (if the selection takes it).
+    pub(crate) fn count(&mut self, row: &ConnectionRow) {
+        if let Some(sel) = &self.select {
+            if !sel.matches_subject(row.stream, row) {
+                return;
+            }
+        }
+        self.agg.add(&self.file, row);
+        if let Some(s) = self.series.as_mut() {
+            s.add_row(row);
+        }
+        let mut ids: Vec<&'static str> = row
+            .anomalies
+            .iter()
+            .filter(|a| a.id.severity() == Severity::Error)
+            .map(|a| a.id.id())
+            .collect();
+        if !ids.is_empty() {
+            self.error_connections += 1;
+            ids.dedup();
+            self.error_refs.push(LadderRef {
+                file: self.file.clone(),
+                stream: row.stream,
+                anomalies: ids,
+                last_frame: row.last_frame,
+                ends: [
+                    (row.client.ip, row.client.port),
+                    (row.server.ip, row.server.port),
+                ],
+            });
+            // Those that end first are kept (the report reads the capture
+            // again only up to their last frame).
+            if self.error_refs.len() > 2 * self.max_refs.max(1) {
+                self.error_refs.sort_by_key(|x| (x.last_frame, x.stream));
+                self.error_refs.truncate(self.max_refs);
+            }
+        }
+    }
+
+    /// The capture's report, given what its totals say (`Err`: the replay
+    /// failed; it is `unreadable`, with what was counted).
+    pub(crate) fn finish(self, info: Result<&CaptureInfo, String>) -> CaptureReport {
+        let CaptureAcc {
+            file,
+            mut agg,
+            series,
+            error_connections,
+            mut error_refs,
+            max_refs,
+            ..
+        } = self;
+        agg.finish();
+        error_refs.sort_by_key(|x| (x.last_frame, x.stream));
+        error_refs.truncate(max_refs);
+        match info {
+            Ok(t) if t.unreadable.is_none() => {
+                agg.frames = t.frames;
+                agg.tcp_segments = t.tcp_segments;
+                let chart = series.map(|mut s| {
+                    if let Some(last) = t.last_ts_ns {
+                        s.cover(last);
+                    }
+                    Chart {
+                        t0_ns: s.t0,
+                        width_ns: s.width_ns,
+                        samples: s.samples().into_iter().map(|x| x.1).collect(),
+                    }
+                });
+                CaptureReport {
+                    file,
+                    status: if t.error.is_some() { "damaged" } else { "ok" },
+                    error: t.error.clone(),
+                    first_ts_ns: t.first_ts_ns,
+                    last_ts_ns: t.last_ts_ns,
+                    aggregate: agg,
+                    chart,
+                    error_connections,
+                    error_refs,
+                }
+            }
+            why => CaptureReport {
+                file,
+                status: "unreadable",
+                error: why.map_or_else(Some, |t| t.unreadable.clone()),
+                first_ts_ns: None,
+                last_ts_ns: None,
+                aggregate: agg,
+                chart: None,
+                error_connections,
+                error_refs,
+            },
+        }
+    }
+}
+
+struct Sink(CaptureAcc);
+
+impl Consumer for Sink {
+    fn capture_start(&mut self, first_ts: i64) {
+        self.0.start(first_ts);
     }
 
     fn segments(&mut self, _: &[SegmentRecord]) -> io::Result<()> {
@@ -558,43 +699,12 @@ impl Consumer for Sink<'_> {
 
     fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
         for r in records {
-            if let Some(sel) = &self.settings.select {
+            if let Some(sel) = &self.0.select {
                 if !sel.matches(r.stream, &r.conn) {
                     continue;
                 }
             }
-            self.agg.add(self.file, r.stream, &r.conn, &r.analyzers);
-            if let Some(s) = self.series.as_mut() {
-                s.add(&r.conn);
-            }
-            let errors: Vec<&'static str> = r
-                .conn
-                .anomalies
-                .iter()
-                .filter(|a| a.kind.severity() == Severity::Error)
-                .map(|a| a.kind.id())
-                .collect();
-            if !errors.is_empty() {
-                self.error_connections += 1;
-                let mut ids = errors;
-                ids.dedup();
-                self.error_refs.push(LadderRef {
-                    file: self.file.to_string(),
-                    stream: r.stream,
-                    anomalies: ids,
-                    last_frame: r.conn.last_frame,
-                    ends: [
-                        (r.conn.ep[0].addr, r.conn.ep[0].port),
-                        (r.conn.ep[1].addr, r.conn.ep[1].port),
-                    ],
-                });
-                // Those that end first are kept (the report reads the
-                // capture again only up to their last frame).
-                if self.error_refs.len() > 2 * self.max_refs.max(1) {
-                    self.error_refs.sort_by_key(|x| (x.last_frame, x.stream));
-                    self.error_refs.truncate(self.max_refs);
-                }
-            }
+            self.0.count(&ConnectionRow::from_record(r));
         }
         Ok(())
     }
@@ -602,83 +712,23 @@ impl Consumer for Sink<'_> {
 
 fn analyse_one(path: &Path, settings: &Settings, max_refs: usize) -> CaptureReport {
     let file = path.display().to_string();
+    let acc = CaptureAcc::new(&file, settings.select.clone(), max_refs);
     let reader = match CaptureReader::open(path) {
         Ok(r) => r,
-        Err(e) => {
-            return CaptureReport {
-                file,
-                status: "unreadable",
-                error: Some(e.to_string()),
-                first_ts_ns: None,
-                last_ts_ns: None,
-                aggregate: Aggregate::default(),
-                chart: None,
-                error_connections: 0,
-                error_refs: Vec::new(),
-            };
-        }
+        Err(e) => return acc.finish(Err(e.to_string())),
     };
-    let mut sink = Sink {
-        file: &file,
-        settings,
-        agg: Aggregate::default(),
-        series: None,
-        error_connections: 0,
-        error_refs: Vec::new(),
-        max_refs,
-    };
+    let mut sink = Sink(acc);
     let result = engine::analyze(
         reader,
         &settings.engine,
         &mut sink,
         settings.progress.clone(),
     );
-    sink.agg.finish();
-    let (mut agg, series, error_connections, mut error_refs) = (
-        sink.agg,
-        sink.series,
-        sink.error_connections,
-        sink.error_refs,
-    );
-    error_refs.sort_by_key(|x| (x.last_frame, x.stream));
-    error_refs.truncate(max_refs);
     match result {
-        Ok(t) => {
-            agg.frames = t.frames;
-            agg.tcp_segments = t.tcp_segments;
-            let chart = series.map(|mut s| {
-                if let Some(last) = t.last_ts {
-                    s.cover(last);
-                }
-                Chart {
-                    t0_ns: s.t0,
-                    width_ns: s.width_ns,
-                    samples: s.samples().into_iter().map(|x| x.1).collect(),
-                }
-            });
-            CaptureReport {
-                file,
-                status: if t.error.is_some() { "damaged" } else { "ok" },
-                error: t.error.as_ref().map(|e| e.to_string()),
-                first_ts_ns: t.first_ts,
-                last_ts_ns: t.last_ts,
-                aggregate: agg,
-                chart,
-                error_connections,
-                error_refs,
-            }
-        }
-        Err(e) => CaptureReport {
-            file,
-            status: "unreadable",
-            error: Some(e.to_string()),
-            first_ts_ns: None,
-            last_ts_ns: None,
-            aggregate: agg,
-            chart: None,
-            error_connections,
-            error_refs,
-        },
+        Ok(t) => sink
+            .0
+            .finish(Ok(&CaptureInfo::from_totals(&file, &t, None))),
+        Err(e) => sink.0.finish(Err(e.to_string())),
     }
 }
 
@@ -686,14 +736,102 @@ fn state_index(s: TcpState) -> usize {
     TcpState::ALL.iter().position(|&x| x == s).unwrap_or(0)
 }
 
+/// What one input of `report` is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// A capture to replay.
+    Capture(PathBuf),
+    /// Results written earlier (a results directory's files, or one file).
+    Results(Vec<results::ResultsFile>),
+}
+
+/// The inputs of `report`: results (a directory holding any results file
+/// is a results directory: its `connections.parquet` and `*.jsonl` files
+/// are read, and nothing else in it; such a file given alone) and captures
+/// (directories expanded as every command expands them, see
+/// [`crate::report::expand_inputs`], which says on `err` what it skipped).
+/// `false`: a directory could not be read or held no capture.
+pub fn classify_inputs(inputs: &[PathBuf], err: &mut dyn Write) -> io::Result<(Vec<Input>, bool)> {
+    let mut out = Vec::new();
+    let mut ok = true;
+    for i in inputs {
+        let results = if i.is_dir() {
+            results::results_in(i)
+        } else {
+            results::results_file(i).into_iter().collect()
+        };
+        if !results.is_empty() {
+            out.push(Input::Results(results));
+            continue;
+        }
+        let (files, fine) = crate::report::expand_inputs(std::slice::from_ref(i), err)?;
+        ok &= fine;
+        out.extend(files.into_iter().map(Input::Capture));
+    }
+    Ok((out, ok))
+}
+
 /// Analyses every capture (in parallel, as summary does) and aggregates.
 /// `files` are captures, not directories (see
 /// [`crate::report::expand_inputs`]).
 pub fn build(files: &[PathBuf], settings: &Settings, ladders: usize) -> Report {
-    let captures: Vec<CaptureReport> = files
+    let items: Vec<Input> = files.iter().cloned().map(Input::Capture).collect();
+    build_from(&items, settings, ladders)
+}
+
+/// Analyses every capture (in parallel, as summary does), reads every
+/// results input, and aggregates, in the order of `items`.
+pub fn build_from(items: &[Input], settings: &Settings, ladders: usize) -> Report {
+    // Each input's captures, the --where their results were written with,
+    // and the problems met.
+    type Part = (Vec<CaptureReport>, Vec<Option<String>>, Vec<String>);
+    let parts: Vec<Part> = items
         .par_iter()
-        .map(|f| analyse_one(f, settings, ladders))
+        .map(|item| match item {
+            Input::Capture(f) => (vec![analyse_one(f, settings, ladders)], vec![None], vec![]),
+            Input::Results(files) => {
+                let (caps, problems) = results::read(files, settings, ladders);
+                let (caps, sels) = caps.into_iter().unzip();
+                (caps, sels, problems)
+            }
+        })
         .collect();
+    let mut captures = Vec::new();
+    let mut problems = Vec::new();
+    let mut written_with: Vec<Option<String>> = Vec::new();
+    let mut from_results = std::collections::BTreeSet::new();
+    for ((caps, sels, probs), item) in parts.into_iter().zip(items) {
+        problems.extend(probs);
+        for (c, sel) in caps.into_iter().zip(sels) {
+            if matches!(item, Input::Results(_)) {
+                if !from_results.insert(c.file.clone()) {
+                    problems.push(format!(
+                        "{}: its results appear twice in the inputs; counted once",
+                        c.file
+                    ));
+                    continue;
+                }
+                if !written_with.contains(&sel) {
+                    written_with.push(sel);
+                }
+            }
+            captures.push(c);
+        }
+    }
+    // Results written with --where hold the selected rows only: the
+    // report says so, as a report with that --where would.
+    let mut selection = settings.select.as_ref().map(|s| s.text().to_string());
+    match written_with.as_slice() {
+        [] | [None] => {}
+        [Some(w)] if selection.is_none() => selection = Some(w.clone()),
+        [Some(w)] => problems.push(format!(
+            "the results were written with --where '{w}': select when writing them, not again in the report"
+        )),
+        _ => problems.push(
+            "the results were written with different --where selections (or some with one and some without)"
+                .to_string(),
+        ),
+    }
     let mut overall = Aggregate::default();
     let mut refs = Vec::new();
     let mut errors = 0u64;
@@ -706,11 +844,12 @@ pub fn build(files: &[PathBuf], settings: &Settings, ladders: usize) -> Report {
     Report {
         schema: SCHEMA_VERSION,
         tool: format!("tcpstate {}", env!("CARGO_PKG_VERSION")),
-        selection: settings.select.as_ref().map(|s| s.text().to_string()),
+        selection,
         ladders_omitted: errors - refs.len() as u64,
         ladders: refs,
         overall,
         captures,
+        problems,
     }
 }
 
@@ -731,14 +870,19 @@ pub fn run(
         return Ok(Status::InputProblem);
     }
     // Directories are read as every command reads them: recursively,
-    // captures recognised by their content (compressed ones too).
-    let (files, inputs_ok) = crate::report::expand_inputs(inputs, err)?;
-    let report = build(&files, settings, opts.ladders);
+    // captures recognised by their content (compressed ones too); results
+    // directories are read as results.
+    let (items, inputs_ok) = classify_inputs(inputs, err)?;
+    let report = build_from(&items, settings, opts.ladders);
     let mut status = if inputs_ok {
         Status::Ok
     } else {
         Status::InputProblem
     };
+    for p in &report.problems {
+        writeln!(err, "tcpstate: {p}")?;
+        status = Status::InputProblem;
+    }
     for c in &report.captures {
         if let Some(e) = &c.error {
             writeln!(err, "tcpstate: {e}")?;

@@ -35,6 +35,13 @@ fn int(out: &mut Vec<u8>, n: i64) {
     out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
+fn opt_int(out: &mut Vec<u8>, n: Option<i64>) {
+    match n {
+        Some(n) => int(out, n),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
 /// Seconds since the epoch as a string with nine decimals: exact for jq,
 /// whose numbers are doubles (a 19-digit `ts_ns` loses its last digits).
 fn epoch(out: &mut Vec<u8>, ns: i64) {
@@ -132,6 +139,8 @@ fn anomaly(out: &mut Vec<u8>, a: &Anomaly) {
 fn transition(out: &mut Vec<u8>, t: &Transition, with_rule: bool) {
     out.extend_from_slice(b"{\"frame\":");
     uint(out, t.frame);
+    out.extend_from_slice(b",\"ts_ns\":");
+    int(out, t.ts);
     out.extend_from_slice(b",\"endpoint\":");
     static_str(out, t.endpoint.name());
     out.extend_from_slice(b",\"from\":");
@@ -254,6 +263,10 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
     array(out, &r.tunnels, tunnel_use);
     out.extend_from_slice(b",\"icmp_errors\":");
     array(out, &r.icmp, |out, e| icmp_error(out, e, true));
+    out.extend_from_slice(b",\"revisions\":");
+    uint(out, u64::from(c.revisions));
+    out.extend_from_slice(b",\"initial_rtt_ns\":");
+    opt_int(out, r.analyzers.wireshark.initial_rtt_ns());
     out.push(b'}');
 }
 
@@ -476,8 +489,9 @@ fn analysis(out: &mut Vec<u8>, v: &Verdicts) {
     out.push(b'}');
 }
 
-/// The per-capture totals object.
-pub fn capture(out: &mut Vec<u8>, file_json: &[u8], t: &Totals) {
+/// The per-capture totals object; `selection` is the `--where` expression
+/// the rows were selected with, if any.
+pub fn capture(out: &mut Vec<u8>, file_json: &[u8], t: &Totals, selection: Option<&str>) {
     out.extend_from_slice(b"{\"type\":\"capture\",\"schema\":");
     uint(out, u64::from(SCHEMA_VERSION));
     out.extend_from_slice(b",\"file\":");
@@ -526,7 +540,15 @@ pub fn capture(out: &mut Vec<u8>, file_json: &[u8], t: &Totals) {
     uint(out, t.timestamps.out_of_range);
     out.extend_from_slice(b",\"ignored\":");
     uint(out, t.timestamps.ignored);
-    out.extend_from_slice(b"},\"error\":");
+    out.extend_from_slice(b"},\"first_ts_ns\":");
+    opt_int(out, t.first_ts);
+    out.extend_from_slice(b",\"last_ts_ns\":");
+    opt_int(out, t.last_ts);
+    if let Some(s) = selection {
+        out.extend_from_slice(b",\"selection\":");
+        string(out, s);
+    }
+    out.extend_from_slice(b",\"error\":");
     match &t.error {
         None => out.extend_from_slice(b"null"),
         Some(e) => {

@@ -5,11 +5,15 @@
 //! the timeline can be millions of rows; it never allocates per row except
 //! for the text table's cells.
 
+pub mod dataset;
 pub mod guard;
 pub mod json;
 pub mod order;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod picture;
 pub mod progress;
+pub mod rows;
 pub mod text;
 pub mod time;
 pub mod zeek;
@@ -27,6 +31,10 @@ use std::io::{self, Write};
 /// * 2: one name per idea: an anomaly's id is `id` everywhere (it was `kind`
 ///   in connections and segments, `rule` in `check`'s rules and violations).
 pub const SCHEMA_VERSION: u32 = 2;
+
+/// What `--format parquet` says when the binary was built without it.
+pub const NO_PARQUET: &str = "this tcpstate was built without Parquet support: \
+     install it with `cargo install --path . --features parquet`";
 
 /// How results are printed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

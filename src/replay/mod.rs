@@ -61,7 +61,7 @@ mod timers;
 pub use endpoint::Endpoint;
 pub use outcome::{
     MAX_CONNECTION_ANOMALIES, MAX_SEGMENT_ANOMALIES, MAX_TRANSITIONS, Outcome, Rewrite,
-    SegmentOutcome, Transition, Verdict,
+    SegmentOutcome, Transition, Verdict, stays,
 };
 use receipts::{Assumed, Control, Receipt, Sent, Unconfirmed};
 pub use reuse::ReuseInfo;

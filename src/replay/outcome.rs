@@ -1,7 +1,8 @@
 //! What the replay says about a segment and a connection: the
 //! [`Transition`]s it caused, the receiver's [`Verdict`], the
 //! [`SegmentOutcome`] of a row, the [`Rewrite`] of an earlier row, and the
-//! connection's [`Outcome`].
+//! connection's [`Outcome`]; the stays in each state that a lifecycle
+//! makes ([`stays`]).
 
 use super::*;
 
@@ -177,5 +178,31 @@ impl Outcome {
             Outcome::Incomplete => "incomplete",
             Outcome::Open => "open",
         }
+    }
+}
+
+/// Calls `f(role, state, from, to)` for every stay of an endpoint in one
+/// state, from what a lifecycle rests on: the initial states, the first
+/// timestamp and the transitions' `(endpoint, state entered, when)`. `to`
+/// is `None` for the last stay of an endpoint (see
+/// [`crate::netstat::for_each_stay`], which reads a [`Connection`]).
+pub fn stays<I>(
+    initial: [TcpState; 2],
+    first_ts: i64,
+    lifecycle: I,
+    mut f: impl FnMut(Role, TcpState, i64, Option<i64>),
+) where
+    I: Iterator<Item = (Role, TcpState, i64)> + Clone,
+{
+    for role in [Role::Client, Role::Server] {
+        let mut state = initial[role.index()];
+        let mut since = first_ts;
+        for (_, to, ts) in lifecycle.clone().filter(|t| t.0 == role) {
+            let at = ts.max(since);
+            f(role, state, since, Some(at));
+            state = to;
+            since = at;
+        }
+        f(role, state, since, None);
     }
 }

@@ -396,6 +396,118 @@ pub fn ss_snapshots(capture: &Path) -> Vec<SsSnapshot> {
         .collect()
 }
 
+/// A capture with what the newer keys describe: a segment in GRE, an ICMP
+/// error quoting it, a segment in two IPv4 fragments, a header cut inside
+/// its options. Packets by etherparse; GRE, ICMP and the fragments are
+/// assembled from their fields.
+pub fn encapsulated_capture() -> Vec<u8> {
+    use etherparse::{IpNumber, Ipv4Header, PacketBuilder};
+    let tcp = |seq: u32, syn: bool, payload: &[u8]| {
+        let b = PacketBuilder::ipv4([10, 0, 0, 1], [10, 0, 0, 2], 64).tcp(40000, 80, seq, 1000);
+        let b = if syn {
+            b.syn()
+                .options(&[etherparse::TcpOptionElement::MaximumSegmentSize(1460)])
+                .unwrap()
+        } else {
+            b.ack(1)
+        };
+        let mut v = Vec::new();
+        b.write(&mut v, payload).unwrap();
+        v
+    };
+    let outer = |proto: u8, payload: &[u8], id: u16, offset: u16, more: bool| {
+        let mut h = Ipv4Header::new(
+            payload.len() as u16,
+            64,
+            IpNumber(proto),
+            [192, 0, 2, 1],
+            [192, 0, 2, 2],
+        )
+        .unwrap();
+        h.identification = id;
+        h.more_fragments = more;
+        h.fragment_offset = etherparse::IpFragOffset::try_new(offset / 8).unwrap();
+        h.header_checksum = h.calc_header_checksum();
+        [
+            &[2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0][..],
+            &h.to_bytes(),
+            payload,
+        ]
+        .concat()
+    };
+    let syn = tcp(100, true, b"");
+    let gre = [&[0u8, 0, 8, 0][..], &syn].concat();
+    let mut icmp = [&[3u8, 1, 0, 0, 0, 0, 0, 0][..], &syn].concat();
+    let sum = etherparse::checksum::Sum16BitWords::new()
+        .add_slice(&icmp)
+        .ones_complement();
+    icmp[2..4].copy_from_slice(&sum.to_be_bytes());
+    let data = tcp(101, false, &[b'x'; 40]);
+    let ip = |p: &[u8]| [&[2u8, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 8, 0][..], p].concat();
+    // The data segment's payload (TCP header and 40 bytes) in two pieces:
+    // its own header with the protocol, as the fragments' outer header.
+    let frag = |offset: u16, more: bool, piece: &[u8]| {
+        let mut h = Ipv4Header::from_slice(&data[..20]).unwrap().0;
+        h.total_len = (20 + piece.len()) as u16;
+        h.more_fragments = more;
+        h.dont_fragment = false;
+        h.fragment_offset = etherparse::IpFragOffset::try_new(offset / 8).unwrap();
+        h.header_checksum = h.calc_header_checksum();
+        ip(&[&h.to_bytes()[..], piece].concat())
+    };
+    let frames: Vec<(Vec<u8>, usize)> = vec![
+        (outer(47, &gre, 1, 0, false), usize::MAX),
+        (ip(&outer(1, &icmp, 2, 0, false)[14..]), usize::MAX),
+        (frag(0, true, &data[20..44]), usize::MAX),
+        (frag(24, false, &data[44..]), usize::MAX),
+        // The SYN again, cut inside its options.
+        (ip(&syn), 14 + 20 + 22),
+    ];
+    let mut out = Vec::new();
+    for v in [0xa1b2_c3d4u32, 0x0004_0002, 0, 0, 65535, 1] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    for (i, (f, cut)) in frames.iter().enumerate() {
+        let cap = f.len().min(*cut);
+        for v in [1_700_000_000 + i as u32, 0, cap as u32, f.len() as u32] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        out.extend_from_slice(&f[..cap]);
+    }
+    out
+}
+
+/// Runs the tcpstate binary in the repository, so that captures are named
+/// as someone working there names them (`testdata/real/...`).
+pub fn tcpstate_in_repo(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_tcpstate"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("runs tcpstate")
+}
+
+/// A new, empty directory for one test (`what`: the test binary, `name`:
+/// the test), in the system's temporary directory.
+pub fn fresh_dir(what: &str, name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("tcpstate-{what}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Paths relative to the repository, sorted as a directory's captures are
+/// (component by component).
+pub fn relative_sorted(files: &[PathBuf]) -> Vec<String> {
+    let root = repo();
+    let mut v: Vec<PathBuf> = files
+        .iter()
+        .map(|f| f.strip_prefix(&root).unwrap_or(f).to_path_buf())
+        .collect();
+    v.sort();
+    v.iter().map(|p| p.display().to_string()).collect()
+}
+
 /// A small deterministic generator (xorshift64*) for the tests that try
 /// many pseudo-random inputs: the same seed, the same inputs.
 pub struct Rng(pub u64);

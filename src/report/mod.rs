@@ -8,6 +8,9 @@
 //! in [`crate::output::guard::Guarded`] (as the binary does), so that every
 //! input is still read to its end.
 
+#[cfg(feature = "parquet")]
+pub mod parquet;
+
 use crate::capture::{CaptureReader, inputs};
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord, Totals};
 use crate::output::order::{Spill, Spool, StreamOrder};
@@ -304,15 +307,16 @@ impl Consumer for SummarySink<'_> {
 
 /// What ends a capture's rows in JSON (its totals, closing its object) and
 /// JSON Lines (the `capture` object).
-fn json_tail(format: Format, file_json: &[u8], totals: &Totals, out: &mut Vec<u8>) {
-    match format {
+fn json_tail(settings: &Settings, file_json: &[u8], totals: &Totals, out: &mut Vec<u8>) {
+    let selection = settings.select.as_deref().map(|s| s.text());
+    match settings.format {
         Format::Json => {
             out.extend_from_slice(b"],\"totals\":");
-            json::capture(out, file_json, totals);
+            json::capture(out, file_json, totals, selection);
             out.push(b'}');
         }
         Format::Jsonl => {
-            json::capture(out, file_json, totals);
+            json::capture(out, file_json, totals, selection);
             out.push(b'\n');
         }
         Format::Text | Format::Zeek => {}
@@ -374,7 +378,7 @@ fn summarize_one(
     let first_ts = sink.first_ts;
     let to = sink.to;
     let mut tail = Vec::new();
-    json_tail(settings.format, &file_json, &totals, &mut tail);
+    json_tail(settings, &file_json, &totals, &mut tail);
     match settings.format {
         Format::Zeek => {
             if totals.first_ts.is_none() {
@@ -720,7 +724,7 @@ pub fn timeline(
         };
         let totals = engine::analyze(reader, &engine_opts, &mut sink, settings.progress.clone())?;
         let mut tail = Vec::new();
-        json_tail(settings.format, &file_json, &totals, &mut tail);
+        json_tail(settings, &file_json, &totals, &mut tail);
         if settings.format == Format::Text {
             tail.extend_from_slice(text::totals_line(&name, &totals).as_bytes());
             tail.push(b'\n');
