@@ -298,10 +298,6 @@ impl Sink {
     }
 }
 
-fn read_so_far(source: &BufReader<Counting>) -> u64 {
-    source.get_ref().count.load(Ordering::Relaxed)
-}
-
 /// Compressed bytes the decoder has taken from `source`.
 fn compressed(source: &BufReader<Counting>) -> u64 {
     source.get_ref().count.load(Ordering::Relaxed) - source.buffer().len() as u64
@@ -330,8 +326,10 @@ fn decode(
             d.window_log_max(27)
                 .map_err(|e| Failure::Damaged(e.to_string(), 0))?;
             // libzstd takes in a whole block before it reports damage in
-            // it: the bytes read from the file bound where the damage is.
-            pump(&mut d, sink, |d| read_so_far(d.get_ref()))
+            // it: what it has taken bounds where the damage is (and, unlike
+            // what was read from the input, does not depend on how the
+            // input's reads were cut).
+            pump(&mut d, sink, |d| compressed(d.get_ref()))
         }
     }
 }

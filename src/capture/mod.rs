@@ -376,8 +376,11 @@ pub struct CaptureReader {
     compression: Option<(Compression, Arc<AtomicU64>)>,
 }
 
-/// Bytes needed to tell the formats apart and read a classic pcap header.
-const PROBE_LEN: usize = 24;
+/// Bytes read before the format is recognised: a classic pcap header needs
+/// 24, and an input that is no capture is described from its first 64
+/// ([`describe_content`]) whether it is a file or a stream, however the
+/// stream's reads are cut.
+const PROBE_LEN: usize = 64;
 
 impl CaptureReader {
     /// Opens a capture file; `-` is standard input.
@@ -483,11 +486,18 @@ impl CaptureReader {
         self.compression.as_ref().map(|(c, _)| *c)
     }
 
-    /// Reads a capture held in memory.
+    /// Reads a capture held in memory; a compressed one is decompressed as
+    /// it is read, as from a file.
     pub fn from_bytes(
         name: impl Into<String>,
         bytes: Vec<u8>,
     ) -> Result<CaptureReader, CaptureError> {
+        if compress::detect(&bytes).is_some() {
+            let len = bytes.len() as u64;
+            let mut r = CaptureReader::from_read(name, Box::new(std::io::Cursor::new(bytes)))?;
+            r.total_len = Some(len);
+            return Ok(r);
+        }
         CaptureReader::from_backing(name.into(), Arc::new(Backing::Vec(bytes)))
     }
 
