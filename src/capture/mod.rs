@@ -88,6 +88,20 @@ pub const MAX_CAPLEN: u32 = 262_144;
 /// treated as corrupt.
 pub const MAX_BLOCK_LEN: u32 = 16 * 1024 * 1024;
 
+/// Interfaces one pcapng section may describe. An Interface Description
+/// Block past it is treated as damage: packets name their interface by its
+/// index in the section, so the framer must keep every one (about 40 bytes
+/// each).
+pub const MAX_SECTION_INTERFACES: usize = 65_536;
+
+/// Interfaces listed by [`CaptureReader::interfaces`]: the first ones of the
+/// file; later ones are still read, and counted by
+/// [`CaptureReader::unlisted_interfaces`].
+pub const MAX_LISTED_INTERFACES: usize = 4_096;
+
+/// Bytes of an interface's `if_name` kept (cut at a character boundary).
+pub const MAX_IF_NAME: usize = 128;
+
 /// The container format of a capture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -589,9 +603,20 @@ impl CaptureReader {
         self.format
     }
 
-    /// Every interface seen so far (all sections of a pcapng file, in order).
+    /// Every interface seen so far (all sections of a pcapng file, in
+    /// order), up to [`MAX_LISTED_INTERFACES`], names cut to
+    /// [`MAX_IF_NAME`] bytes.
     pub fn interfaces(&self) -> &[InterfaceInfo] {
         self.framer.interfaces()
+    }
+
+    /// Interfaces read but not listed by [`CaptureReader::interfaces`]
+    /// (past [`MAX_LISTED_INTERFACES`]).
+    pub fn unlisted_interfaces(&self) -> u64 {
+        match &self.framer {
+            Framer::Pcap(_) => 0,
+            Framer::PcapNg(p) => p.unlisted_interfaces(),
+        }
     }
 
     /// Bytes of the input framed so far (for progress reporting); for a
