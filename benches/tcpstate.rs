@@ -24,10 +24,10 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tcpstate::capture::{Batch, CaptureReader, LinkType, Next};
-use tcpstate::connection::{Config as Replay, Connection};
-use tcpstate::decode::{ChecksumStatus, TcpFlags, TcpOptions, TcpSegment, decode};
+use tcpstate::decode::{TcpFlags, TcpOptions, TcpSegment, decode};
 use tcpstate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
 use tcpstate::output::Format;
+use tcpstate::replay::{Config as Replay, Connection};
 use tcpstate::report::{self, Settings};
 use tcpstate::state::{Event, Origin, TcpState, step};
 use tcpstate_workload::{self as workload, Config, Format as CaptureFormat};
@@ -165,24 +165,15 @@ const S: (IpAddr, u16) = (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)), 443);
 fn seg(from_client: bool, flags: TcpFlags, seq: u32, ack: u32, len: u32) -> TcpSegment {
     let (src, dst) = if from_client { (C, S) } else { (S, C) };
     TcpSegment {
-        src: src.0,
-        dst: dst.0,
-        src_port: src.1,
-        dst_port: dst.1,
-        seq,
-        ack,
-        flags,
         window: 501,
-        urgent_ptr: 0,
         header_len: 32,
-        payload_len: len,
         captured_payload_len: len.min(30),
         ip_len: 52 + len,
         options: TcpOptions {
             timestamps: Some((7, 9)),
             ..TcpOptions::default()
         },
-        checksum: ChecksumStatus::NotChecked,
+        ..TcpSegment::new(src, dst, flags, seq, ack, len)
     }
 }
 

@@ -11,8 +11,8 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::net::{IpAddr, Ipv4Addr};
-use tcpstate::connection::Direction;
-use tcpstate::decode::{ChecksumStatus, TcpFlags, TcpOptions, TcpSegment};
+use tcpstate::decode::{TcpFlags, TcpSegment};
+use tcpstate::replay::Direction;
 use tcpstate::wireshark::Analyzer;
 
 fn seg(client: bool, flags: TcpFlags, seq: u32, ack: u32, len: u32) -> (TcpSegment, Direction) {
@@ -25,21 +25,11 @@ fn seg(client: bool, flags: TcpFlags, seq: u32, ack: u32, len: u32) -> (TcpSegme
     };
     (
         TcpSegment {
-            src,
-            dst,
-            src_port: sp,
-            dst_port: dp,
-            seq,
-            ack,
-            flags,
             window: 4096,
-            urgent_ptr: 0,
             header_len: 32,
-            payload_len: len,
             captured_payload_len: 0,
             ip_len: 52 + len,
-            options: TcpOptions::default(),
-            checksum: ChecksumStatus::NotChecked,
+            ..TcpSegment::new((src, sp), (dst, dp), flags, seq, ack, len)
         },
         dir,
     )

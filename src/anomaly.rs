@@ -5,7 +5,7 @@
 //! it rests on. An occurrence records the frame, the endpoint concerned and the
 //! numbers involved; [`Anomaly::describe`] turns them into a sentence.
 
-use crate::connection::Role;
+use crate::vocab::Role;
 use serde::Serialize;
 
 /// How bad an anomaly is.
@@ -368,7 +368,7 @@ mod tests {
 
     #[test]
     fn sentences_name_the_endpoint_concerned() {
-        use crate::connection::Role;
+        use crate::vocab::Role;
         let a = Anomaly::new(AnomalyKind::HandshakeAborted, 2, Some(Role::Client), [1, 0]);
         assert_eq!(
             a.describe(),

@@ -24,6 +24,8 @@ use etherparse::checksum::Sum16BitWords;
 use etherparse::{TcpOptionElement, TcpOptionReadError, TcpOptionsIterator, TcpSlice};
 
 use crate::capture::LinkType;
+pub use crate::vocab::Control;
+use crate::vocab::SeqNumber;
 
 pub mod icmp;
 mod link;
@@ -121,6 +123,72 @@ pub struct TcpSegment {
     pub options: TcpOptions,
     /// Whether the checksums were verified, and how they fared.
     pub checksum: ChecksumStatus,
+    /// What its SYN, FIN and RST bits make of it, decided once here.
+    pub control: Control,
+    /// The sequence numbers it occupies: the payload, and one for a SYN or
+    /// a FIN (none for an RST).
+    pub seq_len: u32,
+}
+
+impl TcpSegment {
+    /// A segment built by hand (tests, benchmarks, tools that synthesise
+    /// traffic): from `src` to `dst` (address, port), with these flags,
+    /// sequence and acknowledgment numbers and `payload_len` bytes of
+    /// payload, all captured; a 20-byte header without options, a window
+    /// of 65535 and no checksum verdict. Other fields are set with struct
+    /// update syntax (`TcpSegment { window: 0, ..TcpSegment::new(...) }`).
+    pub fn new(
+        src: (IpAddr, u16),
+        dst: (IpAddr, u16),
+        flags: TcpFlags,
+        seq: u32,
+        ack: u32,
+        payload_len: u32,
+    ) -> TcpSegment {
+        TcpSegment {
+            src: src.0,
+            dst: dst.0,
+            src_port: src.1,
+            dst_port: dst.1,
+            seq,
+            ack,
+            flags,
+            window: 65535,
+            urgent_ptr: 0,
+            header_len: 20,
+            payload_len,
+            captured_payload_len: payload_len,
+            ip_len: 40 + payload_len,
+            options: TcpOptions::default(),
+            checksum: ChecksumStatus::NotChecked,
+            control: Control::None,
+            seq_len: 0,
+        }
+        .classify()
+    }
+    /// SEG.SEQ, for sequence arithmetic.
+    #[inline]
+    pub const fn seg_seq(&self) -> SeqNumber {
+        SeqNumber(self.seq)
+    }
+    /// SEG.ACK, for sequence arithmetic (meaningful with the ACK flag).
+    #[inline]
+    pub const fn seg_ack(&self) -> SeqNumber {
+        SeqNumber(self.ack)
+    }
+    /// Sets [`TcpSegment::control`] and [`TcpSegment::seq_len`] from the
+    /// flags and the payload length (decoding does; a segment built by hand
+    /// calls this once its fields are set).
+    pub fn classify(mut self) -> TcpSegment {
+        let f = self.flags;
+        self.control = Control::of(
+            f.contains(TcpFlags::SYN),
+            f.contains(TcpFlags::FIN),
+            f.contains(TcpFlags::RST),
+        );
+        self.seq_len = self.control.seq_len(self.payload_len);
+        self
+    }
 }
 
 /// TCP flag bits (the low 9 bits of header bytes 12-13).
@@ -146,6 +214,19 @@ impl TcpFlags {
     pub const CWR: TcpFlags = TcpFlags(0x080);
     /// Accurate ECN (formerly NS).
     pub const AE: TcpFlags = TcpFlags(0x100);
+    /// Every flag with its name, in the order of the header bits (as
+    /// `Display` and the JSON outputs list them).
+    pub const NAMES: [(TcpFlags, &'static str); 9] = [
+        (TcpFlags::FIN, "FIN"),
+        (TcpFlags::SYN, "SYN"),
+        (TcpFlags::RST, "RST"),
+        (TcpFlags::PSH, "PSH"),
+        (TcpFlags::ACK, "ACK"),
+        (TcpFlags::URG, "URG"),
+        (TcpFlags::ECE, "ECE"),
+        (TcpFlags::CWR, "CWR"),
+        (TcpFlags::AE, "AE"),
+    ];
 
     /// No flag at all.
     pub const fn empty() -> TcpFlags {
@@ -206,22 +287,11 @@ impl std::ops::BitAnd for TcpFlags {
 impl fmt::Display for TcpFlags {
     /// Names joined by `|` (e.g. `SYN|ACK`), `none` when empty.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const NAMES: [(TcpFlags, &str); 9] = [
-            (TcpFlags::FIN, "FIN"),
-            (TcpFlags::SYN, "SYN"),
-            (TcpFlags::RST, "RST"),
-            (TcpFlags::PSH, "PSH"),
-            (TcpFlags::ACK, "ACK"),
-            (TcpFlags::URG, "URG"),
-            (TcpFlags::ECE, "ECE"),
-            (TcpFlags::CWR, "CWR"),
-            (TcpFlags::AE, "AE"),
-        ];
         if self.is_empty() {
             return f.write_str("none");
         }
         let mut first = true;
-        for (flag, name) in NAMES {
+        for (flag, name) in TcpFlags::NAMES {
             if self.contains(flag) {
                 if !first {
                     f.write_str("|")?;
@@ -466,23 +536,28 @@ fn tcp(
     }
     let tcp = TcpSlice::from_slice(bytes).map_err(|_| Skip::Malformed)?;
     let h = tcp.header_slice();
-    *out = Packet::Tcp(TcpSegment {
-        src,
-        dst,
-        src_port: tcp.source_port(),
-        dst_port: tcp.destination_port(),
-        seq: tcp.sequence_number(),
-        ack: tcp.acknowledgment_number(),
-        flags: TcpFlags(u16::from_be_bytes([h[12] & 0x01, h[13]])),
-        window: tcp.window_size(),
-        urgent_ptr: tcp.urgent_pointer(),
-        header_len: header_len as u8,
-        payload_len: (segment_len - header_len) as u32,
-        captured_payload_len: (bytes.len() - header_len) as u32,
-        ip_len: ip_len.min(u32::MAX as usize) as u32,
-        options: options(tcp.options()),
-        checksum: ChecksumStatus::NotChecked,
-    });
+    *out = Packet::Tcp(
+        TcpSegment {
+            src,
+            dst,
+            src_port: tcp.source_port(),
+            dst_port: tcp.destination_port(),
+            seq: tcp.sequence_number(),
+            ack: tcp.acknowledgment_number(),
+            flags: TcpFlags(u16::from_be_bytes([h[12] & 0x01, h[13]])),
+            window: tcp.window_size(),
+            urgent_ptr: tcp.urgent_pointer(),
+            header_len: header_len as u8,
+            payload_len: (segment_len - header_len) as u32,
+            captured_payload_len: (bytes.len() - header_len) as u32,
+            ip_len: ip_len.min(u32::MAX as usize) as u32,
+            options: options(tcp.options()),
+            checksum: ChecksumStatus::NotChecked,
+            control: Control::None,
+            seq_len: 0,
+        }
+        .classify(),
+    );
     Ok(())
 }
 
@@ -508,7 +583,10 @@ fn short_header(bytes: &[u8], segment_len: usize, ip_len: usize, header_len: usi
         ip_len: ip_len.min(u32::MAX as usize) as u32,
         options: opts,
         checksum: ChecksumStatus::NotChecked,
+        control: Control::None,
+        seq_len: 0,
     }
+    .classify()
 }
 
 /// Reads the options with etherparse's iterator. It stops at option kinds it

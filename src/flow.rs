@@ -13,6 +13,7 @@
 //! incarnation of a 4-tuple is replayed by the same shard, in capture order.
 
 use crate::decode::{TcpFlags, TcpSegment};
+use crate::vocab::SeqNumber;
 use std::hash::BuildHasher;
 use std::net::IpAddr;
 
@@ -56,36 +57,23 @@ impl FlowKey {
 /// the base sequence number of its direction. `sender_base` is that base in
 /// the current incarnation (`None` if the sender has not been seen).
 #[inline]
-pub fn starts_new_incarnation(seg: &TcpSegment, sender_base: Option<u32>) -> bool {
+pub fn starts_new_incarnation(seg: &TcpSegment, sender_base: Option<SeqNumber>) -> bool {
     let f = seg.flags;
     f.contains(TcpFlags::SYN)
         && !f.contains(TcpFlags::ACK)
-        && sender_base.is_some_and(|b| b != seg.seq)
+        && sender_base.is_some_and(|b| b != seg.seg_seq())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::{ChecksumStatus, TcpOptions};
     use std::net::Ipv4Addr;
 
     fn seg(src: u8, sport: u16, dst: u8, dport: u16, flags: TcpFlags, seq: u32) -> TcpSegment {
+        let host = |h| IpAddr::V4(Ipv4Addr::new(10, 0, 0, h));
         TcpSegment {
-            src: IpAddr::V4(Ipv4Addr::new(10, 0, 0, src)),
-            dst: IpAddr::V4(Ipv4Addr::new(10, 0, 0, dst)),
-            src_port: sport,
-            dst_port: dport,
-            seq,
-            ack: 0,
-            flags,
             window: 0,
-            urgent_ptr: 0,
-            header_len: 20,
-            payload_len: 0,
-            captured_payload_len: 0,
-            ip_len: 40,
-            options: TcpOptions::default(),
-            checksum: ChecksumStatus::NotChecked,
+            ..TcpSegment::new((host(src), sport), (host(dst), dport), flags, seq, 0, 0)
         }
     }
 
@@ -112,19 +100,22 @@ mod tests {
             "first sight of the sender"
         );
         assert!(
-            !starts_new_incarnation(&syn(100), Some(100)),
+            !starts_new_incarnation(&syn(100), Some(SeqNumber(100))),
             "retransmitted SYN"
         );
-        assert!(starts_new_incarnation(&syn(5000), Some(100)), "new ISN");
+        assert!(
+            starts_new_incarnation(&syn(5000), Some(SeqNumber(100))),
+            "new ISN"
+        );
         let synack = seg(1, 40000, 2, 80, TcpFlags::SYN | TcpFlags::ACK, 5000);
         assert!(
-            !starts_new_incarnation(&synack, Some(100)),
+            !starts_new_incarnation(&synack, Some(SeqNumber(100))),
             "SYN,ACK never does"
         );
         for flags in [TcpFlags::FIN | TcpFlags::ACK, TcpFlags::RST, TcpFlags::ACK] {
             assert!(!starts_new_incarnation(
                 &seg(1, 40000, 2, 80, flags, 5000),
-                Some(100)
+                Some(SeqNumber(100))
             ));
         }
     }

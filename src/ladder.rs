@@ -9,9 +9,9 @@
 //! segment takes room that grows with the logarithm of its length, so long
 //! idle periods are compressed and marked with their duration.
 
-use crate::connection::{Direction, Role};
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
 use crate::output::{self, flags_tcpdump};
+use crate::replay::{Direction, Role};
 use crate::report::{Settings, Status};
 use crate::state::{Basis, TcpState};
 use maud::{Markup, html};
@@ -153,13 +153,26 @@ fn initial_states(rows: &[SegmentRecord]) -> [TcpState; 2] {
     s
 }
 
+/// A connection whose ladder the report draws.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct LadderRef {
+    /// The capture.
+    pub file: String,
+    /// Wireshark's `tcp.stream`.
+    pub stream: u64,
+    /// Its error-severity anomaly ids.
+    pub anomalies: Vec<&'static str>,
+    #[serde(skip)]
+    /// Its last frame (the ladder needs the capture up to there).
+    pub last_frame: u64,
+    #[serde(skip)]
+    /// Client and server (address, port).
+    pub ends: [(std::net::IpAddr, u16); 2],
+}
+
 /// The ladders of the report: the rows of each connection named, read
 /// again from its capture (only as far as needed).
-pub fn collect_for_report(
-    refs: &[crate::aggregate::LadderRef],
-    settings: &Settings,
-    cap: usize,
-) -> Vec<Ladder> {
+pub fn collect_for_report(refs: &[LadderRef], settings: &Settings, cap: usize) -> Vec<Ladder> {
     let mut files: Vec<&str> = Vec::new();
     for r in refs {
         if !files.contains(&r.file.as_str()) {
@@ -169,7 +182,7 @@ pub fn collect_for_report(
     let mut out = Vec::new();
     // Standard input cannot be read again.
     for f in files.into_iter().filter(|f| *f != "-") {
-        let mine: Vec<&crate::aggregate::LadderRef> = refs.iter().filter(|r| r.file == f).collect();
+        let mine: Vec<&LadderRef> = refs.iter().filter(|r| r.file == f).collect();
         let want: Vec<(u64, u64)> = mine.iter().map(|r| (r.stream, r.last_frame)).collect();
         let Ok((rows, _, _)) = rows_of(Path::new(f), &want, cap, true, settings) else {
             continue;
@@ -267,7 +280,7 @@ pub fn notes(r: &SegmentRecord) -> Vec<String> {
         .iter()
         .map(|a| format!("⚠ {}", a.kind.id()))
         .collect();
-    for f in r.outcome.analysis.flags.iter() {
+    for f in r.analysis.flags.iter() {
         v.push(format!("[{}]", f.label()));
     }
     v
@@ -452,7 +465,7 @@ pub fn standalone(l: &Ladder) -> String {
     let inner = svg(l).into_string();
     let style = format!(
         "<style>{}{}svg {{ background: var(--bg); }}</style>",
-        crate::aggregate::diagram::CSS.replace(":root", "svg"),
+        crate::output::picture::CSS.replace(":root", "svg"),
         CSS
     );
     match inner.find('>') {
@@ -554,7 +567,7 @@ pub fn run(
 ) -> io::Result<Status> {
     let stream = match (opts.stream, settings.select.as_deref()) {
         (Some(s), _) => s,
-        (None, Some(sel)) => match crate::select::matching_streams(file, sel, settings) {
+        (None, Some(sel)) => match crate::select::matching_streams(file, sel, &settings.engine) {
             Ok(v) if !v.is_empty() => {
                 if v.len() > 1 {
                     writeln!(

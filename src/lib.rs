@@ -34,18 +34,27 @@
 //!
 //! The library is layered, one module per idea:
 //!
+//! * [`vocab`]: the shared words: roles, directions, sequence numbers
+//!   compared modulo 2^32, a segment's control;
 //! * [`capture`]: reading pcap and pcapng files (or standard input) into frames;
 //! * [`clock`]: the capture clock timers run on, robust to corrupt timestamps;
 //! * [`decode`]: link layer, IPv4/IPv6 and TCP header decoding of one frame;
-//! * [`flow`]: demultiplexing segments into connections (4-tuple + incarnation,
-//!   numbered like Wireshark's `tcp.stream`);
+//! * [`flow`]: the 4-tuple key segments are demultiplexed by, and the rule
+//!   that starts a new incarnation on it;
+//! * [`tracker`]: one shard's connections in capture order: demultiplexing,
+//!   incarnations, timers, the rows held for rewriting;
 //! * [`state`]: the RFC 9293 endpoint state machine, one `match` on (state, event);
-//! * [`connection`]: the replay of one connection through two endpoint machines;
+//! * [`replay`]: the replay of one connection through two endpoint machines;
 //! * [`anomaly`]: the anomalies the replay flags;
-//! * [`engine`]: the streaming, parallel pipeline that ties them together;
+//! * [`engine`]: the streaming, parallel pipeline that ties them together:
+//!   reads, decodes, runs the trackers on a thread pool and merges;
+//! * [`consumer`]: the records the pipeline hands out and the trait that
+//!   receives them;
 //! * [`output`]: text, JSON and JSONL renderings;
 //! * [`policy`] and [`check`]: the verdict of `tcpstate check` for CI;
-//! * [`wireshark`] and [`zeek`]: the verdicts of those tools, computed their way;
+//! * [`analyzers`]: beside the replay, the per-connection slot that feeds
+//!   [`wireshark`] and [`zeek`] the same segments: the verdicts of those
+//!   tools, computed their way;
 //! * [`aggregate`]: `report`, one page over many captures (state diagram,
 //!   tables, states over time); [`ladder`]: one connection as a ladder;
 //! * [`select`]: the `--where` expressions that pick connections;
@@ -58,11 +67,12 @@
 #![warn(missing_docs)]
 
 pub mod aggregate;
+pub mod analyzers;
 pub mod anomaly;
 pub mod capture;
 pub mod check;
 pub mod clock;
-pub mod connection;
+pub mod consumer;
 pub mod decode;
 pub mod engine;
 pub mod flow;
@@ -71,8 +81,11 @@ pub mod netstat;
 pub mod output;
 pub mod policy;
 pub mod reassembly;
+pub mod replay;
 pub mod report;
 pub mod select;
 pub mod state;
+pub mod tracker;
+pub mod vocab;
 pub mod wireshark;
 pub mod zeek;

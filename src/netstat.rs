@@ -9,9 +9,9 @@
 //! running when the capture ended ends at the deadline the replay set, by
 //! the state machine's own timeout step.
 
-use crate::connection::{Connection, Role};
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
 use crate::output::{self, json};
+use crate::replay::{Connection, Role, Timer};
 use crate::report::{Settings, Status};
 use crate::state::{self, Basis, Event, TcpState};
 use std::io::{self, Write};
@@ -129,7 +129,7 @@ pub struct EndpointAt {
 /// [`Moment::AfterStart`] must be resolved to a time first). `None` when the
 /// connection had not begun.
 pub fn states_at(c: &Connection, m: Moment) -> Option<[EndpointAt; 2]> {
-    let upto = |x: &crate::connection::Transition| match m {
+    let upto = |x: &crate::replay::Transition| match m {
         Moment::Time(t) | Moment::AfterStart(t) => x.ts <= t,
         Moment::Frame(f) => x.frame <= f,
     };
@@ -170,7 +170,7 @@ pub fn states_at(c: &Connection, m: Moment) -> Option<[EndpointAt; 2]> {
     if let Moment::Time(t) | Moment::AfterStart(t) = m {
         for (i, ep) in c.ep.iter().enumerate() {
             if all[i] && out[i].state == TcpState::TimeWait {
-                if let Some(d) = ep.time_wait_deadline.filter(|&d| d <= t) {
+                if let Timer::TimeWait(d) = ep.timer().filter(|d| d <= t) {
                     let step = state::step(TcpState::TimeWait, ep.origin, Event::TimeWaitTimeout);
                     out[i].state = step.to;
                     out[i].basis = Some(Basis::Timer);

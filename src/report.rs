@@ -678,7 +678,12 @@ pub fn timeline(
             }
         };
         // `--where`: the streams of this capture it selects.
-        let narrowed = match crate::select::narrow_streams(path, filter.streams.clone(), settings) {
+        let narrowed = match crate::select::narrow_streams(
+            path,
+            filter.streams.clone(),
+            settings.select.as_deref(),
+            &settings.engine,
+        ) {
             Ok(streams) => StreamFilter { streams },
             Err(e) => {
                 writeln!(err, "tcpstate: {e}")?;

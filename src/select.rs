@@ -18,7 +18,7 @@
 //! network too: `ip.addr == 10.0.0.0/8`.
 
 use crate::anomaly::{AnomalyKind, Severity};
-use crate::connection::{Connection, Outcome, Role};
+use crate::replay::{Connection, Outcome, Role};
 use crate::state::TcpState;
 use std::fmt;
 use std::net::IpAddr;
@@ -614,15 +614,16 @@ fn test(field: Field, op: Op, v: &Value, stream: u64, c: &Connection) -> bool {
 }
 
 /// The streams a per-segment command (timeline) shows: those of `-s`
-/// narrowed by the `--where` of `settings`. A selection that needs the
+/// narrowed by the `--where` selection `sel`, replayed with `engine`. A selection that needs the
 /// replay's verdicts (states, anomalies, ...) costs a first pass over the
 /// capture, so the capture must be a file.
 pub fn narrow_streams(
     file: &std::path::Path,
     streams: Option<Vec<u64>>,
-    settings: &crate::report::Settings,
+    sel: Option<&Selection>,
+    engine: &crate::engine::Options,
 ) -> Result<Option<Vec<u64>>, String> {
-    let Some(sel) = settings.select.as_deref() else {
+    let Some(sel) = sel else {
         return Ok(streams);
     };
     let keep = |v: Vec<u64>| match &streams {
@@ -638,14 +639,14 @@ pub fn narrow_streams(
             sel.text()
         ));
     }
-    Ok(Some(keep(matching_streams(file, sel, settings)?)))
+    Ok(Some(keep(matching_streams(file, sel, engine)?)))
 }
 
 /// The streams of a capture that `sel` selects (one pass of the replay).
 pub fn matching_streams(
     file: &std::path::Path,
     sel: &Selection,
-    settings: &crate::report::Settings,
+    engine: &crate::engine::Options,
 ) -> Result<Vec<u64>, String> {
     struct Pick<'a>(&'a Selection, Vec<u64>);
     impl crate::engine::Consumer for Pick<'_> {
@@ -664,7 +665,7 @@ pub fn matching_streams(
     }
     let reader = crate::capture::CaptureReader::open(file).map_err(|e| e.to_string())?;
     let mut pick = Pick(sel, Vec::new());
-    crate::engine::analyze(reader, &settings.engine, &mut pick, None).map_err(|e| e.to_string())?;
+    crate::engine::analyze(reader, engine, &mut pick, None).map_err(|e| e.to_string())?;
     let mut v = pick.1;
     v.sort_unstable();
     Ok(v)

@@ -1,7 +1,7 @@
 //! The RFC 9293 endpoint state machine.
 //!
 //! One machine runs per endpoint. Everything a segment does to an endpoint is
-//! reduced (by [`crate::connection`], which owns the sequence-number checks) to
+//! reduced (by [`crate::replay`], which owns the sequence-number checks) to
 //! one [`Event`], and [`step`] is the single `match` on `(state, event)` that
 //! says where the endpoint goes. Each arm names the rule of RFC 9293 (or of the
 //! RFCs it defers to) that it implements. This is the one place to read to find
@@ -187,6 +187,56 @@ pub enum Event {
     /// abort whose RST was lost, a restart): shown by the RST it sends as the
     /// reply of an endpoint without a connection.
     Vanished,
+    /// A receipt assumed from the capture is withdrawn: the endpoint goes
+    /// back to `to`, the state it was in before that receipt, for the
+    /// reason `why`. (The replay, not the endpoint, changes its mind: the
+    /// capture point saw the segment before the endpoint did, or the
+    /// endpoint never got it.)
+    Withdrawn {
+        /// The state before the withdrawn receipt.
+        to: TcpState,
+        /// What shows the receipt did not happen as assumed.
+        why: Withdrawal,
+    },
+    /// A new SYN reaches the listening socket behind an endpoint whose
+    /// connection is gone: a new connection starts from LISTEN.
+    Relisten,
+}
+
+/// What shows that a receipt assumed from the capture did not happen as
+/// assumed (see [`Event::Withdrawn`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Withdrawal {
+    /// The endpoint's own bare SYN: it had not received the peer's SYN.
+    SynNotArrived,
+    /// The endpoint's own acknowledgment stops short of the peer's FIN.
+    FinNotArrived,
+    /// Its RST answering the peer's segment is the reply of an endpoint
+    /// without a connection.
+    NoConnection,
+    /// Data reached it after its CLOSE and it aborted then: what it
+    /// received after that data never reached a connection.
+    AbortedOnData,
+}
+
+impl Withdrawal {
+    /// The rule a withdrawal applies.
+    pub const fn rule(self) -> &'static str {
+        match self {
+            Withdrawal::SynNotArrived => {
+                "the endpoint's own segment shows the peer's SYN had not arrived when it was sent: the receipt assumed from the capture is withdrawn"
+            }
+            Withdrawal::FinNotArrived => {
+                "the endpoint's own acknowledgment shows the peer's FIN had not arrived when it was sent: the receipt assumed from the capture is withdrawn"
+            }
+            Withdrawal::NoConnection => {
+                "the RST answering the peer's segment shows the endpoint had no connection when it arrived: the receipt assumed from the capture is withdrawn"
+            }
+            Withdrawal::AbortedOnData => {
+                "RFC 1122 4.2.2.13: the endpoint aborted when new data reached it after its CLOSE: the receipts after that data are withdrawn"
+            }
+        }
+    }
 }
 
 /// Why a transition is believed.
@@ -641,6 +691,16 @@ pub fn step(state: TcpState, origin: Origin, event: Event) -> Step {
         (_, Vanished) => infer(
             Closed,
             "RFC 9293 3.10.7.1: its RST <SEQ=SEG.ACK> answering this segment is the reply of an endpoint without a connection: it had lost it without the capture showing how (a local timeout, 3.10.8; an abort whose RST was lost; a restart)",
+        ),
+        // ---- The replay's own corrections ---------------------------------
+        (_, Withdrawn { to, why }) => go(to, why.rule()),
+        (Closed, Relisten) => go(
+            Listen,
+            "RFC 9293 3.10.7.2: its connection gone, the listening socket behind the endpoint takes the new SYN (a new connection from LISTEN)",
+        ),
+        (_, Relisten) => stay(
+            state,
+            "RFC 9293 3.10.7.2: only an endpoint without a connection returns to its listener",
         ),
     }
 }

@@ -1,11 +1,12 @@
 //! Wireshark's per-segment TCP analysis (`tcp.analysis.*`), computed the way
 //! TShark 4.0 computes it in a single pass with its default preferences.
 //!
-//! The replay calls [`Analyzer::segment`] for every segment of a connection
-//! (a connection is exactly a Wireshark `tcp.stream`), in frame order, and
-//! stores the result in `SegmentOutcome::analysis`. The engine calls
-//! [`Analyzer::split_from_earlier`] on a connection that a SYN split from an
-//! earlier one on the same 4-tuple (Wireshark's "port numbers reused").
+//! The tracker calls [`Analyzer::segment`] (through [`crate::analyzers`])
+//! for every segment of a connection (a connection is exactly a Wireshark
+//! `tcp.stream`), in frame order, and stores the result in the segment's
+//! row ([`crate::consumer::SegmentRecord::analysis`]). It calls
+//! [`Analyzer::split_from_earlier`] on a connection that a SYN split from
+//! an earlier one on the same 4-tuple (Wireshark's "port numbers reused").
 //!
 //! # The rules
 //!
@@ -101,8 +102,8 @@
 //! its analysis runs whatever their status, so segments are analysed the
 //! same with or without `--verify-checksums`.
 
-use crate::connection::Direction;
 use crate::decode::{TcpFlags, TcpSegment};
+use crate::vocab::{Direction, SeqNumber};
 
 mod unacked;
 
@@ -355,15 +356,15 @@ const OUT_OF_ORDER_NS: u64 = 3_000_000;
 
 #[inline]
 fn seq_lt(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) < 0
+    SeqNumber(a).lt(SeqNumber(b))
 }
 #[inline]
 fn seq_le(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) <= 0
+    SeqNumber(a).le(SeqNumber(b))
 }
 #[inline]
 fn seq_gt(a: u32, b: u32) -> bool {
-    seq_lt(b, a)
+    SeqNumber(a).gt(SeqNumber(b))
 }
 
 /// The analysis state of one direction.

@@ -2,8 +2,8 @@
 //! it, with `conn_state`, `history` and `missed_bytes`, computed by the rules
 //! of Zeek's TCP analyzer (restated here, not copied).
 //!
-//! The replay calls [`Zeek::segment`] for every segment of a connection, in
-//! frame order. Zeek's own logic is kept whole, because it differs from ours:
+//! The tracker calls [`Zeek::segment`] (through [`crate::analyzers`]) for
+//! every segment of a connection, in frame order. Zeek's own logic is kept whole, because it differs from ours:
 //!
 //! * **Roles.** Zeek's originator is the sender of the first packet it saw,
 //!   not necessarily our client. It swaps the roles (history `^`) when a
@@ -51,13 +51,19 @@
 //! (`report_gaps_for_partial` off, no VLAN in connection keys); protocol
 //! detection (conn.log's `service`).
 
-use crate::connection::Direction;
 use crate::decode::{ChecksumStatus, TcpFlags, TcpSegment};
+use crate::vocab::SeqNumber;
 use arrayvec::ArrayVec;
 use std::fmt;
 use std::net::IpAddr;
 
+mod history;
 mod reassembly;
+mod state;
+mod timers;
+
+pub use state::{ConnState, EndpointState};
+use timers::Timer;
 #[cfg(test)]
 mod tests;
 
@@ -80,104 +86,7 @@ const TOO_LARGE_SEQ_DELTA: i32 = 1_048_576;
 /// Zeek's `report_gaps_for_partial` (default F).
 const REPORT_GAPS_FOR_PARTIAL: bool = false;
 
-/// A Zeek TCP endpoint state (`TCP_INACTIVE` ... `TCP_RESET`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EndpointState {
-    /// `TCP_INACTIVE`: nothing seen yet.
-    Inactive,
-    /// `TCP_SYN_SENT`: sent a SYN.
-    SynSent,
-    /// `TCP_SYN_ACK_SENT`: sent a SYN,ACK.
-    SynAckSent,
-    /// Seen without a SYN (joined mid-stream).
-    Partial,
-    /// `TCP_ESTABLISHED`.
-    Established,
-    /// Sent a FIN.
-    Closed,
-    /// Sent an RST.
-    Reset,
-}
-
-impl EndpointState {
-    fn in_handshake(self) -> bool {
-        matches!(
-            self,
-            EndpointState::Inactive | EndpointState::SynSent | EndpointState::SynAckSent
-        )
-    }
-
-    fn inactive(self) -> bool {
-        matches!(self, EndpointState::Inactive | EndpointState::Partial)
-    }
-}
-
-/// Zeek's `conn_state` summary of a connection.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ConnState {
-    /// Attempt seen, no reply.
-    S0,
-    /// Established, not terminated.
-    S1,
-    /// Normal establishment and termination.
-    SF,
-    /// Attempt rejected.
-    REJ,
-    /// Established; the originator's close attempt seen, no reply.
-    S2,
-    /// Established; the responder's close attempt seen, no reply.
-    S3,
-    /// Established; the originator aborted (RST).
-    RSTO,
-    /// The responder sent an RST.
-    RSTR,
-    /// The originator sent a SYN then an RST; no SYN,ACK.
-    RSTOS0,
-    /// The responder sent a SYN,ACK then an RST; no SYN from the originator.
-    RSTRH,
-    /// The originator sent a SYN then a FIN; no SYN,ACK.
-    SH,
-    /// The responder sent a SYN,ACK then a FIN; no SYN from the originator.
-    SHR,
-    /// No SYN seen, midstream traffic.
-    OTH,
-}
-
-impl ConnState {
-    /// Zeek's name of the state.
-    pub const fn name(self) -> &'static str {
-        match self {
-            ConnState::S0 => "S0",
-            ConnState::S1 => "S1",
-            ConnState::SF => "SF",
-            ConnState::REJ => "REJ",
-            ConnState::S2 => "S2",
-            ConnState::S3 => "S3",
-            ConnState::RSTO => "RSTO",
-            ConnState::RSTR => "RSTR",
-            ConnState::RSTOS0 => "RSTOS0",
-            ConnState::RSTRH => "RSTRH",
-            ConnState::SH => "SH",
-            ConnState::SHR => "SHR",
-            ConnState::OTH => "OTH",
-        }
-    }
-}
-
-impl fmt::Display for ConnState {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
 // History bits, one per letter kind; the responder's are shifted by 16.
-const HIST_SYN: u32 = 0x1;
-const HIST_FIN: u32 = 0x2;
-const HIST_RST: u32 = 0x4;
-const HIST_FIN_RST: u32 = 0x8;
-const HIST_DATA: u32 = 0x10;
-const HIST_ACK: u32 = 0x20;
-const HIST_MULTI_FLAG: u32 = 0x40;
 
 /// A logarithmically recorded event: its letter is added when the count
 /// reaches 1, 10, 100, ...
@@ -314,7 +223,7 @@ impl Endpoint {
 
 /// Sequence-number difference `a - b` (32-bit, signed).
 fn seq_delta(a: u32, b: u32) -> i32 {
-    a.wrapping_sub(b) as i32
+    SeqNumber(a).delta(SeqNumber(b))
 }
 
 /// `cur` relative to `start_seq`, following 32-bit wraps from `last`;
@@ -336,16 +245,6 @@ fn relative(start_seq: i64, cur: u32, last: u32, mut wraps: u32) -> (u64, bool) 
         Endpoint::full(cur, wraps).wrapping_sub(start_seq as u64),
         false,
     )
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Timer {
-    /// Removes an idle connection that closed, or never started.
-    Expire,
-    /// Removes an unanswered connection attempt.
-    Attempt,
-    /// Removes a connection after its close.
-    Delete,
 }
 
 const ORIG_SEEN: u8 = 1;
@@ -474,52 +373,6 @@ impl ZeekConn {
         (self.o().state, self.r().state)
     }
 
-    /// `conn_state`, decided from the final endpoint states (Zeek's
-    /// `conn_state()` in base/protocols/conn: the first rule that matches).
-    pub fn conn_state(&self) -> ConnState {
-        use EndpointState::*;
-        let (os, rs) = self.states();
-        if rs == Reset {
-            if matches!(os, SynSent | SynAckSent)
-                || (os == Reset && self.orig_bytes() == 0 && self.resp_bytes() == 0)
-            {
-                ConnState::REJ
-            } else if os.inactive() {
-                ConnState::RSTRH
-            } else {
-                ConnState::RSTR
-            }
-        } else if os == Reset {
-            if !rs.inactive() {
-                ConnState::RSTO
-            } else if syn_then_reset(&self.history) {
-                ConnState::RSTOS0
-            } else {
-                ConnState::OTH
-            }
-        } else if rs == Closed && os == Closed {
-            ConnState::SF
-        } else if os == Closed {
-            if rs.inactive() {
-                ConnState::SH
-            } else {
-                ConnState::S2
-            }
-        } else if rs == Closed {
-            if os.inactive() {
-                ConnState::SHR
-            } else {
-                ConnState::S3
-            }
-        } else if os == SynSent && rs == Inactive {
-            ConnState::S0
-        } else if os == Established && rs == Established {
-            ConnState::S1
-        } else {
-            ConnState::OTH
-        }
-    }
-
     /// Payload size of endpoint `e` in sequence space (Zeek's
     /// `TCP_Endpoint::Size`).
     fn size(&self, e: usize) -> u64 {
@@ -550,123 +403,6 @@ impl ZeekConn {
 
     fn is_orig(&self, e: usize) -> bool {
         e == self.orig
-    }
-
-    fn cased(&self, e: usize, code: u8) -> char {
-        if self.is_orig(e) {
-            code as char
-        } else {
-            code.to_ascii_lowercase() as char
-        }
-    }
-
-    /// Records a once-per-side letter; true if it was already recorded.
-    fn check_history(&mut self, e: usize, mask: u32, code: u8) -> bool {
-        let mask = if self.is_orig(e) { mask } else { mask << 16 };
-        if self.hist_seen & mask == 0 {
-            self.hist_seen |= mask;
-            let c = self.cased(e, code);
-            self.history.push(c);
-            false
-        } else {
-            true
-        }
-    }
-
-    fn add_history(&mut self, e: usize, code: u8) {
-        let c = self.cased(e, code);
-        self.history.push(c);
-    }
-
-    fn event(&mut self, e: usize, what: Event) {
-        let (i, code) = match what {
-            Event::Checksum => (0, b'C'),
-            Event::Retransmission => (1, b'T'),
-            Event::ZeroWindow => (2, b'W'),
-            Event::Gap => (3, b'G'),
-        };
-        if self.ep[e].events[i].hit() {
-            self.add_history(e, code);
-        }
-    }
-
-    fn update_history(&mut self, e: usize, f: TcpFlags, rel_seq: u64, len: u32) {
-        let (syn, fin, rst) = (
-            f.contains(TcpFlags::SYN),
-            f.contains(TcpFlags::FIN),
-            f.contains(TcpFlags::RST),
-        );
-        let bits = u8::from(syn) + u8::from(fin) + u8::from(rst);
-        if bits > 1 {
-            if fin && rst {
-                self.check_history(e, HIST_FIN_RST, b'I');
-            } else {
-                self.check_history(e, HIST_MULTI_FLAG, b'Q');
-            }
-        } else if bits == 1 {
-            if syn {
-                let code = if f.contains(TcpFlags::ACK) {
-                    b'H'
-                } else {
-                    b'S'
-                };
-                if self.check_history(e, HIST_SYN, code) && rel_seq != self.ep[e].hist_last_syn {
-                    self.add_history(e, code);
-                }
-                self.ep[e].hist_last_syn = rel_seq;
-            }
-            if fin {
-                // A FIN's position is after its data.
-                let at = rel_seq.wrapping_add(u64::from(len));
-                if self.check_history(e, HIST_FIN, b'F') && at != self.ep[e].hist_last_fin {
-                    self.add_history(e, b'F');
-                }
-                self.ep[e].hist_last_fin = at;
-            }
-            if rst {
-                if self.check_history(e, HIST_RST, b'R') && rel_seq != self.ep[e].hist_last_rst {
-                    self.add_history(e, b'R');
-                }
-                self.ep[e].hist_last_rst = rel_seq;
-            }
-        } else if len > 0 {
-            self.check_history(e, HIST_DATA, b'D');
-        } else if f.contains(TcpFlags::ACK) {
-            self.check_history(e, HIST_ACK, b'A');
-        }
-    }
-
-    // ---- roles ----
-
-    /// Swaps originator and responder (Zeek's `FlipRoles`): the letters
-    /// already recorded keep their case, `^` is appended.
-    fn flip_roles(&mut self) {
-        self.orig ^= 1;
-        self.first_packet_seen = ((self.first_packet_seen & ORIG_SEEN) << 1)
-            | ((self.first_packet_seen & RESP_SEEN) >> 1);
-        self.is_partial = false;
-        self.history.push('^');
-    }
-
-    /// A connection whose only letter is the originator's SYN,ACK, followed
-    /// by an ACK or data: the SYN was missed and the SYN,ACK's sender is the
-    /// responder. The history becomes `^h`.
-    ///
-    /// Zeek makes the SYN,ACK's sender the responder from the start (its
-    /// source port is a likely server port), so that SYN,ACK went through
-    /// `UpdateInactiveState` as the responder's: a SYN from the responder
-    /// makes it ESTABLISHED. The responder is put where that left it, so
-    /// that the originator's ACK then finds it ESTABLISHED and establishes
-    /// the originator too (not PARTIAL): S1 while open, as Zeek logs.
-    fn flip_missed_syn(&mut self) {
-        self.flip_roles();
-        self.history.clear();
-        self.history.push_str("^h");
-        self.hist_seen = ((self.hist_seen & 0xffff) << 16) | (self.hist_seen >> 16);
-        let r = self.orig ^ 1;
-        if self.ep[r].state == EndpointState::SynAckSent {
-            self.set_state(r, EndpointState::Established);
-        }
     }
 
     fn set_state(&mut self, e: usize, new: EndpointState) {
@@ -1112,107 +848,6 @@ impl ZeekConn {
         }
     }
 
-    // ---- timers and reuse ----
-
-    fn add_timer(&mut self, at: i64, t: Timer) {
-        if self.timers.try_push((at, t)).is_err() {
-            // Cannot happen (see `timers`); keep the earliest deadlines.
-            if let Some(late) = self.timers.iter_mut().max_by_key(|(d, _)| *d) {
-                if at < late.0 {
-                    *late = (at, t);
-                }
-            }
-        }
-    }
-
-    /// Fires the timers due by `now`. Nothing changed this connection since
-    /// its last packet, so each timer's outcome is known at once, whatever
-    /// the time elapsed. True if Zeek removed the connection.
-    fn expire(&mut self, now: i64) -> bool {
-        loop {
-            let next = self
-                .timers
-                .iter()
-                .enumerate()
-                .min_by_key(|(_, (at, _))| *at)
-                .map(|(i, &(at, t))| (i, at, t));
-            let timer_at = next.map_or(i64::MAX, |(_, at, _)| at);
-            // A deadline saturated at the end of time never comes.
-            let first = self.inactivity_at.min(timer_at);
-            if first > now || first == i64::MAX {
-                return false;
-            }
-            if self.inactivity_at < timer_at {
-                // Removed if idle for the timeout by then; else checked again
-                // when it would be.
-                let idle_until = self.last_active.saturating_add(self.inactivity_timeout);
-                if idle_until <= self.inactivity_at {
-                    return true;
-                }
-                self.inactivity_at = idle_until;
-                continue;
-            }
-            if let Some((i, at, t)) = next {
-                self.timers.swap_remove(i);
-                if self.fire(t, at, now) {
-                    return true;
-                }
-            }
-        }
-    }
-
-    /// A timer due at `t` (<= `now`); true if it removes the connection.
-    fn fire(&mut self, timer: Timer, t: i64, now: i64) -> bool {
-        use EndpointState::*;
-        let (os, rs) = self.states();
-        match timer {
-            Timer::Delete => true,
-            Timer::Attempt => {
-                if self.is_active && matches!(os, SynSent | SynAckSent) && rs == Inactive {
-                    self.is_active = false;
-                    true
-                } else {
-                    false
-                }
-            }
-            Timer::Expire => {
-                if !self.is_active {
-                    return false;
-                }
-                // Removes once idle for tcp_connection_linger if the states
-                // allow it; else it is checked again every tcp_session_timer.
-                let (oc, rc) = (self.o().did_close, self.r().did_close);
-                let removable = ((oc || rc)
-                    && ((oc && rc)
-                        || os == Reset
-                        || rs == Reset
-                        || os == Inactive
-                        || rs == Inactive))
-                    || (os == Inactive && rs == Inactive);
-                let idle_from = self.last_active.saturating_add(TCP_CONNECTION_LINGER);
-                // The first check after `idle_from` (the checks are t, t + 6 s, ...).
-                let first_idle = if t > idle_from {
-                    t
-                } else {
-                    let steps = (idle_from - t) / TCP_SESSION_TIMER + 1;
-                    t.saturating_add(steps.saturating_mul(TCP_SESSION_TIMER))
-                };
-                if removable && first_idle <= now {
-                    return true;
-                }
-                let next = if removable {
-                    first_idle
-                } else {
-                    // The first check after `now`.
-                    let steps = (now - t) / TCP_SESSION_TIMER + 1;
-                    t.saturating_add(steps.saturating_mul(TCP_SESSION_TIMER))
-                };
-                self.add_timer(next, Timer::Expire);
-                false
-            }
-        }
-    }
-
     /// Whether a SYN reuses the 4-tuple: Zeek ends this connection and
     /// starts a new one with it.
     fn is_reuse(&self, seg: &TcpSegment) -> bool {
@@ -1242,27 +877,6 @@ impl ZeekConn {
     }
 }
 
-/// Whether `history` is, in full, an optional `^`, an `S`, letters other
-/// than the originator's `H A F G I Q`, an `R`, then anything (Zeek's test
-/// for RSTOS0).
-fn syn_then_reset(history: &str) -> bool {
-    let h = history.strip_prefix('^').unwrap_or(history);
-    let Some(rest) = h.strip_prefix('S') else {
-        return false;
-    };
-    // Some R reachable through allowed letters (the pattern may backtrack to
-    // any R, so the first disallowed letter bounds the search).
-    for c in rest.chars() {
-        if c == 'R' {
-            return true;
-        }
-        if "HAFGIQ".contains(c) {
-            return false;
-        }
-    }
-    false
-}
-
 /// Per-connection Zeek bookkeeping: the Zeek connections (conn.log rows)
 /// this connection makes, in order.
 #[derive(Clone, Debug, Default)]
@@ -1281,7 +895,7 @@ impl Zeek {
     /// `ts` and `duration` come from these); `now` is the capture clock at
     /// it (see [`crate::engine::Clock`]), against which Zeek's timers are
     /// judged, so that one absurd timestamp does not expire them all.
-    pub fn segment(&mut self, seg: &TcpSegment, _dir: Direction, frame: u64, ts: i64, now: i64) {
+    pub fn segment(&mut self, seg: &TcpSegment, frame: u64, ts: i64, now: i64) {
         // Timers set now start from the later of the two (like the
         // replay's own timers).
         let at = ts.max(now);

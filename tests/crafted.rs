@@ -28,11 +28,21 @@ fn assert_anomalies(run: &Run, expected: &[(&str, u64)]) {
 }
 
 /// A complete handshake: client ISN 1000, server ISN 5000.
+fn handshake_ladder() -> Ladder {
+    Ladder::new()
+        .client(SYN, 1000, 0)
+        .then(SynSent, SynReceived)
+        .server(SYN_ACK, 5000, 1001)
+        .at_ms(1)
+        .then(Established, SynReceived)
+        .client(ACK, 1001, 5001)
+        .at_ms(2)
+        .then(Established, Established)
+}
+
+/// The handshake's capture, for tests that go on with [`Craft::seg`].
 fn handshake() -> Craft {
-    Craft::new()
-        .seg(true, SYN, 1000, 0, 0, 0)
-        .seg(false, SYN_ACK, 5000, 1001, 0, 1)
-        .seg(true, ACK, 1001, 5001, 0, 2)
+    handshake_ladder().craft()
 }
 
 const HS: [[TcpState; 2]; 3] = [
@@ -48,30 +58,35 @@ fn with_handshake(rest: &[[TcpState; 2]]) -> Vec<[TcpState; 2]> {
 
 #[test]
 fn an_originator_aborting_its_own_syn_is_handshake_aborted() {
-    let run = Craft::new()
-        .seg(true, SYN, 1000, 0, 0, 0)
-        .seg(true, RST, 1001, 0, 0, 5)
-        .run();
     // 3.10.5: ABORT in SYN-SENT → CLOSED; the server, assumed in
     // SYN-RECEIVED, accepts the RST at RCV.NXT and returns to LISTEN.
-    assert_eq!(states(&run), [[SynSent, SynReceived], [Closed, Listen]]);
+    let run = Ladder::new()
+        .client(SYN, 1000, 0)
+        .then(SynSent, SynReceived)
+        .client(RST, 1001, 0)
+        .at_ms(5)
+        .then(Closed, Listen)
+        .run();
     assert_anomalies(&run, &[("one-sided", 1), ("handshake-aborted", 2)]);
 }
 
 #[test]
 fn a_syn_ack_not_acknowledging_the_syn() {
-    let run = Craft::new()
-        .seg(true, SYN, 1000, 0, 0, 0)
-        .seg(false, SYN_ACK, 5000, 777, 0, 1)
-        .seg(true, RST, 777, 0, 0, 1)
-        .udp(1500)
-        .run();
     // 3.10.7.3: SEG.ACK =< ISS or > SND.NXT: the SYN,ACK is unacceptable
     // and answered by <SEQ=SEG.ACK><CTL=RST>; the client stays in SYN-SENT.
     // The server's RCV.NXT is 1001: that RST (seq 777) is outside its window.
     // The capture goes on 1.5 s, past the 1 s RTO (RFC 6298 2.1): the ACK of
     // the SYN,ACK was due, so its absence is missing-final-ack.
-    assert_eq!(states(&run), [[SynSent, SynReceived]; 3]);
+    let run = Ladder::new()
+        .client(SYN, 1000, 0)
+        .then(SynSent, SynReceived)
+        .server(SYN_ACK, 5000, 777)
+        .at_ms(1)
+        .then(SynSent, SynReceived)
+        .client(RST, 777, 0)
+        .then(SynSent, SynReceived)
+        .udp(1500)
+        .run();
     assert_anomalies(
         &run,
         &[
@@ -96,27 +111,24 @@ fn a_syn_ack_not_acknowledging_the_syn() {
 
 #[test]
 fn a_third_ack_not_acknowledging_the_syn_ack() {
-    let run = Craft::new()
-        .seg(true, SYN, 1000, 0, 0, 0)
-        .seg(false, SYN_ACK, 5000, 1001, 0, 1)
-        .seg(true, ACK, 1001, 4000, 0, 2)
-        .seg(false, RST, 4000, 0, 0, 2)
-        .udp(1500)
-        .run();
     // 3.10.7.4 fifth: in SYN-RECEIVED an ACK outside SND.UNA < SEG.ACK =<
     // SND.NXT is answered by <SEQ=SEG.ACK><CTL=RST>; the server stays in
     // SYN-RECEIVED. The client's RCV.NXT is 5001: the RST (seq 4000) lies
     // outside its window and is ignored. The capture goes on past the 1 s
     // RTO: the missing third ACK was due.
-    assert_eq!(
-        states(&run),
-        [
-            [SynSent, SynReceived],
-            [Established, SynReceived],
-            [Established, SynReceived],
-            [Established, SynReceived]
-        ]
-    );
+    let run = Ladder::new()
+        .client(SYN, 1000, 0)
+        .then(SynSent, SynReceived)
+        .server(SYN_ACK, 5000, 1001)
+        .at_ms(1)
+        .then(Established, SynReceived)
+        .client(ACK, 1001, 4000)
+        .at_ms(2)
+        .then(Established, SynReceived)
+        .server(RST, 4000, 0)
+        .then(Established, SynReceived)
+        .udp(1500)
+        .run();
     assert_anomalies(
         &run,
         &[
@@ -129,13 +141,15 @@ fn a_third_ack_not_acknowledging_the_syn_ack() {
 
 #[test]
 fn an_rst_in_syn_sent_that_does_not_acknowledge_the_syn_is_ignored() {
-    let run = Craft::new()
-        .seg(true, SYN, 1000, 0, 0, 0)
-        .seg(false, RST_ACK, 0, 555, 0, 1)
-        .run();
     // 3.10.7.3: the ACK is checked first; an RST with an unacceptable ACK is
     // dropped: the client stays in SYN-SENT (not refused).
-    assert_eq!(states(&run), [[SynSent, SynReceived], [SynSent, Closed]]);
+    let run = Ladder::new()
+        .client(SYN, 1000, 0)
+        .then(SynSent, SynReceived)
+        .server(RST_ACK, 0, 555)
+        .at_ms(1)
+        .then(SynSent, Closed)
+        .run();
     assert_eq!(run.segments[1].outcome.verdict.name(), "dropped");
 }
 
@@ -310,58 +324,60 @@ fn an_rst_with_data() {
 
 #[test]
 fn new_data_after_a_fin() {
-    let run = handshake()
-        .seg(true, FIN_ACK, 1001, 5001, 0, 3)
-        .seg(false, ACK, 5001, 1002, 0, 4)
-        .seg(true, PSH_ACK, 1002, 5001, 10, 5)
-        .run();
     // The client's data after its own FIN is beyond the FIN: the server,
     // in CLOSE-WAIT, has RCV.NXT = 1002 and... the data is in its window.
-    assert_eq!(
-        states(&run)[3..],
-        [
-            [FinWait1, CloseWait],
-            [FinWait2, CloseWait],
-            [FinWait2, CloseWait]
-        ]
-    );
+    let run = handshake_ladder()
+        .client(FIN_ACK, 1001, 5001)
+        .at_ms(3)
+        .then(FinWait1, CloseWait)
+        .server(ACK, 5001, 1002)
+        .at_ms(4)
+        .then(FinWait2, CloseWait)
+        .client(PSH_ACK, 1002, 5001)
+        .len(10)
+        .at_ms(5)
+        .then(FinWait2, CloseWait)
+        .run();
     assert_anomalies(&run, &[("data-after-fin", 6), ("half-closed", 4)]);
 }
 
 #[test]
 fn a_syn_on_an_established_connection() {
-    let run = handshake().seg(true, SYN, 1000, 0, 0, 3).run();
     // The same ISN: a retransmission (same stream, 3.8.1); the server,
     // synchronized, treats it as an old duplicate (3.10.7.4 first check).
-    assert_eq!(states(&run), with_handshake(&[EST]));
+    let run = handshake_ladder()
+        .client(SYN, 1000, 0)
+        .at_ms(3)
+        .then(Established, Established)
+        .run();
     assert_eq!(run.segments[3].stream, 0);
     assert_anomalies(&run, &[("syn-retransmitted", 4), ("syn-in-established", 4)]);
 }
 
 #[test]
 fn a_half_open_connection() {
-    let run = handshake()
+    let run = handshake_ladder()
         // The server sends an RST the client cannot accept (not at
         // RCV.NXT = 5001, but in the window): challenge ACK (RFC 5961 3.2).
-        .seg(false, RST, 5100, 0, 0, 3)
-        .seg(true, ACK, 1001, 5001, 0, 3)
+        .server(RST, 5100, 0)
+        .at_ms(3)
+        .then(Established, Closed)
+        .client(ACK, 1001, 5001)
+        .then(Established, Closed)
         // The client, still ESTABLISHED, keeps sending to a peer that
         // aborted (its RST took it to CLOSED, 3.10.5).
-        .seg(true, PSH_ACK, 1001, 5001, 20, 4)
-        .seg(true, PSH_ACK, 1021, 5001, 20, 5)
+        .client(PSH_ACK, 1001, 5001)
+        .len(20)
+        .at_ms(4)
+        .then(Established, Closed)
+        .client(PSH_ACK, 1021, 5001)
+        .len(20)
+        .at_ms(5)
+        .then(Established, Closed)
         // The server, without a connection, answers <SEQ=SEG.ACK><CTL=RST>.
-        .seg(false, RST, 5001, 0, 0, 5)
+        .server(RST, 5001, 0)
+        .then(Closed, Closed)
         .run();
-    assert_eq!(
-        states(&run),
-        with_handshake(&[
-            [Established, Closed],
-            [Established, Closed],
-            [Established, Closed],
-            [Established, Closed],
-            [Closed, Closed]
-        ])
-    );
     assert_anomalies(
         &run,
         &[
@@ -386,23 +402,22 @@ fn a_half_open_connection() {
 
 #[test]
 fn an_rst_ending_time_wait_early() {
-    let run = handshake()
-        .seg(true, FIN_ACK, 1001, 5001, 0, 3)
-        .seg(false, FIN_ACK, 5001, 1002, 0, 4)
-        .seg(true, ACK, 1002, 5002, 0, 5)
-        .seg(false, RST, 5002, 0, 0, 10)
-        .run();
     // FIN-WAIT-1 + FIN acknowledging ours → TIME-WAIT; an RST at RCV.NXT
     // in TIME-WAIT enters CLOSED (3.10.7.4 second check): RFC 1337's hazard.
-    assert_eq!(
-        states(&run)[3..],
-        [
-            [FinWait1, CloseWait],
-            [TimeWait, LastAck],
-            [TimeWait, Closed],
-            [Closed, Closed]
-        ]
-    );
+    let run = handshake_ladder()
+        .client(FIN_ACK, 1001, 5001)
+        .at_ms(3)
+        .then(FinWait1, CloseWait)
+        .server(FIN_ACK, 5001, 1002)
+        .at_ms(4)
+        .then(TimeWait, LastAck)
+        .client(ACK, 1002, 5002)
+        .at_ms(5)
+        .then(TimeWait, Closed)
+        .server(RST, 5002, 0)
+        .at_ms(10)
+        .then(Closed, Closed)
+        .run();
     assert_anomalies(&run, &[("time-wait-assassination", 7)]);
     let a = &run.stream(0).conn.anomalies[0];
     assert_eq!(a.values[0], 6, "6 ms into TIME_WAIT");

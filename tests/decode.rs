@@ -11,6 +11,8 @@ use etherparse::{
     Ipv6RoutingExtensions, LinuxSllHeader, LinuxSllPacketType, LinuxSllProtocolType, PacketBuilder,
     SingleVlanHeader, TcpOptionElement, VlanId, VlanPcp,
 };
+mod common;
+
 use tcpstate::capture::LinkType;
 use tcpstate::decode::{ChecksumStatus, Decoded, Skip, TcpFlags, TcpSegment, decode};
 
@@ -1010,16 +1012,7 @@ fn end_of_option_list_stops_parsing() {
 
 // ---------------------------------------------------------------- robustness
 
-/// Small deterministic generator (xorshift64*).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
+use common::Rng;
 
 #[test]
 fn arbitrary_bytes_never_panic_on_any_link_type() {

@@ -14,9 +14,9 @@ use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use tcpstate::capture::{Batch, CaptureReader, Next};
-use tcpstate::connection::{Config, Connection};
 use tcpstate::decode::{Decoded, decode};
 use tcpstate::flow::{FlowKey, starts_new_incarnation};
+use tcpstate::replay::{Config, Connection};
 use tcpstate::state::TcpState;
 
 fn real(stem: &str) -> PathBuf {

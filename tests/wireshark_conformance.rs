@@ -110,8 +110,7 @@ impl Consumer for Collect {
     fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()> {
         // Event rows (timers, not segments) have no analysis of their own.
         for r in records.iter().filter(|r| !r.event) {
-            self.0
-                .insert(r.frame, row_of(r.stream, &r.outcome.analysis));
+            self.0.insert(r.frame, row_of(r.stream, &r.analysis));
         }
         Ok(())
     }
@@ -652,6 +651,8 @@ fn the_differences_document_parses() {
     }
 }
 
+mod common;
+
 #[path = "wireshark_conformance/encap.rs"]
 mod encap;
 
@@ -860,26 +861,7 @@ mod synth {
     pub const PSH: u16 = 0x08;
     pub const ACK: u16 = 0x10;
 
-    /// xorshift64*.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-        fn chance(&mut self, percent: u64) -> bool {
-            self.below(100) < percent
-        }
-        fn pick<T: Copy>(&mut self, v: &[T]) -> T {
-            v[self.below(v.len() as u64) as usize]
-        }
-    }
+    use crate::common::Rng;
 
     fn sum16(mut acc: u32, bytes: &[u8]) -> u32 {
         for ch in bytes.chunks(2) {

@@ -12,11 +12,12 @@
 pub mod diagram;
 pub mod html;
 
+use crate::analyzers::Analyzers;
 use crate::anomaly::Severity;
 use crate::capture::CaptureReader;
-use crate::connection::{Connection, Role};
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
 use crate::netstat::{self, Series};
+use crate::replay::{Connection, Role};
 use crate::report::{Settings, Status};
 use crate::state::{Basis, TcpState};
 use rayon::prelude::*;
@@ -334,7 +335,7 @@ impl Aggregate {
     }
 
     /// Counts one finished connection.
-    pub fn add(&mut self, file: &str, stream: u64, c: &Connection) {
+    pub fn add(&mut self, file: &str, stream: u64, c: &Connection, an: &Analyzers) {
         self.connections += 1;
         *self.outcomes.entry(c.outcome().name()).or_default() += 1;
         // An uncertain final state counts apart, marked `?` as in summary.
@@ -359,13 +360,13 @@ impl Aggregate {
                 e.connections += 1;
             }
         }
-        for z in c.zeek.rows() {
+        for z in an.zeek.rows() {
             *self
                 .zeek_conn_state
                 .entry(z.conn_state().name())
                 .or_default() += 1;
         }
-        for (f, n) in c.wireshark.counts().nonzero() {
+        for (f, n) in an.wireshark.counts().nonzero() {
             *self.wireshark.entry(f.name()).or_default() += n;
         }
         self.revisions += u64::from(c.revisions);
@@ -404,7 +405,7 @@ impl Aggregate {
                 None => h.open_at_end += 1,
             }
         });
-        if let Some(rtt) = c.wireshark.initial_rtt_ns() {
+        if let Some(rtt) = an.wireshark.initial_rtt_ns() {
             d.handshake_rtt.add(rtt);
         }
         d.duration.add(c.last_ts - c.first_ts);
@@ -491,22 +492,7 @@ pub struct Chart {
     pub samples: Vec<[[u64; 9]; 2]>,
 }
 
-/// A connection whose ladder the report draws.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct LadderRef {
-    /// The capture.
-    pub file: String,
-    /// Wireshark's `tcp.stream`.
-    pub stream: u64,
-    /// Its error-severity anomaly ids.
-    pub anomalies: Vec<&'static str>,
-    #[serde(skip)]
-    /// Its last frame (the ladder needs the capture up to there).
-    pub last_frame: u64,
-    #[serde(skip)]
-    /// Client and server (address, port).
-    pub ends: [(std::net::IpAddr, u16); 2],
-}
+pub use crate::ladder::LadderRef;
 
 /// One capture's part of the report.
 #[derive(Clone, Debug, Serialize)]
@@ -577,7 +563,7 @@ impl Consumer for Sink<'_> {
                     continue;
                 }
             }
-            self.agg.add(self.file, r.stream, &r.conn);
+            self.agg.add(self.file, r.stream, &r.conn, &r.analyzers);
             if let Some(s) = self.series.as_mut() {
                 s.add(&r.conn);
             }

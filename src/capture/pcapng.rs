@@ -238,7 +238,7 @@ impl PcapNgFramer {
 
             if block_type == ENHANCED_PACKET_BLOCK && self.in_section {
                 // The hot path.
-                match self.enhanced_packet::<B>(body, body_at, offset) {
+                match self.packet_block::<B, false>(body, body_at, offset) {
                     Ok(f) => {
                         self.next_number += 1;
                         self.last_ts_ns = f.ts_ns;
@@ -267,7 +267,9 @@ impl PcapNgFramer {
             }
             let frame = match block_type {
                 SIMPLE_PACKET_BLOCK => self.simple_packet::<B>(body, body_at, offset).map(Some),
-                PACKET_BLOCK => self.obsolete_packet::<B>(body, body_at, offset).map(Some),
+                PACKET_BLOCK => self
+                    .packet_block::<B, true>(body, body_at, offset)
+                    .map(Some),
                 INTERFACE_DESCRIPTION_BLOCK => match self.interface_description::<B>(body) {
                     Ok(()) => Ok(None),
                     Err(why) => break Inner::Done(self.corrupt(block_type, offset, why)),
@@ -471,71 +473,33 @@ impl PcapNgFramer {
         Ok(())
     }
 
-    /// Enhanced Packet Block: interface (4), timestamp (8), captured length
-    /// (4), original length (4), data, options.
+    /// Enhanced Packet Block (`OBSOLETE` false): interface (4), timestamp
+    /// (8), captured length (4), original length (4), data, options. The
+    /// Obsolete Packet Block (`OBSOLETE` true) differs only in its first
+    /// word: interface (2), drops (2).
     #[inline(always)]
-    fn enhanced_packet<B: ByteOrder>(
+    fn packet_block<B: ByteOrder, const OBSOLETE: bool>(
         &self,
         body: &[u8],
         body_at: usize,
         offset: u64,
     ) -> Result<FrameDesc, PacketError> {
         if body.len() < 20 {
-            return Err(PacketError::TooShort("enhanced packet block"));
+            return Err(PacketError::TooShort(if OBSOLETE {
+                "packet block"
+            } else {
+                "enhanced packet block"
+            }));
         }
-        let local_id = B::read_u32(&body[0..4]);
+        let local_id = if OBSOLETE {
+            B::read_u16(&body[0..2]) as u32
+        } else {
+            B::read_u32(&body[0..4])
+        };
         let ts_raw = (B::read_u32(&body[4..8]) as u64) << 32 | B::read_u32(&body[8..12]) as u64;
         let caplen = B::read_u32(&body[12..16]);
         let orig_len = B::read_u32(&body[16..20]);
-        self.packet(
-            local_id,
-            ts_raw,
-            caplen,
-            orig_len,
-            body.len() - 20,
-            body_at + 20,
-            offset,
-        )
-    }
-
-    /// Obsolete Packet Block: interface (2), drops (2), timestamp (8),
-    /// captured length (4), original length (4), data, options.
-    fn obsolete_packet<B: ByteOrder>(
-        &self,
-        body: &[u8],
-        body_at: usize,
-        offset: u64,
-    ) -> Result<FrameDesc, PacketError> {
-        if body.len() < 20 {
-            return Err(PacketError::TooShort("packet block"));
-        }
-        let local_id = B::read_u16(&body[0..2]) as u32;
-        let ts_raw = (B::read_u32(&body[4..8]) as u64) << 32 | B::read_u32(&body[8..12]) as u64;
-        let caplen = B::read_u32(&body[12..16]);
-        let orig_len = B::read_u32(&body[16..20]);
-        self.packet(
-            local_id,
-            ts_raw,
-            caplen,
-            orig_len,
-            body.len() - 20,
-            body_at + 20,
-            offset,
-        )
-    }
-
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    fn packet(
-        &self,
-        local_id: u32,
-        ts_raw: u64,
-        caplen: u32,
-        orig_len: u32,
-        room: usize,
-        data_at: usize,
-        offset: u64,
-    ) -> Result<FrameDesc, PacketError> {
+        let room = body.len() - 20;
         let iface = self
             .section
             .get(local_id as usize)
@@ -551,7 +515,7 @@ impl PcapNgFramer {
             ts_ns: iface.ts.to_ns(ts_raw),
             interface: iface.global_id,
             link_type: iface.link_type,
-            data_start: data_at as u32,
+            data_start: (body_at + 20) as u32,
             caplen,
             orig_len,
             file_offset: offset,

@@ -25,10 +25,10 @@ pub mod render;
 
 use crate::anomaly::{Anomaly, AnomalyKind, Severity};
 use crate::capture::{CaptureError, CaptureReader};
-use crate::connection::{Connection, Outcome, Role};
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord, Totals};
 use crate::output;
 use crate::policy::{Limit, Policy};
+use crate::replay::{Connection, Outcome, Role};
 use crate::report::Status;
 use crate::state::TcpState;
 use rayon::prelude::*;
@@ -153,7 +153,7 @@ pub struct CaptureResult {
     /// Anomaly occurrences of every kind, in scope or not.
     pub anomalies: u64,
     /// Occurrences not kept because a connection had too many
-    /// ([`crate::connection::MAX_CONNECTION_ANOMALIES`]): counts are lower
+    /// ([`crate::replay::MAX_CONNECTION_ANOMALIES`]): counts are lower
     /// bounds when this is not 0.
     pub anomalies_dropped: u64,
     /// One per rule in scope: anomaly ids in catalog order, then
@@ -464,7 +464,7 @@ pub fn run(
                 "tcpstate: {}: {} anomalies beyond {} per connection were not kept: counts are lower bounds",
                 c.file,
                 c.anomalies_dropped,
-                crate::connection::MAX_CONNECTION_ANOMALIES
+                crate::replay::MAX_CONNECTION_ANOMALIES
             )?;
         }
     }

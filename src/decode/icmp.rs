@@ -80,7 +80,10 @@ pub(super) fn quote(b: &[u8], v6: bool, outer: (IpAddr, IpAddr)) -> Result<Packe
         ip_len: datagram_len.min(u32::MAX as usize) as u32,
         options: opts,
         checksum: super::ChecksumStatus::NotChecked,
-    };
+        control: crate::vocab::Control::None,
+        seq_len: 0,
+    }
+    .classify();
     Ok(Packet::Icmp(IcmpQuote {
         seg,
         icmp_type,

@@ -6,13 +6,13 @@
 //! objects are grouped in one document:
 //! `{"schema": 2, "captures": [{"file", "connections"|"segments", "totals"}]}`.
 
-use super::{FLAG_NAMES, SCHEMA_VERSION, seconds, timestamp};
+use super::{SCHEMA_VERSION, seconds, timestamp};
 use crate::anomaly::Anomaly;
-use crate::connection::{Role, Transition};
 use crate::decode::Tunnel;
 use crate::engine::{
     ConnectionRecord, IcmpError, SKIP_KINDS, SegmentRecord, Totals, TunnelUse, skip_name,
 };
+use crate::replay::{Role, Transition};
 use crate::wireshark::Verdicts;
 use std::net::IpAddr;
 
@@ -205,7 +205,7 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
     out.extend_from_slice(b",\"outcome\":");
     static_str(out, c.outcome().name());
     // Zeek's verdict on the Zeek connection this one begins with.
-    match c.zeek.first() {
+    match r.analyzers.zeek.first() {
         Some(z) => zeek_verdict(out, z, "zeek_"),
         None => out.extend_from_slice(
             b",\"zeek_conn_state\":null,\"zeek_history\":null,\"zeek_missed_bytes\":null",
@@ -214,7 +214,7 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
     // Every Zeek connection this one makes, in order (the keys above are
     // the first's): Zeek's timers can split a connection.
     out.extend_from_slice(b",\"zeek_pieces\":[");
-    for (i, z) in c.zeek.rows().enumerate() {
+    for (i, z) in r.analyzers.zeek.rows().enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -243,7 +243,7 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
         transition(out, t, false);
     }
     out.extend_from_slice(b"],\"analysis_counts\":{");
-    for (i, (f, n)) in c.wireshark.counts().nonzero().enumerate() {
+    for (i, (f, n)) in r.analyzers.wireshark.counts().nonzero().enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -340,7 +340,7 @@ fn quoted(out: &mut Vec<u8>, e: &IcmpError) {
 fn flag_list(out: &mut Vec<u8>, flags: crate::decode::TcpFlags) {
     out.push(b'[');
     let mut first = true;
-    for (bit, name) in FLAG_NAMES {
+    for (bit, name) in crate::decode::TcpFlags::NAMES {
         if flags.contains(bit) {
             if !first {
                 out.push(b',');
@@ -429,7 +429,7 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
         anomaly(out, a);
     }
     out.extend_from_slice(b"],\"analysis\":");
-    analysis(out, &o.analysis);
+    analysis(out, &r.analysis);
     if r.short_header {
         out.extend_from_slice(b",\"short_header\":true");
     }

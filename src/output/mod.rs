@@ -8,6 +8,7 @@
 pub mod guard;
 pub mod json;
 pub mod order;
+pub mod picture;
 pub mod progress;
 pub mod text;
 pub mod time;
@@ -74,19 +75,6 @@ pub fn flags_tcpdump(f: TcpFlags, out: &mut impl std::fmt::Write) {
         let _ = out.write_str("none");
     }
 }
-
-/// Flag names in the order of the header bits, for JSON.
-pub const FLAG_NAMES: [(TcpFlags, &str); 9] = [
-    (TcpFlags::FIN, "FIN"),
-    (TcpFlags::SYN, "SYN"),
-    (TcpFlags::RST, "RST"),
-    (TcpFlags::PSH, "PSH"),
-    (TcpFlags::ACK, "ACK"),
-    (TcpFlags::URG, "URG"),
-    (TcpFlags::ECE, "ECE"),
-    (TcpFlags::CWR, "CWR"),
-    (TcpFlags::AE, "AE"),
-];
 
 /// Seconds with nine decimals, from integer nanoseconds (exact).
 pub fn seconds(ns: i64, out: &mut Vec<u8>) {

@@ -7,8 +7,8 @@
 use super::time::{TimeColumn, TimeFormat};
 use super::{Style, flags_tcpdump};
 use crate::anomaly::Severity;
-use crate::connection::Verdict;
 use crate::engine::{ConnectionRecord, SegmentRecord};
+use crate::replay::Verdict;
 use crate::state::TcpState;
 use crate::wireshark::{Counts, Flag, Verdicts};
 use anstyle::{AnsiColor, Effects, Style as Ansi};
@@ -333,13 +333,13 @@ pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&st
         // Zeek's conn_state and history: every Zeek connection this one
         // makes (Zeek's timers can split it; `--format zeek` lists each),
         // joined by commas in order.
-        Cell::plain(zeek_pieces(c, |z| z.conn_state().name())),
-        Cell::plain(zeek_pieces(c, |z| z.history())),
+        Cell::plain(zeek_pieces(&r.analyzers.zeek, |z| z.conn_state().name())),
+        Cell::plain(zeek_pieces(&r.analyzers.zeek, |z| z.history())),
         match worst {
             Some(s) => Cell::toned(anomalies, Tone::Severity(s)),
             None => Cell::plain(anomalies),
         },
-        Cell::plain(analysis_counts(c.wireshark.counts())),
+        Cell::plain(analysis_counts(r.analyzers.wireshark.counts())),
     ]);
     row
 }
@@ -353,14 +353,14 @@ pub fn state_name(s: TcpState, uncertain: bool) -> String {
     }
 }
 
-/// One field of each Zeek connection of `c`, joined by commas (`-` for an
+/// One field of each Zeek connection of `zeek`, joined by commas (`-` for an
 /// empty field, or when there is none).
 fn zeek_pieces<'a>(
-    c: &'a crate::connection::Connection,
+    zeek: &'a crate::zeek::Zeek,
     field: impl Fn(&'a crate::zeek::ZeekConn) -> &'a str,
 ) -> String {
     let mut out = String::new();
-    for (i, z) in c.zeek.rows().enumerate() {
+    for (i, z) in zeek.rows().enumerate() {
         if i > 0 {
             out.push(',');
         }
@@ -524,13 +524,13 @@ pub fn timeline_row(
             out.extend_from_slice(a.kind.id().as_bytes());
         }
     }
-    if !o.analysis.is_empty() {
+    if !r.analysis.is_empty() {
         sep(out, b"; ");
         let st = Ansi::new().fg_color(Some(AnsiColor::Magenta.into()));
         if style.color {
             let _ = write!(out, "{st}");
         }
-        analysis_notes(&o.analysis, out);
+        analysis_notes(&r.analysis, out);
         if style.color {
             let _ = write!(out, "{st:#}");
         }

@@ -108,7 +108,7 @@ fn boolean(out: &mut Vec<u8>, b: bool) {
 
 /// Every row of one connection.
 pub fn rows(out: &mut Vec<u8>, r: &ConnectionRecord) {
-    for (i, z) in r.conn.zeek.rows().enumerate() {
+    for (i, z) in r.analyzers.zeek.rows().enumerate() {
         row(out, z, &uid(z, r.stream, i as u64));
     }
 }

@@ -83,26 +83,14 @@ impl S {
             (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 40000),
             (IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)), 80),
         );
-        let ((src, sp), (dst, dp)) = if self.client { (a, b) } else { (b, a) };
+        let (src, dst) = if self.client { (a, b) } else { (b, a) };
         TcpSegment {
-            src,
-            dst,
-            src_port: sp,
-            dst_port: dp,
-            seq: self.seq,
-            ack: self.ack,
-            flags: self.flags,
             window: self.win,
-            urgent_ptr: 0,
-            header_len: 20,
-            payload_len: self.len,
-            captured_payload_len: self.len,
-            ip_len: 40 + self.len,
             options: TcpOptions {
                 window_scale: self.ws,
                 ..TcpOptions::default()
             },
-            checksum: ChecksumStatus::NotChecked,
+            ..TcpSegment::new(src, dst, self.flags, self.seq, self.ack, self.len)
         }
     }
 }

@@ -24,6 +24,7 @@
 //! sent out of order (a retransmission, a reordering) is the whole ring
 //! walked, until acknowledgments have removed the disorder.
 
+use crate::vocab::SeqNumber;
 use std::collections::VecDeque;
 
 /// Wireshark's limit on unacknowledged segments per direction
@@ -67,7 +68,13 @@ impl Default for Unacked {
 
 #[inline]
 fn le(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) <= 0
+    SeqNumber(a).le(SeqNumber(b))
+}
+
+/// `a` lies after both `b` and `c` (a positive signed distance from each).
+#[inline]
+fn after_both(a: u32, b: u32, c: u32) -> bool {
+    SeqNumber(a).delta(SeqNumber(b)) > 0 && SeqNumber(a).delta(SeqNumber(c)) > 0
 }
 
 impl Unacked {
@@ -92,9 +99,7 @@ impl Unacked {
     pub fn push(&mut self, end: u32, frame: u64, ts: i64) {
         debug_assert!(!self.is_full());
         if let (Some(front), Some(back)) = (self.ring.front(), self.ring.back()) {
-            let step = end.wrapping_sub(back.end);
-            let span = end.wrapping_sub(front.end);
-            self.ordered &= (step as i32) > 0 && (span as i32) > 0;
+            self.ordered &= after_both(end, back.end, front.end);
         } else {
             self.ordered = true;
         }
@@ -169,7 +174,7 @@ impl Unacked {
                 return false;
             }
             if let (Some(f), Some(p)) = (first, prev) {
-                ordered &= (e.end.wrapping_sub(p) as i32) > 0 && (e.end.wrapping_sub(f) as i32) > 0;
+                ordered &= after_both(e.end, p, f);
             } else {
                 first = Some(e.end);
             }

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tcpstate::capture::CaptureReader;
 use tcpstate::engine::{self, ConnectionRecord, Options, SegmentRecord, Totals};
+use tcpstate::state::TcpState;
 
 /// Everything the engine produced for one capture.
 pub struct Run {
@@ -393,4 +394,134 @@ pub fn ss_snapshots(capture: &Path) -> Vec<SsSnapshot> {
             }
         })
         .collect()
+}
+
+/// A small deterministic generator (xorshift64*) for the tests that try
+/// many pseudo-random inputs: the same seed, the same inputs.
+pub struct Rng(pub u64);
+
+impl Rng {
+    /// The next 64 random bits.
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    /// In `0..n` (`n` > 0; slightly biased, which is fine for tests).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    /// True `percent` times in a hundred.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+    /// One of `v`.
+    pub fn pick<T: Copy>(&mut self, v: &[T]) -> T {
+        v[self.below(v.len() as u64) as usize]
+    }
+}
+
+/// A crafted capture written like a ladder diagram: each segment (who sends
+/// it, its flags and numbers, when), then the states both endpoints must be
+/// in after it. [`Ladder::run`] replays it and checks every rung.
+///
+/// ```ignore
+/// let run = Ladder::new()
+///     .client(SYN, 1000, 0).then(SynSent, SynReceived)
+///     .server(SYN_ACK, 5000, 1001).at_ms(1).then(Established, SynReceived)
+///     .client(ACK, 1001, 5001).at_ms(2).then(Established, Established)
+///     .run();
+/// ```
+pub struct Ladder {
+    craft: Craft,
+    ms: u64,
+    states: Vec<[TcpState; 2]>,
+}
+
+/// One rung being written: a segment, until [`Rung::then`] states what it
+/// leads to.
+pub struct Rung {
+    ladder: Ladder,
+    c2s: bool,
+    f: F,
+    seq: u32,
+    ack: u32,
+    len: usize,
+}
+
+impl Default for Ladder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Ladder {
+    pub fn new() -> Ladder {
+        Ladder {
+            craft: Craft::new(),
+            ms: 0,
+            states: Vec::new(),
+        }
+    }
+    /// A segment from the client.
+    pub fn client(self, f: F, seq: u32, ack: u32) -> Rung {
+        self.rung(true, f, seq, ack)
+    }
+    /// A segment from the server.
+    pub fn server(self, f: F, seq: u32, ack: u32) -> Rung {
+        self.rung(false, f, seq, ack)
+    }
+    fn rung(self, c2s: bool, f: F, seq: u32, ack: u32) -> Rung {
+        Rung {
+            ladder: self,
+            c2s,
+            f,
+            seq,
+            ack,
+            len: 0,
+        }
+    }
+    /// A UDP datagram of no connection at `ms`: the capture went on until
+    /// then (no rung: it is no segment of the connection).
+    pub fn udp(mut self, ms: u64) -> Ladder {
+        self.craft = self.craft.udp(ms);
+        self
+    }
+    /// The capture, for what a ladder does not say.
+    pub fn craft(self) -> Craft {
+        self.craft
+    }
+    /// Replays the capture and checks the states after every segment.
+    pub fn run(self) -> Run {
+        let run = self.craft.run();
+        let got: Vec<[TcpState; 2]> = run.segments.iter().map(|s| s.outcome.state).collect();
+        assert_eq!(
+            got, self.states,
+            "states after each segment [client, server]"
+        );
+        run
+    }
+}
+
+impl Rung {
+    /// Carries `n` bytes of payload.
+    pub fn len(mut self, n: usize) -> Rung {
+        self.len = n;
+        self
+    }
+    /// Sent at `ms` milliseconds (default: when the rung before was).
+    pub fn at_ms(mut self, ms: u64) -> Rung {
+        self.ladder.ms = ms;
+        self
+    }
+    /// The states of the client and the server after the segment.
+    pub fn then(self, client: TcpState, server: TcpState) -> Ladder {
+        let mut l = self.ladder;
+        l.craft = l
+            .craft
+            .seg(self.c2s, self.f, self.seq, self.ack, self.len, l.ms);
+        l.states.push([client, server]);
+        l
+    }
 }

@@ -17,7 +17,7 @@
 use crate::common::{Difference, agreement, assert_listed, connections, read_corpus};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use tcpstate::connection::Connection;
+use tcpstate::replay::Connection;
 use tcpstate::state::TcpState;
 
 /// (oracle, capture) of every suricata-verify test that checks tcp.state.

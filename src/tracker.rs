@@ -1,0 +1,677 @@
+//! The sequential tracker: one per shard of the 4-tuple space, it owns the
+//! connections of its shard and everything that happens to them between
+//! the decoder and the consumer, in capture order:
+//!
+//! * demultiplexing: the live connection of a segment's 4-tuple
+//!   ([`crate::flow::FlowKey`]), created at its first segment;
+//! * incarnations: a new SYN on a 4-tuple in use ends one connection and
+//!   starts the next, as Wireshark splits `tcp.stream`
+//!   ([`crate::flow::starts_new_incarnation`], [`crate::replay::ReuseInfo`]);
+//! * timers: each connection's next deadline (TIME_WAIT, R2, the linger
+//!   period) in a heap, fired at the frame whose clock reaches it;
+//! * row rewrites: timeline rows are held for [`ROW_HOLD_FRAMES`] so that a
+//!   later segment that withdraws an assumed receipt can correct them.
+//!
+//! It hands each segment to the connection's replay
+//! ([`crate::replay::Connection::process`]) and, beside it, to the
+//! connection's Wireshark and Zeek analyzers ([`crate::analyzers`]), and
+//! builds the records the
+//! consumer gets ([`crate::consumer`]). The [`crate::engine`] runs one
+//! tracker per shard on the thread pool and merges what they produce into
+//! frame order; a tracker itself knows nothing of threads.
+
+use crate::analyzers::Analyzers;
+use crate::consumer::{ConnectionRecord, IcmpError, SegmentRecord, Tracked, TunnelUse};
+use crate::decode::{self, Packet, TcpFlags, TcpSegment, Tunnel};
+use crate::flow::{self, FlowKey};
+use crate::replay::{Config, Connection, Rewrite, SegmentOutcome};
+use crate::state::Basis;
+use crate::wireshark::Verdicts;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+/// A decoded frame. Kept small (the replay reads one per segment): the
+/// tunnel the few tunnelled frames rode in is kept aside ([`Extras`]).
+#[derive(Clone, Copy)]
+pub(crate) struct DecodedFrame {
+    /// Wireshark's `frame.number`.
+    pub(crate) frame: u64,
+    /// Its timestamp.
+    pub(crate) ts: i64,
+    /// The capture clock at this frame (see [`crate::clock::Clock`]).
+    pub(crate) now: i64,
+    /// The tracker of the segment or quote (its shard), or none.
+    pub(crate) shard: u32,
+    /// What the frame holds.
+    pub(crate) packet: Packet,
+}
+
+/// The tunnels of the tunnelled frames of a batch, by frame index: those
+/// the decode found (in order), then those of reassembled datagrams (in
+/// order too; a reassembled frame's entry there replaces its own).
+#[derive(Default)]
+pub(crate) struct Extras {
+    pub(crate) decoded: Vec<(u32, Option<Tunnel>)>,
+    pub(crate) reassembled: Vec<(u32, Option<Tunnel>)>,
+}
+
+impl Extras {
+    #[inline]
+    pub(crate) fn tunnel(&self, i: u32) -> Option<Tunnel> {
+        if self.decoded.is_empty() && self.reassembled.is_empty() {
+            return None;
+        }
+        let find =
+            |v: &[(u32, Option<Tunnel>)]| v.binary_search_by_key(&i, |e| e.0).ok().map(|k| v[k].1);
+        find(&self.reassembled)
+            .or_else(|| find(&self.decoded))
+            .flatten()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.decoded.clear();
+        self.reassembled.clear();
+    }
+}
+
+/// A live connection of a tracker.
+struct Slot {
+    /// The replay and, beside it, the analyzers (one allocation).
+    t: Box<Tracked>,
+    key: FlowKey,
+    creation: u64,
+    stream: Option<u64>,
+    /// The deadline currently scheduled.
+    scheduled: Option<i64>,
+    /// Its key in the timer heap (see [`Tracker::schedule`]); other entries
+    /// of the slot in the heap are stale.
+    key_in_heap: Option<i64>,
+    tunnels: Vec<TunnelUse>,
+    icmp: Vec<IcmpError>,
+}
+
+/// A connection finished during the current batch.
+struct Done {
+    /// The frame that finished it (`u64::MAX`: the end of the capture).
+    frame: u64,
+    creation: u64,
+    stream: Option<u64>,
+    /// The replay and, beside it, the analyzers (one allocation).
+    t: Box<Tracked>,
+    tunnels: Vec<TunnelUse>,
+    icmp: Vec<IcmpError>,
+}
+
+/// How many frames a timeline row is held before it is handed out, so that a
+/// later segment can still correct it: when an endpoint's own segment shows
+/// it had not received a segment the capture saw earlier (crossing FINs or
+/// SYNs, an RST from a port without a connection), the row of that earlier
+/// segment is rewritten with what really happened. A fixed count of frames
+/// keeps the result independent of batching and threads.
+pub const ROW_HOLD_FRAMES: u64 = 32 * 1024;
+
+/// A segment row produced by a tracker.
+struct Row {
+    creation: u64,
+    stream: Option<u64>,
+    record: SegmentRecord,
+}
+
+/// A sequential tracker: the connections whose 4-tuples hash to its shard,
+/// replayed in capture order.
+pub(crate) struct Tracker {
+    flows: HashMap<FlowKey, u32, foldhash::fast::RandomState>,
+    slots: Vec<Option<Slot>>,
+    free: Vec<u32>,
+    /// Slots freed this batch, reusable from the next one (rows and done
+    /// records of this batch still name their creation).
+    to_free: Vec<u32>,
+    timers: BinaryHeap<Reverse<(i64, u32)>>,
+    live: usize,
+    creations: u64,
+    batch_first_creation: u64,
+    clock: i64,
+    new: Vec<(u64, u64, u32)>,
+    /// Rows held for [`ROW_HOLD_FRAMES`], in frame order.
+    rows: std::collections::VecDeque<Row>,
+    /// Index in `rows` of the first row of the current batch.
+    batch_first_row: usize,
+    done: Vec<Done>,
+    /// Timeline rows are wanted (set for each batch).
+    want_rows: bool,
+    /// The capture's last frame and the clock there (set at its end).
+    last: (u64, i64),
+}
+
+impl Tracker {
+    pub(crate) fn new() -> Tracker {
+        Tracker {
+            flows: HashMap::default(),
+            slots: Vec::new(),
+            free: Vec::new(),
+            to_free: Vec::new(),
+            timers: BinaryHeap::new(),
+            live: 0,
+            creations: 0,
+            batch_first_creation: 0,
+            clock: i64::MIN,
+            new: Vec::new(),
+            rows: std::collections::VecDeque::new(),
+            batch_first_row: 0,
+            done: Vec::new(),
+            want_rows: false,
+            last: (0, 0),
+        }
+    }
+
+    /// Replays this tracker's frames of a batch. `own` indexes its segments in
+    /// `frames`; the other frames only move the clock, and what they would
+    /// fire is found by binary search on the clock (see [`Tracker::fire_until`])
+    /// instead of walking every frame of the batch in every shard.
+    pub(crate) fn run(
+        &mut self,
+        frames: &[DecodedFrame],
+        nows: &[i64],
+        own: &[u32],
+        extras: &Extras,
+        cfg: &Config,
+        want_rows: bool,
+    ) {
+        self.free.append(&mut self.to_free);
+        self.batch_first_creation = self.creations;
+        self.batch_first_row = self.rows.len();
+        self.want_rows = want_rows;
+        for &i in own {
+            let d = &frames[i as usize];
+            self.fire_until(frames, nows, d.now, cfg);
+            self.clock = self.clock.max(d.now);
+            self.segment(d, extras.tunnel(i), cfg, want_rows);
+        }
+        if let Some(last) = frames.last() {
+            self.fire_until(frames, nows, last.now, cfg);
+            self.clock = self.clock.max(last.now);
+        }
+    }
+
+    /// Fires the timers that expire by the clock value `limit` (reached in
+    /// this batch), each at the frame where a frame-by-frame walk would
+    /// fire it: the first frame whose clock reaches its key. The clock
+    /// never goes backwards, so that frame is found by binary search. Keys
+    /// are pushed by [`Tracker::schedule`] so that a timer that is already due
+    /// when scheduled waits for the next advance of the clock, as it would
+    /// in the walk (timers are only looked at when the clock advances).
+    fn fire_until(&mut self, frames: &[DecodedFrame], nows: &[i64], limit: i64, cfg: &Config) {
+        let mut at = 0usize;
+        while let Some(&Reverse((key, s))) = self.timers.peek() {
+            if key > limit {
+                break;
+            }
+            self.timers.pop();
+            let Some(slot) = self.slots[s as usize].as_ref() else {
+                continue;
+            };
+            if slot.key_in_heap != Some(key) {
+                continue; // stale entry
+            }
+            // Timers rescheduled while firing may be due already: they fire
+            // at the same frame, never an earlier one.
+            at = at.max(nows.partition_point(|&n| n < key));
+            let Some(f) = frames.get(at) else { break };
+            self.clock = self.clock.max(f.now);
+            let frame = f.frame;
+            let slot = self.slots[s as usize].as_mut().expect("live slot");
+            slot.scheduled = None;
+            slot.key_in_heap = None;
+            slot.t.conn.advance_clock(self.clock, frame, cfg);
+            self.event_row(s, frame, f.ts);
+            let slot = self.slots[s as usize].as_mut().expect("live slot");
+            if slot.t.conn.is_done(self.clock, cfg) {
+                self.retire(s, frame, cfg, false);
+            } else {
+                self.schedule(s, cfg, false);
+            }
+        }
+        if self.timers.len() > 2 * self.live + 4096 {
+            self.compact_timers();
+        }
+    }
+
+    fn compact_timers(&mut self) {
+        let entries: Vec<_> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                s.as_ref()
+                    .and_then(|s| s.key_in_heap)
+                    .map(|k| Reverse((k, i as u32)))
+            })
+            .collect();
+        self.timers = BinaryHeap::from(entries);
+    }
+
+    /// (Re)schedules a connection's timer. `after_segment`: called after a
+    /// segment was replayed at the current clock; a deadline already reached
+    /// then waits for the next advance of the clock (its heap key is made
+    /// later than the clock). Called while firing, it fires in the same
+    /// round.
+    fn schedule(&mut self, s: u32, cfg: &Config, after_segment: bool) {
+        let clock = self.clock;
+        let slot = self.slots[s as usize].as_mut().expect("live slot");
+        let d = slot.t.conn.deadline(cfg);
+        if d != slot.scheduled {
+            if slot.t.conn.is_lingering() {
+                // Most connections held are lingering ones.
+                slot.t.conn.shrink();
+                slot.t.analyzers.shrink();
+            }
+            slot.scheduled = d;
+            slot.key_in_heap = match d {
+                // A clock at its maximum never advances again: nothing
+                // scheduled after a segment then fires.
+                Some(_) if after_segment && clock == i64::MAX => None,
+                Some(d) if after_segment => Some(d.max(clock + 1)),
+                d => d,
+            };
+            if let Some(k) = slot.key_in_heap {
+                self.timers.push(Reverse((k, s)));
+            }
+        }
+    }
+
+    /// Finishes a connection at `frame` and frees its slot.
+    fn retire(&mut self, s: u32, frame: u64, cfg: &Config, at_end: bool) {
+        self.slots[s as usize]
+            .as_mut()
+            .expect("live slot")
+            .t
+            .conn
+            .finish(self.clock, frame, cfg, at_end);
+        // What expired as it finished: at the last frame of the capture, or
+        // at the frame that finished it.
+        let (row_frame, row_ts) = match at_end {
+            true => self.last,
+            false => (frame, self.clock),
+        };
+        self.event_row(s, row_frame, row_ts);
+        let slot = self.slots[s as usize].take().expect("live slot");
+        if self.flows.get(&slot.key) == Some(&s) {
+            self.flows.remove(&slot.key);
+        }
+        self.live -= 1;
+        self.to_free.push(s);
+        self.done.push(Done {
+            frame,
+            creation: slot.creation,
+            stream: slot.stream,
+            t: slot.t,
+            tunnels: slot.tunnels,
+            icmp: slot.icmp,
+        });
+    }
+
+    fn create(&mut self, key: FlowKey, seg: &TcpSegment, frame: u64, ts: i64, now: i64) -> u32 {
+        let t = Box::new(Tracked {
+            conn: Connection::new(seg, frame, ts, now),
+            analyzers: Analyzers::new(),
+        });
+        let creation = self.creations;
+        self.creations += 1;
+        let slot = Slot {
+            t,
+            key,
+            creation,
+            stream: None,
+            scheduled: None,
+            key_in_heap: None,
+            tunnels: Vec::new(),
+            icmp: Vec::new(),
+        };
+        let s = match self.free.pop() {
+            Some(s) => {
+                self.slots[s as usize] = Some(slot);
+                s
+            }
+            None => {
+                self.slots.push(Some(slot));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        self.live += 1;
+        self.flows.insert(key, s);
+        self.new.push((frame, creation, s));
+        s
+    }
+
+    /// The connection a segment (or quoted segment) belongs to, created
+    /// or split off an earlier one on the same 4-tuple as Wireshark does.
+    #[inline(always)]
+    fn slot_for(&mut self, seg: &TcpSegment, d: &DecodedFrame, cfg: &Config) -> u32 {
+        let key = FlowKey::of(seg);
+        match self.flows.get(&key).copied() {
+            Some(s) => {
+                let conn = &self.slots[s as usize].as_ref().expect("live slot").t.conn;
+                let sender = conn.direction_of(seg).sender();
+                if flow::starts_new_incarnation(seg, conn.ep[sender.index()].base) {
+                    let prev = conn.reuse_info(d.now, (seg.dst, seg.dst_port));
+                    self.slots[s as usize]
+                        .as_mut()
+                        .expect("live slot")
+                        .t
+                        .conn
+                        .reopened(d.frame, d.now, cfg);
+                    self.retire(s, d.frame, cfg, false);
+                    let s = self.create(key, seg, d.frame, d.ts, d.now);
+                    self.slots[s as usize]
+                        .as_mut()
+                        .expect("live slot")
+                        .t
+                        .conn
+                        .note_reuse(&prev);
+                    let slot = self.slots[s as usize].as_mut().expect("live slot");
+                    slot.t.analyzers.split_from_earlier();
+                    s
+                } else {
+                    s
+                }
+            }
+            None => self.create(key, seg, d.frame, d.ts, d.now),
+        }
+    }
+
+    fn segment(&mut self, d: &DecodedFrame, tunnel: Option<Tunnel>, cfg: &Config, want_rows: bool) {
+        let seg = match &d.packet {
+            Packet::Tcp(seg) => seg,
+            Packet::Icmp(q) => return self.quote(d, q, tunnel, cfg, want_rows),
+            _ => return,
+        };
+        let s = self.slot_for(seg, d, cfg);
+        let slot = self.slots[s as usize].as_mut().expect("live slot");
+        if let Some(t) = tunnel {
+            count_tunnel(&mut slot.tunnels, t);
+        }
+        // The same segment to the replay and to the analyzers (which read
+        // nothing of the replay but the segment's direction).
+        let mut outcome = slot.t.conn.process(seg, d.frame, d.ts, d.now, cfg);
+        let analysis = (slot.t.analyzers).segment(seg, outcome.direction, d.frame, d.ts, d.now);
+        if want_rows {
+            let creation = slot.creation;
+            if let Some(rw) = outcome.rewrite {
+                self.rewrite(creation, rw, d.frame, &mut outcome);
+            }
+            let row = SegmentRecord {
+                frame: d.frame,
+                ts_ns: d.ts,
+                stream: 0,
+                flags: seg.flags,
+                payload_len: seg.payload_len,
+                outcome,
+                analysis,
+                tunnel,
+                short_header: seg.options.truncated,
+                icmp: None,
+                event: false,
+            };
+            self.push_row(s, row);
+        }
+        self.schedule(s, cfg, true);
+    }
+
+    /// With rows wanted, the transitions of the connection in slot `s`
+    /// that happened between segments become a row at `frame` (see
+    /// [`SegmentRecord::event`]). Rows at one frame are kept in the order
+    /// the merge needs: events by creation (which within a shard is stream
+    /// order), then the segment.
+    fn event_row(&mut self, s: u32, frame: u64, ts: i64) {
+        if !self.want_rows {
+            return;
+        }
+        let slot = self.slots[s as usize].as_mut().expect("live slot");
+        let Some(outcome) = slot.t.conn.take_event() else {
+            return;
+        };
+        let creation = slot.creation;
+        let row = Row {
+            creation,
+            stream: slot.stream,
+            record: SegmentRecord {
+                frame,
+                ts_ns: ts,
+                stream: 0,
+                flags: TcpFlags(0),
+                payload_len: 0,
+                outcome,
+                analysis: Verdicts::default(),
+                tunnel: None,
+                short_header: false,
+                icmp: None,
+                event: true,
+            },
+        };
+        let mut at = self.rows.len();
+        while at > 0 {
+            let r = &self.rows[at - 1];
+            if r.record.frame == frame && (!r.record.event || r.creation > creation) {
+                at -= 1;
+            } else {
+                break;
+            }
+        }
+        self.rows.insert(at, row);
+    }
+
+    /// Holds a timeline row of the connection in slot `s`.
+    fn push_row(&mut self, s: u32, record: SegmentRecord) {
+        let slot = self.slots[s as usize].as_ref().expect("live slot");
+        self.rows.push_back(Row {
+            creation: slot.creation,
+            stream: slot.stream,
+            record,
+        });
+    }
+
+    /// An ICMP error quoting a segment: attributed to the connection, not
+    /// replayed.
+    fn quote(
+        &mut self,
+        d: &DecodedFrame,
+        q: &decode::IcmpQuote,
+        tunnel: Option<Tunnel>,
+        cfg: &Config,
+        want_rows: bool,
+    ) {
+        let seg = q.seg;
+        let s = self.slot_for(&seg, d, cfg);
+        let slot = self.slots[s as usize].as_mut().expect("live slot");
+        let outcome =
+            slot.t
+                .conn
+                .icmp_error(&seg, (q.v6, q.icmp_type, q.code), d.frame, d.now, cfg);
+        let analysis = slot.t.analyzers.quote(&seg, outcome.direction, d.ts);
+        let error = IcmpError {
+            frame: d.frame,
+            ts_ns: d.ts,
+            v6: q.v6,
+            icmp_type: q.icmp_type,
+            code: q.code,
+            from: q.from,
+            about: outcome.direction.sender(),
+            flags: seg.flags,
+            rel_seq: outcome.rel_seq,
+        };
+        slot.icmp.push(error);
+        if want_rows {
+            let row = SegmentRecord {
+                frame: d.frame,
+                ts_ns: d.ts,
+                stream: 0,
+                flags: seg.flags,
+                payload_len: 0,
+                outcome,
+                analysis,
+                tunnel,
+                short_header: false,
+                icmp: Some(error),
+                event: false,
+            };
+            self.push_row(s, row);
+        }
+        self.schedule(s, cfg, true);
+    }
+
+    /// Corrects held rows of a connection after `outcome` withdrew the
+    /// receipt its endpoint was assumed to have made at `rw.frame`: that
+    /// row gets the endpoint's real transitions (moved from `outcome`), and
+    /// it and the connection's later held rows get its real state.
+    ///
+    /// Only a row less than [`ROW_HOLD_FRAMES`] before `frame` (the
+    /// segment's) is corrected. Rows are handed out at batch ends, so an
+    /// older one may or may not still be held, depending on where the
+    /// batches end (a file is read in larger batches than a pipe): judging
+    /// by the distance keeps the timeline the same either way.
+    fn rewrite(&mut self, creation: u64, rw: Rewrite, frame: u64, outcome: &mut SegmentOutcome) {
+        if rw.frame.saturating_add(ROW_HOLD_FRAMES) <= frame {
+            return; // handed out, or might have been: this row shows the revision
+        }
+        // The segment's row at that frame (event rows may share the frame).
+        let from = self.rows.partition_point(|r| r.record.frame < rw.frame);
+        let Some(first) = (from..self.rows.len())
+            .take_while(|&i| self.rows[i].record.frame == rw.frame)
+            .find(|&i| !self.rows[i].record.event && self.rows[i].creation == creation)
+        else {
+            return; // already handed out: the row of this segment shows the revision
+        };
+        let e = rw.endpoint;
+        let real = outcome.state[e.index()];
+        let row = &mut self.rows[first].record.outcome;
+        if rw.replace {
+            row.transitions.retain(|t| t.endpoint != e);
+        }
+        for t in outcome
+            .transitions
+            .iter()
+            .filter(|t| t.endpoint == e && t.basis != Basis::Revised)
+        {
+            let _ = row.transitions.try_push(*t);
+        }
+        outcome.transitions.retain(|t| t.endpoint != e);
+        // Anomalies that happened at that frame go there too.
+        for a in outcome.anomalies.iter().filter(|a| a.frame == rw.frame) {
+            let _ = self.rows[first].record.outcome.anomalies.try_push(*a);
+        }
+        outcome.anomalies.retain(|a| a.frame != rw.frame);
+        for (i, r) in self.rows.range_mut(first..).enumerate() {
+            if r.creation == creation {
+                r.record.outcome.state[e.index()] = real;
+                // The endpoint's own segment settled what it had received.
+                r.record.outcome.uncertain[e.index()] = None;
+                if i > 0 {
+                    // What the rows in between said of it did not happen.
+                    r.record.outcome.transitions.retain(|t| t.endpoint != e);
+                }
+            }
+        }
+    }
+
+    /// Finishes every connection still live at the end of the capture.
+    pub(crate) fn finish_all(&mut self, frame: u64, cfg: &Config) {
+        self.last = (frame, self.clock);
+        for s in 0..self.slots.len() {
+            if self.slots[s].is_some() {
+                let slot = self.slots[s].as_mut().expect("live slot");
+                slot.t.conn.advance_clock(self.clock, frame, cfg);
+                self.retire(s as u32, u64::MAX, cfg, true);
+            }
+        }
+    }
+
+    // ---- what the merge takes out at the end of a batch ----
+
+    /// The connections created during this batch: their first frame and
+    /// their index in the batch's creation order.
+    pub(crate) fn created(&self) -> impl Iterator<Item = (u64, usize)> + '_ {
+        self.new
+            .iter()
+            .map(|&(frame, creation, _)| (frame, (creation - self.batch_first_creation) as usize))
+    }
+
+    /// How many connections were created during this batch.
+    pub(crate) fn created_count(&self) -> usize {
+        self.new.len()
+    }
+
+    /// Gives the connections created during this batch their streams
+    /// (`streams[i]`: the i-th created), and the batch's rows theirs.
+    pub(crate) fn name_streams(&mut self, streams: &[u64]) {
+        let first = self.batch_first_creation;
+        for &(_, creation, s) in &self.new {
+            if let Some(slot) = self.slots[s as usize].as_mut() {
+                if slot.creation == creation {
+                    slot.stream = Some(streams[(creation - first) as usize]);
+                }
+            }
+        }
+        self.new.clear();
+        for r in self.rows.range_mut(self.batch_first_row..) {
+            if r.stream.is_none() {
+                r.stream = Some(streams[(r.creation - first) as usize]);
+            }
+        }
+    }
+
+    /// The merge key (frame, then event rows before the segment's, then
+    /// stream) of the first row held, if it may be handed out: it has been
+    /// held for [`ROW_HOLD_FRAMES`] before `last_frame`, or the capture
+    /// ended.
+    #[inline]
+    pub(crate) fn next_row(&self, last_frame: u64, last_batch: bool) -> Option<(u64, bool, u64)> {
+        let r = self.rows.front()?;
+        if !(last_batch || r.record.frame.saturating_add(ROW_HOLD_FRAMES) <= last_frame) {
+            return None;
+        }
+        Some((
+            r.record.frame,
+            !r.record.event,
+            r.stream.expect("stream assigned"),
+        ))
+    }
+
+    /// Takes out the first row held (see [`Tracker::next_row`]).
+    #[inline]
+    pub(crate) fn pop_row(&mut self) -> SegmentRecord {
+        let mut r = self.rows.pop_front().expect("front row");
+        r.record.stream = r.stream.expect("stream assigned");
+        r.record
+    }
+
+    /// Takes out the connections finished during this batch, each with the
+    /// frame that finished it. `streams`: as for [`Tracker::name_streams`].
+    pub(crate) fn take_done(&mut self, streams: &[u64], out: &mut Vec<(u64, ConnectionRecord)>) {
+        let first = self.batch_first_creation;
+        for d in std::mem::take(&mut self.done) {
+            let stream = d
+                .stream
+                .unwrap_or_else(|| streams[(d.creation - first) as usize]);
+            out.push((
+                d.frame,
+                ConnectionRecord {
+                    stream,
+                    t: d.t,
+                    tunnels: d.tunnels,
+                    icmp: d.icmp,
+                },
+            ));
+        }
+    }
+}
+
+/// Counts a segment that rode in `t`.
+fn count_tunnel(v: &mut Vec<TunnelUse>, t: Tunnel) {
+    match v.iter_mut().find(|u| u.tunnel == t) {
+        Some(u) => u.packets += 1,
+        None => v.push(TunnelUse {
+            tunnel: t,
+            packets: 1,
+        }),
+    }
+}
