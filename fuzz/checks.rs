@@ -138,3 +138,144 @@ pub fn select(data: &[u8]) {
         }
     }
 }
+
+use tcpstate::engine::{self, ConnectionRecord, Consumer, Options, SegmentRecord};
+use tcpstate::output::time::{TimeColumn, TimeFormat};
+use tcpstate::output::{Style, json, text, zeek};
+
+/// Renders everything the engine hands over in every output format: what
+/// `timeline` prints (segment rows, in frame order) into `out`, what
+/// `summary` prints (connections, in completion order) into `done`. (How
+/// rows and connections interleave depends on where batches end, which is
+/// no part of the output.)
+#[derive(Default)]
+pub struct Render {
+    pub out: Vec<u8>,
+    done: Vec<u8>,
+    first_ts: i64,
+    prev_segment: Option<i64>,
+}
+
+impl Render {
+    /// Both outputs, and the capture's totals.
+    fn finish(mut self, totals: &engine::Totals) -> Vec<u8> {
+        self.out.append(&mut self.done);
+        self.out
+            .extend_from_slice(text::totals_line("fuzz", totals).as_bytes());
+        json::capture(&mut self.out, b"\"f\"", totals);
+        zeek::footer(&mut self.out, totals.last_ts.unwrap_or(0));
+        self.out
+    }
+}
+
+impl Consumer for Render {
+    fn capture_start(&mut self, first_ts: i64) {
+        self.first_ts = first_ts;
+        zeek::header(&mut self.out, first_ts);
+    }
+
+    fn segments(&mut self, rows: &[SegmentRecord]) -> std::io::Result<()> {
+        let style = Style {
+            color: false,
+            with_file: false,
+            file_width: 0,
+        };
+        let mut time = TimeColumn::new(TimeFormat::Relative, self.first_ts);
+        for r in rows {
+            text::timeline_row(r, &mut time, self.prev_segment, &style, None, &mut self.out);
+            json::segment(&mut self.out, Some(b"\"f\""), r, self.first_ts);
+            self.prev_segment = Some(r.ts_ns);
+        }
+        Ok(())
+    }
+
+    fn connections(&mut self, done: &[ConnectionRecord]) -> std::io::Result<()> {
+        let mut time = TimeColumn::new(TimeFormat::AbsoluteDate, self.first_ts);
+        for r in done {
+            for cell in text::summary_row(r, &mut time, None) {
+                self.done.extend_from_slice(cell.text().as_bytes());
+            }
+            json::connection(&mut self.done, Some(b"\"f\""), r);
+            zeek::rows(&mut self.done, r);
+        }
+        Ok(())
+    }
+}
+
+/// The whole pipeline on an in-memory capture, on the calling thread
+/// (`engine::analyze_here`): reader, decode, demultiplexing, replay,
+/// analyzers, every renderer, and the totals' lines. Returns the output.
+pub fn pipeline(data: &[u8]) -> Vec<u8> {
+    let Ok(reader) = CaptureReader::from_bytes("fuzz", data.to_vec()) else {
+        return Vec::new();
+    };
+    let mut r = Render::default();
+    let totals = engine::analyze_here(reader, &Options::timeline(), &mut r).expect("in memory");
+    r.out
+        .extend_from_slice(text::totals_line("fuzz", &totals).as_bytes());
+    json::capture(&mut r.out, b"\"f\"", &totals);
+    zeek::footer(&mut r.out, totals.last_ts.unwrap_or(0));
+    r.out
+}
+
+/// The same bytes through the three ways in: on the calling thread from
+/// memory, on a 1-thread pool from the streaming reader (reads cut at 1 to
+/// 4,096 bytes), on a 2-thread pool from memory: byte-identical output.
+pub fn differential(data: &[u8]) {
+    use std::sync::OnceLock;
+    static POOLS: OnceLock<[rayon::ThreadPool; 2]> = OnceLock::new();
+    let pools = POOLS.get_or_init(|| {
+        let pool = |n| {
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .build()
+                .expect("a pool")
+        };
+        [pool(1), pool(2)]
+    });
+    let here = pipeline(data);
+    let threaded = |pool: &rayon::ThreadPool, reader: CaptureReader| {
+        pool.install(|| {
+            let mut r = Render::default();
+            let totals =
+                engine::analyze(reader, &Options::timeline(), &mut r, None).expect("in memory");
+            r.out
+                .extend_from_slice(text::totals_line("fuzz", &totals).as_bytes());
+            json::capture(&mut r.out, b"\"f\"", &totals);
+            zeek::footer(&mut r.out, totals.last_ts.unwrap_or(0));
+            r.out
+        })
+    };
+    let chunky = Chunky {
+        data: data.to_vec(),
+        pos: 0,
+        state: 0x9E37_79B9_7F4A_7C15 ^ data.len() as u64,
+    };
+    if let Ok(reader) = CaptureReader::from_read("fuzz", Box::new(chunky)) {
+        let streamed = threaded(&pools[0], reader);
+        assert!(
+            here == streamed,
+            "streamed on 1 thread differs from in memory here:\n{}",
+            diff(&here, &streamed)
+        );
+    }
+    if let Ok(reader) = CaptureReader::from_bytes("fuzz", data.to_vec()) {
+        let two = threaded(&pools[1], reader);
+        assert!(
+            here == two,
+            "2 threads differ from 1:\n{}",
+            diff(&here, &two)
+        );
+    }
+}
+
+/// The first difference, with some context.
+fn diff(a: &[u8], b: &[u8]) -> String {
+    let at = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let from = at.saturating_sub(200);
+    format!(
+        "at byte {at}:\n--- {}\n+++ {}",
+        String::from_utf8_lossy(&a[from..(at + 200).min(a.len())]),
+        String::from_utf8_lossy(&b[from..(at + 200).min(b.len())])
+    )
+}

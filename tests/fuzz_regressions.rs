@@ -48,6 +48,8 @@ fn framer_findings_stay_fixed() {
 
 #[test]
 fn decode_policy_and_select_findings_stay_fixed() {
+    run("pipeline", |d| drop(checks::pipeline(d)));
+    run("differential", checks::differential);
     run("decode", checks::decode);
     run("policy", checks::policy);
     run("select", checks::select);
@@ -55,9 +57,10 @@ fn decode_policy_and_select_findings_stay_fixed() {
 
 /// The seeds: every capture of testdata/ frames the same in memory and as a
 /// stream, and each of its cut points too (a damaged capture ends at the
-/// same frame and offset either way).
+/// same frame and offset either way); and gives the same output, rendered
+/// in every format, analysed here, streamed on one thread and on two.
 #[test]
-fn testdata_frames_the_same_in_memory_and_as_a_stream() {
+fn testdata_frames_and_renders_the_same_every_way_in() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/real");
     let mut n = 0;
     for e in std::fs::read_dir(dir).expect("testdata/real") {
@@ -68,6 +71,7 @@ fn testdata_frames_the_same_in_memory_and_as_a_stream() {
         }
         let bytes = std::fs::read(&p).expect("readable");
         checks::framer(&bytes);
+        checks::differential(&bytes);
         for cut in (0..bytes.len()).step_by(97) {
             checks::framer(&bytes[..cut]);
         }
