@@ -255,3 +255,96 @@ fn an_option_longer_than_its_block_is_read_leniently_not_trusted() {
         "a name that does not fit is not invented"
     );
 }
+
+// Clock abuse: timestamps that go backwards, jump by decades, or leave the
+// range of 64-bit nanoseconds. The capture clock and connection times
+// follow src/clock.rs's rule (a jump of more than a day counts once the next
+// frame confirms it); timestamps beyond 2262 are reported, not clamped
+// silently (tests/cli.rs, timestamps_beyond_2262_are_reported_not_silently_clamped).
+
+mod common;
+
+use common::{ACK, FIN_ACK, Ladder, SYN, SYN_ACK};
+use tcpstate::state::TcpState::*;
+
+const YEARS_50_MS: u64 = 50 * 365 * 86_400 * 1000;
+
+/// One frame stamped 50 years ahead, in the middle of a handshake: no timer
+/// fires (the SYN is not taken for unanswered, the handshake completes as
+/// one connection), and the connection lasts its 3 ms.
+#[test]
+fn one_frame_decades_ahead_expires_nothing_and_stretches_nothing() {
+    let run = Ladder::new()
+        .client(SYN, 1000, 0)
+        .then(SynSent, SynReceived)
+        .udp(YEARS_50_MS)
+        .server(SYN_ACK, 5000, 1001)
+        .at_ms(1)
+        .then(Established, SynReceived)
+        .client(ACK, 1001, 5001)
+        .at_ms(2)
+        .then(Established, Established)
+        .client(FIN_ACK, 1001, 5001)
+        .at_ms(3)
+        .then(FinWait1, CloseWait)
+        .run();
+    assert_eq!(run.totals.connections, 1);
+    assert_eq!(run.totals.timestamps.ignored, 1);
+    assert_eq!(run.totals.timestamps.first_ignored, Some(2));
+    let c = &run.stream(0).conn;
+    assert_eq!(c.last_ts - c.first_ts, 3_000_000, "3 ms, not 50 years");
+}
+
+/// Merged captures go backwards a little: the states are the segments',
+/// and the duration is from the earliest to the latest frame, never
+/// negative.
+#[test]
+fn timestamps_going_backwards_keep_states_and_a_true_duration() {
+    let run = Ladder::new()
+        .client(SYN, 1000, 0)
+        .at_ms(10_000)
+        .then(SynSent, SynReceived)
+        .server(SYN_ACK, 5000, 1001)
+        .at_ms(9_000)
+        .then(Established, SynReceived)
+        .client(ACK, 1001, 5001)
+        .at_ms(10_002)
+        .then(Established, Established)
+        .run();
+    assert_eq!(run.totals.connections, 1);
+    assert_eq!(run.totals.timestamps.ignored, 0, "a second back is real");
+    let c = &run.stream(0).conn;
+    assert_eq!(c.last_ts - c.first_ts, 2_000_000, "10.000 s to 10.002 s");
+}
+
+/// A real jump (the next frame confirms it) does move the clock: the
+/// half-open connection's timers fire then (an event row, both ends
+/// CLOSED), and the SYN after it opens a new connection, as after a long
+/// pause.
+#[test]
+fn a_confirmed_jump_of_decades_moves_the_clock() {
+    let run = Ladder::new()
+        .client(SYN, 1000, 0)
+        .then(SynSent, SynReceived)
+        .udp(YEARS_50_MS)
+        .udp(YEARS_50_MS + 1)
+        .client(SYN, 2000, 0)
+        .at_ms(YEARS_50_MS + 2)
+        .then(SynSent, SynReceived)
+        .craft()
+        .run();
+    let rows: Vec<_> = run
+        .segments
+        .iter()
+        .map(|s| (s.event, s.outcome.state))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (false, [SynSent, SynReceived]),
+            (true, [Closed, Closed]),
+            (false, [SynSent, SynReceived]),
+        ]
+    );
+    assert_eq!(run.totals.connections, 2);
+}
