@@ -370,6 +370,9 @@ enum Input {
         pos: usize,
         /// The map's page tables are populated up to here.
         prefaulted: usize,
+        /// The map before this offset has been given back
+        /// ([`Backing::release`]).
+        released: usize,
         /// Largest window handed out in one batch.
         window: usize,
     },
@@ -536,6 +539,7 @@ impl CaptureReader {
                 data,
                 pos: header_len,
                 prefaulted: 0,
+                released: 0,
                 window: MAX_WINDOW,
             },
             total_len,
@@ -553,6 +557,10 @@ impl CaptureReader {
     ///   the batch holds every valid frame before the damage; later calls
     ///   return `End`.
     pub fn next_batch(&mut self, batch: &mut Batch, max_frames: usize) -> Next {
+        let returned_end = match (&batch.shared, &self.input) {
+            (Some(b), Input::Whole { data, .. }) if Arc::ptr_eq(b, data) => batch.end,
+            _ => 0,
+        };
         batch.reset();
         if self.finished {
             return Next::End;
@@ -563,8 +571,18 @@ impl CaptureReader {
                 data,
                 pos,
                 prefaulted,
+                released,
                 window,
             } => {
+                // The batch handed back is done with, and so is every batch
+                // before it (batches come back in the order they were
+                // framed): its pages go back, up to the page it ends in
+                // (the next batch, still in use, starts there).
+                if returned_end > *released + RELEASE_STEP {
+                    let upto = returned_end & !(RELEASE_STEP - 1);
+                    data.release(*released, upto - *released);
+                    *released = upto;
+                }
                 // Keep the page tables of the map populated some way ahead.
                 if *prefaulted < *pos + PREFAULT_AHEAD / 2 {
                     let from = (*prefaulted).max(*pos);
@@ -639,7 +657,11 @@ impl CaptureReader {
 
 /// How far ahead of the framing position a memory map's page tables are
 /// populated.
-const PREFAULT_AHEAD: usize = 64 * 1024 * 1024;
+const PREFAULT_AHEAD: usize = 16 * 1024 * 1024;
+
+/// Pages of the map are given back in steps of this many bytes (a power of
+/// two, a multiple of the page size).
+const RELEASE_STEP: usize = 2 * 1024 * 1024;
 
 /// Largest window of an in-memory input handed out in one batch, so that
 /// `FrameDesc::data_start` (u32) can index it.
