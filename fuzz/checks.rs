@@ -202,25 +202,46 @@ impl Consumer for Render {
     }
 }
 
-/// The whole pipeline on an in-memory capture, on the calling thread
-/// (`engine::analyze_here`): reader, decode, demultiplexing, replay,
-/// analyzers, every renderer, and the totals' lines. Returns the output.
-pub fn pipeline(data: &[u8]) -> Vec<u8> {
-    let Ok(reader) = CaptureReader::from_bytes("fuzz", data.to_vec()) else {
-        return Vec::new();
-    };
+/// Every output format of one capture analysed on the calling thread
+/// (`engine::analyze_here`); `None` if it is no capture.
+fn rendered_here(data: &[u8]) -> Option<Vec<u8>> {
+    let reader = CaptureReader::from_bytes("fuzz", data.to_vec()).ok()?;
     let mut r = Render::default();
     let totals = engine::analyze_here(reader, &Options::timeline(), &mut r).expect("in memory");
-    r.out
-        .extend_from_slice(text::totals_line("fuzz", &totals).as_bytes());
-    json::capture(&mut r.out, b"\"f\"", &totals);
-    zeek::footer(&mut r.out, totals.last_ts.unwrap_or(0));
-    r.out
+    Some(r.finish(&totals))
+}
+
+/// The whole pipeline on an in-memory capture, on the calling thread:
+/// reader, decode, demultiplexing, replay, analyzers, every renderer, the
+/// totals' lines, and `check`'s verdict (text and JSON) under a policy that
+/// judges every rule. Returns the output.
+pub fn pipeline(data: &[u8]) -> Vec<u8> {
+    use std::sync::OnceLock;
+    let Some(mut out) = rendered_here(data) else {
+        return Vec::new();
+    };
+    static POLICY: OnceLock<tcpstate::policy::Policy> = OnceLock::new();
+    let policy = POLICY.get_or_init(|| {
+        let file = Layer::from_toml("fail-on = \"info\"\nexpect-closed = true\n", "fuzz.toml")
+            .expect("a policy");
+        tcpstate::policy::Policy::new(file, Layer::default())
+    });
+    let reader = CaptureReader::from_bytes("fuzz", data.to_vec()).expect("opened once already");
+    let result = tcpstate::check::check_reader("fuzz", reader, policy, &Options::default());
+    let verdict = tcpstate::check::Verdict {
+        policy: policy.clone(),
+        captures: vec![result],
+    };
+    let status = verdict.status();
+    tcpstate::check::render::text(&verdict, status, false, &mut out);
+    tcpstate::check::render::json(&verdict, status, &mut out);
+    out
 }
 
 /// The same bytes through the three ways in: on the calling thread from
 /// memory, on a 1-thread pool from the streaming reader (reads cut at 1 to
-/// 4,096 bytes), on a 2-thread pool from memory: byte-identical output.
+/// 4,096 bytes), on a 2-thread pool from memory: byte-identical output in
+/// every format.
 pub fn differential(data: &[u8]) {
     use std::sync::OnceLock;
     static POOLS: OnceLock<[rayon::ThreadPool; 2]> = OnceLock::new();
@@ -233,17 +254,13 @@ pub fn differential(data: &[u8]) {
         };
         [pool(1), pool(2)]
     });
-    let here = pipeline(data);
+    let here = rendered_here(data);
     let threaded = |pool: &rayon::ThreadPool, reader: CaptureReader| {
         pool.install(|| {
             let mut r = Render::default();
             let totals =
                 engine::analyze(reader, &Options::timeline(), &mut r, None).expect("in memory");
-            r.out
-                .extend_from_slice(text::totals_line("fuzz", &totals).as_bytes());
-            json::capture(&mut r.out, b"\"f\"", &totals);
-            zeek::footer(&mut r.out, totals.last_ts.unwrap_or(0));
-            r.out
+            r.finish(&totals)
         })
     };
     let chunky = Chunky {
@@ -251,22 +268,26 @@ pub fn differential(data: &[u8]) {
         pos: 0,
         state: 0x9E37_79B9_7F4A_7C15 ^ data.len() as u64,
     };
-    if let Ok(reader) = CaptureReader::from_read("fuzz", Box::new(chunky)) {
-        let streamed = threaded(&pools[0], reader);
-        assert!(
-            here == streamed,
-            "streamed on 1 thread differs from in memory here:\n{}",
-            diff(&here, &streamed)
-        );
-    }
-    if let Ok(reader) = CaptureReader::from_bytes("fuzz", data.to_vec()) {
-        let two = threaded(&pools[1], reader);
-        assert!(
-            here == two,
-            "2 threads differ from 1:\n{}",
-            diff(&here, &two)
-        );
-    }
+    let streamed = CaptureReader::from_read("fuzz", Box::new(chunky))
+        .ok()
+        .map(|reader| threaded(&pools[0], reader));
+    let two = CaptureReader::from_bytes("fuzz", data.to_vec())
+        .ok()
+        .map(|reader| threaded(&pools[1], reader));
+    let (Some(here), Some(streamed), Some(two)) = (here, streamed, two) else {
+        // The framer target checks that the ways in open the same inputs.
+        return;
+    };
+    assert!(
+        here == streamed,
+        "streamed on 1 thread differs from in memory here:\n{}",
+        diff(&here, &streamed)
+    );
+    assert!(
+        here == two,
+        "2 threads differ from 1:\n{}",
+        diff(&here, &two)
+    );
 }
 
 /// The first difference, with some context.

@@ -72,6 +72,20 @@ fn testdata_frames_and_renders_the_same_every_way_in() {
         let bytes = std::fs::read(&p).expect("readable");
         checks::framer(&bytes);
         checks::differential(&bytes);
+        // The pipeline target renders rows, connections and the verdict.
+        let out = String::from_utf8(checks::pipeline(&bytes)).expect("UTF-8");
+        for part in [
+            "\"type\":\"segment\"",
+            "\"type\":\"connection\"",
+            "#fields",
+            "\"verdict\"",
+        ] {
+            assert!(
+                out.contains(part),
+                "{}: no {part} in the output",
+                p.display()
+            );
+        }
         for cut in (0..bytes.len()).step_by(97) {
             checks::framer(&bytes[..cut]);
         }
