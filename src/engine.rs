@@ -20,11 +20,14 @@
 //!   and finished connections in completion order (the frame that finished
 //!   them, then stream; those still open at the end by stream).
 //!
+//! [`analyze_here`] runs the same steps on the calling thread, one after the
+//! other, with one shard: for many small captures.
+//!
 //! Output is therefore identical whatever the thread count. Memory is
 //! bounded by the batch size and the connections open at once: a finished
 //! connection is handed to the consumer and freed.
 
-use crate::capture::{Batch, CaptureError, CaptureReader, LinkType, Next};
+use crate::capture::{Batch, CaptureError, CaptureReader, FrameDesc, LinkType, Next};
 pub use crate::clock::Clock;
 pub use crate::consumer::{
     Collector, ConnectionRecord, Consumer, IcmpError, SegmentRecord, TunnelUse,
@@ -235,8 +238,107 @@ fn add_unsupported(v: &mut Vec<(u32, LinkType, u64)>, iface: u32, link: LinkType
     }
 }
 
+/// The state of one capture's analysis between batches.
+struct Pipeline {
+    shards: Vec<Tracker>,
+    totals: Totals,
+    next_stream: u64,
+    decoded: Vec<DecodedFrame>,
+    /// Per shard, the indexes in `decoded` of its segments.
+    own: Vec<Vec<u32>>,
+    /// The clock at each frame of the batch (never decreasing).
+    nows: Vec<i64>,
+    unsupported: Vec<(u32, LinkType, u64)>,
+    reassembler: Reassembler,
+    extras: Extras,
+    last_frame: u64,
+    clock: Clock,
+    /// The row buffer of the batch before, reused (rows are large).
+    spare_rows: Vec<SegmentRecord>,
+}
+
+impl Pipeline {
+    fn new(nshards: usize) -> Pipeline {
+        Pipeline {
+            shards: (0..nshards).map(|_| Tracker::new()).collect(),
+            totals: Totals::default(),
+            next_stream: 0,
+            decoded: Vec::new(),
+            own: vec![Vec::new(); nshards],
+            nows: Vec::new(),
+            unsupported: Vec::new(),
+            reassembler: Reassembler::new(reassembly::Limits::default()),
+            extras: Extras::default(),
+            last_frame: 0,
+            clock: Clock::default(),
+            spare_rows: Vec::new(),
+        }
+    }
+
+    /// Counts a batch's frames; returns whether the capture had started
+    /// before it.
+    fn admit(&mut self, batch: &Batch) -> bool {
+        let frames = batch.frames();
+        self.totals.frames += frames.len() as u64;
+        if let Some(f) = frames.last() {
+            self.last_frame = f.number;
+        }
+        self.totals.first_ts.is_some()
+    }
+
+    /// The work of one batch: decode, clock, replay; in parallel on the
+    /// pool, or on this thread.
+    fn work<'a>(&'a mut self, batch: &'a Batch, parallel: bool) -> BatchWork<'a> {
+        BatchWork {
+            batch,
+            parallel,
+            decoded: &mut self.decoded,
+            own: &mut self.own,
+            nows: &mut self.nows,
+            shards: &mut self.shards,
+            clock: &mut self.clock,
+            totals: &mut self.totals,
+            unsupported: &mut self.unsupported,
+            reassembler: &mut self.reassembler,
+            extras: &mut self.extras,
+        }
+    }
+
+    /// What the batch just worked produced, in the consumer's order.
+    fn collect(&mut self, end: bool) -> Output {
+        collect(
+            &mut self.shards,
+            &mut self.next_stream,
+            self.last_frame,
+            end,
+            std::mem::take(&mut self.spare_rows),
+        )
+    }
+
+    fn finish(mut self) -> Totals {
+        self.totals.connections = self.next_stream;
+        self.totals.reassembly = self.reassembler.finish();
+        self.totals.unsupported = self
+            .unsupported
+            .into_iter()
+            .map(|(interface, link_type, packets)| UnsupportedLink {
+                interface,
+                link_type,
+                packets,
+            })
+            .collect();
+        self.totals.unsupported.sort_by_key(|u| u.interface);
+        self.totals
+    }
+}
+
 /// Analyses one capture, handing results to `consumer` as they are final.
 /// `progress`, if given, is increased by the bytes consumed as they are read.
+///
+/// A reader thread frames the next batch while the rayon pool (the global
+/// one, or the one this is called in) decodes and replays the current one.
+/// For many small captures, [`analyze_here`] does the same work without
+/// either.
 ///
 /// Damage in the capture is not an `Err`: everything before it is analysed
 /// and the damage is reported in [`Totals::error`]. `Err` is an I/O error of
@@ -248,20 +350,8 @@ pub fn analyze(
     progress: Option<Arc<AtomicU64>>,
 ) -> io::Result<Totals> {
     let nshards = (rayon::current_num_threads() * 2).clamp(1, 256);
-    let mut shards: Vec<Tracker> = (0..nshards).map(|_| Tracker::new()).collect();
+    let mut p = Pipeline::new(nshards);
     let cfg = opts.replay;
-    let mut totals = Totals::default();
-    let mut next_stream: u64 = 0;
-    let mut decoded: Vec<DecodedFrame> = Vec::new();
-    // Per shard, the indexes in `decoded` of its segments.
-    let mut own: Vec<Vec<u32>> = vec![Vec::new(); nshards];
-    // The clock at each frame of the batch (never decreasing).
-    let mut nows: Vec<i64> = Vec::new();
-    let mut unsupported: Vec<(u32, LinkType, u64)> = Vec::new();
-    let mut reassembler = Reassembler::new(reassembly::Limits::default());
-    let mut extras = Extras::default();
-    let mut last_frame = 0u64;
-    let mut clock = Clock::default();
     let batch_frames = opts.batch_frames.max(1);
     let verify = opts.verify_checksums;
 
@@ -298,49 +388,28 @@ pub fn analyze(
     // (rendering, freeing finished connections) is serial, and would
     // otherwise leave the workers idle.
     let mut pending: Option<Output> = None;
-    // The row buffer of the batch before, reused (rows are large).
-    let mut spare_rows: Vec<SegmentRecord> = Vec::new();
     let mut result = Ok(());
     while let Ok((batch, err, end)) = full_rx.recv() {
-        let frames = batch.frames();
-        totals.frames += frames.len() as u64;
-        if let Some(f) = frames.last() {
-            last_frame = f.number;
-        }
-        let had_start = totals.first_ts.is_some();
+        let had_start = p.admit(&batch);
+        let last_frame = p.last_frame;
         let mut delivered = Ok(());
+        let mut spare_rows = Vec::new();
         rayon::in_place_scope(|scope| {
-            let work = BatchWork {
-                batch: &batch,
-                decoded: &mut decoded,
-                own: &mut own,
-                nows: &mut nows,
-                shards: &mut shards,
-                clock: &mut clock,
-                totals: &mut totals,
-                unsupported: &mut unsupported,
-                reassembler: &mut reassembler,
-                extras: &mut extras,
-            };
+            let work = p.work(&batch, true);
             scope.spawn(move |_| work.run(nshards, verify, &cfg, opts.segments, end, last_frame));
             if let Some(out) = pending.take() {
                 delivered = out.deliver(consumer);
                 spare_rows = out.rows;
             }
         });
-        if let (false, Some(ts)) = (had_start, totals.first_ts) {
+        p.spare_rows = spare_rows;
+        if let (false, Some(ts)) = (had_start, p.totals.first_ts) {
             consumer.capture_start(ts);
         }
         drop(batch_return(&empty_tx, batch));
-        pending = Some(collect(
-            &mut shards,
-            &mut next_stream,
-            last_frame,
-            end,
-            std::mem::take(&mut spare_rows),
-        ));
+        pending = Some(p.collect(end));
         if let Some(e) = err {
-            totals.error = Some(e);
+            p.totals.error = Some(e);
         }
         if delivered.is_err() {
             result = delivered;
@@ -357,23 +426,75 @@ pub fn analyze(
     drop(empty_tx);
     drop(full_rx);
     let _ = reader_thread.join();
-    totals.connections = next_stream;
-    totals.reassembly = reassembler.finish();
-    totals.unsupported = unsupported
-        .into_iter()
-        .map(|(interface, link_type, packets)| UnsupportedLink {
-            interface,
-            link_type,
-            packets,
-        })
-        .collect();
-    totals.unsupported.sort_by_key(|u| u.interface);
-    result.map(|()| totals)
+    result.map(|()| p.finish())
+}
+
+/// Analyses one capture on the calling thread: the same results as
+/// [`analyze`], in the same order, without starting a thread or touching a
+/// thread pool. For many small captures (a capture held in memory, a test,
+/// a fuzzer, a service analysing uploads) this is the entry point: the
+/// cost of a call is the work on its frames. For one large capture,
+/// [`analyze`] is faster (it reads, decodes and replays in parallel).
+///
+/// ```
+/// use tcpstate::capture::CaptureReader;
+/// use tcpstate::engine::{self, Collector, Options};
+/// use tcpstate::state::TcpState::{Closed, SynReceived, SynSent};
+///
+/// let bytes = std::fs::read("testdata/real/07-refused.pcap")?;
+/// let capture = CaptureReader::from_bytes("07-refused.pcap", bytes)?;
+/// let mut rows = Collector::default();
+/// let totals = engine::analyze_here(capture, &Options::timeline(), &mut rows)?;
+/// assert_eq!(totals.connections, 1);
+/// // The SYN, then the RST,ACK that refuses it (testdata/real/07-refused.expect).
+/// let states: Vec<_> = rows.segments.iter().map(|s| s.outcome.state).collect();
+/// assert_eq!(states, [[SynSent, SynReceived], [Closed, Closed]]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn analyze_here(
+    mut reader: CaptureReader,
+    opts: &Options,
+    consumer: &mut dyn Consumer,
+) -> io::Result<Totals> {
+    let mut p = Pipeline::new(1);
+    let batch_frames = opts.batch_frames.max(1);
+    let mut batch = Batch::new();
+    loop {
+        let (err, end) = match reader.next_batch(&mut batch, batch_frames) {
+            Next::Frames => (None, false),
+            Next::End => (None, true),
+            Next::Damaged(e) => (Some(e), true),
+        };
+        let had_start = p.admit(&batch);
+        let last_frame = p.last_frame;
+        p.work(&batch, false).run(
+            1,
+            opts.verify_checksums,
+            &opts.replay,
+            opts.segments,
+            end,
+            last_frame,
+        );
+        if let (false, Some(ts)) = (had_start, p.totals.first_ts) {
+            consumer.capture_start(ts);
+        }
+        let out = p.collect(end);
+        if let Some(e) = err {
+            p.totals.error = Some(e);
+        }
+        out.deliver(consumer)?;
+        p.spare_rows = out.rows;
+        if end {
+            return Ok(p.finish());
+        }
+    }
 }
 
 /// The pool's share of one batch: decode, clock, replay.
 struct BatchWork<'a> {
     batch: &'a Batch,
+    /// On the rayon pool, or on the calling thread.
+    parallel: bool,
     decoded: &'a mut Vec<DecodedFrame>,
     own: &'a mut Vec<Vec<u32>>,
     nows: &'a mut Vec<i64>,
@@ -397,6 +518,7 @@ impl BatchWork<'_> {
     ) {
         let BatchWork {
             batch,
+            parallel,
             decoded,
             own,
             nows,
@@ -420,30 +542,40 @@ impl BatchWork<'_> {
                 packet: Packet::Skipped(Skip::NotIp),
             },
         );
-        let stats = decoded
-            .par_chunks_mut(1024)
-            .zip(frames.par_chunks(1024))
-            .enumerate()
-            .map(|(c, (out, fr))| {
-                let mut st = DecodeStats::default();
-                for (k, (o, f)) in out.iter_mut().zip(fr).enumerate() {
-                    o.frame = f.number;
-                    o.ts = f.ts_ns;
-                    let bytes = batch.frame_bytes(f);
-                    let tunnel =
-                        decode::decode_into(f.link_type, bytes, f.orig_len, verify, &mut o.packet);
-                    st.count(&o.packet);
-                    o.shard = shard_of(&o.packet, nshards);
-                    if o.packet == Packet::Skipped(Skip::UnsupportedLink) {
-                        add_unsupported(&mut st.unsupported, f.interface, f.link_type, 1);
-                    }
-                    if tunnel.is_some() {
-                        st.extras.push(((c * 1024 + k) as u32, tunnel));
-                    }
+        let decode_chunk = |(c, (out, fr)): (usize, (&mut [DecodedFrame], &[FrameDesc]))| {
+            let mut st = DecodeStats::default();
+            for (k, (o, f)) in out.iter_mut().zip(fr).enumerate() {
+                o.frame = f.number;
+                o.ts = f.ts_ns;
+                let bytes = batch.frame_bytes(f);
+                let tunnel =
+                    decode::decode_into(f.link_type, bytes, f.orig_len, verify, &mut o.packet);
+                st.count(&o.packet);
+                o.shard = shard_of(&o.packet, nshards);
+                if o.packet == Packet::Skipped(Skip::UnsupportedLink) {
+                    add_unsupported(&mut st.unsupported, f.interface, f.link_type, 1);
                 }
-                st
-            })
-            .reduce(DecodeStats::default, DecodeStats::merge);
+                if tunnel.is_some() {
+                    st.extras.push(((c * 1024 + k) as u32, tunnel));
+                }
+            }
+            st
+        };
+        let stats = if parallel {
+            decoded
+                .par_chunks_mut(1024)
+                .zip(frames.par_chunks(1024))
+                .enumerate()
+                .map(decode_chunk)
+                .reduce(DecodeStats::default, DecodeStats::merge)
+        } else {
+            decoded
+                .chunks_mut(1024)
+                .zip(frames.chunks(1024))
+                .enumerate()
+                .map(decode_chunk)
+                .fold(DecodeStats::default(), DecodeStats::merge)
+        };
         totals.tcp_segments += stats.tcp;
         totals.icmp_quotes += stats.icmp;
         totals.short_headers += stats.short;
@@ -496,14 +628,16 @@ impl BatchWork<'_> {
         }
         // Replay, one task per shard.
         let (decoded, nows) = (&decoded[..], &nows[..]);
-        shards
-            .par_iter_mut()
-            .zip(&own[..])
-            .for_each(|(sh, own)| sh.run(decoded, nows, own, extras, cfg, want_rows));
-        if end {
-            shards
-                .par_iter_mut()
-                .for_each(|sh| sh.finish_all(last_frame, cfg));
+        let replay = |(sh, own): (&mut Tracker, &Vec<u32>)| {
+            sh.run(decoded, nows, own, extras, cfg, want_rows);
+            if end {
+                sh.finish_all(last_frame, cfg);
+            }
+        };
+        if parallel {
+            shards.par_iter_mut().zip(&own[..]).for_each(replay);
+        } else {
+            shards.iter_mut().zip(&own[..]).for_each(replay);
         }
     }
 }

@@ -128,6 +128,7 @@ impl Decompressed {
                     Counting {
                         inner: input,
                         count: counter,
+                        error: None,
                     },
                 );
                 let mut sink = Sink {
@@ -248,15 +249,37 @@ impl Read for Decompressed {
     }
 }
 
-/// Counts the compressed bytes read.
+/// Counts the compressed bytes read, and reads whole buffers: a read
+/// returns less than asked only at the end of the input (or before an
+/// error). So the decoder is handed the same input in the same steps
+/// however the input's own reads are cut (a pipe's, a socket's), and what it
+/// recovers before damage is the same from a file, a pipe or memory.
 struct Counting {
     inner: Box<dyn Read + Send>,
     count: Arc<AtomicU64>,
+    /// An error met after some bytes were read: returned by the next read.
+    error: Option<io::Error>,
 }
 
 impl Read for Counting {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        let mut n = 0;
+        while n < buf.len() {
+            match self.inner.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                // What was read goes first, the error with the next read.
+                Err(e) if n > 0 => {
+                    self.error = Some(e);
+                    break;
+                }
+                Err(e) => return Err(e),
+            }
+        }
         self.count.fetch_add(n as u64, Ordering::Relaxed);
         Ok(n)
     }
@@ -298,10 +321,6 @@ impl Sink {
     }
 }
 
-fn read_so_far(source: &BufReader<Counting>) -> u64 {
-    source.get_ref().count.load(Ordering::Relaxed)
-}
-
 /// Compressed bytes the decoder has taken from `source`.
 fn compressed(source: &BufReader<Counting>) -> u64 {
     source.get_ref().count.load(Ordering::Relaxed) - source.buffer().len() as u64
@@ -330,8 +349,10 @@ fn decode(
             d.window_log_max(27)
                 .map_err(|e| Failure::Damaged(e.to_string(), 0))?;
             // libzstd takes in a whole block before it reports damage in
-            // it: the bytes read from the file bound where the damage is.
-            pump(&mut d, sink, |d| read_so_far(d.get_ref()))
+            // it: what it has taken bounds where the damage is (and, unlike
+            // what was read from the input, does not depend on how the
+            // input's reads were cut).
+            pump(&mut d, sink, |d| compressed(d.get_ref()))
         }
     }
 }

@@ -88,6 +88,20 @@ pub const MAX_CAPLEN: u32 = 262_144;
 /// treated as corrupt.
 pub const MAX_BLOCK_LEN: u32 = 16 * 1024 * 1024;
 
+/// Interfaces one pcapng section may describe. An Interface Description
+/// Block past it is treated as damage: packets name their interface by its
+/// index in the section, so the framer must keep every one (about 40 bytes
+/// each).
+pub const MAX_SECTION_INTERFACES: usize = 65_536;
+
+/// Interfaces listed by [`CaptureReader::interfaces`]: the first ones of the
+/// file; later ones are still read, and counted by
+/// [`CaptureReader::unlisted_interfaces`].
+pub const MAX_LISTED_INTERFACES: usize = 4_096;
+
+/// Bytes of an interface's `if_name` kept (cut at a character boundary).
+pub const MAX_IF_NAME: usize = 128;
+
 /// The container format of a capture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -356,6 +370,9 @@ enum Input {
         pos: usize,
         /// The map's page tables are populated up to here.
         prefaulted: usize,
+        /// The map before this offset has been given back
+        /// ([`Backing::release`]).
+        released: usize,
         /// Largest window handed out in one batch.
         window: usize,
     },
@@ -376,8 +393,11 @@ pub struct CaptureReader {
     compression: Option<(Compression, Arc<AtomicU64>)>,
 }
 
-/// Bytes needed to tell the formats apart and read a classic pcap header.
-const PROBE_LEN: usize = 24;
+/// Bytes read before the format is recognised: a classic pcap header needs
+/// 24, and an input that is no capture is described from its first 64
+/// ([`describe_content`]) whether it is a file or a stream, however the
+/// stream's reads are cut.
+const PROBE_LEN: usize = 64;
 
 impl CaptureReader {
     /// Opens a capture file; `-` is standard input.
@@ -483,11 +503,18 @@ impl CaptureReader {
         self.compression.as_ref().map(|(c, _)| *c)
     }
 
-    /// Reads a capture held in memory.
+    /// Reads a capture held in memory; a compressed one is decompressed as
+    /// it is read, as from a file.
     pub fn from_bytes(
         name: impl Into<String>,
         bytes: Vec<u8>,
     ) -> Result<CaptureReader, CaptureError> {
+        if compress::detect(&bytes).is_some() {
+            let len = bytes.len() as u64;
+            let mut r = CaptureReader::from_read(name, Box::new(std::io::Cursor::new(bytes)))?;
+            r.total_len = Some(len);
+            return Ok(r);
+        }
         CaptureReader::from_backing(name.into(), Arc::new(Backing::Vec(bytes)))
     }
 
@@ -512,6 +539,7 @@ impl CaptureReader {
                 data,
                 pos: header_len,
                 prefaulted: 0,
+                released: 0,
                 window: MAX_WINDOW,
             },
             total_len,
@@ -529,6 +557,10 @@ impl CaptureReader {
     ///   the batch holds every valid frame before the damage; later calls
     ///   return `End`.
     pub fn next_batch(&mut self, batch: &mut Batch, max_frames: usize) -> Next {
+        let returned_end = match (&batch.shared, &self.input) {
+            (Some(b), Input::Whole { data, .. }) if Arc::ptr_eq(b, data) => batch.end,
+            _ => 0,
+        };
         batch.reset();
         if self.finished {
             return Next::End;
@@ -539,8 +571,18 @@ impl CaptureReader {
                 data,
                 pos,
                 prefaulted,
+                released,
                 window,
             } => {
+                // The batch handed back is done with, and so is every batch
+                // before it (batches come back in the order they were
+                // framed): its pages go back, up to the page it ends in
+                // (the next batch, still in use, starts there).
+                if returned_end > *released + RELEASE_STEP {
+                    let upto = returned_end & !(RELEASE_STEP - 1);
+                    data.release(*released, upto - *released);
+                    *released = upto;
+                }
                 // Keep the page tables of the map populated some way ahead.
                 if *prefaulted < *pos + PREFAULT_AHEAD / 2 {
                     let from = (*prefaulted).max(*pos);
@@ -579,9 +621,20 @@ impl CaptureReader {
         self.format
     }
 
-    /// Every interface seen so far (all sections of a pcapng file, in order).
+    /// Every interface seen so far (all sections of a pcapng file, in
+    /// order), up to [`MAX_LISTED_INTERFACES`], names cut to
+    /// [`MAX_IF_NAME`] bytes.
     pub fn interfaces(&self) -> &[InterfaceInfo] {
         self.framer.interfaces()
+    }
+
+    /// Interfaces read but not listed by [`CaptureReader::interfaces`]
+    /// (past [`MAX_LISTED_INTERFACES`]).
+    pub fn unlisted_interfaces(&self) -> u64 {
+        match &self.framer {
+            Framer::Pcap(_) => 0,
+            Framer::PcapNg(p) => p.unlisted_interfaces(),
+        }
     }
 
     /// Bytes of the input framed so far (for progress reporting); for a
@@ -604,7 +657,11 @@ impl CaptureReader {
 
 /// How far ahead of the framing position a memory map's page tables are
 /// populated.
-const PREFAULT_AHEAD: usize = 64 * 1024 * 1024;
+const PREFAULT_AHEAD: usize = 16 * 1024 * 1024;
+
+/// Pages of the map are given back in steps of this many bytes (a power of
+/// two, a multiple of the page size).
+const RELEASE_STEP: usize = 2 * 1024 * 1024;
 
 /// Largest window of an in-memory input handed out in one batch, so that
 /// `FrameDesc::data_start` (u32) can index it.

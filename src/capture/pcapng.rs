@@ -46,7 +46,8 @@ use pcap_file::pcapng::blocks::{
 
 use super::pcap::Prefetcher;
 use super::{
-    CaptureErrorKind, Damage, FrameDesc, InterfaceInfo, LinkType, MAX_BLOCK_LEN, MAX_CAPLEN, Status,
+    CaptureErrorKind, Damage, FrameDesc, InterfaceInfo, LinkType, MAX_BLOCK_LEN, MAX_CAPLEN,
+    MAX_IF_NAME, MAX_LISTED_INTERFACES, MAX_SECTION_INTERFACES, Status,
 };
 
 /// The Section Header Block type, as it appears in the file (a palindrome,
@@ -115,8 +116,13 @@ pub(crate) struct PcapNgFramer {
     in_section: bool,
     /// Interfaces of the current section, by section-local id.
     section: Vec<SectionIface>,
-    /// All interfaces of the file, by global id.
+    /// The interfaces of the file, by global id: the first
+    /// [`MAX_LISTED_INTERFACES`].
     interfaces: Vec<InterfaceInfo>,
+    /// The global id of the next interface.
+    next_global_id: u32,
+    /// Interfaces read past [`MAX_LISTED_INTERFACES`].
+    unlisted: u64,
     /// Number of the next packet record.
     next_number: u64,
     /// Timestamp of the last packet (used for Simple Packet Blocks, which
@@ -152,6 +158,8 @@ impl PcapNgFramer {
             in_section: false,
             section: Vec::new(),
             interfaces: Vec::new(),
+            next_global_id: 0,
+            unlisted: 0,
             next_number: 1,
             last_ts_ns: 0,
         })
@@ -159,6 +167,10 @@ impl PcapNgFramer {
 
     pub(crate) fn interfaces(&self) -> &[InterfaceInfo] {
         &self.interfaces
+    }
+
+    pub(crate) fn unlisted_interfaces(&self) -> u64 {
+        self.unlisted
     }
 
     pub(crate) fn run(
@@ -421,7 +433,13 @@ impl PcapNgFramer {
         };
         // if_tsoffset is a signed number of seconds.
         let offset_ns = idb.tsoffset.map_or(0, |o| o as i64 as i128 * 1_000_000_000);
-        let global_id = self.interfaces.len() as u32;
+        if self.section.len() >= MAX_SECTION_INTERFACES {
+            return Err(format!(
+                "more than {MAX_SECTION_INTERFACES} interfaces in one section"
+            ));
+        }
+        let global_id = self.next_global_id;
+        self.next_global_id = self.next_global_id.saturating_add(1);
         let link_type = LinkType(idb.link_type);
         self.section.push(SectionIface {
             global_id,
@@ -432,12 +450,26 @@ impl PcapNgFramer {
                 offset_ns,
             },
         });
-        self.interfaces.push(InterfaceInfo {
-            id: global_id,
-            link_type,
-            snaplen: idb.snaplen,
-            name: idb.name,
-        });
+        if self.interfaces.len() < MAX_LISTED_INTERFACES {
+            self.interfaces.push(InterfaceInfo {
+                id: global_id,
+                link_type,
+                snaplen: idb.snaplen,
+                name: idb.name.map(|mut n| {
+                    if n.len() > MAX_IF_NAME {
+                        let mut cut = MAX_IF_NAME;
+                        while !n.is_char_boundary(cut) {
+                            cut -= 1;
+                        }
+                        n.truncate(cut);
+                        n.shrink_to_fit();
+                    }
+                    n
+                }),
+            });
+        } else {
+            self.unlisted += 1;
+        }
         Ok(())
     }
 

@@ -29,6 +29,27 @@ impl Backing {
 }
 
 impl Backing {
+    /// Gives the pages of `data[start..start + len]` back: the file is done
+    /// with there. Without this, every page of the file read so far counts
+    /// as the process's resident memory (the page cache keeps the file; the
+    /// process need not), and the reported peak grows with the file.
+    pub(crate) fn release(&self, start: usize, len: usize) {
+        #[cfg(unix)]
+        if let Backing::Mmap(m) = self {
+            let len = len.min(m.len().saturating_sub(start));
+            if len > 0 {
+                // SAFETY: the map is a private, read-only file mapping: a
+                // page given back reads the same file bytes again if it is
+                // ever touched, so no reference into it can see a change.
+                let _ = unsafe {
+                    m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, len)
+                };
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = (start, len);
+    }
+
     /// Maps the page tables of `data[start..start + len]` in one go where
     /// the system supports it (Linux 5.14+), instead of one page fault per
     /// few pages while framing. A failure only costs the page faults.

@@ -302,27 +302,60 @@ pub fn check_capture(
     progress: Option<Arc<AtomicU64>>,
 ) -> CaptureResult {
     let file = path.display().to_string();
-    let mut result = CaptureResult {
-        file,
-        problem: None,
-        opened: false,
-        frames: 0,
-        tcp_segments: 0,
-        connections: 0,
-        anomalies: 0,
-        anomalies_dropped: 0,
-        rules: Vec::new(),
-        violations: Vec::new(),
-        totals: None,
-    };
-    let reader = match CaptureReader::open(path) {
-        Ok(r) => r,
-        Err(e) => {
-            result.problem = Some(e);
-            return result;
+    match CaptureReader::open(path) {
+        Ok(reader) => judge(file, policy, |sink| {
+            engine::analyze(reader, opts, sink, progress)
+        }),
+        Err(e) => CaptureResult {
+            problem: Some(e),
+            ..CaptureResult::empty(file)
+        },
+    }
+}
+
+/// Judges one capture already open (one held in memory, say) on the
+/// calling thread, with [`engine::analyze_here`]: the verdict
+/// [`check_capture`] gives for the same bytes.
+pub fn check_reader(
+    name: &str,
+    reader: CaptureReader,
+    policy: &Policy,
+    opts: &engine::Options,
+) -> CaptureResult {
+    judge(name.to_string(), policy, |sink| {
+        engine::analyze_here(reader, opts, sink)
+    })
+}
+
+impl CaptureResult {
+    /// A capture not read yet.
+    fn empty(file: String) -> CaptureResult {
+        CaptureResult {
+            file,
+            problem: None,
+            opened: false,
+            frames: 0,
+            tcp_segments: 0,
+            connections: 0,
+            anomalies: 0,
+            anomalies_dropped: 0,
+            rules: Vec::new(),
+            violations: Vec::new(),
+            totals: None,
         }
+    }
+}
+
+/// Runs `analyze` into the policy's collector and judges what it found.
+fn judge(
+    file: String,
+    policy: &Policy,
+    analyze: impl FnOnce(&mut Collect<'_>) -> std::io::Result<engine::Totals>,
+) -> CaptureResult {
+    let mut result = CaptureResult {
+        opened: true,
+        ..CaptureResult::empty(file)
     };
-    result.opened = true;
     let mut sink = Collect {
         policy,
         counts: vec![0; AnomalyKind::ALL.len()],
@@ -331,7 +364,7 @@ pub fn check_capture(
         anomalies: 0,
         dropped: 0,
     };
-    let totals = match engine::analyze(reader, opts, &mut sink, progress) {
+    let totals = match analyze(&mut sink) {
         Ok(t) => t,
         // The sink never fails; keep the type honest anyway.
         Err(e) => {
