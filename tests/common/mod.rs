@@ -536,7 +536,9 @@ impl Rng {
 
 /// A crafted capture written like a ladder diagram: each segment (who sends
 /// it, its flags and numbers, when), then the states both endpoints must be
-/// in after it. [`Ladder::run`] replays it and checks every rung.
+/// in after it. [`Ladder::run`] replays it and checks every row of the
+/// timeline: segment rows, ICMP rows ([`Ladder::icmp_error`]) and event
+/// rows ([`Ladder::event`]), in order.
 ///
 /// ```ignore
 /// let run = Ladder::new()
@@ -548,18 +550,53 @@ impl Rng {
 pub struct Ladder {
     craft: Craft,
     ms: u64,
-    states: Vec<[TcpState; 2]>,
+    rows: Vec<(Row, [TcpState; 2])>,
 }
 
-/// One rung being written: a segment, until [`Rung::then`] states what it
-/// leads to.
+/// What a timeline row is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Row {
+    /// A segment of the connection.
+    Segment,
+    /// An ICMP error quoting one.
+    Icmp,
+    /// Transitions between segments (a timer that expired...).
+    Event,
+}
+
+impl Row {
+    fn of(s: &SegmentRecord) -> Row {
+        if s.event {
+            Row::Event
+        } else if s.icmp.is_some() {
+            Row::Icmp
+        } else {
+            Row::Segment
+        }
+    }
+}
+
+/// One rung being written: a segment (or an ICMP error), until
+/// [`Rung::then`] states what it leads to.
 pub struct Rung {
     ladder: Ladder,
-    c2s: bool,
-    f: F,
-    seq: u32,
-    ack: u32,
-    len: usize,
+    packet: Packet,
+}
+
+enum Packet {
+    Segment {
+        c2s: bool,
+        f: F,
+        seq: u32,
+        ack: u32,
+        len: usize,
+        bad_checksum: bool,
+    },
+    Icmp {
+        from: [u8; 4],
+        icmp_type: u8,
+        code: u8,
+    },
 }
 
 impl Default for Ladder {
@@ -573,7 +610,7 @@ impl Ladder {
         Ladder {
             craft: Craft::new(),
             ms: 0,
-            states: Vec::new(),
+            rows: Vec::new(),
         }
     }
     /// A segment from the client.
@@ -587,12 +624,41 @@ impl Ladder {
     fn rung(self, c2s: bool, f: F, seq: u32, ack: u32) -> Rung {
         Rung {
             ladder: self,
-            c2s,
-            f,
-            seq,
-            ack,
-            len: 0,
+            packet: Packet::Segment {
+                c2s,
+                f,
+                seq,
+                ack,
+                len: 0,
+                bad_checksum: false,
+            },
         }
+    }
+    /// An ICMP error (`icmp_type`, `code`) from `from` to the sender of the
+    /// segment of the rung before, quoting it (see [`Craft::icmp_about_last`]).
+    /// Its row shows the states after it.
+    pub fn icmp_error(self, from: [u8; 4], icmp_type: u8, code: u8) -> Rung {
+        Rung {
+            ladder: self,
+            packet: Packet::Icmp {
+                from,
+                icmp_type,
+                code,
+            },
+        }
+    }
+    /// The rungs from now on belong to the client port `port` (another
+    /// connection between the same hosts; the states are that connection's).
+    pub fn client_port(mut self, port: u16) -> Ladder {
+        self.craft = self.craft.client_port(port);
+        self
+    }
+    /// An event row (transitions between segments: a timer that expired, an
+    /// incarnation ended) comes here, leaving the client and the server in
+    /// these states. It is shown by the frame after it, so it adds no packet.
+    pub fn event(mut self, client: TcpState, server: TcpState) -> Ladder {
+        self.rows.push((Row::Event, [client, server]));
+        self
     }
     /// A UDP datagram of no connection at `ms`: the capture went on until
     /// then (no rung: it is no segment of the connection).
@@ -604,22 +670,52 @@ impl Ladder {
     pub fn craft(self) -> Craft {
         self.craft
     }
-    /// Replays the capture and checks the states after every segment.
+    /// Replays the capture and checks the rows and their states.
     pub fn run(self) -> Run {
         let run = self.craft.run();
-        let got: Vec<[TcpState; 2]> = run.segments.iter().map(|s| s.outcome.state).collect();
-        assert_eq!(
-            got, self.states,
-            "states after each segment [client, server]"
-        );
+        self.check(&run);
         run
+    }
+    /// The same, with `--verify-checksums`.
+    pub fn run_verified(self) -> Run {
+        let run = self.craft.run_verified();
+        self.check(&run);
+        run
+    }
+    /// Replays the capture, checks its rows, and writes it to `path` (for
+    /// the tests that give it to the binary).
+    pub fn write(self, path: &Path) {
+        self.check(&self.craft.run());
+        self.craft.write(path);
+    }
+    fn check(&self, run: &Run) {
+        let got: Vec<(Row, [TcpState; 2])> = run
+            .segments
+            .iter()
+            .map(|s| (Row::of(s), s.outcome.state))
+            .collect();
+        assert_eq!(
+            got, self.rows,
+            "the rows and the states after each [client, server]"
+        );
     }
 }
 
 impl Rung {
     /// Carries `n` bytes of payload.
     pub fn len(mut self, n: usize) -> Rung {
-        self.len = n;
+        match &mut self.packet {
+            Packet::Segment { len, .. } => *len = n,
+            Packet::Icmp { .. } => panic!("an ICMP error has no payload here"),
+        }
+        self
+    }
+    /// Its TCP checksum is wrong (see [`Craft::bad_checksum`]).
+    pub fn bad_checksum(mut self) -> Rung {
+        match &mut self.packet {
+            Packet::Segment { bad_checksum, .. } => *bad_checksum = true,
+            Packet::Icmp { .. } => panic!("only a segment's checksum is corrupted"),
+        }
         self
     }
     /// Sent at `ms` milliseconds (default: when the rung before was).
@@ -630,10 +726,31 @@ impl Rung {
     /// The states of the client and the server after the segment.
     pub fn then(self, client: TcpState, server: TcpState) -> Ladder {
         let mut l = self.ladder;
-        l.craft = l
-            .craft
-            .seg(self.c2s, self.f, self.seq, self.ack, self.len, l.ms);
-        l.states.push([client, server]);
+        let row = match self.packet {
+            Packet::Segment {
+                c2s,
+                f,
+                seq,
+                ack,
+                len,
+                bad_checksum,
+            } => {
+                l.craft = l.craft.seg(c2s, f, seq, ack, len, l.ms);
+                if bad_checksum {
+                    l.craft = l.craft.bad_checksum();
+                }
+                Row::Segment
+            }
+            Packet::Icmp {
+                from,
+                icmp_type,
+                code,
+            } => {
+                l.craft = l.craft.icmp_about_last(from, icmp_type, code, l.ms);
+                Row::Icmp
+            }
+        };
+        l.rows.push((row, [client, server]));
         l
     }
 }
