@@ -459,27 +459,58 @@ fn options_may_come_before_the_command() {
 /// and closes early, and is finished (after its 2×MSL linger) while stream 0
 /// still runs. So stream 1 completes first.
 fn two_connections(path: &Path) {
-    let mut c = Craft::new();
-    c = c
-        .seg(true, SYN, 1000, 0, 0, 0)
-        .seg(false, SYN_ACK, 5000, 1001, 0, 1)
-        .seg(true, ACK, 1001, 5001, 0, 2);
-    c = c
+    use tcpstate::state::TcpState::*;
+    Ladder::new()
+        .client(SYN, 1000, 0)
+        .then(SynSent, SynReceived)
+        .server(SYN_ACK, 5000, 1001)
+        .at_ms(1)
+        .then(Established, SynReceived)
+        .client(ACK, 1001, 5001)
+        .at_ms(2)
+        .then(Established, Established)
+        // Stream 1 (the states of the rungs below are its own).
         .client_port(40001)
-        .seg(true, SYN, 7000, 0, 0, 10)
-        .seg(false, SYN_ACK, 9000, 7001, 0, 11)
-        .seg(true, ACK, 7001, 9001, 0, 12)
-        .seg(true, FIN_ACK, 7001, 9001, 0, 20)
-        .seg(false, FIN_ACK, 9001, 7002, 0, 21)
-        .seg(true, ACK, 7002, 9002, 0, 22);
-    c = c
+        .client(SYN, 7000, 0)
+        .at_ms(10)
+        .then(SynSent, SynReceived)
+        .server(SYN_ACK, 9000, 7001)
+        .at_ms(11)
+        .then(Established, SynReceived)
+        .client(ACK, 7001, 9001)
+        .at_ms(12)
+        .then(Established, Established)
+        .client(FIN_ACK, 7001, 9001)
+        .at_ms(20)
+        .then(FinWait1, CloseWait)
+        .server(FIN_ACK, 9001, 7002)
+        .at_ms(21)
+        .then(TimeWait, LastAck)
+        .client(ACK, 7002, 9002)
+        .at_ms(22)
+        .then(TimeWait, Closed)
+        // Its TIME-WAIT (2 x the default 30 s MSL) ends at 60.022 s, shown
+        // by the next frame.
+        .event(Closed, Closed)
+        // Stream 0 again.
         .client_port(C.1)
-        .seg(true, PSH_ACK, 1001, 5001, 10, 100_000)
-        .seg(false, ACK, 5001, 1011, 0, 100_001)
-        .seg(true, FIN_ACK, 1011, 5001, 0, 100_010)
-        .seg(false, FIN_ACK, 5001, 1012, 0, 100_011)
-        .seg(true, ACK, 1012, 5002, 0, 100_012);
-    c.write(path);
+        .client(PSH_ACK, 1001, 5001)
+        .len(10)
+        .at_ms(100_000)
+        .then(Established, Established)
+        .server(ACK, 5001, 1011)
+        .at_ms(100_001)
+        .then(Established, Established)
+        .client(FIN_ACK, 1011, 5001)
+        .at_ms(100_010)
+        .then(FinWait1, CloseWait)
+        .server(FIN_ACK, 5001, 1012)
+        .at_ms(100_011)
+        .then(TimeWait, LastAck)
+        .client(ACK, 1012, 5002)
+        .at_ms(100_012)
+        .then(TimeWait, Closed)
+        .write(path);
 }
 
 fn streams_in(o: &Output) -> Vec<u64> {
@@ -667,16 +698,35 @@ fn one_corrupt_timestamp_does_not_stretch_a_connection() {
     // 2^31 s (68 years) later than its neighbours.
     let dir = temp_dir("corrupt-ts");
     let f = dir.join("corrupt.pcap");
-    Craft::new()
-        .seg(true, SYN, 1000, 0, 0, 0)
-        .seg(false, SYN_ACK, 5000, 1001, 0, 1)
-        .seg(true, ACK, 1001, 5001, 0, 2)
-        .seg(true, PSH_ACK, 1001, 5001, 10, (1u64 << 31) * 1000)
-        .seg(false, ACK, 5001, 1011, 0, 1_000)
-        .seg(true, FIN_ACK, 1011, 5001, 0, 2_000)
-        .seg(false, FIN_ACK, 5001, 1012, 0, 2_500)
-        .seg(true, ACK, 1012, 5002, 0, 3_000)
-        .write(&f);
+    {
+        use tcpstate::state::TcpState::*;
+        Ladder::new()
+            .client(SYN, 1000, 0)
+            .then(SynSent, SynReceived)
+            .server(SYN_ACK, 5000, 1001)
+            .at_ms(1)
+            .then(Established, SynReceived)
+            .client(ACK, 1001, 5001)
+            .at_ms(2)
+            .then(Established, Established)
+            .client(PSH_ACK, 1001, 5001)
+            .len(10)
+            .at_ms((1u64 << 31) * 1000)
+            .then(Established, Established)
+            .server(ACK, 5001, 1011)
+            .at_ms(1_000)
+            .then(Established, Established)
+            .client(FIN_ACK, 1011, 5001)
+            .at_ms(2_000)
+            .then(FinWait1, CloseWait)
+            .server(FIN_ACK, 5001, 1012)
+            .at_ms(2_500)
+            .then(TimeWait, LastAck)
+            .client(ACK, 1012, 5002)
+            .at_ms(3_000)
+            .then(TimeWait, Closed)
+            .write(&f);
+    }
     let o = tcpstate(&["summary", "-f", "jsonl", s(&f)]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let lines: Vec<serde_json::Value> = stdout(&o)

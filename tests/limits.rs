@@ -328,23 +328,10 @@ fn a_confirmed_jump_of_decades_moves_the_clock() {
         .then(SynSent, SynReceived)
         .udp(YEARS_50_MS)
         .udp(YEARS_50_MS + 1)
+        .event(Closed, Closed)
         .client(SYN, 2000, 0)
         .at_ms(YEARS_50_MS + 2)
         .then(SynSent, SynReceived)
-        .craft()
         .run();
-    let rows: Vec<_> = run
-        .segments
-        .iter()
-        .map(|s| (s.event, s.outcome.state))
-        .collect();
-    assert_eq!(
-        rows,
-        [
-            (false, [SynSent, SynReceived]),
-            (true, [Closed, Closed]),
-            (false, [SynSent, SynReceived]),
-        ]
-    );
     assert_eq!(run.totals.connections, 2);
 }

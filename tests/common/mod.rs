@@ -206,7 +206,9 @@ pub const NONE: F = F {
     urg: false,
 };
 
-/// A pcap written segment by segment: Ethernet, IPv4, TCP.
+/// A pcap written segment by segment: Ethernet, IPv4, TCP. Tests write
+/// their segments with [`Ladder`]; its segment-adding methods are private
+/// to this kit.
 pub struct Craft {
     packets: Vec<(Duration, Vec<u8>)>,
     /// The client's address and port for the segments added next.
@@ -229,14 +231,14 @@ impl Craft {
 
     /// Segments added from now on belong to the client port `port` (another
     /// connection between the same hosts).
-    pub fn client_port(mut self, port: u16) -> Craft {
+    fn client_port(mut self, port: u16) -> Craft {
         self.client = (C.0, port);
         self
     }
 
     /// A segment from the client (`c2s`) or the server, at `ms` milliseconds.
     #[allow(clippy::too_many_arguments)]
-    pub fn seg(mut self, c2s: bool, f: F, seq: u32, ack: u32, payload: usize, ms: u64) -> Craft {
+    fn seg(mut self, c2s: bool, f: F, seq: u32, ack: u32, payload: usize, ms: u64) -> Craft {
         let ((sa, sp), (da, dp)) = if c2s {
             (self.client, S)
         } else {
@@ -287,7 +289,7 @@ impl Craft {
     /// last segment added, quoting that segment's IP header and whole TCP
     /// header (as routers and hosts do: at least the first 8 bytes of the
     /// payload, RFC 792, and today usually more, RFC 1812 4.3.2.3).
-    pub fn icmp_about_last(mut self, from: [u8; 4], icmp_type: u8, code: u8, ms: u64) -> Craft {
+    fn icmp_about_last(mut self, from: [u8; 4], icmp_type: u8, code: u8, ms: u64) -> Craft {
         let (_, last) = self.packets.last().expect("a segment to quote");
         let ip = &last[14..];
         let quote = &ip[..40];
@@ -334,7 +336,7 @@ impl Craft {
 
     /// Corrupts the TCP checksum of the last segment added (Ethernet, IPv4
     /// without options: the checksum is at byte 14 + 20 + 16).
-    pub fn bad_checksum(mut self) -> Craft {
+    fn bad_checksum(mut self) -> Craft {
         let (_, buf) = self.packets.last_mut().expect("a segment to corrupt");
         buf[14 + 20 + 16] ^= 0x5a;
         self
