@@ -162,7 +162,7 @@ impl Render {
         self.out.append(&mut self.done);
         self.out
             .extend_from_slice(text::totals_line("fuzz", totals).as_bytes());
-        json::capture(&mut self.out, b"\"f\"", totals);
+        json::capture(&mut self.out, b"\"f\"", totals, None);
         zeek::footer(&mut self.out, totals.last_ts.unwrap_or(0));
         self.out
     }
