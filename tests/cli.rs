@@ -460,15 +460,7 @@ fn options_may_come_before_the_command() {
 /// still runs. So stream 1 completes first.
 fn two_connections(path: &Path) {
     use tcpstate::state::TcpState::*;
-    Ladder::new()
-        .client(SYN, 1000, 0)
-        .then(SynSent, SynReceived)
-        .server(SYN_ACK, 5000, 1001)
-        .at_ms(1)
-        .then(Established, SynReceived)
-        .client(ACK, 1001, 5001)
-        .at_ms(2)
-        .then(Established, Established)
+    Ladder::handshake()
         // Stream 1 (the states of the rungs below are its own).
         .client_port(40001)
         .client(SYN, 7000, 0)
@@ -700,15 +692,7 @@ fn one_corrupt_timestamp_does_not_stretch_a_connection() {
     let f = dir.join("corrupt.pcap");
     {
         use tcpstate::state::TcpState::*;
-        Ladder::new()
-            .client(SYN, 1000, 0)
-            .then(SynSent, SynReceived)
-            .server(SYN_ACK, 5000, 1001)
-            .at_ms(1)
-            .then(Established, SynReceived)
-            .client(ACK, 1001, 5001)
-            .at_ms(2)
-            .then(Established, Established)
+        Ladder::handshake()
             .client(PSH_ACK, 1001, 5001)
             .len(10)
             .at_ms((1u64 << 31) * 1000)

@@ -23,19 +23,6 @@ fn assert_anomalies(run: &Run, expected: &[(&str, u64)]) {
     assert_eq!(got, want);
 }
 
-/// A complete handshake: client ISN 1000, server ISN 5000.
-fn handshake_ladder() -> Ladder {
-    Ladder::new()
-        .client(SYN, 1000, 0)
-        .then(SynSent, SynReceived)
-        .server(SYN_ACK, 5000, 1001)
-        .at_ms(1)
-        .then(Established, SynReceived)
-        .client(ACK, 1001, 5001)
-        .at_ms(2)
-        .then(Established, Established)
-}
-
 #[test]
 fn an_originator_aborting_its_own_syn_is_handshake_aborted() {
     // 3.10.5: ABORT in SYN-SENT → CLOSED; the server, assumed in
@@ -288,7 +275,7 @@ fn invalid_flag_combinations() {
         // stream (Wireshark's rule): repeat the ISN.
         let seq = if flags.syn && !flags.ack { 1000 } else { 1001 };
         let (client, server) = after;
-        let run = handshake_ladder()
+        let run = Ladder::handshake()
             .client(flags, seq, 5001)
             .at_ms(3)
             .then(client, server)
@@ -306,7 +293,7 @@ fn invalid_flag_combinations() {
 fn an_rst_with_data() {
     // RFC 9293 3.5.3 allows diagnostic data in an RST; it is exact at
     // RCV.NXT, so it resets the server.
-    let run = handshake_ladder()
+    let run = Ladder::handshake()
         .client(RST_ACK, 1001, 5001)
         .len(13)
         .at_ms(3)
@@ -319,7 +306,7 @@ fn an_rst_with_data() {
 fn new_data_after_a_fin() {
     // The client's data after its own FIN is beyond the FIN: the server,
     // in CLOSE-WAIT, has RCV.NXT = 1002 and... the data is in its window.
-    let run = handshake_ladder()
+    let run = Ladder::handshake()
         .client(FIN_ACK, 1001, 5001)
         .at_ms(3)
         .then(FinWait1, CloseWait)
@@ -338,7 +325,7 @@ fn new_data_after_a_fin() {
 fn a_syn_on_an_established_connection() {
     // The same ISN: a retransmission (same stream, 3.8.1); the server,
     // synchronized, treats it as an old duplicate (3.10.7.4 first check).
-    let run = handshake_ladder()
+    let run = Ladder::handshake()
         .client(SYN, 1000, 0)
         .at_ms(3)
         .then(Established, Established)
@@ -349,7 +336,7 @@ fn a_syn_on_an_established_connection() {
 
 #[test]
 fn a_half_open_connection() {
-    let run = handshake_ladder()
+    let run = Ladder::handshake()
         // The server sends an RST the client cannot accept (not at
         // RCV.NXT = 5001, but in the window): challenge ACK (RFC 5961 3.2).
         .server(RST, 5100, 0)
@@ -397,7 +384,7 @@ fn a_half_open_connection() {
 fn an_rst_ending_time_wait_early() {
     // FIN-WAIT-1 + FIN acknowledging ours → TIME-WAIT; an RST at RCV.NXT
     // in TIME-WAIT enters CLOSED (3.10.7.4 second check): RFC 1337's hazard.
-    let run = handshake_ladder()
+    let run = Ladder::handshake()
         .client(FIN_ACK, 1001, 5001)
         .at_ms(3)
         .then(FinWait1, CloseWait)
@@ -418,7 +405,7 @@ fn an_rst_ending_time_wait_early() {
 
 #[test]
 fn an_ack_of_data_the_capture_never_showed() {
-    let run = handshake_ladder()
+    let run = Ladder::handshake()
         // 100 bytes from the server were not captured.
         .client(ACK, 1001, 5101)
         .at_ms(3)
@@ -486,7 +473,7 @@ fn clean_closes_from_either_side_fire_nothing() {
     // 3.6, case 1: the side that closes first goes FIN-WAIT-1, FIN-WAIT-2
     // (its FIN acknowledged), TIME-WAIT (the other's FIN); the other
     // CLOSE-WAIT, LAST-ACK, CLOSED (its FIN acknowledged).
-    let client_first = handshake_ladder()
+    let client_first = Ladder::handshake()
         .client(FIN_ACK, 1001, 5001)
         .at_ms(3)
         .then(FinWait1, CloseWait)
@@ -501,7 +488,7 @@ fn clean_closes_from_either_side_fire_nothing() {
         .then(TimeWait, Closed)
         .run();
     assert_anomalies(&client_first, &[]);
-    let server_first = handshake_ladder()
+    let server_first = Ladder::handshake()
         .server(FIN_ACK, 5001, 1001)
         .at_ms(3)
         .then(CloseWait, FinWait1)
@@ -523,7 +510,7 @@ fn a_segment_with_a_bad_checksum_changes_nothing_when_checksums_are_verified() {
     // The client's FIN arrives corrupted, then again intact. RFC 9293 3.1
     // (MUST-2, MUST-3): the receiver discards a segment whose checksum is
     // wrong, and its fields are no evidence of what the sender did either.
-    let run = handshake_ladder()
+    let run = Ladder::handshake()
         .client(FIN_ACK, 1001, 5001)
         .bad_checksum()
         .at_ms(10)
@@ -539,7 +526,7 @@ fn a_segment_with_a_bad_checksum_changes_nothing_when_checksums_are_verified() {
     assert!(run.segments[3].outcome.transitions.is_empty());
     // Unverified (the default, for captures with checksum offload), the
     // first FIN is the one that counts and the second is its retransmission.
-    let run = handshake_ladder()
+    let run = Ladder::handshake()
         .client(FIN_ACK, 1001, 5001)
         .bad_checksum()
         .at_ms(10)
@@ -603,7 +590,7 @@ fn a_fin_at_the_end_of_the_capture_is_cut_off_not_missing_its_ack() {
     // 3.6: the client's FIN acknowledged, the server's FIN takes it from
     // FIN-WAIT-2 to TIME-WAIT and leaves the server in LAST-ACK.
     let close = || {
-        handshake_ladder()
+        Ladder::handshake()
             .client(FIN_ACK, 1001, 5001)
             .at_ms(10)
             .then(FinWait1, CloseWait)

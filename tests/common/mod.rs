@@ -615,6 +615,21 @@ impl Ladder {
             rows: Vec::new(),
         }
     }
+    /// A complete handshake (client ISN 1000 at 0 ms, server ISN 5000 at
+    /// 1 ms, the third ACK at 2 ms), both ends ESTABLISHED after it.
+    pub fn handshake() -> Ladder {
+        use TcpState::*;
+        Ladder::new()
+            .client(SYN, 1000, 0)
+            .then(SynSent, SynReceived)
+            .server(SYN_ACK, 5000, 1001)
+            .at_ms(1)
+            .then(Established, SynReceived)
+            .client(ACK, 1001, 5001)
+            .at_ms(2)
+            .then(Established, Established)
+    }
+
     /// A segment from the client.
     pub fn client(self, f: F, seq: u32, ack: u32) -> Rung {
         self.rung(true, f, seq, ack)
