@@ -18,12 +18,37 @@ use std::hash::BuildHasher;
 use std::net::IpAddr;
 
 /// A canonical 4-tuple: the lower (address, port) first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct FlowKey {
     /// The lower (address, port) of the two.
     pub lo: (IpAddr, u16),
     /// The higher one.
     pub hi: (IpAddr, u16),
+}
+
+impl std::hash::Hash for FlowKey {
+    /// Hashed as a few whole words rather than field by field (the
+    /// addresses' enum tags, bytes and lengths): it is hashed for every
+    /// segment, twice (its shard, its connection). Equal keys give equal
+    /// words.
+    #[inline(always)]
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let ports = u32::from(self.lo.1) << 16 | u32::from(self.hi.1);
+        match (self.lo.0, self.hi.0) {
+            (IpAddr::V4(a), IpAddr::V4(b)) => {
+                h.write_u64(u64::from(a.to_bits()) << 32 | u64::from(b.to_bits()));
+            }
+            (a, b) => {
+                let word = |x: IpAddr| match x {
+                    IpAddr::V4(v) => u128::from(v.to_bits()),
+                    IpAddr::V6(v) => v.to_bits(),
+                };
+                h.write_u128(word(a));
+                h.write_u128(word(b));
+            }
+        }
+        h.write_u32(ports);
+    }
 }
 
 impl FlowKey {
