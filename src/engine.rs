@@ -55,6 +55,13 @@ pub struct Options {
     pub segments: bool,
     /// Frames per batch.
     pub batch_frames: usize,
+    /// How many connections that have seen a single segment each shard
+    /// keeps whole (the most recent ones). Older ones are kept as that
+    /// segment, about 80 bytes instead of about 2 KB, and replayed again
+    /// when more happens to them: the results are the same, only memory
+    /// and time differ. 0 keeps none whole (the least memory; slower, as
+    /// every answered SYN is then replayed twice).
+    pub keep_whole: usize,
 }
 
 impl Options {
@@ -74,6 +81,7 @@ impl Default for Options {
             verify_checksums: false,
             segments: false,
             batch_frames: 32 * 1024,
+            keep_whole: crate::tracker::KEEP_WHOLE,
         }
     }
 }
@@ -238,6 +246,10 @@ fn add_unsupported(v: &mut Vec<(u32, LinkType, u64)>, iface: u32, link: LinkType
     }
 }
 
+/// How many stream numbers' worth of connections open at the end of a
+/// capture are finished and handed out at a time.
+const END_CHUNK: u64 = 4096;
+
 /// The state of one capture's analysis between batches.
 struct Pipeline {
     shards: Vec<Tracker>,
@@ -258,9 +270,9 @@ struct Pipeline {
 }
 
 impl Pipeline {
-    fn new(nshards: usize) -> Pipeline {
+    fn new(nshards: usize, keep_whole: usize) -> Pipeline {
         Pipeline {
-            shards: (0..nshards).map(|_| Tracker::new()).collect(),
+            shards: (0..nshards).map(|_| Tracker::new(keep_whole)).collect(),
             totals: Totals::default(),
             next_stream: 0,
             decoded: Vec::new(),
@@ -315,6 +327,42 @@ impl Pipeline {
         )
     }
 
+    /// Finishes the connections still open at the end of the capture and
+    /// hands them out, then the rows still held. They go out in chunks of
+    /// [`END_CHUNK`] stream numbers, finished in parallel (or on this
+    /// thread) chunk by chunk: memory holds one chunk's records, not a
+    /// record for every connection open at the end (a SYN flood's million
+    /// embryos would each become 2 KB at once).
+    fn finish_open(
+        &mut self,
+        cfg: &Config,
+        parallel: bool,
+        consumer: &mut dyn Consumer,
+    ) -> io::Result<()> {
+        let last = self.last_frame;
+        for sh in &mut self.shards {
+            sh.begin_end(last);
+        }
+        let mut done = Vec::new();
+        while let Some(lo) = self.shards.iter().filter_map(Tracker::next_ending).min() {
+            let limit = lo.saturating_add(END_CHUNK);
+            let finish = |sh: &mut Tracker| sh.finish_below(limit, cfg);
+            if parallel {
+                self.shards.par_iter_mut().for_each(finish);
+            } else {
+                self.shards.iter_mut().for_each(finish);
+            }
+            let mut chunk = Vec::new();
+            for sh in &mut self.shards {
+                sh.take_done(&[], &mut done);
+            }
+            done.sort_unstable_by_key(|(_, r)| r.stream);
+            chunk.extend(done.drain(..).map(|d| d.1));
+            consumer.connections(&chunk)?;
+        }
+        self.collect(true).deliver(consumer)
+    }
+
     fn finish(mut self) -> Totals {
         self.totals.connections = self.next_stream;
         self.totals.reassembly = self.reassembler.finish();
@@ -350,7 +398,7 @@ pub fn analyze(
     progress: Option<Arc<AtomicU64>>,
 ) -> io::Result<Totals> {
     let nshards = (rayon::current_num_threads() * 2).clamp(1, 256);
-    let mut p = Pipeline::new(nshards);
+    let mut p = Pipeline::new(nshards, opts.keep_whole);
     let cfg = opts.replay;
     let batch_frames = opts.batch_frames.max(1);
     let verify = opts.verify_checksums;
@@ -391,12 +439,11 @@ pub fn analyze(
     let mut result = Ok(());
     while let Ok((batch, err, end)) = full_rx.recv() {
         let had_start = p.admit(&batch);
-        let last_frame = p.last_frame;
         let mut delivered = Ok(());
         let mut spare_rows = Vec::new();
         rayon::in_place_scope(|scope| {
             let work = p.work(&batch, true);
-            scope.spawn(move |_| work.run(nshards, verify, &cfg, opts.segments, end, last_frame));
+            scope.spawn(move |_| work.run(nshards, verify, &cfg, opts.segments));
             if let Some(out) = pending.take() {
                 delivered = out.deliver(consumer);
                 spare_rows = out.rows;
@@ -407,7 +454,7 @@ pub fn analyze(
             consumer.capture_start(ts);
         }
         drop(batch_return(&empty_tx, batch));
-        pending = Some(p.collect(end));
+        pending = Some(p.collect(false));
         if let Some(e) = err {
             p.totals.error = Some(e);
         }
@@ -422,6 +469,9 @@ pub fn analyze(
     }
     if let Some(out) = pending.take() {
         result = out.deliver(consumer);
+    }
+    if result.is_ok() {
+        result = p.finish_open(&cfg, true, consumer);
     }
     drop(empty_tx);
     drop(full_rx);
@@ -456,7 +506,7 @@ pub fn analyze_here(
     opts: &Options,
     consumer: &mut dyn Consumer,
 ) -> io::Result<Totals> {
-    let mut p = Pipeline::new(1);
+    let mut p = Pipeline::new(1, opts.keep_whole);
     let batch_frames = opts.batch_frames.max(1);
     let mut batch = Batch::new();
     loop {
@@ -466,25 +516,19 @@ pub fn analyze_here(
             Next::Damaged(e) => (Some(e), true),
         };
         let had_start = p.admit(&batch);
-        let last_frame = p.last_frame;
-        p.work(&batch, false).run(
-            1,
-            opts.verify_checksums,
-            &opts.replay,
-            opts.segments,
-            end,
-            last_frame,
-        );
+        p.work(&batch, false)
+            .run(1, opts.verify_checksums, &opts.replay, opts.segments);
         if let (false, Some(ts)) = (had_start, p.totals.first_ts) {
             consumer.capture_start(ts);
         }
-        let out = p.collect(end);
+        let out = p.collect(false);
         if let Some(e) = err {
             p.totals.error = Some(e);
         }
         out.deliver(consumer)?;
         p.spare_rows = out.rows;
         if end {
+            p.finish_open(&opts.replay, false, consumer)?;
             return Ok(p.finish());
         }
     }
@@ -507,15 +551,7 @@ struct BatchWork<'a> {
 }
 
 impl BatchWork<'_> {
-    fn run(
-        self,
-        nshards: usize,
-        verify: bool,
-        cfg: &Config,
-        want_rows: bool,
-        end: bool,
-        last_frame: u64,
-    ) {
+    fn run(self, nshards: usize, verify: bool, cfg: &Config, want_rows: bool) {
         let BatchWork {
             batch,
             parallel,
@@ -630,9 +666,6 @@ impl BatchWork<'_> {
         let (decoded, nows) = (&decoded[..], &nows[..]);
         let replay = |(sh, own): (&mut Tracker, &Vec<u32>)| {
             sh.run(decoded, nows, own, extras, cfg, want_rows);
-            if end {
-                sh.finish_all(last_frame, cfg);
-            }
         };
         if parallel {
             shards.par_iter_mut().zip(&own[..]).for_each(replay);

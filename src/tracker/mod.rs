@@ -11,6 +11,12 @@
 //!   period) in a heap, fired at the frame whose clock reaches it;
 //! * row rewrites: timeline rows are held for [`ROW_HOLD_FRAMES`] so that a
 //!   later segment that withdraws an assumed receipt can correct them.
+//! * embryos: a connection that has seen a single segment is kept as that
+//!   segment (about 80 bytes, not about 2 KB) once [`KEEP_WHOLE`] younger
+//!   ones are, and replayed again when more happens to it ([`embryo`]), so
+//!   that a SYN flood costs under 200 bytes per half-open connection;
+//! * the end of the capture: the connections still open are finished in
+//!   stream order, a chunk at a time ([`Tracker::begin_end`]).
 //!
 //! It hands each segment to the connection's replay
 //! ([`crate::replay::Connection::process`]) and, beside it, to the
@@ -20,6 +26,8 @@
 //! tracker per shard on the thread pool and merges what they produce into
 //! frame order; a tracker itself knows nothing of threads.
 
+mod embryo;
+
 use crate::analyzers::Analyzers;
 use crate::consumer::{ConnectionRecord, IcmpError, SegmentRecord, Tracked, TunnelUse};
 use crate::decode::{self, Packet, TcpFlags, TcpSegment, Tunnel};
@@ -27,8 +35,10 @@ use crate::flow::{self, FlowKey};
 use crate::replay::{Config, Connection, Rewrite, SegmentOutcome};
 use crate::state::Basis;
 use crate::wireshark::Verdicts;
+use embryo::Embryo;
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, VecDeque};
+use std::hash::BuildHasher;
 
 /// A decoded frame. Kept small (the replay reads one per segment): the
 /// tunnel the few tunnelled frames rode in is kept aside ([`Extras`]).
@@ -76,19 +86,107 @@ impl Extras {
 
 /// A live connection of a tracker.
 struct Slot {
-    /// The replay and, beside it, the analyzers (one allocation).
-    t: Box<Tracked>,
+    body: Body,
     key: FlowKey,
     creation: u64,
-    stream: Option<u64>,
-    /// The deadline currently scheduled.
-    scheduled: Option<i64>,
-    /// Its key in the timer heap (see [`Tracker::schedule`]); other entries
-    /// of the slot in the heap are stale.
-    key_in_heap: Option<i64>,
+    /// Its stream ([`NO_STREAM`] until named).
+    stream_or: u64,
+    /// The deadline currently scheduled (if [`SCHEDULED`]).
+    scheduled_at: i64,
+    /// Its key in the timer heap (if [`IN_HEAP`]; see [`Tracker::schedule`]);
+    /// other entries of the slot in the heap are stale.
+    heap_key: i64,
+    /// The tunnels and ICMP errors of the few connections that have them.
+    side: Option<Box<Side>>,
+    /// [`SCHEDULED`], [`IN_HEAP`], [`FRESH`]. A slot is kept small: a SYN
+    /// flood holds a million of them.
+    bits: u8,
+}
+
+const NO_STREAM: u64 = u64::MAX;
+const SCHEDULED: u8 = 1;
+const IN_HEAP: u8 = 2;
+/// Made by its first segment alone, and nothing happened to it since: it
+/// may become an embryo (see [`embryo`]).
+const FRESH: u8 = 4;
+
+/// What a tracker holds of a connection.
+enum Body {
+    /// The replay and, beside it, the analyzers (one allocation).
+    Full(Box<Tracked>),
+    /// The one segment it has seen, to replay again when it is needed.
+    Embryo(Embryo),
+}
+
+impl Body {
+    /// The connection's replay and analyzers; an embryo must have been
+    /// woken ([`Tracker::wake`]) first.
+    #[inline]
+    fn t(&mut self) -> &mut Tracked {
+        match self {
+            Body::Full(t) => t,
+            Body::Embryo(_) => unreachable!("an embryo is woken before use"),
+        }
+    }
+}
+
+impl Slot {
+    /// See [`Body::t`].
+    #[inline]
+    fn t(&mut self) -> &mut Tracked {
+        self.body.t()
+    }
+
+    #[inline]
+    fn stream(&self) -> Option<u64> {
+        (self.stream_or != NO_STREAM).then_some(self.stream_or)
+    }
+
+    #[inline]
+    fn scheduled(&self) -> Option<i64> {
+        (self.bits & SCHEDULED != 0).then_some(self.scheduled_at)
+    }
+
+    #[inline]
+    fn key_in_heap(&self) -> Option<i64> {
+        (self.bits & IN_HEAP != 0).then_some(self.heap_key)
+    }
+
+    #[inline]
+    fn set_timer(&mut self, scheduled: Option<i64>, key_in_heap: Option<i64>) {
+        self.bits &= !(SCHEDULED | IN_HEAP);
+        if let Some(d) = scheduled {
+            self.bits |= SCHEDULED;
+            self.scheduled_at = d;
+        }
+        if let Some(k) = key_in_heap {
+            self.bits |= IN_HEAP;
+            self.heap_key = k;
+        }
+    }
+
+    #[inline]
+    fn fresh(&self) -> bool {
+        self.bits & FRESH != 0
+    }
+
+    #[inline]
+    fn touched(&mut self) {
+        self.bits &= !FRESH;
+    }
+}
+
+#[derive(Default)]
+struct Side {
     tunnels: Vec<TunnelUse>,
     icmp: Vec<IcmpError>,
 }
+
+/// How many connections that have seen one segment each tracker keeps
+/// whole by default: the most recent ones, which are the ones a second
+/// segment (the SYN's answer) usually comes for soon. Older ones become
+/// embryos (see [`embryo`]).
+pub const KEEP_WHOLE: usize = 256;
 
 /// A connection finished during the current batch.
 struct Done {
@@ -120,8 +218,19 @@ struct Row {
 /// A sequential tracker: the connections whose 4-tuples hash to its shard,
 /// replayed in capture order.
 pub(crate) struct Tracker {
-    flows: HashMap<FlowKey, u32, foldhash::fast::RandomState>,
+    /// The live connection of each 4-tuple: slot indexes, hashed by their
+    /// slot's key (the keys are not kept twice).
+    flows: hashbrown::HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
     slots: Vec<Option<Slot>>,
+    /// Connections made by one segment, most recent last, with that segment:
+    /// past `keep_whole` of them, the oldest becomes an embryo if nothing
+    /// happened to it since.
+    young: VecDeque<(u32, u64, Embryo)>,
+    keep_whole: usize,
+    /// At the end of the capture: the slots of the connections still open,
+    /// by stream, the lowest last.
+    ending: Vec<u32>,
     free: Vec<u32>,
     /// Slots freed this batch, reusable from the next one (rows and done
     /// records of this batch still name their creation).
@@ -144,10 +253,14 @@ pub(crate) struct Tracker {
 }
 
 impl Tracker {
-    pub(crate) fn new() -> Tracker {
+    pub(crate) fn new(keep_whole: usize) -> Tracker {
         Tracker {
-            flows: HashMap::default(),
+            flows: hashbrown::HashTable::new(),
+            hasher: foldhash::fast::RandomState::default(),
             slots: Vec::new(),
+            young: VecDeque::new(),
+            keep_whole,
+            ending: Vec::new(),
             free: Vec::new(),
             to_free: Vec::new(),
             timers: BinaryHeap::new(),
@@ -210,7 +323,7 @@ impl Tracker {
             let Some(slot) = self.slots[s as usize].as_ref() else {
                 continue;
             };
-            if slot.key_in_heap != Some(key) {
+            if slot.key_in_heap() != Some(key) {
                 continue; // stale entry
             }
             // Timers rescheduled while firing may be due already: they fire
@@ -218,14 +331,13 @@ impl Tracker {
             at = at.max(nows.partition_point(|&n| n < key));
             let Some(f) = frames.get(at) else { break };
             self.clock = self.clock.max(f.now);
-            let frame = f.frame;
-            let slot = self.slots[s as usize].as_mut().expect("live slot");
-            slot.scheduled = None;
-            slot.key_in_heap = None;
-            slot.t.conn.advance_clock(self.clock, frame, cfg);
+            let (frame, clock) = (f.frame, self.clock);
+            let slot = self.wake(s, cfg);
+            slot.set_timer(None, None);
+            slot.t().conn.advance_clock(clock, frame, cfg);
             self.event_row(s, frame, f.ts);
             let slot = self.slots[s as usize].as_mut().expect("live slot");
-            if slot.t.conn.is_done(self.clock, cfg) {
+            if slot.t().conn.is_done(self.clock, cfg) {
                 self.retire(s, frame, cfg, false);
             } else {
                 self.schedule(s, cfg, false);
@@ -243,7 +355,7 @@ impl Tracker {
             .enumerate()
             .filter_map(|(i, s)| {
                 s.as_ref()
-                    .and_then(|s| s.key_in_heap)
+                    .and_then(|s| s.key_in_heap())
                     .map(|k| Reverse((k, i as u32)))
             })
             .collect();
@@ -258,22 +370,24 @@ impl Tracker {
     fn schedule(&mut self, s: u32, cfg: &Config, after_segment: bool) {
         let clock = self.clock;
         let slot = self.slots[s as usize].as_mut().expect("live slot");
-        let d = slot.t.conn.deadline(cfg);
-        if d != slot.scheduled {
-            if slot.t.conn.is_lingering() {
+        let scheduled = slot.scheduled();
+        let t = slot.body.t();
+        let d = t.conn.deadline(cfg);
+        if d != scheduled {
+            if t.conn.is_lingering() {
                 // Most connections held are lingering ones.
-                slot.t.conn.shrink();
-                slot.t.analyzers.shrink();
+                t.conn.shrink();
+                t.analyzers.shrink();
             }
-            slot.scheduled = d;
-            slot.key_in_heap = match d {
+            let key_in_heap = match d {
                 // A clock at its maximum never advances again: nothing
                 // scheduled after a segment then fires.
                 Some(_) if after_segment && clock == i64::MAX => None,
                 Some(d) if after_segment => Some(d.max(clock + 1)),
                 d => d,
             };
-            if let Some(k) = slot.key_in_heap {
+            slot.set_timer(d, key_in_heap);
+            if let Some(k) = key_in_heap {
                 self.timers.push(Reverse((k, s)));
             }
         }
@@ -281,12 +395,8 @@ impl Tracker {
 
     /// Finishes a connection at `frame` and frees its slot.
     fn retire(&mut self, s: u32, frame: u64, cfg: &Config, at_end: bool) {
-        self.slots[s as usize]
-            .as_mut()
-            .expect("live slot")
-            .t
-            .conn
-            .finish(self.clock, frame, cfg, at_end);
+        let clock = self.clock;
+        self.wake(s, cfg).t().conn.finish(clock, frame, cfg, at_end);
         // What expired as it finished: at the last frame of the capture, or
         // at the frame that finished it.
         let (row_frame, row_ts) = match at_end {
@@ -295,37 +405,78 @@ impl Tracker {
         };
         self.event_row(s, row_frame, row_ts);
         let slot = self.slots[s as usize].take().expect("live slot");
-        if self.flows.get(&slot.key) == Some(&s) {
-            self.flows.remove(&slot.key);
+        let stream = slot.stream();
+        let hash = self.hasher.hash_one(slot.key);
+        if let Ok(entry) = self.flows.find_entry(hash, |&x| x == s) {
+            entry.remove();
         }
         self.live -= 1;
         self.to_free.push(s);
+        let Body::Full(t) = slot.body else {
+            unreachable!("woken above")
+        };
+        let side = slot.side.map(|b| *b).unwrap_or_default();
         self.done.push(Done {
             frame,
             creation: slot.creation,
-            stream: slot.stream,
-            t: slot.t,
-            tunnels: slot.tunnels,
-            icmp: slot.icmp,
+            stream,
+            t,
+            tunnels: side.tunnels,
+            icmp: side.icmp,
         });
     }
 
-    fn create(&mut self, key: FlowKey, seg: &TcpSegment, frame: u64, ts: i64, now: i64) -> u32 {
-        let t = Box::new(Tracked {
-            conn: Connection::new(seg, frame, ts, now),
-            analyzers: Analyzers::new(),
-        });
+    /// Makes the connection in slot `s` whole again if it is an embryo, by
+    /// replaying its segment as when it came, and notes that something
+    /// happened to it.
+    #[inline]
+    fn wake(&mut self, s: u32, cfg: &Config) -> &mut Slot {
+        let slot = self.slots[s as usize].as_mut().expect("live slot");
+        slot.touched();
+        if let Body::Embryo(e) = slot.body {
+            let seg = e.segment(&slot.key);
+            let (t, _, _) = first_segment(&seg, e.frame, e.ts, e.now, cfg);
+            slot.body = Body::Full(t);
+        }
+        slot
+    }
+
+    /// Notes that the connection in slot `s` was made by `seg` alone: once
+    /// [`Tracker::keep_whole`] younger ones are, it becomes an embryo if
+    /// nothing happened to it meanwhile.
+    fn note_young(&mut self, s: u32, seg: &TcpSegment, d: &DecodedFrame) {
+        let slot = self.slots[s as usize].as_ref().expect("live slot");
+        let Some(e) = Embryo::of(seg, &slot.key, d.frame, d.ts, d.now) else {
+            return;
+        };
+        self.young.push_back((s, slot.creation, e));
+        while self.young.len() > self.keep_whole {
+            let Some((s, creation, e)) = self.young.pop_front() else {
+                break;
+            };
+            if let Some(slot) = self.slots[s as usize].as_mut() {
+                if slot.creation == creation && slot.fresh() {
+                    slot.touched();
+                    slot.body = Body::Embryo(e);
+                }
+            }
+        }
+    }
+
+    fn create(&mut self, key: FlowKey, seg: &TcpSegment, d: &DecodedFrame, fresh: bool) -> u32 {
+        let t = unreplayed(seg, d.frame, d.ts, d.now);
+        let frame = d.frame;
         let creation = self.creations;
         self.creations += 1;
         let slot = Slot {
-            t,
+            body: Body::Full(t),
             key,
             creation,
-            stream: None,
-            scheduled: None,
-            key_in_heap: None,
-            tunnels: Vec::new(),
-            icmp: Vec::new(),
+            stream_or: NO_STREAM,
+            scheduled_at: 0,
+            heap_key: 0,
+            side: None,
+            bits: if fresh { FRESH } else { 0 },
         };
         let s = match self.free.pop() {
             Some(s) => {
@@ -338,45 +489,48 @@ impl Tracker {
             }
         };
         self.live += 1;
-        self.flows.insert(key, s);
+        let (slots, hasher) = (&self.slots, &self.hasher);
+        let rehash = |&x: &u32| hasher.hash_one(slots[x as usize].as_ref().expect("live slot").key);
+        self.flows.insert_unique(hasher.hash_one(key), s, rehash);
         self.new.push((frame, creation, s));
         s
     }
 
+    /// The live slot of a 4-tuple.
+    #[inline(always)]
+    fn find(&self, key: &FlowKey) -> Option<u32> {
+        let slots = &self.slots;
+        self.flows
+            .find(self.hasher.hash_one(key), |&s| {
+                slots[s as usize].as_ref().is_some_and(|x| x.key == *key)
+            })
+            .copied()
+    }
+
     /// The connection a segment (or quoted segment) belongs to, created
     /// or split off an earlier one on the same 4-tuple as Wireshark does.
+    /// Returns whether it was made by this segment alone (made, and not
+    /// split off an earlier connection).
     #[inline(always)]
-    fn slot_for(&mut self, seg: &TcpSegment, d: &DecodedFrame, cfg: &Config) -> u32 {
+    fn slot_for(&mut self, seg: &TcpSegment, d: &DecodedFrame, cfg: &Config) -> (u32, bool) {
         let key = FlowKey::of(seg);
-        match self.flows.get(&key).copied() {
-            Some(s) => {
-                let conn = &self.slots[s as usize].as_ref().expect("live slot").t.conn;
-                let sender = conn.direction_of(seg).sender();
-                if flow::starts_new_incarnation(seg, conn.ep[sender.index()].base) {
-                    let prev = conn.reuse_info(d.now, (seg.dst, seg.dst_port));
-                    self.slots[s as usize]
-                        .as_mut()
-                        .expect("live slot")
-                        .t
-                        .conn
-                        .reopened(d.frame, d.now, cfg);
-                    self.retire(s, d.frame, cfg, false);
-                    let s = self.create(key, seg, d.frame, d.ts, d.now);
-                    self.slots[s as usize]
-                        .as_mut()
-                        .expect("live slot")
-                        .t
-                        .conn
-                        .note_reuse(&prev);
-                    let slot = self.slots[s as usize].as_mut().expect("live slot");
-                    slot.t.analyzers.split_from_earlier();
-                    s
-                } else {
-                    s
-                }
-            }
-            None => self.create(key, seg, d.frame, d.ts, d.now),
+        let Some(s) = self.find(&key) else {
+            return (self.create(key, seg, d, true), true);
+        };
+        let conn = &self.wake(s, cfg).t().conn;
+        let sender = conn.direction_of(seg).sender();
+        if !flow::starts_new_incarnation(seg, conn.ep[sender.index()].base) {
+            return (s, false);
         }
+        let prev = conn.reuse_info(d.now, (seg.dst, seg.dst_port));
+        let slot = self.slots[s as usize].as_mut().expect("live slot");
+        slot.t().conn.reopened(d.frame, d.now, cfg);
+        self.retire(s, d.frame, cfg, false);
+        let s = self.create(key, seg, d, false);
+        let t = self.slots[s as usize].as_mut().expect("live slot").t();
+        t.conn.note_reuse(&prev);
+        t.analyzers.split_from_earlier();
+        (s, false)
     }
 
     fn segment(&mut self, d: &DecodedFrame, tunnel: Option<Tunnel>, cfg: &Config, want_rows: bool) {
@@ -385,17 +539,22 @@ impl Tracker {
             Packet::Icmp(q) => return self.quote(d, q, tunnel, cfg, want_rows),
             _ => return,
         };
-        let s = self.slot_for(seg, d, cfg);
+        let (s, made) = self.slot_for(seg, d, cfg);
         let slot = self.slots[s as usize].as_mut().expect("live slot");
         if let Some(t) = tunnel {
-            count_tunnel(&mut slot.tunnels, t);
+            count_tunnel(&mut slot.side.get_or_insert_default().tunnels, t);
+            slot.touched();
         }
         // The same segment to the replay and to the analyzers (which read
-        // nothing of the replay but the segment's direction).
-        let mut outcome = slot.t.conn.process(seg, d.frame, d.ts, d.now, cfg);
-        let analysis = (slot.t.analyzers).segment(seg, outcome.direction, d.frame, d.ts, d.now);
+        // nothing of the replay but the segment's direction), as
+        // `first_segment` does.
+        let (young, creation) = (made && slot.fresh(), slot.creation);
+        let t = slot.t();
+        let mut outcome = t.conn.process(seg, d.frame, d.ts, d.now, cfg);
+        let analysis = t
+            .analyzers
+            .segment(seg, outcome.direction, d.frame, d.ts, d.now);
         if want_rows {
-            let creation = slot.creation;
             if let Some(rw) = outcome.rewrite {
                 self.rewrite(creation, rw, d.frame, &mut outcome);
             }
@@ -415,6 +574,9 @@ impl Tracker {
             self.push_row(s, row);
         }
         self.schedule(s, cfg, true);
+        if young {
+            self.note_young(s, seg, d);
+        }
     }
 
     /// With rows wanted, the transitions of the connection in slot `s`
@@ -427,13 +589,13 @@ impl Tracker {
             return;
         }
         let slot = self.slots[s as usize].as_mut().expect("live slot");
-        let Some(outcome) = slot.t.conn.take_event() else {
+        let Some(outcome) = slot.t().conn.take_event() else {
             return;
         };
         let creation = slot.creation;
         let row = Row {
             creation,
-            stream: slot.stream,
+            stream: slot.stream(),
             record: SegmentRecord {
                 frame,
                 ts_ns: ts,
@@ -465,7 +627,7 @@ impl Tracker {
         let slot = self.slots[s as usize].as_ref().expect("live slot");
         self.rows.push_back(Row {
             creation: slot.creation,
-            stream: slot.stream,
+            stream: slot.stream(),
             record,
         });
     }
@@ -481,13 +643,14 @@ impl Tracker {
         want_rows: bool,
     ) {
         let seg = q.seg;
-        let s = self.slot_for(&seg, d, cfg);
+        let (s, _) = self.slot_for(&seg, d, cfg);
         let slot = self.slots[s as usize].as_mut().expect("live slot");
-        let outcome =
-            slot.t
-                .conn
-                .icmp_error(&seg, (q.v6, q.icmp_type, q.code), d.frame, d.now, cfg);
-        let analysis = slot.t.analyzers.quote(&seg, outcome.direction, d.ts);
+        slot.touched();
+        let t = slot.t();
+        let outcome = t
+            .conn
+            .icmp_error(&seg, (q.v6, q.icmp_type, q.code), d.frame, d.now, cfg);
+        let analysis = t.analyzers.quote(&seg, outcome.direction, d.ts);
         let error = IcmpError {
             frame: d.frame,
             ts_ns: d.ts,
@@ -499,7 +662,7 @@ impl Tracker {
             flags: seg.flags,
             rel_seq: outcome.rel_seq,
         };
-        slot.icmp.push(error);
+        slot.side.get_or_insert_default().icmp.push(error);
         if want_rows {
             let row = SegmentRecord {
                 frame: d.frame,
@@ -573,15 +736,44 @@ impl Tracker {
         }
     }
 
-    /// Finishes every connection still live at the end of the capture.
-    pub(crate) fn finish_all(&mut self, frame: u64, cfg: &Config) {
+    /// The capture ended at `frame`: lists the connections still open, to
+    /// be finished by [`Tracker::finish_below`] in stream order.
+    pub(crate) fn begin_end(&mut self, frame: u64) {
         self.last = (frame, self.clock);
-        for s in 0..self.slots.len() {
-            if self.slots[s].is_some() {
-                let slot = self.slots[s].as_mut().expect("live slot");
-                slot.t.conn.advance_clock(self.clock, frame, cfg);
-                self.retire(s as u32, u64::MAX, cfg, true);
+        self.young.clear();
+        // No batch any more: nothing is created, every row held is named.
+        self.batch_first_creation = self.creations;
+        self.batch_first_row = self.rows.len();
+        self.ending = (self.slots.iter().enumerate())
+            .filter_map(|(s, x)| x.as_ref().map(|_| s as u32))
+            .collect();
+        let slots = &self.slots;
+        let stream = |s: &u32| slots[*s as usize].as_ref().map_or(0, |x| x.stream_or);
+        self.ending
+            .sort_unstable_by_key(|s| std::cmp::Reverse(stream(s)));
+        self.ending.shrink_to_fit();
+    }
+
+    /// The stream of the next connection [`Tracker::finish_below`] would
+    /// finish.
+    pub(crate) fn next_ending(&self) -> Option<u64> {
+        let s = *self.ending.last()?;
+        self.slots[s as usize].as_ref().map(|x| x.stream_or)
+    }
+
+    /// Finishes the connections open at the end of the capture whose
+    /// streams are below `limit` (see [`Tracker::begin_end`]).
+    pub(crate) fn finish_below(&mut self, limit: u64, cfg: &Config) {
+        let frame = self.last.0;
+        while let Some(stream) = self.next_ending() {
+            if stream >= limit {
+                break;
             }
+            let s = self.ending.last().copied().expect("an ending slot");
+            self.ending.pop();
+            let clock = self.clock;
+            self.wake(s, cfg).t().conn.advance_clock(clock, frame, cfg);
+            self.retire(s, u64::MAX, cfg, true);
         }
     }
 
@@ -607,7 +799,7 @@ impl Tracker {
         for &(_, creation, s) in &self.new {
             if let Some(slot) = self.slots[s as usize].as_mut() {
                 if slot.creation == creation {
-                    slot.stream = Some(streams[(creation - first) as usize]);
+                    slot.stream_or = streams[(creation - first) as usize];
                 }
             }
         }
@@ -665,6 +857,29 @@ impl Tracker {
     }
 }
 
+/// A connection made by `seg`, before it is replayed.
+fn unreplayed(seg: &TcpSegment, frame: u64, ts: i64, now: i64) -> Box<Tracked> {
+    Box::new(Tracked {
+        conn: Connection::new(seg, frame, ts, now),
+        analyzers: Analyzers::new(),
+    })
+}
+
+/// A connection made by `seg` alone, replayed: what a tracker makes of
+/// its first segment ([`Tracker::segment`]) and of an embryo.
+fn first_segment(
+    seg: &TcpSegment,
+    frame: u64,
+    ts: i64,
+    now: i64,
+    cfg: &Config,
+) -> (Box<Tracked>, SegmentOutcome, Verdicts) {
+    let mut t = unreplayed(seg, frame, ts, now);
+    let outcome = t.conn.process(seg, frame, ts, now, cfg);
+    let analysis = t.analyzers.segment(seg, outcome.direction, frame, ts, now);
+    (t, outcome, analysis)
+}
+
 /// Counts a segment that rode in `t`.
 fn count_tunnel(v: &mut Vec<TunnelUse>, t: Tunnel) {
     match v.iter_mut().find(|u| u.tunnel == t) {
@@ -673,5 +888,16 @@ fn count_tunnel(v: &mut Vec<TunnelUse>, t: Tunnel) {
             tunnel: t,
             packets: 1,
         }),
+    }
+}
+#[cfg(test)]
+mod tests {
+    /// What a connection that has seen one segment costs in its tracker's
+    /// slot array, the largest part of its memory (README "Limits": with
+    /// the hash table's and the timer heap's entries, under 200 bytes).
+    #[test]
+    fn an_embryo_slot_is_small() {
+        assert!(std::mem::size_of::<super::Embryo>() <= 72);
+        assert!(std::mem::size_of::<Option<super::Slot>>() <= 160);
     }
 }
