@@ -240,8 +240,9 @@ pub fn pipeline(data: &[u8]) -> Vec<u8> {
 
 /// The same bytes through the three ways in: on the calling thread from
 /// memory, on a 1-thread pool from the streaming reader (reads cut at 1 to
-/// 4,096 bytes), on a 2-thread pool from memory: byte-identical output in
-/// every format.
+/// 4,096 bytes), on a 2-thread pool from memory with every connection that
+/// has seen one segment kept as an embryo (`keep_whole: 0`, replayed again
+/// when needed): byte-identical output in every format.
 pub fn differential(data: &[u8]) {
     use std::sync::OnceLock;
     static POOLS: OnceLock<[rayon::ThreadPool; 2]> = OnceLock::new();
@@ -255,11 +256,14 @@ pub fn differential(data: &[u8]) {
         [pool(1), pool(2)]
     });
     let here = rendered_here(data);
-    let threaded = |pool: &rayon::ThreadPool, reader: CaptureReader| {
+    let threaded = |pool: &rayon::ThreadPool, reader: CaptureReader, keep_whole: usize| {
         pool.install(|| {
             let mut r = Render::default();
-            let totals =
-                engine::analyze(reader, &Options::timeline(), &mut r, None).expect("in memory");
+            let opts = Options {
+                keep_whole,
+                ..Options::timeline()
+            };
+            let totals = engine::analyze(reader, &opts, &mut r, None).expect("in memory");
             r.finish(&totals)
         })
     };
@@ -270,10 +274,10 @@ pub fn differential(data: &[u8]) {
     };
     let streamed = CaptureReader::from_read("fuzz", Box::new(chunky))
         .ok()
-        .map(|reader| threaded(&pools[0], reader));
+        .map(|reader| threaded(&pools[0], reader, Options::default().keep_whole));
     let two = CaptureReader::from_bytes("fuzz", data.to_vec())
         .ok()
-        .map(|reader| threaded(&pools[1], reader));
+        .map(|reader| threaded(&pools[1], reader, 0));
     let (Some(here), Some(streamed), Some(two)) = (here, streamed, two) else {
         // The framer target checks that the ways in open the same inputs.
         return;
@@ -285,7 +289,7 @@ pub fn differential(data: &[u8]) {
     );
     assert!(
         here == two,
-        "2 threads differ from 1:\n{}",
+        "2 threads, embryos at once, differ from 1:\n{}",
         diff(&here, &two)
     );
 }
