@@ -321,6 +321,19 @@ enum Status {
     Damaged(Damage),
 }
 
+/// What one call of a framer works on: records of `buf` from `pos`
+/// (advanced past every complete record consumed) are framed into
+/// `frames`, until `max_frames` frames are there or the next record is
+/// incomplete or damaged. `base` is the input offset of `buf[0]`; `buf`
+/// must be shorter than 4 GiB.
+pub(crate) struct Cursor<'a> {
+    pub(crate) buf: &'a [u8],
+    pub(crate) pos: usize,
+    pub(crate) base: u64,
+    pub(crate) frames: &'a mut Vec<FrameDesc>,
+    pub(crate) max_frames: usize,
+}
+
 /// The format-specific framer.
 enum Framer {
     Pcap(pcap::PcapFramer),
@@ -328,21 +341,11 @@ enum Framer {
 }
 
 impl Framer {
-    /// Frames records of `buf` from `*pos` (advancing it past every complete
-    /// record consumed) into `frames`, until `max_frames` frames are there or
-    /// the next record is incomplete or damaged. `base` is the input offset of
-    /// `buf[0]`; `buf` must be shorter than 4 GiB.
-    fn run(
-        &mut self,
-        buf: &[u8],
-        pos: &mut usize,
-        base: u64,
-        frames: &mut Vec<FrameDesc>,
-        max_frames: usize,
-    ) -> Status {
+    /// Frames what `c` holds (see [`Cursor`]).
+    fn run(&mut self, c: &mut Cursor<'_>) -> Status {
         match self {
-            Framer::Pcap(p) => p.run(buf, pos, base, frames, max_frames),
-            Framer::PcapNg(p) => p.run(buf, pos, base, frames, max_frames),
+            Framer::Pcap(p) => p.run(c),
+            Framer::PcapNg(p) => p.run(c),
         }
     }
 
@@ -683,9 +686,15 @@ fn next_whole(
     loop {
         let window_end = len.min(start.saturating_add(max_window));
         let window = &data[start..window_end];
-        let mut p = *pos - start;
-        let status = framer.run(window, &mut p, start as u64, &mut batch.frames, max_frames);
-        *pos = start + p;
+        let mut c = Cursor {
+            buf: window,
+            pos: *pos - start,
+            base: start as u64,
+            frames: &mut batch.frames,
+            max_frames,
+        };
+        let status = framer.run(&mut c);
+        *pos = start + c.pos;
         batch.start = start;
         batch.end = *pos;
         match status {

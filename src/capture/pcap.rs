@@ -19,7 +19,8 @@ use pcap_file::pcap::{PcapHeader, RawPcapPacket};
 use pcap_file::{Endianness, PcapError, TsResolution};
 
 use super::{
-    CaptureErrorKind, Damage, Format, FrameDesc, InterfaceInfo, LinkType, MAX_CAPLEN, Status,
+    CaptureErrorKind, Cursor, Damage, Format, FrameDesc, InterfaceInfo, LinkType, MAX_CAPLEN,
+    Status,
 };
 
 /// Size of the classic pcap file header.
@@ -109,37 +110,25 @@ impl PcapFramer {
         &self.interfaces
     }
 
-    pub(crate) fn run(
-        &mut self,
-        buf: &[u8],
-        pos: &mut usize,
-        base: u64,
-        frames: &mut Vec<FrameDesc>,
-        max_frames: usize,
-    ) -> Status {
+    pub(crate) fn run(&mut self, c: &mut Cursor<'_>) -> Status {
         match (self.big_endian, self.modified) {
-            (true, false) => self.run_standard::<BigEndian>(buf, pos, base, frames, max_frames),
-            (false, false) => self.run_standard::<LittleEndian>(buf, pos, base, frames, max_frames),
-            (true, true) => self.run_modified::<BigEndian>(buf, pos, base, frames, max_frames),
-            (false, true) => self.run_modified::<LittleEndian>(buf, pos, base, frames, max_frames),
+            (true, false) => self.run_standard::<BigEndian>(c),
+            (false, false) => self.run_standard::<LittleEndian>(c),
+            (true, true) => self.run_modified::<BigEndian>(c),
+            (false, true) => self.run_modified::<LittleEndian>(c),
         }
     }
 
     /// Standard 16-byte record headers, parsed by pcap-file.
     #[inline(never)]
-    fn run_standard<B: ByteOrder>(
-        &mut self,
-        buf: &[u8],
-        pos: &mut usize,
-        base: u64,
-        frames: &mut Vec<FrameDesc>,
-        max_frames: usize,
-    ) -> Status {
+    fn run_standard<B: ByteOrder>(&mut self, c: &mut Cursor<'_>) -> Status {
+        let (buf, base, max_frames) = (c.buf, c.base, c.max_frames);
+        let frames = &mut *c.frames;
         const HDR: usize = 16;
         let frac_ns: i64 = if self.nanosecond { 1 } else { 1000 };
         let room = max_frames.saturating_sub(frames.len());
         frames.reserve(room.min(1 << 16));
-        let mut p = *pos;
+        let mut p = c.pos;
         let mut ahead = Prefetcher::new(p);
         let status = loop {
             if frames.len() >= max_frames {
@@ -183,23 +172,18 @@ impl PcapFramer {
             self.next_number += 1;
             p += HDR + raw.incl_len as usize;
         };
-        *pos = p;
+        c.pos = p;
         status
     }
 
     /// Modified-format records: the standard fields followed by interface
     /// index (4), protocol (2), packet type (1) and padding (1).
     #[inline(never)]
-    fn run_modified<B: ByteOrder>(
-        &mut self,
-        buf: &[u8],
-        pos: &mut usize,
-        base: u64,
-        frames: &mut Vec<FrameDesc>,
-        max_frames: usize,
-    ) -> Status {
+    fn run_modified<B: ByteOrder>(&mut self, c: &mut Cursor<'_>) -> Status {
+        let (buf, base, max_frames) = (c.buf, c.base, c.max_frames);
+        let frames = &mut *c.frames;
         const HDR: usize = 24;
-        let mut p = *pos;
+        let mut p = c.pos;
         let status = loop {
             if frames.len() >= max_frames {
                 break Status::Full;
@@ -231,7 +215,7 @@ impl PcapFramer {
             self.next_number += 1;
             p += HDR + caplen as usize;
         };
-        *pos = p;
+        c.pos = p;
         status
     }
 

@@ -46,8 +46,8 @@ use pcap_file::pcapng::blocks::{
 
 use super::pcap::Prefetcher;
 use super::{
-    CaptureErrorKind, Damage, FrameDesc, InterfaceInfo, LinkType, MAX_BLOCK_LEN, MAX_CAPLEN,
-    MAX_IF_NAME, MAX_LISTED_INTERFACES, MAX_SECTION_INTERFACES, Status,
+    CaptureErrorKind, Cursor, Damage, FrameDesc, InterfaceInfo, LinkType, MAX_BLOCK_LEN,
+    MAX_CAPLEN, MAX_IF_NAME, MAX_LISTED_INTERFACES, MAX_SECTION_INTERFACES, Status,
 };
 
 /// The Section Header Block type, as it appears in the file (a palindrome,
@@ -173,19 +173,12 @@ impl PcapNgFramer {
         self.unlisted
     }
 
-    pub(crate) fn run(
-        &mut self,
-        buf: &[u8],
-        pos: &mut usize,
-        base: u64,
-        frames: &mut Vec<FrameDesc>,
-        max_frames: usize,
-    ) -> Status {
+    pub(crate) fn run(&mut self, c: &mut Cursor<'_>) -> Status {
         loop {
             let inner = if self.big_endian {
-                self.run_inner::<BigEndian>(buf, pos, base, frames, max_frames)
+                self.run_inner::<BigEndian>(c)
             } else {
-                self.run_inner::<LittleEndian>(buf, pos, base, frames, max_frames)
+                self.run_inner::<LittleEndian>(c)
             };
             match inner {
                 Inner::Done(status) => return status,
@@ -195,17 +188,12 @@ impl PcapNgFramer {
     }
 
     #[inline(never)]
-    fn run_inner<B: ByteOrder>(
-        &mut self,
-        buf: &[u8],
-        pos: &mut usize,
-        base: u64,
-        frames: &mut Vec<FrameDesc>,
-        max_frames: usize,
-    ) -> Inner {
+    fn run_inner<B: ByteOrder>(&mut self, c: &mut Cursor<'_>) -> Inner {
+        let (buf, base, max_frames) = (c.buf, c.base, c.max_frames);
+        let frames = &mut *c.frames;
         let room = max_frames.saturating_sub(frames.len());
         frames.reserve(room.min(1 << 16));
-        let mut p = *pos;
+        let mut p = c.pos;
         let mut ahead = Prefetcher::new(p);
         let inner = loop {
             if frames.len() >= max_frames {
@@ -296,7 +284,7 @@ impl PcapNgFramer {
             }
             p += block_len;
         };
-        *pos = p;
+        c.pos = p;
         inner
     }
 

@@ -4,7 +4,7 @@
 use std::io::{ErrorKind, Read};
 use std::ops::Deref;
 
-use super::{Batch, Damage, Framer, Status};
+use super::{Batch, Cursor, Damage, Framer, Status};
 
 /// The whole input, in memory.
 pub(crate) enum Backing {
@@ -172,13 +172,15 @@ impl StreamInput {
         let mut last_read_short = false;
 
         let outcome = loop {
-            let status = framer.run(
-                &buf[..filled],
-                &mut pos,
+            let mut c = Cursor {
+                buf: &buf[..filled],
+                pos,
                 base,
-                &mut batch.frames,
+                frames: &mut batch.frames,
                 max_frames,
-            );
+            };
+            let status = framer.run(&mut c);
+            pos = c.pos;
             match status {
                 Status::Full => break Ok(true),
                 Status::Damaged(d) => break Err(d),
