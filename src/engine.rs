@@ -33,7 +33,7 @@ pub use crate::consumer::{
     Collector, ConnectionRecord, Consumer, IcmpError, SegmentRecord, TunnelUse,
 };
 use crate::decode::{self, Packet, Skip, Tunnel};
-use crate::flow::FlowKey;
+use crate::flow::{self, FlowHasher, FlowKey};
 use crate::reassembly::{self, Reassembler};
 use crate::replay::Config;
 pub use crate::tracker::ROW_HOLD_FRAMES;
@@ -252,6 +252,7 @@ const END_CHUNK: u64 = 4096;
 
 /// The state of one capture's analysis between batches.
 struct Pipeline {
+    router: Router,
     shards: Vec<Tracker>,
     totals: Totals,
     next_stream: u64,
@@ -271,8 +272,12 @@ struct Pipeline {
 
 impl Pipeline {
     fn new(nshards: usize, keep_whole: usize) -> Pipeline {
+        let hasher = FlowHasher::default();
         Pipeline {
-            shards: (0..nshards).map(|_| Tracker::new(keep_whole)).collect(),
+            shards: (0..nshards)
+                .map(|_| Tracker::new(keep_whole, hasher.clone()))
+                .collect(),
+            router: Router { nshards, hasher },
             totals: Totals::default(),
             next_stream: 0,
             decoded: Vec::new(),
@@ -304,6 +309,7 @@ impl Pipeline {
         BatchWork {
             batch,
             parallel,
+            router: &self.router,
             decoded: &mut self.decoded,
             own: &mut self.own,
             nows: &mut self.nows,
@@ -443,7 +449,7 @@ pub fn analyze(
         let mut spare_rows = Vec::new();
         rayon::in_place_scope(|scope| {
             let work = p.work(&batch, true);
-            scope.spawn(move |_| work.run(nshards, verify, &cfg, opts.segments));
+            scope.spawn(move |_| work.run(verify, &cfg, opts.segments));
             if let Some(out) = pending.take() {
                 delivered = out.deliver(consumer);
                 spare_rows = out.rows;
@@ -517,7 +523,7 @@ pub fn analyze_here(
         };
         let had_start = p.admit(&batch);
         p.work(&batch, false)
-            .run(1, opts.verify_checksums, &opts.replay, opts.segments);
+            .run(opts.verify_checksums, &opts.replay, opts.segments);
         if let (false, Some(ts)) = (had_start, p.totals.first_ts) {
             consumer.capture_start(ts);
         }
@@ -539,6 +545,7 @@ struct BatchWork<'a> {
     batch: &'a Batch,
     /// On the rayon pool, or on the calling thread.
     parallel: bool,
+    router: &'a Router,
     decoded: &'a mut Vec<DecodedFrame>,
     own: &'a mut Vec<Vec<u32>>,
     nows: &'a mut Vec<i64>,
@@ -551,10 +558,11 @@ struct BatchWork<'a> {
 }
 
 impl BatchWork<'_> {
-    fn run(self, nshards: usize, verify: bool, cfg: &Config, want_rows: bool) {
+    fn run(self, verify: bool, cfg: &Config, want_rows: bool) {
         let BatchWork {
             batch,
             parallel,
+            router,
             decoded,
             own,
             nows,
@@ -575,6 +583,7 @@ impl BatchWork<'_> {
                 ts: 0,
                 now: 0,
                 shard: NOT_TCP,
+                hash: 0,
                 packet: Packet::Skipped(Skip::NotIp),
             },
         );
@@ -587,7 +596,7 @@ impl BatchWork<'_> {
                 let tunnel =
                     decode::decode_into(f.link_type, bytes, f.orig_len, verify, &mut o.packet);
                 st.count(&o.packet);
-                o.shard = shard_of(&o.packet, nshards);
+                (o.shard, o.hash) = router.route(&o.packet);
                 if o.packet == Packet::Skipped(Skip::UnsupportedLink) {
                     add_unsupported(&mut st.unsupported, f.interface, f.link_type, 1);
                 }
@@ -640,7 +649,7 @@ impl BatchWork<'_> {
                     let bytes = batch.frame_bytes(&frames[i]);
                     let tunnel = extras.tunnel(i as u32);
                     if let Some(t) =
-                        reassemble(d, &f, bytes, tunnel, reassembler, verify, nshards, totals)
+                        reassemble(d, &f, bytes, tunnel, reassembler, verify, router, totals)
                     {
                         extras.reassembled.push((i as u32, t));
                     }
@@ -756,13 +765,26 @@ fn collect(
     }
 }
 
-/// The shard of a frame's segment or quoted segment.
-#[inline]
-fn shard_of(p: &Packet, nshards: usize) -> u32 {
-    match p {
-        Packet::Tcp(seg) => FlowKey::of(seg).shard(nshards) as u32,
-        Packet::Icmp(q) => FlowKey::of(&q.seg).shard(nshards) as u32,
-        _ => NOT_TCP,
+/// Which tracker replays a frame.
+#[derive(Clone)]
+struct Router {
+    nshards: usize,
+    /// The capture's (see [`FlowHasher`]).
+    hasher: FlowHasher,
+}
+
+impl Router {
+    /// The shard of a frame's segment or quoted segment, and its key's hash
+    /// (which the shard's tracker uses too).
+    #[inline]
+    fn route(&self, p: &Packet) -> (u32, u64) {
+        let key = match p {
+            Packet::Tcp(seg) => FlowKey::of(seg),
+            Packet::Icmp(q) => FlowKey::of(&q.seg),
+            _ => return (NOT_TCP, 0),
+        };
+        let h = key.hash_with(&self.hasher);
+        (flow::shard_of_hash(h, self.nshards) as u32, h)
     }
 }
 
@@ -782,7 +804,7 @@ fn reassemble(
     tunnel: Option<Tunnel>,
     r: &mut Reassembler,
     verify: bool,
-    nshards: usize,
+    router: &Router,
     totals: &mut Totals,
 ) -> Option<Option<Tunnel>> {
     let mut scratch: Vec<u8> = Vec::new();
@@ -822,7 +844,7 @@ fn reassemble(
         Packet::Fragment(_) => totals.skipped[skip_index(Skip::Fragment)] += 1,
         Packet::Skipped(s) => totals.skipped[skip_index(*s)] += 1,
     }
-    d.shard = shard_of(&l.packet, nshards);
+    (d.shard, d.hash) = router.route(&l.packet);
     d.packet = l.packet;
     // The datagram's tunnels (its first fragment's), not this fragment's.
     Some(l.tunnel)

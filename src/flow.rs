@@ -64,17 +64,29 @@ impl FlowKey {
         }
     }
 
-    /// The shard, out of `n`, that replays this 4-tuple. The hash is fixed
-    /// (not randomly seeded) so that work is split the same way every run;
-    /// results never depend on it.
+    /// The key's hash under `h`.
     #[inline]
-    pub fn shard(&self, n: usize) -> usize {
-        if n <= 1 {
-            return 0;
-        }
-        let h = foldhash::fast::FixedState::with_seed(0x7463_7073_7461_7465).hash_one(self);
-        (h % n as u64) as usize
+    pub fn hash_with(&self, h: &FlowHasher) -> u64 {
+        h.hash_one(self)
     }
+}
+
+/// The hasher of flow keys: one per capture, randomly seeded (so that no
+/// capture can be made for its keys to collide), shared by the decoding,
+/// which hashes each segment's key once, and the trackers, whose tables use
+/// that hash.
+pub type FlowHasher = foldhash::fast::RandomState;
+
+/// The shard, out of `n`, that replays the 4-tuple whose key hashes to `h`.
+/// The hash is mixed again first: a tracker's table indexes by its low bits
+/// and tags by its top ones, which would otherwise be the same for every key
+/// of a shard. Results never depend on the shard.
+#[inline]
+pub fn shard_of_hash(h: u64, n: usize) -> usize {
+    if n <= 1 {
+        return 0;
+    }
+    ((h.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) % n as u64) as usize
 }
 
 /// Wireshark's rule for a new conversation on a known 4-tuple (checked
@@ -107,9 +119,11 @@ mod tests {
         let a = seg(1, 40000, 2, 80, TcpFlags::SYN, 1);
         let b = seg(2, 80, 1, 40000, TcpFlags::SYN | TcpFlags::ACK, 9);
         assert_eq!(FlowKey::of(&a), FlowKey::of(&b));
+        let h = FlowHasher::default();
+        let shard = |s: &TcpSegment, n| shard_of_hash(FlowKey::of(s).hash_with(&h), n);
         for n in 1..8 {
-            assert_eq!(FlowKey::of(&a).shard(n), FlowKey::of(&b).shard(n));
-            assert!(FlowKey::of(&a).shard(n) < n);
+            assert_eq!(shard(&a, n), shard(&b, n));
+            assert!(shard(&a, n) < n);
         }
         assert_ne!(
             FlowKey::of(&a),

@@ -31,14 +31,13 @@ mod embryo;
 use crate::analyzers::Analyzers;
 use crate::consumer::{ConnectionRecord, IcmpError, SegmentRecord, Tracked, TunnelUse};
 use crate::decode::{self, Packet, TcpFlags, TcpSegment, Tunnel};
-use crate::flow::{self, FlowKey};
+use crate::flow::{self, FlowHasher, FlowKey};
 use crate::replay::{Config, Connection, Rewrite, SegmentOutcome};
 use crate::state::Basis;
 use crate::wireshark::Verdicts;
 use embryo::Embryo;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
-use std::hash::BuildHasher;
 
 /// A decoded frame. Kept small (the replay reads one per segment): the
 /// tunnel the few tunnelled frames rode in is kept aside ([`Extras`]).
@@ -52,6 +51,9 @@ pub(crate) struct DecodedFrame {
     pub(crate) now: i64,
     /// The tracker of the segment or quote (its shard), or none.
     pub(crate) shard: u32,
+    /// The hash of the segment's or quote's [`FlowKey`], by the capture's
+    /// [`FlowHasher`] (computed once, while decoding in parallel).
+    pub(crate) hash: u64,
     /// What the frame holds.
     pub(crate) packet: Packet,
 }
@@ -221,7 +223,8 @@ pub(crate) struct Tracker {
     /// The live connection of each 4-tuple: slot indexes, hashed by their
     /// slot's key (the keys are not kept twice).
     flows: hashbrown::HashTable<u32>,
-    hasher: foldhash::fast::RandomState,
+    /// The capture's, which hashed each frame's key ([`DecodedFrame::hash`]).
+    hasher: FlowHasher,
     slots: Vec<Option<Slot>>,
     /// Connections made by one segment, most recent last, with that segment:
     /// past `keep_whole` of them, the oldest becomes an embryo if nothing
@@ -253,10 +256,10 @@ pub(crate) struct Tracker {
 }
 
 impl Tracker {
-    pub(crate) fn new(keep_whole: usize) -> Tracker {
+    pub(crate) fn new(keep_whole: usize, hasher: FlowHasher) -> Tracker {
         Tracker {
             flows: hashbrown::HashTable::new(),
-            hasher: foldhash::fast::RandomState::default(),
+            hasher,
             slots: Vec::new(),
             young: VecDeque::new(),
             keep_whole,
@@ -406,7 +409,7 @@ impl Tracker {
         self.event_row(s, row_frame, row_ts);
         let slot = self.slots[s as usize].take().expect("live slot");
         let stream = slot.stream();
-        let hash = self.hasher.hash_one(slot.key);
+        let hash = slot.key.hash_with(&self.hasher);
         if let Ok(entry) = self.flows.find_entry(hash, |&x| x == s) {
             entry.remove();
         }
@@ -490,18 +493,19 @@ impl Tracker {
         };
         self.live += 1;
         let (slots, hasher) = (&self.slots, &self.hasher);
-        let rehash = |&x: &u32| hasher.hash_one(slots[x as usize].as_ref().expect("live slot").key);
-        self.flows.insert_unique(hasher.hash_one(key), s, rehash);
+        let rehash =
+            |&x: &u32| (slots[x as usize].as_ref().expect("live slot").key).hash_with(hasher);
+        self.flows.insert_unique(d.hash, s, rehash);
         self.new.push((frame, creation, s));
         s
     }
 
     /// The live slot of a 4-tuple.
     #[inline(always)]
-    fn find(&self, key: &FlowKey) -> Option<u32> {
+    fn find(&self, key: &FlowKey, hash: u64) -> Option<u32> {
         let slots = &self.slots;
         self.flows
-            .find(self.hasher.hash_one(key), |&s| {
+            .find(hash, |&s| {
                 slots[s as usize].as_ref().is_some_and(|x| x.key == *key)
             })
             .copied()
@@ -514,7 +518,7 @@ impl Tracker {
     #[inline(always)]
     fn slot_for(&mut self, seg: &TcpSegment, d: &DecodedFrame, cfg: &Config) -> (u32, bool) {
         let key = FlowKey::of(seg);
-        let Some(s) = self.find(&key) else {
+        let Some(s) = self.find(&key, d.hash) else {
             return (self.create(key, seg, d, true), true);
         };
         let conn = &self.wake(s, cfg).t().conn;
