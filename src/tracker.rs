@@ -21,7 +21,9 @@
 //! frame order; a tracker itself knows nothing of threads.
 
 use crate::analyzers::Analyzers;
-use crate::consumer::{ConnectionRecord, IcmpError, SegmentRecord, Tracked, TunnelUse};
+use crate::consumer::{
+    ConnectionRecord, ConnectionSummary, IcmpError, SegmentRecord, Tracked, TunnelUse,
+};
 use crate::decode::{self, Packet, TcpFlags, TcpSegment, Tunnel};
 use crate::flow::{self, FlowKey};
 use crate::replay::{Config, Connection, Rewrite, SegmentOutcome};
@@ -656,7 +658,7 @@ impl Tracker {
                 d.frame,
                 ConnectionRecord {
                     stream,
-                    t: d.t,
+                    summary: Box::new(ConnectionSummary::from_tracked(*d.t)),
                     tunnels: d.tunnels,
                     icmp: d.icmp,
                 },

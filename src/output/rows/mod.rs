@@ -30,8 +30,9 @@ pub use names::{
 };
 
 use crate::anomaly::{AnomalyKind, Severity};
-use crate::replay::{Direction, Outcome, Role};
+use crate::consumer::Outcome;
 use crate::state::{Basis, TcpState};
+use crate::vocab::{Direction, Role};
 use crate::wireshark::Flag;
 use crate::zeek::ConnState;
 use std::net::IpAddr;
@@ -270,9 +271,9 @@ pub struct CaptureInfo {
 }
 impl ConnectionRow {
     /// Calls `f(role, state, from, to)` for every stay of an endpoint in one
-    /// state (see [`crate::replay::stays`]).
+    /// state (see [`crate::consumer::stays`]).
     pub fn for_each_stay(&self, f: impl FnMut(Role, TcpState, i64, Option<i64>)) {
-        crate::replay::stays(
+        crate::consumer::stays(
             self.initial_state,
             self.start_ns,
             self.lifecycle.iter().map(|t| (t.endpoint, t.to, t.ts_ns)),
