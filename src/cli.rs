@@ -1,0 +1,499 @@
+//! The command line's definition: commands, options and their help (what
+//! `--help` prints), parsed by clap. `main.rs` acts on what was parsed.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+pub(crate) const EXIT_CODES: &str = "\
+Exit status:
+  0  every input was read and analysed
+  1  check: the policy does not hold
+  2  bad usage, or an input could not be opened, is not a capture, or is damaged or
+     truncated (everything before the damage is analysed and printed; the error names
+     the file, the frame and the byte offset), or the output could not be written
+A closed output (`| head`) is not an error, and never hides one: every input is
+still read to its end so that the status is the same.
+
+FILE may be - for standard input, a gzip, zstd or lz4 compressed capture, or a directory
+(the captures under it, recognised by content, in sorted order). Output goes to stdout,
+errors to stderr.";
+
+/// Reconstructs both endpoints' RFC 9293 TCP states from pcap/pcapng captures.
+///
+/// With no command, `tcpstate FILE...` is `tcpstate summary FILE...`.
+/// Options may come before the command (`tcpstate -j 4 timeline F`).
+#[derive(Parser, Debug)]
+#[command(
+    name = "tcpstate",
+    version,
+    after_help = "Run `tcpstate COMMAND --help` for a command's options; `--help` says more than `-h`.",
+    after_long_help = EXIT_CODES,
+    args_conflicts_with_subcommands = true
+)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+
+    #[command(flatten)]
+    pub(crate) summary: SummaryArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub(crate) enum Command {
+    /// One row per connection (the default command).
+    ///
+    /// Endpoints, frames, times, packets and bytes each way, the final state
+    /// of client and server, the active closer, the outcome, Zeek's
+    /// conn_state and history, anomalies and Wireshark's verdict counts.
+    /// Rows come in stream order (Wireshark's tcp.stream), like tshark's
+    /// conversation table; several files are analysed in parallel and come
+    /// out in the order given.
+    #[command(after_long_help = EXIT_CODES)]
+    Summary(SummaryArgs),
+    /// One row per segment, with both endpoints' states after it.
+    ///
+    /// Frame, time, stream, direction, flags, relative seq/ack, length, the
+    /// client's and the server's state after the segment, the transitions it
+    /// caused, the receiver's verdict, anomalies and Wireshark's verdicts.
+    /// Several files are shown one after the other, each ending with the
+    /// summary's footer line.
+    #[command(after_long_help = EXIT_CODES)]
+    Timeline(TimelineArgs),
+    /// Judge captures against a policy, for CI.
+    ///
+    /// One line per violation (with a Wireshark display filter), a closing
+    /// line with counts; exit 0 when the policy holds, 1 when it does not, 2
+    /// when an input could not be read.
+    #[command(after_long_help = CHECK_HELP)]
+    Check(CheckArgs),
+    /// The anomaly catalog: id, severity, RFC section, description.
+    Anomalies(AnomaliesArgs),
+    /// One self-contained HTML page (or JSON) over many captures.
+    ///
+    /// The RFC 9293 state diagram drawn from the traffic, aggregate tables
+    /// per capture and overall, duration histograms, the endpoints in each
+    /// state over time, and a ladder per connection with an error-severity
+    /// anomaly.
+    #[command(after_long_help = REPORT_HELP)]
+    Report(ReportArgs),
+    /// One connection as a ladder diagram: SVG with -o, text without.
+    #[command(after_long_help = EXIT_CODES)]
+    Ladder(LadderArgs),
+    /// Every endpoint's state at a moment, as `ss -tan` would list it.
+    ///
+    /// Or, with --every, the count of endpoints in each state over time.
+    #[command(after_long_help = NETSTAT_HELP)]
+    Netstat(NetstatArgs),
+}
+
+pub(crate) const REPORT_HELP: &str = "\
+CAPTURE may be a directory: the captures under it (recognised by their content,
+compressed too) are read, recursively. A directory holding results
+(connections.parquet files, as summary --format parquet writes them, or *.jsonl
+summary output) is read as results instead: the report is the one the captures
+would give (JSON byte for byte), listing them by path.
+The page needs no network: SVG, CSS and a little script are inline. --format json
+writes the same aggregate (schema: src/aggregate/schema.json).
+
+Exit status:
+  0  every input was read and analysed
+  2  bad usage, or an input could not be opened, is not a capture, or is damaged
+     (the page still covers everything read, and lists the damage)";
+
+pub(crate) const NETSTAT_HELP: &str = "\
+TIME is epoch seconds with a fraction (1700000000.25), an ISO 8601 time
+(2023-11-14T22:13:20.25Z), or +SECONDS after the first frame. INTERVAL is a number
+with a unit (ns, us, ms, s, m, h). An endpoint is listed while it holds a
+connection (not CLOSED or LISTEN; --all lists those too); BASIS tells how its state
+is known: sent or received (seen on the wire), inferred, timer, or first-seen.
+
+Exit status: 0 ok; 2 bad usage, or the capture could not be read or is damaged.";
+
+/// `--where`: the selection expression.
+pub(crate) const WHERE_HELP: &str = "Only the connections EXPR selects, e.g. 'anomaly == rst-in-syn-received', \
+'server.state == CLOSE_WAIT and port == 443', or a Wireshark filter: 'tcp.stream eq 3', \
+'ip.addr == 10.0.0.1', 'tcp.port == 443'. Fields: stream, port, client.port, server.port, \
+ip.addr (an address or network), client.ip, server.ip, state, client.state, server.state, \
+outcome, anomaly, severity, closer; operators == != < <= > >= (eq ne lt le gt ge), and, or, \
+not, parentheses";
+
+#[derive(Args, Debug)]
+pub(crate) struct ReportArgs {
+    /// Captures (pcap or pcapng), directories of captures, or results
+    /// (directories of them, connections.parquet or .jsonl files).
+    #[arg(value_name = "CAPTURE|DIR", required = true)]
+    pub(crate) inputs: Vec<PathBuf>,
+    /// Write the report to FILE [default: standard output].
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    /// Output format [default: html].
+    ///
+    /// html: one self-contained page. json: the aggregate (schema:
+    /// src/aggregate/schema.json).
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = ReportFormat::Html, hide_default_value = true)]
+    pub(crate) format: ReportFormat,
+    #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP)]
+    pub(crate) select: Option<String>,
+    /// Also write the state diagram alone, as an SVG file.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) diagram: Option<PathBuf>,
+    /// Draw ladders for at most N connections with an error-severity anomaly.
+    #[arg(long, value_name = "N", default_value_t = 12)]
+    pub(crate) ladders: usize,
+    #[command(flatten)]
+    pub(crate) engine: EngineArgs,
+    #[command(flatten)]
+    pub(crate) display: DisplayArgs,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct LadderArgs {
+    /// Capture file (pcap or pcapng).
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// The connection (Wireshark's tcp.stream).
+    #[arg(
+        short = 's',
+        long = "stream",
+        value_name = "N",
+        required_unless_present = "select"
+    )]
+    pub(crate) stream: Option<u64>,
+    #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP, conflicts_with = "stream")]
+    pub(crate) select: Option<String>,
+    /// Write an SVG to FILE [default: a text ladder on standard output].
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub(crate) output: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) engine: EngineArgs,
+    #[command(flatten)]
+    pub(crate) display: DisplayArgs,
+}
+
+#[derive(Args, Debug)]
+#[group(id = "moment", required = true, multiple = false, args = ["at", "frame", "every"])]
+pub(crate) struct NetstatArgs {
+    /// Capture file (pcap or pcapng).
+    #[arg(value_name = "FILE")]
+    pub(crate) file: PathBuf,
+    /// The moment: epoch seconds, ISO 8601, or +SECONDS after the first frame.
+    #[arg(long, value_name = "TIME")]
+    pub(crate) at: Option<String>,
+    /// The moment just after this frame (Wireshark's frame.number).
+    #[arg(long, value_name = "N")]
+    pub(crate) frame: Option<u64>,
+    /// The counts of endpoints in each state every INTERVAL.
+    #[arg(long, value_name = "INTERVAL")]
+    pub(crate) every: Option<String>,
+    /// Also list endpoints in CLOSED or LISTEN.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// Output format [default: text].
+    ///
+    /// text: aligned columns. jsonl: one object per endpoint (or per sample);
+    /// schema: src/netstat.schema.json.
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = NetstatFormat::Text, hide_default_value = true)]
+    pub(crate) format: NetstatFormat,
+    #[command(flatten)]
+    pub(crate) engine: EngineArgs,
+    #[command(flatten)]
+    pub(crate) display: DisplayArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum ReportFormat {
+    Html,
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum NetstatFormat {
+    Text,
+    Jsonl,
+}
+
+pub(crate) const CHECK_HELP: &str = "\
+Policy: by default any error-severity anomaly is a violation. --fail-on lowers the
+bar; --deny, --allow and --max set the rule of single ids (one rule per id), whatever
+their severity; --max ID=N tolerates the first N occurrences in each capture.
+--expect-closed: every connection must end with outcome `closed` (both FINs sent and
+acknowledged, no RST) and both endpoints CLOSED or TIME_WAIT. A --policy TOML file
+holds the same rules; the command line overrides it id by id (and for --fail-on and
+--expect-closed). `tcpstate anomalies` lists the ids. The JSON schema is
+src/check/schema.json.
+
+Exit status:
+  0  the policy holds for every capture
+  1  the policy does not hold for at least one capture
+  2  bad usage (unknown id, bad policy file, ...), or a capture could not be opened,
+     is not a capture, or is damaged or truncated (what was read is still judged and
+     its violations printed), or a report could not be written; 2 outranks 1
+A closed output (`| head`) changes neither the verdict nor the JUnit report.
+
+FILE may be - for standard input, a gzip, zstd or lz4 compressed capture, or a directory
+(the captures under it, recognised by content, in sorted order). Output goes to stdout,
+errors to stderr.";
+
+/// How the engine replays: shared by the commands that read captures.
+#[derive(Args, Debug)]
+pub(crate) struct EngineArgs {
+    /// Worker threads [default: one per CPU]; output does not depend on it.
+    #[arg(short = 'j', long, value_name = "N")]
+    pub(crate) threads: Option<usize>,
+    /// Maximum segment lifetime in seconds [default: 30]: TIME_WAIT lasts 2×MSL.
+    ///
+    /// 30 s gives Linux's 60 s TIME_WAIT; RFC 9293 suggests 120 s.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 30.0,
+        hide_default_value = true
+    )]
+    pub(crate) msl: f64,
+    /// Verify IPv4 and TCP checksums.
+    ///
+    /// Off by default: captures taken on a host with checksum offload show bad
+    /// checksums on outgoing packets. A segment with a bad checksum changes no
+    /// state (its receiver discards it) and counts as Zeek's `c`.
+    #[arg(long)]
+    pub(crate) verify_checksums: bool,
+}
+
+/// How output looks on a terminal.
+#[derive(Args, Debug)]
+pub(crate) struct DisplayArgs {
+    /// Colours in text output [default: auto].
+    ///
+    /// auto: only when stdout is a terminal and TERM is not `dumb`. NO_COLOR
+    /// (set and not empty) turns colours off whatever this says.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = When::Auto, hide_default_value = true)]
+    pub(crate) color: When,
+    /// Progress on stderr for runs longer than a second [default: auto].
+    ///
+    /// auto: when stderr is a terminal and TERM is not `dumb`.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = When::Auto, hide_default_value = true)]
+    pub(crate) progress: When,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct SummaryArgs {
+    /// Capture files (pcap or pcapng, possibly compressed) or directories;
+    /// - for standard input.
+    #[arg(value_name = "FILE")]
+    pub(crate) files: Vec<PathBuf>,
+    /// Output format [default: text].
+    ///
+    /// text: aligned columns. json: one document (schema: src/output/schema.json).
+    /// jsonl: one object per line. zeek: a Zeek conn.log (the tab-separated
+    /// header, one row per connection as Zeek would log it, with its
+    /// originator, conn_state, history and missed_bytes; a connection Zeek's
+    /// timers split gives several rows); uids are C + base62 of a hash of the
+    /// row, so reruns give the same uids; #open and #close are the capture's
+    /// first and last packet times. parquet: connections.parquet in the
+    /// directory -o names (typed columns, the JSON's names; see README,
+    /// "Results at scale"; needs a tcpstate built with --features parquet).
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = SummaryFormat::Text, hide_default_value = true)]
+    pub(crate) format: SummaryFormat,
+    #[command(flatten)]
+    pub(crate) results: ResultsArgs,
+    /// How START is shown, as tshark's -t [default: r].
+    ///
+    /// r: seconds since the first frame; a, ad, adoy: local time of day, with
+    /// the date, with year/day of year; u, ud, udoy: the same in UTC; e:
+    /// seconds since the epoch.
+    #[arg(short = 't', long = "time-format", value_enum, value_name = "FORMAT", default_value_t = SummaryTime::R, hide_default_value = true)]
+    pub(crate) time_format: SummaryTime,
+    /// Row order [default: stream].
+    ///
+    /// stream: by tcp.stream, as tshark's conversation table (rows wait for
+    /// the streams before them; memory stays bounded: rows that wait long are
+    /// kept in a temporary file). completion: as connections finish, each row
+    /// as soon as it is final (for streaming consumers).
+    #[arg(long, value_enum, value_name = "ORDER", default_value_t = OrderArg::Stream, hide_default_value = true)]
+    pub(crate) order: OrderArg,
+    #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP)]
+    pub(crate) select: Option<String>,
+    #[command(flatten)]
+    pub(crate) engine: EngineArgs,
+    #[command(flatten)]
+    pub(crate) display: DisplayArgs,
+}
+
+/// Where `--format parquet` writes.
+#[derive(Args, Debug)]
+pub(crate) struct ResultsArgs {
+    /// The directory of --format parquet's files (created if needed).
+    ///
+    /// One capture: DIR/connections.parquet (summary) or DIR/segments.parquet
+    /// (timeline). Several captures, or --hive: one Hive-style partition per
+    /// capture, DIR/capture=NAME/..., NAME being the capture's name as given
+    /// with every byte but letters, digits, '.', '_' and '-' escaped as %XX.
+    /// Each file is written under a temporary name and renamed when whole.
+    #[arg(short = 'o', long = "output", value_name = "DIR")]
+    pub(crate) output: Option<PathBuf>,
+    /// With --format parquet, write DIR/capture=NAME/ even for one capture
+    /// (one task of a distributed job writing into a shared dataset).
+    #[arg(long)]
+    pub(crate) hive: bool,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct TimelineArgs {
+    /// Capture files (pcap or pcapng, possibly compressed) or directories;
+    /// - for standard input.
+    #[arg(value_name = "FILE", required = true)]
+    pub(crate) files: Vec<PathBuf>,
+    /// Only these streams (Wireshark's tcp.stream numbers): -s 1,2 or -s 1 -s 2.
+    #[arg(
+        short = 's',
+        long = "stream",
+        value_name = "N,...",
+        value_delimiter = ','
+    )]
+    pub(crate) streams: Vec<u64>,
+    /// Output format [default: text].
+    ///
+    /// text: aligned columns. json: one document (schema: src/output/schema.json).
+    /// jsonl: one object per line. parquet: segments.parquet in the
+    /// directory -o names (needs a tcpstate built with --features parquet).
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = TimelineFormat::Text, hide_default_value = true)]
+    pub(crate) format: TimelineFormat,
+    #[command(flatten)]
+    pub(crate) results: ResultsArgs,
+    /// How TIME is shown, as tshark's -t [default: r].
+    ///
+    /// r: seconds since the first frame; d: since the previous TCP segment; dd:
+    /// since the previous row shown; a, ad, adoy: local time of day, with the
+    /// date, with year/day of year; u, ud, udoy: the same in UTC; e: seconds
+    /// since the epoch. JSON always has exact nanoseconds.
+    #[arg(short = 't', long = "time-format", value_enum, value_name = "FORMAT", default_value_t = TimelineTime::R, hide_default_value = true)]
+    pub(crate) time_format: TimelineTime,
+    #[arg(long = "where", value_name = "EXPR", help = WHERE_HELP)]
+    pub(crate) select: Option<String>,
+    #[command(flatten)]
+    pub(crate) engine: EngineArgs,
+    #[command(flatten)]
+    pub(crate) display: DisplayArgs,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct CheckArgs {
+    /// Capture files (pcap or pcapng, possibly compressed) or directories;
+    /// - for standard input.
+    #[arg(value_name = "FILE", required = true)]
+    pub(crate) files: Vec<PathBuf>,
+    /// A violation is any anomaly of this severity or worse [default: error].
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub(crate) fail_on: Option<SeverityArg>,
+    /// Every occurrence of these ids is a violation, whatever their severity.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub(crate) deny: Vec<String>,
+    /// These ids are never violations, whatever their severity.
+    #[arg(long, value_name = "ID,...", value_delimiter = ',')]
+    pub(crate) allow: Vec<String>,
+    /// Tolerate up to N occurrences of ID per capture; more are violations.
+    #[arg(long, value_name = "ID=N,...", value_delimiter = ',')]
+    pub(crate) max: Vec<String>,
+    /// Every connection must end cleanly closed (see --help).
+    #[arg(long, overrides_with = "no_expect_closed")]
+    pub(crate) expect_closed: bool,
+    /// Do not require clean closes (overrides a policy file's expect-closed).
+    #[arg(long, overrides_with = "expect_closed")]
+    pub(crate) no_expect_closed: bool,
+    /// A TOML policy file (fail-on, expect-closed, allow, deny, [max]); flags
+    /// override it.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) policy: Option<PathBuf>,
+    /// Also write a JUnit XML report: one test suite per capture, one test
+    /// case per rule.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) junit: Option<PathBuf>,
+    /// Output format [default: text].
+    ///
+    /// text: one line per violation and a closing line. json: one document
+    /// (schema: src/check/schema.json).
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = CheckFormat::Text, hide_default_value = true)]
+    pub(crate) format: CheckFormat,
+    #[command(flatten)]
+    pub(crate) engine: EngineArgs,
+    #[command(flatten)]
+    pub(crate) display: DisplayArgs,
+}
+
+#[derive(Args, Debug)]
+pub(crate) struct AnomaliesArgs {
+    /// Output format [default: text].
+    #[arg(short = 'f', long, value_enum, value_name = "FORMAT", default_value_t = CheckFormat::Text, hide_default_value = true)]
+    pub(crate) format: CheckFormat,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum SeverityArg {
+    Error,
+    Warning,
+    Info,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum SummaryFormat {
+    Text,
+    Json,
+    Jsonl,
+    Zeek,
+    Parquet,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum TimelineFormat {
+    Text,
+    Json,
+    Jsonl,
+    Parquet,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum CheckFormat {
+    Text,
+    Json,
+}
+
+/// tshark's -t formats that apply to a summary's START.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum SummaryTime {
+    R,
+    A,
+    Ad,
+    Adoy,
+    E,
+    U,
+    Ud,
+    Udoy,
+}
+
+/// tshark's -t formats.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum TimelineTime {
+    R,
+    A,
+    Ad,
+    Adoy,
+    D,
+    Dd,
+    E,
+    U,
+    Ud,
+    Udoy,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub(crate) enum OrderArg {
+    Stream,
+    Completion,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum When {
+    Auto,
+    Always,
+    Never,
+}
