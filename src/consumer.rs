@@ -201,8 +201,9 @@ pub struct ConnectionSummary {
 }
 
 impl ConnectionSummary {
-    /// The summary of a finished connection (its vectors move out).
-    pub(crate) fn from_tracked(t: Tracked) -> ConnectionSummary {
+    /// The summary of a finished connection (its vectors move out, leaving
+    /// them empty; taken in place: a `Tracked` is large).
+    pub(crate) fn take(t: &mut Tracked) -> ConnectionSummary {
         let Tracked { conn, analyzers } = t;
         let unsure = conn.uncertain();
         let outcome = conn.outcome();
@@ -235,13 +236,13 @@ impl ConnectionSummary {
             active_closer: conn.active_closer,
             reset_by: conn.reset_by,
             outcome,
-            anomalies: conn.anomalies,
+            anomalies: std::mem::take(&mut conn.anomalies),
             anomalies_dropped: conn.anomalies_dropped,
-            lifecycle: conn.lifecycle,
+            lifecycle: std::mem::take(&mut conn.lifecycle),
             revisions: conn.revisions,
             analysis_counts: *analyzers.wireshark.counts(),
             initial_rtt_ns: analyzers.wireshark.initial_rtt_ns(),
-            zeek: analyzers.zeek.into_records(),
+            zeek: analyzers.zeek.take_records(),
         }
     }
 

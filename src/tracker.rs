@@ -650,7 +650,7 @@ impl Tracker {
     /// frame that finished it. `streams`: as for [`Tracker::name_streams`].
     pub(crate) fn take_done(&mut self, streams: &[u64], out: &mut Vec<(u64, ConnectionRecord)>) {
         let first = self.batch_first_creation;
-        for d in std::mem::take(&mut self.done) {
+        for mut d in std::mem::take(&mut self.done) {
             let stream = d
                 .stream
                 .unwrap_or_else(|| streams[(d.creation - first) as usize]);
@@ -658,7 +658,7 @@ impl Tracker {
                 d.frame,
                 ConnectionRecord {
                     stream,
-                    summary: Box::new(ConnectionSummary::from_tracked(*d.t)),
+                    summary: Box::new(ConnectionSummary::take(&mut d.t)),
                     tunnels: d.tunnels,
                     icmp: d.icmp,
                 },

@@ -39,7 +39,7 @@ pub struct ZeekRecord {
 
 impl ZeekConn {
     /// Its row's values (the history moves out).
-    fn into_record(mut self) -> ZeekRecord {
+    fn take_record(&mut self) -> ZeekRecord {
         ZeekRecord {
             orig: self.orig(),
             resp: self.resp(),
@@ -60,11 +60,15 @@ impl ZeekConn {
 
 impl Zeek {
     /// Zeek's connections for this one, in order, as records (see
-    /// [`Zeek::rows`]).
-    pub fn into_records(self) -> Vec<ZeekRecord> {
-        let Zeek { done, cur } = self;
-        let mut v = done;
-        v.extend(cur);
-        v.into_iter().map(ZeekConn::into_record).collect()
+    /// [`Zeek::rows`]); their histories move out, leaving them empty.
+    pub fn take_records(&mut self) -> Vec<ZeekRecord> {
+        let mut v = Vec::with_capacity(self.done.len() + usize::from(self.cur.is_some()));
+        v.extend(
+            self.done
+                .iter_mut()
+                .chain(self.cur.as_mut())
+                .map(ZeekConn::take_record),
+        );
+        v
     }
 }
