@@ -8,6 +8,13 @@
 //! result fits in memory (small captures, tests). The records are built by
 //! the [`crate::tracker`]; the engine only moves them to the consumer in
 //! order.
+//!
+//! The records are the contract, not the replay: a connection's record
+//! reads as its [`ConnectionSummary`], computed once when the connection
+//! finished (its [`EndpointSummary`]s, lifecycle, outcome, anomalies,
+//! Wireshark's counts and Zeek's [`ZeekRecord`]s), and the replay's
+//! `Connection` and the analyzers' state are not reachable from it. The
+//! replay's record types that the records carry are re-exported here.
 
 use crate::analyzers::Analyzers;
 use crate::anomaly::Anomaly;
@@ -105,21 +112,16 @@ pub struct TunnelUse {
     pub packets: u64,
 }
 
-/// A connection whose replay is finished: its stream, its summary (the
+/// A connection whose replay is finished: its stream and its summary (the
 /// record reads as its [`ConnectionSummary`]: `record.first_frame`,
-/// `record.anomalies`), and what the tracker saw of it beside the replay.
+/// `record.anomalies`).
 #[derive(Clone, Debug)]
 pub struct ConnectionRecord {
     /// Wireshark's `tcp.stream`.
     pub stream: u64,
-    /// What the replay and the analyzers concluded (boxed: records move
-    /// in batches).
+    /// What the replay, the analyzers and the tracker concluded (boxed:
+    /// records move in batches).
     pub summary: Box<ConnectionSummary>,
-    /// The tunnels its segments rode in, in the order first seen (empty
-    /// when none was tunnelled; segments not counted here came directly).
-    pub tunnels: Vec<TunnelUse>,
-    /// The ICMP errors that quoted its segments, in frame order.
-    pub icmp: Vec<IcmpError>,
 }
 
 impl std::ops::Deref for ConnectionRecord {
@@ -198,12 +200,22 @@ pub struct ConnectionSummary {
     pub analysis_counts: Counts,
     /// Wireshark's `tcp.analysis.initial_rtt`, ns.
     pub initial_rtt_ns: Option<i64>,
+    /// The tunnels its segments rode in, in the order first seen (empty
+    /// when none was tunnelled; segments not counted here came directly).
+    pub tunnels: Vec<TunnelUse>,
+    /// The ICMP errors that quoted its segments, in frame order.
+    pub icmp: Vec<IcmpError>,
 }
 
 impl ConnectionSummary {
-    /// The summary of a finished connection (its vectors move out, leaving
-    /// them empty; taken in place: a `Tracked` is large).
-    pub(crate) fn take(t: &mut Tracked) -> ConnectionSummary {
+    /// The summary of a finished connection, with the tunnels and ICMP
+    /// errors the tracker counted (its vectors move out, leaving them
+    /// empty; taken in place: a `Tracked` is large).
+    pub(crate) fn take(
+        t: &mut Tracked,
+        tunnels: Vec<TunnelUse>,
+        icmp: Vec<IcmpError>,
+    ) -> ConnectionSummary {
         let Tracked { conn, analyzers } = t;
         let unsure = conn.uncertain();
         let outcome = conn.outcome();
@@ -243,6 +255,8 @@ impl ConnectionSummary {
             analysis_counts: *analyzers.wireshark.counts(),
             initial_rtt_ns: analyzers.wireshark.initial_rtt_ns(),
             zeek: analyzers.zeek.take_records(),
+            tunnels,
+            icmp,
         }
     }
 

@@ -658,9 +658,7 @@ impl Tracker {
                 d.frame,
                 ConnectionRecord {
                     stream,
-                    summary: Box::new(ConnectionSummary::take(&mut d.t)),
-                    tunnels: d.tunnels,
-                    icmp: d.icmp,
+                    summary: Box::new(ConnectionSummary::take(&mut d.t, d.tunnels, d.icmp)),
                 },
             ));
         }
