@@ -1,4 +1,5 @@
-//! Rows from a replay's records: the one place results read them.
+//! Rows from the records a consumer is given (a connection's summary, a
+//! segment's record).
 
 use super::{
     AnalysisRow, AnomalyRow, CaptureInfo, ConnectionRow, Endpoint, IcmpRow, SegmentRow,
