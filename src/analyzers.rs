@@ -8,9 +8,10 @@
 //! them. The [`crate::tracker`] keeps one [`Analyzers`] next to each
 //! [`crate::replay::Connection`], hands every segment to both, puts
 //! Wireshark's verdicts on the segment's row
-//! ([`crate::consumer::SegmentRecord::analysis`]) and hands the slot to the
-//! consumer with the finished connection
-//! ([`crate::consumer::Tracked::analyzers`]).
+//! ([`crate::consumer::SegmentRecord::analysis`]) and, when the connection
+//! is finished, their conclusions in its summary
+//! ([`crate::consumer::ConnectionSummary::zeek`],
+//! [`analysis_counts`](crate::consumer::ConnectionSummary::analysis_counts)).
 
 use crate::decode::TcpSegment;
 use crate::vocab::Direction;

@@ -8,12 +8,32 @@
 //! result fits in memory (small captures, tests). The records are built by
 //! the [`crate::tracker`]; the engine only moves them to the consumer in
 //! order.
+//!
+//! The records are the contract, not the replay: a connection's record
+//! reads as its [`ConnectionSummary`], computed once when the connection
+//! finished (its [`EndpointSummary`]s, lifecycle, outcome, anomalies,
+//! Wireshark's counts and Zeek's [`ZeekRecord`]s), and the replay's
+//! `Connection` and the analyzers' state are not reachable from it. The
+//! replay's record types that the records carry are re-exported here.
 
 use crate::analyzers::Analyzers;
+use crate::anomaly::Anomaly;
 use crate::decode::{self, TcpFlags, Tunnel};
-use crate::replay::{Connection, SegmentOutcome};
-use crate::wireshark::Verdicts;
+use crate::replay::{Connection, Timer};
+use crate::state::{Origin, TcpState};
+use crate::vocab::Role;
+use crate::wireshark::{Counts, Verdicts};
+use crate::zeek::ZeekRecord;
 use std::io;
+use std::net::IpAddr;
+
+/// The replay's record types, part of what a consumer is given: a segment's
+/// [`SegmentOutcome`] (with its [`Transition`]s and receiver's
+/// [`Verdict`]), a connection's [`Outcome`], the per-connection anomaly
+/// limit, and [`stays`] over a lifecycle. Outputs name them from here.
+pub use crate::replay::{
+    MAX_CONNECTION_ANOMALIES, Outcome, SegmentOutcome, Transition, Verdict, stays,
+};
 
 /// One timeline row: a segment and what it did.
 #[derive(Clone, Debug)]
@@ -92,14 +112,94 @@ pub struct TunnelUse {
     pub packets: u64,
 }
 
-/// A connection whose replay is finished.
+/// A connection whose replay is finished: its stream and its summary (the
+/// record reads as its [`ConnectionSummary`]: `record.first_frame`,
+/// `record.anomalies`).
 #[derive(Clone, Debug)]
 pub struct ConnectionRecord {
     /// Wireshark's `tcp.stream`.
     pub stream: u64,
-    /// The replayed connection and the analyzers' view of it; its fields
-    /// read through the record (`record.conn`, `record.analyzers`).
-    pub t: Box<Tracked>,
+    /// What the replay, the analyzers and the tracker concluded (boxed:
+    /// records move in batches).
+    pub summary: Box<ConnectionSummary>,
+}
+
+impl std::ops::Deref for ConnectionRecord {
+    type Target = ConnectionSummary;
+    /// The record reads as its summary.
+    fn deref(&self) -> &ConnectionSummary {
+        &self.summary
+    }
+}
+
+/// One endpoint of a finished connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EndpointSummary {
+    /// Its address.
+    pub addr: IpAddr,
+    /// Its port.
+    pub port: u16,
+    /// The state the capture first saw it in.
+    pub initial_state: TcpState,
+    /// The state it ended in.
+    pub state: TcpState,
+    /// Set when the final state is uncertain: it rests on a receipt the
+    /// replay assumed, and this is the state it would be in had that
+    /// receipt not happened (see the README's "Uncertain states").
+    pub uncertain: Option<TcpState>,
+    /// Whether it opened actively or passively (what its timeouts lead to).
+    pub origin: Origin,
+    /// Its initial sequence number, from its SYN (none when no SYN of its
+    /// was seen).
+    pub isn: Option<u32>,
+    /// When its TIME-WAIT timer expires, if it ended in TIME-WAIT with the
+    /// timer running.
+    pub time_wait_deadline: Option<i64>,
+}
+
+/// What the replay and the analyzers concluded about one connection,
+/// computed once when it finished: everything the outputs print of it.
+#[derive(Clone, Debug)]
+pub struct ConnectionSummary {
+    /// Client and server (index: [`Role::index`]).
+    pub ends: [EndpointSummary; 2],
+    /// Roles decided from the ports (no handshake said who opened).
+    pub roles_guessed: bool,
+    /// Joined mid-stream (its first segment was not a SYN).
+    pub mid_stream: bool,
+    /// Its first frame.
+    pub first_frame: u64,
+    /// Its last frame.
+    pub last_frame: u64,
+    /// Its first timestamp, ns since the epoch.
+    pub first_ts: i64,
+    /// Its last timestamp (never before `first_ts`).
+    pub last_ts: i64,
+    /// Segments client to server, server to client.
+    pub packets: [u64; 2],
+    /// Payload bytes client to server, server to client.
+    pub payload_bytes: [u64; 2],
+    /// Who sent the first FIN.
+    pub active_closer: Option<Role>,
+    /// Who sent the RST that was accepted, if one was.
+    pub reset_by: Option<Role>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Its anomalies, in frame order (at most [`MAX_CONNECTION_ANOMALIES`]).
+    pub anomalies: Vec<Anomaly>,
+    /// Anomalies beyond the limit.
+    pub anomalies_dropped: u64,
+    /// Every state change of either endpoint, in order.
+    pub lifecycle: Vec<Transition>,
+    /// Receipts assumed and later withdrawn.
+    pub revisions: u32,
+    /// Zeek's connections for this one, in order (Zeek's timers can split
+    /// a connection).
+    pub zeek: Vec<ZeekRecord>,
+    /// Wireshark's `tcp.analysis` verdict counts.
+    pub analysis_counts: Counts,
+    /// Wireshark's `tcp.analysis.initial_rtt`, ns.
+    pub initial_rtt_ns: Option<i64>,
     /// The tunnels its segments rode in, in the order first seen (empty
     /// when none was tunnelled; segments not counted here came directly).
     pub tunnels: Vec<TunnelUse>,
@@ -107,23 +207,96 @@ pub struct ConnectionRecord {
     pub icmp: Vec<IcmpError>,
 }
 
+impl ConnectionSummary {
+    /// The summary of a finished connection, with the tunnels and ICMP
+    /// errors the tracker counted (its vectors move out, leaving them
+    /// empty; taken in place: a `Tracked` is large).
+    pub(crate) fn take(
+        t: &mut Tracked,
+        tunnels: Vec<TunnelUse>,
+        icmp: Vec<IcmpError>,
+    ) -> ConnectionSummary {
+        let Tracked { conn, analyzers } = t;
+        let unsure = conn.uncertain();
+        let outcome = conn.outcome();
+        let ends = [0, 1].map(|i| {
+            let e = &conn.ep[i];
+            EndpointSummary {
+                addr: e.addr,
+                port: e.port,
+                initial_state: conn.initial_state[i],
+                state: e.state,
+                uncertain: unsure[i],
+                origin: e.origin,
+                isn: e.isn.map(|s| s.0),
+                time_wait_deadline: match e.timer() {
+                    Timer::TimeWait(d) => Some(d),
+                    _ => None,
+                },
+            }
+        });
+        ConnectionSummary {
+            ends,
+            roles_guessed: conn.roles_guessed,
+            mid_stream: conn.mid_stream,
+            first_frame: conn.first_frame,
+            last_frame: conn.last_frame,
+            first_ts: conn.first_ts,
+            last_ts: conn.last_ts,
+            packets: conn.packets,
+            payload_bytes: conn.payload_bytes,
+            active_closer: conn.active_closer,
+            reset_by: conn.reset_by,
+            outcome,
+            anomalies: std::mem::take(&mut conn.anomalies),
+            anomalies_dropped: conn.anomalies_dropped,
+            lifecycle: std::mem::take(&mut conn.lifecycle),
+            revisions: conn.revisions,
+            analysis_counts: *analyzers.wireshark.counts(),
+            initial_rtt_ns: analyzers.wireshark.initial_rtt_ns(),
+            zeek: analyzers.zeek.take_records(),
+            tunnels,
+            icmp,
+        }
+    }
+
+    /// Client's and server's first state.
+    pub fn initial_state(&self) -> [TcpState; 2] {
+        self.ends.each_ref().map(|e| e.initial_state)
+    }
+
+    /// Client's and server's last state.
+    pub fn state(&self) -> [TcpState; 2] {
+        self.ends.each_ref().map(|e| e.state)
+    }
+
+    /// For each endpoint whose last state is uncertain, the alternative.
+    pub fn uncertain(&self) -> [Option<TcpState>; 2] {
+        self.ends.each_ref().map(|e| e.uncertain)
+    }
+
+    /// Calls `f(role, state, from, to)` for every stay of an endpoint in
+    /// one state: from the first timestamp in its initial state, then from
+    /// each transition. `to` is `None` for the last stay of an endpoint (it
+    /// lasted to the end of what the capture shows).
+    pub fn for_each_stay(&self, f: impl FnMut(Role, TcpState, i64, Option<i64>)) {
+        stays(
+            self.initial_state(),
+            self.first_ts,
+            self.lifecycle.iter().map(|t| (t.endpoint, t.to, t.ts)),
+            f,
+        );
+    }
+}
+
 /// A connection as the tracker keeps it: the replay and, beside it, the
 /// other tools' analyzers, in one allocation.
 #[derive(Clone, Debug)]
-pub struct Tracked {
+pub(crate) struct Tracked {
     /// The replayed connection.
-    pub conn: Connection,
+    pub(crate) conn: Connection,
     /// Wireshark's and Zeek's analyses of it.
-    pub analyzers: Analyzers,
-}
-
-impl std::ops::Deref for ConnectionRecord {
-    type Target = Tracked;
-    /// The record reads as its connection: `record.conn`,
-    /// `record.analyzers`.
-    fn deref(&self) -> &Tracked {
-        &self.t
-    }
+    pub(crate) analyzers: Analyzers,
 }
 
 /// Receives the results, on the caller's thread, batch by batch. Every

@@ -30,7 +30,8 @@
 use crate::capture::{Batch, CaptureError, CaptureReader, FrameDesc, LinkType, Next};
 pub use crate::clock::Clock;
 pub use crate::consumer::{
-    Collector, ConnectionRecord, Consumer, IcmpError, SegmentRecord, TunnelUse,
+    Collector, ConnectionRecord, ConnectionSummary, Consumer, EndpointSummary, IcmpError,
+    SegmentRecord, TunnelUse,
 };
 use crate::decode::{self, Packet, Skip, Tunnel};
 use crate::flow::{self, FlowHasher, FlowKey};

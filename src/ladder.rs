@@ -11,9 +11,9 @@
 
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
 use crate::output::{self, flags_tcpdump};
-use crate::replay::{Direction, Role};
 use crate::report::{Settings, Status};
 use crate::state::{Basis, TcpState};
+use crate::vocab::{Direction, Role};
 use maud::{Markup, html};
 use std::io::{self, Write};
 use std::net::IpAddr;
@@ -227,20 +227,19 @@ pub fn build(
         .flat_map(|r| r.outcome.anomalies.iter().map(|a| (a.frame, a.kind.id())))
         .collect();
     let late = conn
-        .conn
         .anomalies
         .iter()
         .map(|a| (a.frame, a.kind.id()))
         .filter(|a| !on_rows.contains(a))
         .collect();
-    let c = &conn.conn;
+    let c = &conn;
     Ok((
         Ladder {
             file: file.display().to_string(),
             stream,
-            client: (c.ep[0].addr, c.ep[0].port),
-            server: (c.ep[1].addr, c.ep[1].port),
-            initial: c.initial_state,
+            client: (c.ends[0].addr, c.ends[0].port),
+            server: (c.ends[1].addr, c.ends[1].port),
+            initial: c.initial_state(),
             rows,
             more,
             late_anomalies: late,

@@ -23,12 +23,22 @@
 //! let last = rows.segments.last().expect("segments");
 //! assert_eq!(last.outcome.state, [TcpState::TimeWait, TcpState::Closed]);
 //! assert_eq!(totals.connections, 1);
+//!
+//! // Each finished connection comes with its summary.
+//! let conn = &rows.connections[0];
+//! assert_eq!(conn.state(), [TcpState::TimeWait, TcpState::Closed]);
+//! println!("closed by {:?}: {}", conn.active_closer, conn.outcome.name());
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! [`engine::analyze`] streams: a [`engine::Consumer`] receives segment rows
-//! and finished connections batch by batch, in memory bounded by the
-//! connections open at once; [`engine::Collector`] simply keeps them all.
+//! ([`engine::SegmentRecord`]) and finished connections batch by batch, in
+//! memory bounded by the connections open at once; [`engine::Collector`]
+//! simply keeps them all. A finished connection is a
+//! [`engine::ConnectionSummary`], computed once when it ends: endpoints,
+//! states, lifecycle, outcome, anomalies, Wireshark's and Zeek's verdicts.
+//! That and the segment record are the contract: the outputs of this crate
+//! read nothing else, and neither need yours.
 //! Damage in a capture is not an error: everything before it is analysed and
 //! [`engine::Totals::error`] says where it was.
 //!

@@ -9,11 +9,13 @@
 //! running when the capture ended ends at the deadline the replay set, by
 //! the state machine's own timeout step.
 
+use crate::consumer::Transition;
+use crate::engine::ConnectionSummary;
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
 use crate::output::{self, json};
-use crate::replay::{Connection, Role, Timer};
 use crate::report::{Settings, Status};
 use crate::state::{self, Basis, Event, TcpState};
+use crate::vocab::Role;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -120,7 +122,7 @@ pub struct EndpointAt {
     /// timestamp for a state it was first seen in).
     pub since_ns: i64,
     /// Set when the state is uncertain (see
-    /// [`Connection::uncertain`]): the state it would be in had the receipt
+    /// [`EndpointSummary::uncertain`](crate::engine::EndpointSummary::uncertain)): the state it would be in had the receipt
     /// it rests on not happened.
     pub uncertain: Option<TcpState>,
 }
@@ -128,8 +130,8 @@ pub struct EndpointAt {
 /// The states of client and server of `c` just after moment `m` (a
 /// [`Moment::AfterStart`] must be resolved to a time first). `None` when the
 /// connection had not begun.
-pub fn states_at(c: &Connection, m: Moment) -> Option<[EndpointAt; 2]> {
-    let upto = |x: &crate::replay::Transition| match m {
+pub fn states_at(c: &ConnectionSummary, m: Moment) -> Option<[EndpointAt; 2]> {
+    let upto = |x: &Transition| match m {
         Moment::Time(t) | Moment::AfterStart(t) => x.ts <= t,
         Moment::Frame(f) => x.frame <= f,
     };
@@ -142,7 +144,7 @@ pub fn states_at(c: &Connection, m: Moment) -> Option<[EndpointAt; 2]> {
     }
     let mut out = [Role::Client, Role::Server].map(|role| EndpointAt {
         role,
-        state: c.initial_state[role.index()],
+        state: c.ends[role.index()].initial_state,
         basis: None,
         since_ns: c.first_ts,
         uncertain: None,
@@ -160,17 +162,16 @@ pub fn states_at(c: &Connection, m: Moment) -> Option<[EndpointAt; 2]> {
     }
     // The endpoint's last state may be uncertain; the replay says so of the
     // state it ended in.
-    let unsure = c.uncertain();
     for i in 0..2 {
-        if all[i] && out[i].state == c.ep[i].state {
-            out[i].uncertain = unsure[i];
+        if all[i] && out[i].state == c.ends[i].state {
+            out[i].uncertain = c.ends[i].uncertain;
         }
     }
     // A TIME_WAIT the capture ended in expires at the deadline the replay set.
     if let Moment::Time(t) | Moment::AfterStart(t) = m {
-        for (i, ep) in c.ep.iter().enumerate() {
+        for (i, ep) in c.ends.iter().enumerate() {
             if all[i] && out[i].state == TcpState::TimeWait {
-                if let Timer::TimeWait(d) = ep.timer().filter(|d| d <= t) {
+                if let Some(d) = ep.time_wait_deadline.filter(|&d| d <= t) {
                     let step = state::step(TcpState::TimeWait, ep.origin, Event::TimeWaitTimeout);
                     out[i].state = step.to;
                     out[i].basis = Some(Basis::Timer);
@@ -348,7 +349,7 @@ impl Series {
 
     /// Adds a finished connection's stays. False when a fixed series would
     /// need more than its samples.
-    pub fn add(&mut self, c: &Connection) -> bool {
+    pub fn add(&mut self, c: &ConnectionSummary) -> bool {
         let mut ok = true;
         for_each_stay(c, |role, state, from, to| {
             ok &= self.stay(role, state, from, to);
@@ -390,13 +391,8 @@ impl Series {
 /// one state: from the connection's first timestamp in its initial state,
 /// then from each transition. `to` is `None` for the last stay of an
 /// endpoint (it lasted to the end of what the capture shows).
-pub fn for_each_stay(c: &Connection, f: impl FnMut(Role, TcpState, i64, Option<i64>)) {
-    crate::replay::stays(
-        c.initial_state,
-        c.first_ts,
-        c.lifecycle.iter().map(|t| (t.endpoint, t.to, t.ts)),
-        f,
-    );
+pub fn for_each_stay(c: &ConnectionSummary, f: impl FnMut(Role, TcpState, i64, Option<i64>)) {
+    c.for_each_stay(f);
 }
 
 /// What `netstat` lists: the endpoints of one connection at the moment.
@@ -456,24 +452,24 @@ impl<'a> Sink<'a> {
     }
 
     fn take(&mut self, r: &ConnectionRecord, m: Moment) {
-        let Some(eps) = states_at(&r.conn, m) else {
+        let Some(eps) = states_at(r, m) else {
             return;
         };
         let linger_over = match m {
             Moment::Time(t) | Moment::AfterStart(t) => {
-                r.conn.last_ts <= t
+                r.last_ts <= t
                     && eps.iter().all(|e| e.state.is_terminal())
-                    && r.conn.lifecycle.iter().all(|x| x.ts <= t)
+                    && r.lifecycle.iter().all(|x| x.ts <= t)
             }
-            Moment::Frame(f) => r.conn.last_frame <= f && eps.iter().all(|e| e.state.is_terminal()),
+            Moment::Frame(f) => r.last_frame <= f && eps.iter().all(|e| e.state.is_terminal()),
         };
         for e in eps {
             let listed = holds_connection(e.state) || self.opts.all && !linger_over;
-            let me = &r.conn.ep[e.role.index()];
-            let peer = &r.conn.ep[e.role.peer().index()];
+            let me = &r.ends[e.role.index()];
+            let peer = &r.ends[e.role.peer().index()];
             self.rows.push(Row {
                 stream: r.stream,
-                conn_first_frame: r.conn.first_frame,
+                conn_first_frame: r.first_frame,
                 local: (me.addr, me.port),
                 peer: (peer.addr, peer.port),
                 at: e,
@@ -498,7 +494,7 @@ impl Consumer for Sink<'_> {
     fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
         for r in records {
             if let Some(s) = self.series.as_mut() {
-                if !s.add(&r.conn) {
+                if !s.add(r) {
                     self.too_many = true;
                 }
             }

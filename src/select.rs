@@ -18,8 +18,9 @@
 //! network too: `ip.addr == 10.0.0.0/8`.
 
 use crate::anomaly::{AnomalyKind, Severity};
-use crate::replay::{Connection, Outcome, Role};
+use crate::consumer::{ConnectionSummary, Outcome};
 use crate::state::TcpState;
+use crate::vocab::Role;
 use std::fmt;
 use std::net::IpAddr;
 
@@ -537,7 +538,7 @@ impl Selection {
 
     /// Whether connection `conn` (Wireshark's `tcp.stream` `stream`) is
     /// selected.
-    pub fn matches(&self, stream: u64, conn: &Connection) -> bool {
+    pub fn matches(&self, stream: u64, conn: &ConnectionSummary) -> bool {
         eval(&self.expr, stream, conn)
     }
 
@@ -570,7 +571,7 @@ impl Selection {
     }
 }
 
-/// What a selection looks at in one connection: a replayed [`Connection`],
+/// What a selection looks at in one connection: its [`ConnectionSummary`],
 /// or a row of results read back (`crate::output::rows::ConnectionRow`).
 pub trait Subject {
     /// Client and server: address, port, final state.
@@ -583,12 +584,12 @@ pub trait Subject {
     fn closer(&self) -> Option<Role>;
 }
 
-impl Subject for Connection {
+impl Subject for ConnectionSummary {
     fn ends(&self) -> [(IpAddr, u16, TcpState); 2] {
-        self.ep.each_ref().map(|e| (e.addr, e.port, e.state))
+        self.ends.each_ref().map(|e| (e.addr, e.port, e.state))
     }
     fn outcome(&self) -> Outcome {
-        Connection::outcome(self)
+        self.outcome
     }
     fn anomalies(&self) -> Vec<(AnomalyKind, Severity)> {
         self.anomalies
@@ -693,7 +694,7 @@ pub fn matching_streams(
         fn connections(&mut self, rs: &[crate::engine::ConnectionRecord]) -> std::io::Result<()> {
             self.1.extend(
                 rs.iter()
-                    .filter(|r| self.0.matches(r.stream, &r.conn))
+                    .filter(|r| self.0.matches(r.stream, r))
                     .map(|r| r.stream),
             );
             Ok(())

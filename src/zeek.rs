@@ -59,9 +59,11 @@ use std::net::IpAddr;
 
 mod history;
 mod reassembly;
+mod record;
 mod state;
 mod timers;
 
+pub use record::ZeekRecord;
 pub use state::{ConnState, EndpointState};
 use timers::Timer;
 #[cfg(test)]

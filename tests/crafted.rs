@@ -64,7 +64,6 @@ fn a_syn_ack_not_acknowledging_the_syn() {
     );
     let a = run
         .stream(0)
-        .conn
         .anomalies
         .iter()
         .find(|a| a.kind.id() == "syn-ack-wrong-ack")
@@ -368,7 +367,6 @@ fn a_half_open_connection() {
     );
     let h = run
         .stream(0)
-        .conn
         .anomalies
         .iter()
         .find(|a| a.kind.id() == "half-open")
@@ -399,7 +397,7 @@ fn an_rst_ending_time_wait_early() {
         .then(Closed, Closed)
         .run();
     assert_anomalies(&run, &[("time-wait-assassination", 7)]);
-    let a = &run.stream(0).conn.anomalies[0];
+    let a = &run.stream(0).anomalies[0];
     assert_eq!(a.values[0], 6, "6 ms into TIME_WAIT");
 }
 
@@ -412,7 +410,7 @@ fn an_ack_of_data_the_capture_never_showed() {
         .then(Established, Established)
         .run();
     assert_anomalies(&run, &[("ack-of-unseen-data", 4)]);
-    assert_eq!(run.stream(0).conn.anomalies[0].values[0], 100);
+    assert_eq!(run.stream(0).anomalies[0].values[0], 100);
 }
 
 #[test]
@@ -441,7 +439,7 @@ fn one_direction_joined_mid_stream() {
         .at_ms(1)
         .then(Established, Established)
         .run();
-    assert!(run.stream(0).conn.roles_guessed);
+    assert!(run.stream(0).roles_guessed);
     assert_anomalies(&run, &[("mid-stream", 1), ("one-sided", 1)]);
 }
 
@@ -547,7 +545,6 @@ fn a_segment_with_a_bad_checksum_changes_nothing_when_checksums_are_verified() {
 fn only(run: &Run, id: &str) -> [u64; 2] {
     let v: Vec<_> = run
         .stream(0)
-        .conn
         .anomalies
         .iter()
         .filter(|a| a.kind.id() == id)
@@ -711,7 +708,7 @@ fn a_syn_ack_at_the_end_of_the_capture_is_cut_off() {
     assert_eq!(v[0], 0);
     assert_eq!(v[1] & !tcpstate::anomaly::CUT_OFF_SYN_ACK, 1000);
     assert_ne!(v[1] & tcpstate::anomaly::CUT_OFF_SYN_ACK, 0, "a SYN,ACK");
-    let a = run.stream(0).conn.anomalies[0].describe();
+    let a = run.stream(0).anomalies[0].describe();
     assert!(
         a.contains("the server's SYN,ACK had no acknowledgment yet"),
         "{a}"
@@ -760,7 +757,7 @@ fn a_port_unreachable_answering_the_syn_ends_the_attempt() {
     );
     // The answer came, in ICMP: not unanswered, not one-sided; refused.
     assert_anomalies(&run, &[("icmp-unreachable", 2)]);
-    assert_eq!(run.stream(0).conn.outcome().name(), "refused");
+    assert_eq!(run.stream(0).outcome.name(), "refused");
 }
 
 #[test]

@@ -2,8 +2,8 @@
 //! (an "embryo", see the tracker) once enough younger ones are, and replayed
 //! again when more happens to them. That must change nothing: every capture
 //! gives the same records with every connection made an embryo at once
-//! (`keep_whole: 0`) as with the default, down to the replay's and the
-//! analyzers' internal state.
+//! (`keep_whole: 0`) as with the default: every segment row and every
+//! connection's summary, field by field.
 
 mod common;
 

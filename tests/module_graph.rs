@@ -114,7 +114,9 @@ fn graphs() -> BTreeMap<String, Graph> {
     for f in &files {
         let rel = f.strip_prefix(&src).expect("under src");
         let m = module_of(rel);
-        if m.len() == 1 && (m[0] == "main" || m[0] == "lib") {
+        // The crate roots, and the binary's own module (`cli.rs`, its
+        // arguments: not part of the library).
+        if m.len() == 1 && (m[0] == "main" || m[0] == "lib" || m[0] == "cli") {
             continue;
         }
         top.insert(m[0].clone());
@@ -261,4 +263,160 @@ fn print() {
             );
         }
     }
+}
+
+/// The modules that turn results into output: they are the library's own
+/// consumers, and read only what any consumer gets.
+const OUTPUT_SIDE: [&str; 7] = [
+    "output",
+    "report",
+    "aggregate",
+    "check",
+    "netstat",
+    "ladder",
+    "select",
+];
+
+/// What the output side may name of the modules that compute the results:
+/// `(module, items allowed, None = nothing at all)`.
+///
+/// The output side reads the records the [`Consumer`] is given
+/// (`crate::consumer`, re-exported by `crate::engine`): a
+/// `ConnectionSummary` per finished connection, a `SegmentRecord` per
+/// timeline row. Their vocabulary comes from the modules below the
+/// pipeline (`crate::vocab`'s `Role` and `Direction`, `crate::state`'s
+/// states and bases, `crate::anomaly`'s catalog, `crate::decode`'s flags
+/// and tunnels), which stay open. The replay's own record types that the
+/// records carry (`Transition`, `Outcome`, `SegmentOutcome`, `Verdict`)
+/// are named through `crate::consumer`, so the replay itself
+/// (`crate::replay`: its `Connection`, `Endpoint`, timers), the tracker
+/// and the analyzers' slot (`crate::analyzers`) are not named at all. Of
+/// Wireshark's and Zeek's analyzers, only their documented verdict and
+/// record types: a segment's `Verdicts` and its `Flag`s, a connection's
+/// `Counts`, Zeek's `ConnState` and `ZeekRecord` (a `conn.log` row), never
+/// the analyzer state (`Analyzer`, `Zeek`, `ZeekConn`). Nor the consumer
+/// module's crate-private `Tracked` (the replay and the analyzers as the
+/// tracker keeps them), which records no longer carry.
+///
+/// [`Consumer`]: tcpstate::engine::Consumer
+const CLOSED_TO_OUTPUTS: [(&str, Option<&[&str]>); 5] = [
+    ("replay", None),
+    ("tracker", None),
+    ("analyzers", None),
+    (
+        "wireshark",
+        Some(&["Flag", "Counts", "Verdicts", "DuplicateAck"]),
+    ),
+    ("zeek", Some(&["ConnState", "ZeekRecord"])),
+];
+
+/// The items named after each `crate::MODULE` in `code`: `X` of
+/// `crate::MODULE::X`, each of `crate::MODULE::{X, Y as Z, w::V}` (first
+/// segment), and `""` for the module itself (`crate::MODULE` alone, or
+/// `crate::MODULE::{self}`).
+fn items_of(code: &str, module: &str) -> Vec<String> {
+    let prefix = format!("crate::{module}");
+    let mut out = Vec::new();
+    let mut rest = code;
+    while let Some(i) = rest.find(&prefix) {
+        let before = rest[..i].chars().last();
+        rest = &rest[i + prefix.len()..];
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$' || c == ':')
+            || rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        {
+            continue;
+        }
+        let Some(after) = rest.strip_prefix("::") else {
+            out.push(String::new());
+            continue;
+        };
+        let ident = |s: &str| {
+            let s = s.trim_start();
+            let n = s
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(s.len());
+            s[..n].to_string()
+        };
+        if let Some(group) = after.strip_prefix('{') {
+            // The top-level parts of the group.
+            let mut depth = 0;
+            let mut start = 0;
+            for (k, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth > 0 => depth -= 1,
+                    ',' | '}' if depth == 0 => {
+                        let part = ident(&group[start..k]);
+                        if !part.is_empty() {
+                            out.push(if part == "self" { String::new() } else { part });
+                        }
+                        start = k + 1;
+                        if c == '}' {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            out.push(ident(after));
+        }
+    }
+    out
+}
+
+/// The output side names nothing of the replay, the tracker or the
+/// analyzers' slot, and of Wireshark's and Zeek's analyzers only their
+/// verdict and record types (see [`CLOSED_TO_OUTPUTS`]): what a consumer
+/// is given is the contract, not the replay's internals. Test modules are
+/// left out, as for the circles.
+#[test]
+fn the_output_side_reads_only_the_records() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut seen = 0;
+    let mut bad = Vec::new();
+    for f in &files {
+        let rel = f.strip_prefix(&src).expect("under src");
+        let m = module_of(rel);
+        if !OUTPUT_SIDE.contains(&m[0].as_str()) {
+            continue;
+        }
+        seen += 1;
+        let code = code(&fs::read_to_string(f).expect("readable"));
+        if items_of(&code, "consumer").iter().any(|i| i == "Tracked") {
+            bad.push(format!("{}: crate::consumer::Tracked", rel.display()));
+        }
+        for (module, allowed) in CLOSED_TO_OUTPUTS {
+            for item in items_of(&code, module) {
+                if !allowed.is_some_and(|a| a.contains(&item.as_str())) {
+                    let what = if item.is_empty() {
+                        format!("crate::{module}")
+                    } else {
+                        format!("crate::{module}::{item}")
+                    };
+                    bad.push(format!("{}: {what}", rel.display()));
+                }
+            }
+        }
+    }
+    assert!(seen > 20, "the output side was read ({seen} files)");
+    bad.sort();
+    bad.dedup();
+    assert!(
+        bad.is_empty(),
+        "the output side reaches into the replay or the analyzers:\n{}",
+        bad.join("\n")
+    );
+}
+
+#[test]
+fn the_checker_reads_items() {
+    let code = "use crate::replay::{Role, x::{A, B}, self};\nlet z = crate::replay::f();\n\
+                use crate::replay;\nuse crate::replayed::No;\nuse foo::crate::replay::No;";
+    assert_eq!(
+        items_of(code, "replay"),
+        ["Role", "x", "", "f", ""].map(String::from)
+    );
 }

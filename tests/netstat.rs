@@ -27,11 +27,11 @@ fn first_seen(capture: &Path) -> Vec<(SocketAddr, SocketAddr, i64)> {
     run.connections
         .iter()
         .map(|c| {
-            let [a, b] = &c.conn.ep;
+            let [a, b] = &c.ends;
             (
                 SocketAddr::new(a.addr, a.port),
                 SocketAddr::new(b.addr, b.port),
-                c.conn.first_ts,
+                c.first_ts,
             )
         })
         .collect()

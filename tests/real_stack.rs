@@ -147,7 +147,7 @@ fn check_anomalies(stem: &str) {
         .connections
         .iter()
         .flat_map(|c| {
-            c.conn.anomalies.iter().map(move |a| {
+            c.anomalies.iter().map(move |a| {
                 let who = a.endpoint.map_or("-", |r| r.name()).to_string();
                 (c.stream, a.kind.id().to_string(), a.frame, who)
             })

@@ -18,9 +18,9 @@ use crate::capture::CaptureReader;
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord};
 use crate::netstat::Series;
 use crate::output::rows::{CaptureInfo, ConnectionRow};
-use crate::replay::Role;
 use crate::report::{Settings, Status};
 use crate::state::{Basis, TcpState};
+use crate::vocab::Role;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -700,7 +700,7 @@ impl Consumer for Sink {
     fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
         for r in records {
             if let Some(sel) = &self.0.select {
-                if !sel.matches(r.stream, &r.conn) {
+                if !sel.matches(r.stream, r) {
                     continue;
                 }
             }

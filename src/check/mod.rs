@@ -25,12 +25,13 @@ pub mod render;
 
 use crate::anomaly::{Anomaly, AnomalyKind, Severity};
 use crate::capture::{CaptureError, CaptureReader};
+use crate::consumer::{ConnectionSummary, Outcome};
 use crate::engine::{self, ConnectionRecord, Consumer, SegmentRecord, Totals};
 use crate::output;
 use crate::policy::{Limit, Policy};
-use crate::replay::{Connection, Outcome, Role};
 use crate::report::Status;
 use crate::state::TcpState;
+use crate::vocab::Role;
 use rayon::prelude::*;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -153,7 +154,7 @@ pub struct CaptureResult {
     /// Anomaly occurrences of every kind, in scope or not.
     pub anomalies: u64,
     /// Occurrences not kept because a connection had too many
-    /// ([`crate::replay::MAX_CONNECTION_ANOMALIES`]): counts are lower
+    /// ([`crate::consumer::MAX_CONNECTION_ANOMALIES`]): counts are lower
     /// bounds when this is not 0.
     pub anomalies_dropped: u64,
     /// One per rule in scope: anomaly ids in catalog order, then
@@ -211,8 +212,8 @@ impl Verdict {
 /// Whether a connection ended cleanly closed: its outcome is `closed` (both
 /// endpoints sent a FIN, each FIN was acknowledged, no RST was accepted)
 /// and, at the end of the capture, each endpoint is CLOSED or TIME_WAIT.
-pub fn cleanly_closed(c: &Connection) -> bool {
-    c.outcome() == Outcome::Closed
+pub fn cleanly_closed(c: &ConnectionSummary) -> bool {
+    c.outcome == Outcome::Closed
         && c.state()
             .iter()
             .all(|s| matches!(s, TcpState::Closed | TcpState::TimeWait))
@@ -257,7 +258,7 @@ impl Consumer for Collect<'_> {
 
     fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
         for r in records {
-            let c = &r.conn;
+            let c: &ConnectionSummary = r;
             for a in &c.anomalies {
                 self.counts[kind_index(a.kind)] += 1;
                 if self.policy.limit(a.kind).is_some() {
@@ -283,7 +284,7 @@ impl Consumer for Collect<'_> {
                     endpoint: None,
                     description: format!(
                         "not cleanly closed: outcome {}, client {}, server {} at the end (expected outcome closed, each endpoint CLOSED or TIME_WAIT)",
-                        c.outcome().name(),
+                        c.outcome.name(),
                         name(cl, unsure[0]),
                         name(sv, unsure[1])
                     ),
@@ -497,7 +498,7 @@ pub fn run(
                 "tcpstate: {}: {} anomalies beyond {} per connection were not kept: counts are lower bounds",
                 c.file,
                 c.anomalies_dropped,
-                crate::replay::MAX_CONNECTION_ANOMALIES
+                crate::consumer::MAX_CONNECTION_ANOMALIES
             )?;
         }
     }

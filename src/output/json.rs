@@ -8,12 +8,15 @@
 
 use super::{SCHEMA_VERSION, seconds, timestamp};
 use crate::anomaly::Anomaly;
+use crate::consumer::Transition;
 use crate::decode::Tunnel;
 use crate::engine::{
-    ConnectionRecord, IcmpError, SKIP_KINDS, SegmentRecord, Totals, TunnelUse, skip_name,
+    ConnectionRecord, ConnectionSummary, IcmpError, SKIP_KINDS, SegmentRecord, Totals, TunnelUse,
+    skip_name,
 };
-use crate::replay::{Role, Transition};
+use crate::vocab::Role;
 use crate::wireshark::Verdicts;
+use crate::zeek::ZeekRecord;
 use std::net::IpAddr;
 
 /// Appends `s` as a JSON string.
@@ -83,16 +86,16 @@ fn opt_role(out: &mut Vec<u8>, r: Option<Role>) {
 
 /// `,"PREFIXconn_state":..,"PREFIXhistory":..,"PREFIXmissed_bytes":..` of
 /// one Zeek connection.
-fn zeek_verdict(out: &mut Vec<u8>, z: &crate::zeek::ZeekConn, prefix: &str) {
+fn zeek_verdict(out: &mut Vec<u8>, z: &ZeekRecord, prefix: &str) {
     for (key, i) in [("conn_state", 0), ("history", 1), ("missed_bytes", 2)] {
         out.extend_from_slice(b",\"");
         out.extend_from_slice(prefix.as_bytes());
         out.extend_from_slice(key.as_bytes());
         out.extend_from_slice(b"\":");
         match i {
-            0 => static_str(out, z.conn_state().name()),
-            1 => string(out, z.history()),
-            _ => uint(out, z.missed_bytes()),
+            0 => static_str(out, z.conn_state.name()),
+            1 => string(out, &z.history),
+            _ => uint(out, z.missed_bytes),
         }
     }
 }
@@ -158,8 +161,8 @@ fn transition(out: &mut Vec<u8>, t: &Transition, with_rule: bool) {
 
 /// A connection object (no trailing newline).
 pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRecord) {
-    let c = &r.conn;
-    let [cl, sv] = &c.ep;
+    let c: &ConnectionSummary = r;
+    let [cl, sv] = &c.ends;
     out.extend_from_slice(b"{\"type\":\"connection\"");
     if let Some(f) = file_json {
         out.extend_from_slice(b",\"file\":");
@@ -203,8 +206,8 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
         out,
         "client",
         "server",
-        c.initial_state[0].name(),
-        c.initial_state[1].name(),
+        cl.initial_state.name(),
+        sv.initial_state.name(),
     );
     out.extend_from_slice(b",\"final_state\":");
     pair(out, "client", "server", cl.state.name(), sv.state.name());
@@ -212,9 +215,9 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
     out.extend_from_slice(b",\"active_closer\":");
     opt_role(out, c.active_closer);
     out.extend_from_slice(b",\"outcome\":");
-    static_str(out, c.outcome().name());
+    static_str(out, c.outcome.name());
     // Zeek's verdict on the Zeek connection this one begins with.
-    match r.analyzers.zeek.first() {
+    match c.zeek.first() {
         Some(z) => zeek_verdict(out, z, "zeek_"),
         None => out.extend_from_slice(
             b",\"zeek_conn_state\":null,\"zeek_history\":null,\"zeek_missed_bytes\":null",
@@ -223,15 +226,15 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
     // Every Zeek connection this one makes, in order (the keys above are
     // the first's): Zeek's timers can split a connection.
     out.extend_from_slice(b",\"zeek_pieces\":[");
-    for (i, z) in r.analyzers.zeek.rows().enumerate() {
+    for (i, z) in c.zeek.iter().enumerate() {
         if i > 0 {
             out.push(b',');
         }
         out.extend_from_slice(b"{\"first_frame\":");
-        uint(out, z.first_frame());
+        uint(out, z.first_frame);
         zeek_verdict(out, z, "");
         out.extend_from_slice(b",\"last_frame\":");
-        uint(out, z.last_frame());
+        uint(out, z.last_frame);
         out.push(b'}');
     }
     out.push(b']');
@@ -252,7 +255,7 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
         transition(out, t, false);
     }
     out.extend_from_slice(b"],\"analysis_counts\":{");
-    for (i, (f, n)) in r.analyzers.wireshark.counts().nonzero().enumerate() {
+    for (i, (f, n)) in c.analysis_counts.nonzero().enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -266,7 +269,7 @@ pub fn connection(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &ConnectionRec
     out.extend_from_slice(b",\"revisions\":");
     uint(out, u64::from(c.revisions));
     out.extend_from_slice(b",\"initial_rtt_ns\":");
-    opt_int(out, r.analyzers.wireshark.initial_rtt_ns());
+    opt_int(out, c.initial_rtt_ns);
     out.push(b'}');
 }
 

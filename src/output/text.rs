@@ -7,10 +7,11 @@
 use super::time::{TimeColumn, TimeFormat};
 use super::{Style, flags_tcpdump};
 use crate::anomaly::Severity;
-use crate::engine::{ConnectionRecord, SegmentRecord};
-use crate::replay::Verdict;
+use crate::consumer::Verdict;
+use crate::engine::{ConnectionRecord, ConnectionSummary, SegmentRecord};
 use crate::state::TcpState;
 use crate::wireshark::{Counts, Flag, Verdicts};
+use crate::zeek::ZeekRecord;
 use anstyle::{AnsiColor, Effects, Style as Ansi};
 use std::fmt::Write as _;
 use std::io::{self, Write};
@@ -280,8 +281,8 @@ fn secs6(ns: i128) -> String {
 
 /// The cells of one summary row; `time` writes its START.
 pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&str>) -> Vec<Cell> {
-    let c = &r.conn;
-    let [cl, sv] = &c.ep;
+    let c: &ConnectionSummary = r;
+    let [cl, sv] = &c.ends;
     let mut row = Vec::with_capacity(17);
     if let Some(f) = file {
         row.push(Cell::plain(f));
@@ -302,7 +303,6 @@ pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&st
         anomalies.push('-');
     }
     let guessed = if c.roles_guessed { "?" } else { "" };
-    let unsure = c.uncertain();
     row.extend([
         Cell::plain(r.stream.to_string()),
         Cell::plain(format!("{}{guessed}", addr(cl.addr, cl.port))),
@@ -321,25 +321,25 @@ pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&st
         // An uncertain final state ends with `?` (see
         // `Connection::uncertain`).
         Cell::toned(
-            state_name(cl.state, unsure[0].is_some()),
+            state_name(cl.state, cl.uncertain.is_some()),
             Tone::State(cl.state),
         ),
         Cell::toned(
-            state_name(sv.state, unsure[1].is_some()),
+            state_name(sv.state, sv.uncertain.is_some()),
             Tone::State(sv.state),
         ),
         Cell::plain(c.active_closer.map_or("-", |r| r.name())),
-        Cell::plain(c.outcome().name()),
+        Cell::plain(c.outcome.name()),
         // Zeek's conn_state and history: every Zeek connection this one
         // makes (Zeek's timers can split it; `--format zeek` lists each),
         // joined by commas in order.
-        Cell::plain(zeek_pieces(&r.analyzers.zeek, |z| z.conn_state().name())),
-        Cell::plain(zeek_pieces(&r.analyzers.zeek, |z| z.history())),
+        Cell::plain(zeek_pieces(&c.zeek, |z| z.conn_state.name())),
+        Cell::plain(zeek_pieces(&c.zeek, |z| &z.history)),
         match worst {
             Some(s) => Cell::toned(anomalies, Tone::Severity(s)),
             None => Cell::plain(anomalies),
         },
-        Cell::plain(analysis_counts(r.analyzers.wireshark.counts())),
+        Cell::plain(analysis_counts(&c.analysis_counts)),
     ]);
     row
 }
@@ -355,12 +355,9 @@ pub fn state_name(s: TcpState, uncertain: bool) -> String {
 
 /// One field of each Zeek connection of `zeek`, joined by commas (`-` for an
 /// empty field, or when there is none).
-fn zeek_pieces<'a>(
-    zeek: &'a crate::zeek::Zeek,
-    field: impl Fn(&'a crate::zeek::ZeekConn) -> &'a str,
-) -> String {
+fn zeek_pieces<'a>(zeek: &'a [ZeekRecord], field: impl Fn(&'a ZeekRecord) -> &'a str) -> String {
     let mut out = String::new();
-    for (i, z) in zeek.rows().enumerate() {
+    for (i, z) in zeek.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }

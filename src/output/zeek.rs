@@ -26,7 +26,7 @@
 //! (UTC), not the time of the run.
 
 use crate::engine::ConnectionRecord;
-use crate::zeek::ZeekConn;
+use crate::zeek::ZeekRecord;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -108,41 +108,41 @@ fn boolean(out: &mut Vec<u8>, b: bool) {
 
 /// Every row of one connection.
 pub fn rows(out: &mut Vec<u8>, r: &ConnectionRecord) {
-    for (i, z) in r.analyzers.zeek.rows().enumerate() {
+    for (i, z) in r.zeek.iter().enumerate() {
         row(out, z, &uid(z, r.stream, i as u64));
     }
 }
 
 /// One conn.log row.
-pub fn row(out: &mut Vec<u8>, z: &ZeekConn, uid: &str) {
-    let (oh, op) = z.orig();
-    let (rh, rp) = z.resp();
-    secs6(out, z.start_ns());
+pub fn row(out: &mut Vec<u8>, z: &ZeekRecord, uid: &str) {
+    let (oh, op) = z.orig;
+    let (rh, rp) = z.resp;
+    secs6(out, z.start_ns);
     let _ = write!(out, "\t{uid}\t{oh}\t{op}\t{rh}\t{rp}\ttcp\t-\t");
-    let duration = z.duration_ns();
+    let duration = z.duration_ns;
     if duration > 0 {
         secs6(out, duration);
         out.push(b'\t');
-        count(out, z.orig_bytes());
+        count(out, z.orig_bytes);
         out.push(b'\t');
-        count(out, z.resp_bytes());
+        count(out, z.resp_bytes);
     } else {
         out.extend_from_slice(b"-\t-\t-");
     }
-    let _ = write!(out, "\t{}\t", z.conn_state().name());
+    let _ = write!(out, "\t{}\t", z.conn_state.name());
     boolean(out, is_local(oh));
     out.push(b'\t');
     boolean(out, is_local(rh));
     out.push(b'\t');
-    count(out, z.missed_bytes());
+    count(out, z.missed_bytes);
     out.push(b'\t');
-    if z.history().is_empty() {
+    if z.history.is_empty() {
         out.push(b'-');
     } else {
-        out.extend_from_slice(z.history().as_bytes());
+        out.extend_from_slice(z.history.as_bytes());
     }
-    let (op, ob) = z.orig_packets();
-    let (rp, rb) = z.resp_packets();
+    let (op, ob) = z.orig_packets;
+    let (rp, rb) = z.resp_packets;
     for n in [op, ob, rp, rb] {
         out.push(b'\t');
         count(out, n);
@@ -151,10 +151,10 @@ pub fn row(out: &mut Vec<u8>, z: &ZeekConn, uid: &str) {
 }
 
 /// The row's uid: `C` and 96 bits of FNV-1a over what identifies it.
-pub fn uid(z: &ZeekConn, stream: u64, index: u64) -> String {
+pub fn uid(z: &ZeekRecord, stream: u64, index: u64) -> String {
     let mut key = Vec::with_capacity(64);
-    let (oh, op) = z.orig();
-    let (rh, rp) = z.resp();
+    let (oh, op) = z.orig;
+    let (rh, rp) = z.resp;
     for (ip, port) in [(oh, op), (rh, rp)] {
         match ip {
             IpAddr::V4(a) => key.extend_from_slice(&a.octets()),
@@ -162,7 +162,7 @@ pub fn uid(z: &ZeekConn, stream: u64, index: u64) -> String {
         }
         key.extend_from_slice(&port.to_be_bytes());
     }
-    key.extend_from_slice(&z.start_ns().to_be_bytes());
+    key.extend_from_slice(&z.start_ns.to_be_bytes());
     key.extend_from_slice(&stream.to_be_bytes());
     key.extend_from_slice(&index.to_be_bytes());
     let fnv = |seed: u64| {

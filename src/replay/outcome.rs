@@ -185,7 +185,8 @@ impl Outcome {
 /// state, from what a lifecycle rests on: the initial states, the first
 /// timestamp and the transitions' `(endpoint, state entered, when)`. `to`
 /// is `None` for the last stay of an endpoint (see
-/// [`crate::netstat::for_each_stay`], which reads a [`Connection`]).
+/// [`crate::consumer::ConnectionSummary::for_each_stay`], which reads a
+/// finished connection's summary).
 pub fn stays<I>(
     initial: [TcpState; 2],
     first_ts: i64,

@@ -283,10 +283,7 @@ impl Consumer for SummarySink<'_> {
 
     fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
         for r in records {
-            let selected = self
-                .select
-                .as_ref()
-                .is_none_or(|s| s.matches(r.stream, &r.conn));
+            let selected = self.select.as_ref().is_none_or(|s| s.matches(r.stream, r));
             // An unselected stream still takes its place in stream order.
             let row = selected.then(|| self.render(r));
             match &mut self.order {

@@ -75,7 +75,7 @@ impl Consumer for SummarySink<'_> {
                 .settings
                 .select
                 .as_ref()
-                .is_none_or(|s| s.matches(r.stream, &r.conn));
+                .is_none_or(|s| s.matches(r.stream, r));
             let row = selected.then(|| ConnectionRow::from_record(r));
             let table = &mut *self.table;
             match &mut self.order {

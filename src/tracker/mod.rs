@@ -29,7 +29,9 @@
 mod embryo;
 
 use crate::analyzers::Analyzers;
-use crate::consumer::{ConnectionRecord, IcmpError, SegmentRecord, Tracked, TunnelUse};
+use crate::consumer::{
+    ConnectionRecord, ConnectionSummary, IcmpError, SegmentRecord, Tracked, TunnelUse,
+};
 use crate::decode::{self, Packet, TcpFlags, TcpSegment, Tunnel};
 use crate::flow::{self, FlowHasher, FlowKey};
 use crate::replay::{Config, Connection, Rewrite, SegmentOutcome};
@@ -196,10 +198,9 @@ struct Done {
     frame: u64,
     creation: u64,
     stream: Option<u64>,
-    /// The replay and, beside it, the analyzers (one allocation).
-    t: Box<Tracked>,
-    tunnels: Vec<TunnelUse>,
-    icmp: Vec<IcmpError>,
+    /// What the consumer gets of it, made here: on the shard's thread, not
+    /// in the serial merge.
+    summary: Box<ConnectionSummary>,
 }
 
 /// How many frames a timeline row is held before it is handed out, so that a
@@ -415,17 +416,16 @@ impl Tracker {
         }
         self.live -= 1;
         self.to_free.push(s);
-        let Body::Full(t) = slot.body else {
+        let Body::Full(mut t) = slot.body else {
             unreachable!("woken above")
         };
         let side = slot.side.map(|b| *b).unwrap_or_default();
+        let summary = Box::new(ConnectionSummary::take(&mut t, side.tunnels, side.icmp));
         self.done.push(Done {
             frame,
             creation: slot.creation,
             stream,
-            t,
-            tunnels: side.tunnels,
-            icmp: side.icmp,
+            summary,
         });
     }
 
@@ -848,15 +848,8 @@ impl Tracker {
             let stream = d
                 .stream
                 .unwrap_or_else(|| streams[(d.creation - first) as usize]);
-            out.push((
-                d.frame,
-                ConnectionRecord {
-                    stream,
-                    t: d.t,
-                    tunnels: d.tunnels,
-                    icmp: d.icmp,
-                },
-            ));
+            let summary = d.summary;
+            out.push((d.frame, ConnectionRecord { stream, summary }));
         }
     }
 }

@@ -37,8 +37,7 @@ impl Run {
             .connections
             .iter()
             .flat_map(|c| {
-                c.conn
-                    .anomalies
+                c.anomalies
                     .iter()
                     .map(move |a| (c.stream, a.kind.id(), a.frame))
             })

@@ -17,7 +17,7 @@
 use crate::common::{Difference, agreement, assert_listed, connections, read_corpus};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use tcpstate::replay::Connection;
+use tcpstate::engine::ConnectionSummary;
 use tcpstate::state::TcpState;
 
 /// (oracle, capture) of every suricata-verify test that checks tcp.state.
@@ -57,9 +57,9 @@ const ORACLES: &[(&str, &str)] = &[
 ];
 
 /// Suricata's single session state for one of our connections.
-pub fn suricata_state(c: &Connection) -> &'static str {
+pub fn suricata_state(c: &ConnectionSummary) -> &'static str {
     use TcpState::*;
-    let [client, server] = &c.ep;
+    let [client, server] = &c.ends;
     if c.reset_by.is_some() {
         return "closed";
     }
@@ -146,7 +146,7 @@ fn suricata_tcp_state() {
             let found: Vec<_> = conns
                 .iter()
                 .filter(|r| {
-                    let [c, s] = &r.conn.ep;
+                    let [c, s] = &r.ends;
                     src.is_none_or(|x| x == (c.addr, c.port))
                         && dst.is_none_or(|x| x == (s.addr, s.port))
                 })
@@ -154,7 +154,7 @@ fn suricata_tcp_state() {
             let expected = &m["tcp.state"];
             match found.as_slice() {
                 [r] => {
-                    let ours = suricata_state(&r.conn);
+                    let ours = suricata_state(r);
                     if ours == expected {
                         matched += 1;
                     } else {

@@ -1,4 +1,5 @@
-//! Rows from a replay's records: the one place results read them.
+//! Rows from the records a consumer is given (a connection's summary, a
+//! segment's record).
 
 use super::{
     AnalysisRow, AnomalyRow, CaptureInfo, ConnectionRow, Endpoint, IcmpRow, SegmentRow,
@@ -6,7 +7,7 @@ use super::{
 };
 use crate::engine::{ConnectionRecord, SegmentRecord, Totals};
 
-fn transition_row(t: &crate::replay::Transition) -> TransitionRow {
+fn transition_row(t: &crate::consumer::Transition) -> TransitionRow {
     TransitionRow {
         frame: t.frame,
         ts_ns: t.ts,
@@ -62,8 +63,8 @@ fn anomaly_row(a: &crate::anomaly::Anomaly) -> AnomalyRow {
 impl ConnectionRow {
     /// The row of a finished connection (what the JSON connection object says).
     pub fn from_record(r: &ConnectionRecord) -> ConnectionRow {
-        let c = &r.conn;
-        let [cl, sv] = &c.ep;
+        let c: &crate::engine::ConnectionSummary = r;
+        let [cl, sv] = &c.ends;
         ConnectionRow {
             stream: r.stream,
             client: Endpoint {
@@ -82,27 +83,26 @@ impl ConnectionRow {
             duration_ns: c.last_ts.saturating_sub(c.first_ts),
             packets: c.packets,
             bytes: c.payload_bytes,
-            initial_state: c.initial_state,
+            initial_state: c.initial_state(),
             final_state: [cl.state, sv.state],
             final_state_uncertain: c.uncertain(),
             active_closer: c.active_closer,
-            outcome: c.outcome(),
-            zeek_pieces: r
-                .analyzers
+            outcome: c.outcome,
+            zeek_pieces: c
                 .zeek
-                .rows()
+                .iter()
                 .map(|z| ZeekPiece {
-                    first_frame: z.first_frame(),
-                    conn_state: z.conn_state(),
-                    history: z.history().to_string(),
-                    missed_bytes: z.missed_bytes(),
-                    last_frame: z.last_frame(),
+                    first_frame: z.first_frame,
+                    conn_state: z.conn_state,
+                    history: z.history.clone(),
+                    missed_bytes: z.missed_bytes,
+                    last_frame: z.last_frame,
                 })
                 .collect(),
             anomalies: c.anomalies.iter().map(anomaly_row).collect(),
             anomalies_dropped: c.anomalies_dropped,
             lifecycle: c.lifecycle.iter().map(transition_row).collect(),
-            analysis_counts: r.analyzers.wireshark.counts().nonzero().collect(),
+            analysis_counts: c.analysis_counts.nonzero().collect(),
             revisions: u64::from(c.revisions),
             tunnels: r
                 .tunnels
@@ -110,7 +110,7 @@ impl ConnectionRow {
                 .map(|u| tunnel_row(&u.tunnel, u.packets))
                 .collect(),
             icmp_errors: r.icmp.iter().map(icmp_row).collect(),
-            initial_rtt_ns: r.analyzers.wireshark.initial_rtt_ns(),
+            initial_rtt_ns: c.initial_rtt_ns,
         }
     }
 }

@@ -5,8 +5,8 @@ use super::names::{anomaly, basis, conn_state, flag_name, outcome, role, state};
 use super::{
     AnomalyRow, CaptureInfo, ConnectionRow, Endpoint, IcmpRow, TransitionRow, TunnelRow, ZeekPiece,
 };
-use crate::replay::Role;
 use crate::state::TcpState;
+use crate::vocab::Role;
 use crate::wireshark::Flag;
 use serde_json::Value;
 use std::net::IpAddr;

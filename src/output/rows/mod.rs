@@ -1,9 +1,9 @@
 //! Results as owned, typed rows: one per connection (what `summary` writes),
 //! one per segment (what `timeline` writes), and the capture's totals.
 //!
-//! This is the one module that reads the replay's records for results
-//! ([`ConnectionRow::from_record`], [`SegmentRow::from_record`],
-//! [`CaptureInfo::from_totals`]). The Parquet writer turns the rows into
+//! Rows are made from the records a consumer is given ([`crate::consumer`]:
+//! [`ConnectionRow::from_record`], [`SegmentRow::from_record`]) and from
+//! the totals ([`CaptureInfo::from_totals`]). The Parquet writer turns the rows into
 //! columns, and `tcpstate report` aggregates rows, whether they come from a
 //! replay or back from results written earlier (Parquet, or JSON Lines read
 //! with [`ConnectionRow::from_json`]): one aggregation, whatever the source,
@@ -13,8 +13,8 @@
 //! has under the same name; a row read back from JSON Lines or Parquet is
 //! equal to the row it was written from.
 //!
-//! Its files: this one, what a row is; `from_record.rs`, rows from a
-//! replay's records; `json.rs`, rows read back from JSON Lines; `names.rs`,
+//! Its files: this one, what a row is; `from_record.rs`, rows from the
+//! consumer's records; `json.rs`, rows read back from JSON Lines; `names.rs`,
 //! values from the names the JSON and Parquet write; `spill.rs`, rows
 //! waiting for stream order, spilled to a temporary file.
 
@@ -30,8 +30,9 @@ pub use names::{
 };
 
 use crate::anomaly::{AnomalyKind, Severity};
-use crate::replay::{Direction, Outcome, Role};
+use crate::consumer::Outcome;
 use crate::state::{Basis, TcpState};
+use crate::vocab::{Direction, Role};
 use crate::wireshark::Flag;
 use crate::zeek::ConnState;
 use std::net::IpAddr;
@@ -270,9 +271,9 @@ pub struct CaptureInfo {
 }
 impl ConnectionRow {
     /// Calls `f(role, state, from, to)` for every stay of an endpoint in one
-    /// state (see [`crate::replay::stays`]).
+    /// state (see [`crate::consumer::stays`]).
     pub fn for_each_stay(&self, f: impl FnMut(Role, TcpState, i64, Option<i64>)) {
-        crate::replay::stays(
+        crate::consumer::stays(
             self.initial_state,
             self.start_ns,
             self.lifecycle.iter().map(|t| (t.endpoint, t.to, t.ts_ns)),

@@ -3,9 +3,10 @@
 //! fixed sets some of them are looked up in.
 
 use crate::anomaly::AnomalyKind;
-use crate::replay::{Outcome, Role};
+use crate::consumer::Outcome;
 use crate::select::OUTCOMES;
 use crate::state::{Basis, TcpState};
+use crate::vocab::Role;
 use crate::zeek::ConnState;
 
 /// Every basis a transition can rest on.

@@ -5,9 +5,9 @@ use super::names::{BASES, CONN_STATES, ROLES, flag_name};
 use super::{AnomalyRow, ConnectionRow, Endpoint, IcmpRow, TransitionRow, TunnelRow, ZeekPiece};
 use crate::anomaly::AnomalyKind;
 use crate::output::order::Spill;
-use crate::replay::Role;
 use crate::select::OUTCOMES;
 use crate::state::TcpState;
+use crate::vocab::Role;
 use crate::wireshark::Flag;
 use std::net::IpAddr;
 
