@@ -192,8 +192,8 @@ impl Consumer for Render {
     fn connections(&mut self, done: &[ConnectionRecord]) -> std::io::Result<()> {
         let mut time = TimeColumn::new(TimeFormat::AbsoluteDate, self.first_ts);
         for r in done {
-            for cell in text::summary_row(r, &mut time, None) {
-                self.done.extend_from_slice(cell.text().as_bytes());
+            for (cell, _) in text::summary_row(r, &mut time, None).iter() {
+                self.done.extend_from_slice(cell.as_bytes());
             }
             json::connection(&mut self.done, Some(b"\"f\""), r);
             zeek::rows(&mut self.done, r);

@@ -83,54 +83,88 @@ impl Tone {
     }
 }
 
-/// A cell: its text and its colour.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Cell {
+/// A row of cells, in one string: a row is made with one allocation or
+/// two, not one per cell (a summary writes a row per connection). Cells
+/// are written through [`std::fmt::Write`], each closed by [`Cells::end`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cells {
     text: String,
-    tone: Tone,
+    /// Where each cell ends in `text`, and its colour.
+    ends: Vec<(u32, Tone)>,
 }
 
-impl Cell {
-    fn plain(text: impl Into<String>) -> Cell {
-        Cell {
-            text: text.into(),
-            tone: Tone::Plain,
+impl Cells {
+    /// An empty row with room for `n` cells.
+    pub fn with_capacity(n: usize) -> Cells {
+        Cells {
+            text: String::with_capacity(16 * n),
+            ends: Vec::with_capacity(n),
         }
     }
-    fn toned(text: impl Into<String>, tone: Tone) -> Cell {
-        Cell {
-            text: text.into(),
-            tone,
-        }
+
+    /// Ends the cell written since the previous one, in `tone`.
+    pub fn end(&mut self, tone: Tone) {
+        self.ends.push((self.text.len() as u32, tone));
+    }
+
+    /// A whole cell.
+    pub fn push(&mut self, text: &str, tone: Tone) {
+        self.text.push_str(text);
+        self.end(tone);
+    }
+
+    /// The cells: text and colour.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Tone)> + '_ {
+        let mut from = 0usize;
+        self.ends.iter().map(move |&(end, tone)| {
+            let cell = &self.text[from..end as usize];
+            from = end as usize;
+            (cell, tone)
+        })
+    }
+
+    /// How many cells.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Whether it has no cell.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// The bytes its text takes.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
     }
 }
 
-impl Cell {
-    /// Its text.
-    pub fn text(&self) -> &str {
-        &self.text
+impl std::fmt::Write for Cells {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.text.push_str(s);
+        Ok(())
     }
 }
 
 /// A row of cells as bytes (so that rows can wait on disk in a
 /// [`super::order::StreamOrder`] or a [`super::order::Spool`]): per cell, its
 /// tone, the length of its text (4 bytes) and the text.
-pub fn encode_row(row: &[Cell], out: &mut Vec<u8>) {
-    for c in row {
-        out.push(c.tone.code());
-        out.extend_from_slice(&(c.text.len() as u32).to_le_bytes());
-        out.extend_from_slice(c.text.as_bytes());
+pub fn encode_row(row: &Cells, out: &mut Vec<u8>) {
+    for (text, tone) in row.iter() {
+        out.push(tone.code());
+        out.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        out.extend_from_slice(text.as_bytes());
     }
 }
 
 /// The cells of a row written by [`encode_row`].
-pub fn decode_row(mut b: &[u8]) -> Vec<Cell> {
-    let mut row = Vec::new();
+pub fn decode_row(mut b: &[u8]) -> Cells {
+    let mut row = Cells::with_capacity(18);
     while b.len() >= 5 {
         let tone = Tone::from_code(b[0]);
         let len = u32::from_le_bytes([b[1], b[2], b[3], b[4]]) as usize;
         let end = (5 + len).min(b.len());
-        row.push(Cell::toned(String::from_utf8_lossy(&b[5..end]), tone));
+        row.push(&String::from_utf8_lossy(&b[5..end]), tone);
         b = &b[end..];
     }
     row
@@ -142,8 +176,10 @@ pub struct Table {
     /// Right-aligned columns (numbers).
     right: Vec<bool>,
     widths: Option<Vec<usize>>,
-    pending: Vec<Vec<Cell>>,
+    pending: Vec<Cells>,
     color: bool,
+    /// The line being written, reused.
+    line: String,
 }
 
 impl Table {
@@ -158,11 +194,12 @@ impl Table {
             widths: None,
             pending: Vec::new(),
             color,
+            line: String::new(),
         }
     }
 
     /// Adds a row (written at once when the widths are fixed).
-    pub fn push(&mut self, row: Vec<Cell>, out: &mut dyn Write) -> io::Result<()> {
+    pub fn push(&mut self, row: Cells, out: &mut dyn Write) -> io::Result<()> {
         if self.widths.is_some() {
             return self.write_row(&row, out);
         }
@@ -182,16 +219,15 @@ impl Table {
         if self.widths.is_none() {
             let mut w: Vec<usize> = self.header.iter().map(|h| h.chars().count()).collect();
             for row in &self.pending {
-                for (i, c) in row.iter().enumerate() {
-                    w[i] = w[i].max(c.text.chars().count());
+                for (i, (text, _)) in row.iter().enumerate() {
+                    w[i] = w[i].max(text.chars().count());
                 }
             }
             self.widths = Some(w);
-            let header: Vec<Cell> = self
-                .header
-                .iter()
-                .map(|h| Cell::toned(*h, Tone::Bold))
-                .collect();
+            let mut header = Cells::with_capacity(self.header.len());
+            for h in &self.header {
+                header.push(h, Tone::Bold);
+            }
             self.write_row(&header, out)?;
         }
         for row in std::mem::take(&mut self.pending) {
@@ -200,24 +236,25 @@ impl Table {
         Ok(())
     }
 
-    fn write_row(&self, row: &[Cell], out: &mut dyn Write) -> io::Result<()> {
+    fn write_row(&mut self, row: &Cells, out: &mut dyn Write) -> io::Result<()> {
         let widths = self.widths.as_ref().expect("widths fixed");
-        let mut line = String::new();
+        let line = &mut self.line;
+        line.clear();
         let last = row.len().saturating_sub(1);
-        for (i, c) in row.iter().enumerate() {
+        for (i, (text, tone)) in row.iter().enumerate() {
             let w = widths[i];
-            let pad = w.saturating_sub(c.text.chars().count());
+            let pad = w.saturating_sub(text.chars().count());
             if i > 0 {
                 line.push_str("  ");
             }
             if self.right[i] {
                 line.extend(std::iter::repeat_n(' ', pad));
             }
-            match (self.color, c.tone.style()) {
+            match (self.color, tone.style()) {
                 (true, Some(s)) => {
-                    let _ = write!(line, "{s}{}{s:#}", c.text);
+                    let _ = write!(line, "{s}{text}{s:#}");
                 }
-                _ => line.push_str(&c.text),
+                _ => line.push_str(text),
             }
             if !self.right[i] && i != last {
                 line.extend(std::iter::repeat_n(' ', pad));
@@ -261,86 +298,92 @@ pub fn summary_table(style: &Style) -> Table {
     Table::new(header, right, style.color)
 }
 
-fn addr(ip: std::net::IpAddr, port: u16) -> String {
-    match ip {
-        std::net::IpAddr::V4(a) => format!("{a}:{port}"),
-        std::net::IpAddr::V6(a) => format!("[{a}]:{port}"),
-    }
-}
-
 /// Seconds with six decimals (truncated), however large.
-fn secs6(ns: i128) -> String {
+fn secs6(out: &mut impl std::fmt::Write, ns: i128) {
     let abs = ns.unsigned_abs();
-    format!(
-        "{}{}.{:06}",
-        if ns < 0 { "-" } else { "" },
+    let sign = if ns < 0 { "-" } else { "" };
+    let _ = write!(
+        out,
+        "{sign}{}.{:06}",
         abs / 1_000_000_000,
         abs % 1_000_000_000 / 1000
-    )
+    );
+}
+
+/// An endpoint as `ADDR:PORT` (`[ADDR]:PORT` for IPv6).
+fn write_addr(out: &mut impl std::fmt::Write, ip: std::net::IpAddr, port: u16) {
+    let _ = match ip {
+        std::net::IpAddr::V4(a) => write!(out, "{a}:{port}"),
+        std::net::IpAddr::V6(a) => write!(out, "[{a}]:{port}"),
+    };
 }
 
 /// The cells of one summary row; `time` writes its START.
-pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&str>) -> Vec<Cell> {
+pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&str>) -> Cells {
     let c: &ConnectionSummary = r;
     let [cl, sv] = &c.ends;
-    let mut row = Vec::with_capacity(17);
+    let mut row = Cells::with_capacity(18);
+    let plain = Tone::Plain;
     if let Some(f) = file {
-        row.push(Cell::plain(f));
+        row.push(f, plain);
     }
-    let mut anomalies = String::new();
+    let guessed = if c.roles_guessed { "?" } else { "" };
+    let _ = write!(row, "{}", r.stream);
+    row.end(plain);
+    for e in [cl, sv] {
+        write_addr(&mut row, e.addr, e.port);
+        row.push(guessed, plain);
+    }
+    let _ = write!(row, "{}-{}", c.first_frame, c.last_frame);
+    row.end(plain);
+    let mut v = Vec::with_capacity(32);
+    time.write(c.first_ts, None, &mut v);
+    row.push(String::from_utf8_lossy(&v).trim_start(), plain);
+    secs6(&mut row, i128::from(c.last_ts) - i128::from(c.first_ts));
+    row.end(plain);
+    for n in [
+        c.packets[0],
+        c.packets[1],
+        c.payload_bytes[0],
+        c.payload_bytes[1],
+    ] {
+        let _ = write!(row, "{n}");
+        row.end(plain);
+    }
+    // An uncertain final state ends with `?` (see `Connection::uncertain`).
+    for e in [cl, sv] {
+        row.text.push_str(e.state.name());
+        row.push(
+            if e.uncertain.is_some() { "?" } else { "" },
+            Tone::State(e.state),
+        );
+    }
+    row.push(c.active_closer.map_or("-", |r| r.name()), plain);
+    row.push(c.outcome.name(), plain);
+    // Zeek's conn_state and history: every Zeek connection this one makes
+    // (Zeek's timers can split it; `--format zeek` lists each), joined by
+    // commas in order.
+    zeek_pieces(&mut row, &c.zeek, |z| z.conn_state.name());
+    row.end(plain);
+    zeek_pieces(&mut row, &c.zeek, |z| &z.history);
+    row.end(plain);
     let mut worst: Option<Severity> = None;
-    for a in &c.anomalies {
-        if !anomalies.is_empty() {
-            anomalies.push(',');
+    for (i, a) in c.anomalies.iter().enumerate() {
+        if i > 0 {
+            row.text.push(',');
         }
-        let _ = write!(anomalies, "{}@{}", a.kind.id(), a.frame);
+        let _ = write!(row, "{}@{}", a.kind.id(), a.frame);
         worst = worst.max(Some(a.kind.severity()));
     }
     if c.anomalies_dropped > 0 {
-        let _ = write!(anomalies, ",+{} more", c.anomalies_dropped);
+        let _ = write!(row, ",+{} more", c.anomalies_dropped);
     }
-    if anomalies.is_empty() {
-        anomalies.push('-');
+    if c.anomalies.is_empty() && c.anomalies_dropped == 0 {
+        row.text.push('-');
     }
-    let guessed = if c.roles_guessed { "?" } else { "" };
-    row.extend([
-        Cell::plain(r.stream.to_string()),
-        Cell::plain(format!("{}{guessed}", addr(cl.addr, cl.port))),
-        Cell::plain(format!("{}{guessed}", addr(sv.addr, sv.port))),
-        Cell::plain(format!("{}-{}", c.first_frame, c.last_frame)),
-        Cell::plain({
-            let mut v = Vec::new();
-            time.write(c.first_ts, None, &mut v);
-            String::from_utf8_lossy(&v).trim_start().to_string()
-        }),
-        Cell::plain(secs6(i128::from(c.last_ts) - i128::from(c.first_ts))),
-        Cell::plain(c.packets[0].to_string()),
-        Cell::plain(c.packets[1].to_string()),
-        Cell::plain(c.payload_bytes[0].to_string()),
-        Cell::plain(c.payload_bytes[1].to_string()),
-        // An uncertain final state ends with `?` (see
-        // `Connection::uncertain`).
-        Cell::toned(
-            state_name(cl.state, cl.uncertain.is_some()),
-            Tone::State(cl.state),
-        ),
-        Cell::toned(
-            state_name(sv.state, sv.uncertain.is_some()),
-            Tone::State(sv.state),
-        ),
-        Cell::plain(c.active_closer.map_or("-", |r| r.name())),
-        Cell::plain(c.outcome.name()),
-        // Zeek's conn_state and history: every Zeek connection this one
-        // makes (Zeek's timers can split it; `--format zeek` lists each),
-        // joined by commas in order.
-        Cell::plain(zeek_pieces(&c.zeek, |z| z.conn_state.name())),
-        Cell::plain(zeek_pieces(&c.zeek, |z| &z.history)),
-        match worst {
-            Some(s) => Cell::toned(anomalies, Tone::Severity(s)),
-            None => Cell::plain(anomalies),
-        },
-        Cell::plain(analysis_counts(&c.analysis_counts)),
-    ]);
+    row.end(worst.map_or(plain, Tone::Severity));
+    write_analysis_counts(&mut row, &c.analysis_counts);
+    row.end(plain);
     row
 }
 
@@ -355,21 +398,23 @@ pub fn state_name(s: TcpState, uncertain: bool) -> String {
 
 /// One field of each Zeek connection of `zeek`, joined by commas (`-` for an
 /// empty field, or when there is none).
-fn zeek_pieces<'a>(zeek: &'a [ZeekRecord], field: impl Fn(&'a ZeekRecord) -> &'a str) -> String {
-    let mut out = String::new();
+fn zeek_pieces<'a>(
+    out: &mut Cells,
+    zeek: &'a [ZeekRecord],
+    field: impl Fn(&'a ZeekRecord) -> &'a str,
+) {
     for (i, z) in zeek.iter().enumerate() {
         if i > 0 {
-            out.push(',');
+            out.text.push(',');
         }
         match field(z) {
-            "" => out.push('-'),
-            f => out.push_str(f),
+            "" => out.text.push('-'),
+            f => out.text.push_str(f),
         }
     }
-    if out.is_empty() {
-        out.push('-');
+    if zeek.is_empty() {
+        out.text.push('-');
     }
-    out
 }
 
 /// The timeline header line.
@@ -568,16 +613,20 @@ pub fn analysis_notes(v: &Verdicts, out: &mut Vec<u8>) {
 /// `retransmission=3,duplicate_ack=5`, or `-`.
 pub fn analysis_counts(c: &Counts) -> String {
     let mut s = String::new();
-    for (f, n) in c.nonzero() {
-        if !s.is_empty() {
-            s.push(',');
-        }
-        let _ = write!(s, "{}={n}", f.name());
-    }
-    if s.is_empty() {
-        s.push('-');
-    }
+    write_analysis_counts(&mut s, c);
     s
+}
+
+/// [`analysis_counts`], written to `out`.
+fn write_analysis_counts(out: &mut impl std::fmt::Write, c: &Counts) {
+    let mut any = false;
+    for (f, n) in c.nonzero() {
+        let _ = write!(out, "{}{}={n}", if any { "," } else { "" }, f.name());
+        any = true;
+    }
+    if !any {
+        let _ = out.write_char('-');
+    }
 }
 
 /// The closing line of a text summary for one capture: what it contained.

@@ -114,7 +114,7 @@ fn json_string(s: &str) -> Vec<u8> {
 
 /// A rendered summary row: text cells, or bytes (JSON, Zeek).
 enum Row {
-    Cells(Vec<text::Cell>),
+    Cells(text::Cells),
     Bytes(Vec<u8>),
 }
 
@@ -128,7 +128,7 @@ enum Piece {
 impl Spill for Row {
     fn size(&self) -> usize {
         match self {
-            Row::Cells(c) => c.iter().map(|c| c.text().len() + 32).sum(),
+            Row::Cells(c) => c.text_len() + 32 * c.len(),
             Row::Bytes(b) => b.len(),
         }
     }
