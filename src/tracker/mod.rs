@@ -745,6 +745,9 @@ impl Tracker {
     pub(crate) fn begin_end(&mut self, frame: u64) {
         self.last = (frame, self.clock);
         self.young.clear();
+        // Nothing is looked up any more: the table goes at once rather than
+        // entry by entry as each connection finishes (a random probe each).
+        self.flows = hashbrown::HashTable::new();
         // No batch any more: nothing is created, every row held is named.
         self.batch_first_creation = self.creations;
         self.batch_first_row = self.rows.len();
