@@ -203,7 +203,11 @@ impl PcapNgFramer {
         frames: &mut Vec<FrameDesc>,
         max_frames: usize,
     ) -> Inner {
-        let room = max_frames.saturating_sub(frames.len());
+        // No more blocks than the bytes at hand can hold: a small capture
+        // (one held in memory, say) does not get a batch-sized frame list.
+        let room = max_frames
+            .saturating_sub(frames.len())
+            .min(buf.len().saturating_sub(*pos) / BLOCK_OVERHEAD + 1);
         frames.reserve(room.min(1 << 16));
         let mut p = *pos;
         let mut ahead = Prefetcher::new(p);
