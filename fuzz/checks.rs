@@ -202,46 +202,70 @@ impl Consumer for Render {
     }
 }
 
-/// Every output format of one capture analysed on the calling thread
-/// (`engine::analyze_here`); `None` if it is no capture.
-fn rendered_here(data: &[u8]) -> Option<Vec<u8>> {
+/// The policy the pipeline judges by: every rule, every anomaly a violation.
+fn policy_every_rule() -> &'static tcpstate::policy::Policy {
+    use std::sync::OnceLock;
+    static POLICY: OnceLock<tcpstate::policy::Policy> = OnceLock::new();
+    POLICY.get_or_init(|| {
+        let file = Layer::from_toml("fail-on = \"info\"\nexpect-closed = true\n", "fuzz.toml")
+            .expect("a policy");
+        tcpstate::policy::Policy::new(file, Layer::default())
+    })
+}
+
+/// `check`'s verdict on one capture, in text and in JSON.
+fn verdict(result: tcpstate::check::CaptureResult) -> Vec<u8> {
+    use tcpstate::check::{Verdict, render};
+    let verdict = Verdict {
+        policy: policy_every_rule().clone(),
+        captures: vec![result],
+    };
+    let status = verdict.status();
+    let mut out = Vec::new();
+    render::text(&verdict, status, false, &mut out);
+    render::json(&verdict, status, &mut out);
+    out
+}
+
+/// One capture analysed on the calling thread (`engine::analyze_here`):
+/// every output format rendered, and `check`'s verdict from a
+/// `check::Judge` fed by the same analysis (as a library user rendering
+/// and judging a capture would); `None` if it is no capture.
+fn rendered_here(data: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    use tcpstate::check::Judge;
     let reader = CaptureReader::from_bytes("fuzz", data.to_vec()).ok()?;
-    let mut r = Render::default();
-    let totals = engine::analyze_here(reader, &Options::timeline(), &mut r).expect("in memory");
-    Some(r.finish(&totals))
+    let (mut r, mut judge) = (Render::default(), Judge::new(policy_every_rule()));
+    let totals = engine::analyze_here(
+        reader,
+        &Options::timeline(),
+        &mut engine::Tee(&mut r, &mut judge),
+    )
+    .expect("in memory");
+    let rendered = r.finish(&totals);
+    Some((rendered, verdict(judge.finish("fuzz", Ok(totals)))))
 }
 
 /// The whole pipeline on an in-memory capture, on the calling thread:
 /// reader, decode, demultiplexing, replay, analyzers, every renderer, the
 /// totals' lines, and `check`'s verdict (text and JSON) under a policy that
-/// judges every rule. Returns the output.
+/// judges every rule, from the same analysis. Returns the output. (That
+/// the verdict is the one `check_reader`, with an analysis of its own,
+/// gives is for the differential target to check.)
 pub fn pipeline(data: &[u8]) -> Vec<u8> {
-    use std::sync::OnceLock;
-    let Some(mut out) = rendered_here(data) else {
+    let Some((mut out, mut verdict)) = rendered_here(data) else {
         return Vec::new();
     };
-    static POLICY: OnceLock<tcpstate::policy::Policy> = OnceLock::new();
-    let policy = POLICY.get_or_init(|| {
-        let file = Layer::from_toml("fail-on = \"info\"\nexpect-closed = true\n", "fuzz.toml")
-            .expect("a policy");
-        tcpstate::policy::Policy::new(file, Layer::default())
-    });
-    let reader = CaptureReader::from_bytes("fuzz", data.to_vec()).expect("opened once already");
-    let result = tcpstate::check::check_reader("fuzz", reader, policy, &Options::default());
-    let verdict = tcpstate::check::Verdict {
-        policy: policy.clone(),
-        captures: vec![result],
-    };
-    let status = verdict.status();
-    tcpstate::check::render::text(&verdict, status, false, &mut out);
-    tcpstate::check::render::json(&verdict, status, &mut out);
+    out.append(&mut verdict);
     out
 }
 
 /// The same bytes through the three ways in: on the calling thread from
 /// memory, on a 1-thread pool from the streaming reader (reads cut at 1 to
 /// 4,096 bytes), on a 2-thread pool from memory: byte-identical output in
-/// every format.
+/// every format. And `check`'s two ways to judge: its verdict from the
+/// timeline's analysis (a `check::Judge` beside the renderers, as the
+/// pipeline target has it) is the one `check_reader` gives with an
+/// analysis of its own, without segment rows, as `tcpstate check` runs it.
 pub fn differential(data: &[u8]) {
     use std::sync::OnceLock;
     static POOLS: OnceLock<[rayon::ThreadPool; 2]> = OnceLock::new();
@@ -274,10 +298,22 @@ pub fn differential(data: &[u8]) {
     let two = CaptureReader::from_bytes("fuzz", data.to_vec())
         .ok()
         .map(|reader| threaded(&pools[1], reader));
-    let (Some(here), Some(streamed), Some(two)) = (here, streamed, two) else {
+    let (Some((here, judged)), Some(streamed), Some(two)) = (here, streamed, two) else {
         // The framer target checks that the ways in open the same inputs.
         return;
     };
+    let reader = CaptureReader::from_bytes("fuzz", data.to_vec()).expect("opened once already");
+    let alone = verdict(tcpstate::check::check_reader(
+        "fuzz",
+        reader,
+        policy_every_rule(),
+        &Options::default(),
+    ));
+    assert!(
+        judged == alone,
+        "check's verdict from the timeline's analysis differs from check_reader's:\n{}",
+        diff(&judged, &alone)
+    );
     assert!(
         here == streamed,
         "streamed on 1 thread differs from in memory here:\n{}",

@@ -30,7 +30,7 @@
 use crate::capture::{Batch, CaptureError, CaptureReader, FrameDesc, LinkType, Next};
 pub use crate::clock::Clock;
 pub use crate::consumer::{
-    Collector, ConnectionRecord, Consumer, IcmpError, SegmentRecord, TunnelUse,
+    Collector, ConnectionRecord, Consumer, IcmpError, SegmentRecord, Tee, TunnelUse,
 };
 use crate::decode::{self, Packet, Skip, Tunnel};
 use crate::flow::FlowKey;
