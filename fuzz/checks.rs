@@ -157,15 +157,52 @@ pub struct Render {
 }
 
 impl Render {
+    /// A renderer writing into `bufs`' memory (cleared), which
+    /// [`Render::give_back`] returns.
+    fn reusing(bufs: &mut Buffers) -> Render {
+        let (mut out, mut done) = (
+            std::mem::take(&mut bufs.out),
+            std::mem::take(&mut bufs.done),
+        );
+        out.clear();
+        done.clear();
+        Render {
+            out,
+            done,
+            ..Render::default()
+        }
+    }
+
     /// Both outputs, and the capture's totals.
     fn finish(mut self, totals: &engine::Totals) -> Vec<u8> {
+        self.close(totals);
+        self.out
+    }
+
+    fn close(&mut self, totals: &engine::Totals) {
         self.out.append(&mut self.done);
         self.out
             .extend_from_slice(text::totals_line("fuzz", totals).as_bytes());
         json::capture(&mut self.out, b"\"f\"", totals, None);
         zeek::footer(&mut self.out, totals.last_ts.unwrap_or(0));
-        self.out
     }
+
+    /// The output (in `bufs.out`) and the memory of both buffers.
+    fn give_back(self, bufs: &mut Buffers) {
+        bufs.out = self.out;
+        bufs.done = self.done;
+    }
+}
+
+/// Output buffers kept from one input to the next by a caller that renders
+/// many (the pipeline target), as the CLI's buffered writer is: a run then
+/// writes into memory it already has instead of growing fresh buffers
+/// (which, under ASan, maps, copies and unmaps every large one as it grows).
+#[derive(Default)]
+pub struct Buffers {
+    /// The output of the last input.
+    pub out: Vec<u8>,
+    done: Vec<u8>,
 }
 
 impl Consumer for Render {
@@ -202,47 +239,80 @@ impl Consumer for Render {
     }
 }
 
-/// Every output format of one capture analysed on the calling thread
-/// (`engine::analyze_here`); `None` if it is no capture.
-fn rendered_here(data: &[u8]) -> Option<Vec<u8>> {
+/// The policy the pipeline judges by: every rule, every anomaly a violation.
+fn policy_every_rule() -> &'static tcpstate::policy::Policy {
+    use std::sync::OnceLock;
+    static POLICY: OnceLock<tcpstate::policy::Policy> = OnceLock::new();
+    POLICY.get_or_init(|| {
+        let file = Layer::from_toml("fail-on = \"info\"\nexpect-closed = true\n", "fuzz.toml")
+            .expect("a policy");
+        tcpstate::policy::Policy::new(file, Layer::default())
+    })
+}
+
+/// `check`'s verdict on one capture, in text and in JSON, after `out`.
+fn verdict(result: tcpstate::check::CaptureResult, out: &mut Vec<u8>) {
+    use tcpstate::check::{Verdict, render};
+    let verdict = Verdict {
+        policy: policy_every_rule().clone(),
+        captures: vec![result],
+    };
+    let status = verdict.status();
+    render::text(&verdict, status, false, out);
+    render::json(&verdict, status, out);
+}
+
+/// One capture analysed on the calling thread (`engine::analyze_here`):
+/// every output format rendered, and `check`'s verdict from a
+/// `check::Judge` fed by the same analysis (as a library user rendering
+/// and judging a capture would): the rendering in `bufs.out`, the
+/// judgement returned; `None` (and `bufs.out` as it was) if it is no
+/// capture.
+fn rendered_here(data: &[u8], bufs: &mut Buffers) -> Option<tcpstate::check::CaptureResult> {
+    use tcpstate::check::Judge;
     let reader = CaptureReader::from_bytes("fuzz", data.to_vec()).ok()?;
-    let mut r = Render::default();
-    let totals = engine::analyze_here(reader, &Options::timeline(), &mut r).expect("in memory");
-    Some(r.finish(&totals))
+    let (mut r, mut judge) = (Render::reusing(bufs), Judge::new(policy_every_rule()));
+    let totals = engine::analyze_here(
+        reader,
+        &Options::timeline(),
+        &mut engine::Tee(&mut r, &mut judge),
+    )
+    .expect("in memory");
+    r.close(&totals);
+    r.give_back(bufs);
+    Some(judge.finish("fuzz", Ok(totals)))
 }
 
 /// The whole pipeline on an in-memory capture, on the calling thread:
 /// reader, decode, demultiplexing, replay, analyzers, every renderer, the
 /// totals' lines, and `check`'s verdict (text and JSON) under a policy that
-/// judges every rule. Returns the output.
+/// judges every rule, from the same analysis. Returns the output. (That
+/// the verdict is the one `check_reader`, with an analysis of its own,
+/// gives is for the differential target to check.)
 pub fn pipeline(data: &[u8]) -> Vec<u8> {
-    use std::sync::OnceLock;
-    let Some(mut out) = rendered_here(data) else {
-        return Vec::new();
-    };
-    static POLICY: OnceLock<tcpstate::policy::Policy> = OnceLock::new();
-    let policy = POLICY.get_or_init(|| {
-        let file = Layer::from_toml("fail-on = \"info\"\nexpect-closed = true\n", "fuzz.toml")
-            .expect("a policy");
-        tcpstate::policy::Policy::new(file, Layer::default())
-    });
-    let reader = CaptureReader::from_bytes("fuzz", data.to_vec()).expect("opened once already");
-    let result = tcpstate::check::check_reader("fuzz", reader, policy, &Options::default());
-    let verdict = tcpstate::check::Verdict {
-        policy: policy.clone(),
-        captures: vec![result],
-    };
-    let status = verdict.status();
-    tcpstate::check::render::text(&verdict, status, false, &mut out);
-    tcpstate::check::render::json(&verdict, status, &mut out);
-    out
+    let mut bufs = Buffers::default();
+    pipeline_into(data, &mut bufs);
+    bufs.out
+}
+
+/// [`pipeline`], its output in `bufs.out`, in memory kept from the inputs
+/// before (see [`Buffers`]).
+pub fn pipeline_into(data: &[u8], bufs: &mut Buffers) {
+    match rendered_here(data, bufs) {
+        Some(result) => verdict(result, &mut bufs.out),
+        None => bufs.out.clear(),
+    }
 }
 
 /// The same bytes through the three ways in: on the calling thread from
 /// memory, on a 1-thread pool from the streaming reader (reads cut at 1 to
 /// 4,096 bytes), on a 2-thread pool from memory with every connection that
 /// has seen one segment kept as an embryo (`keep_whole: 0`, replayed again
-/// when needed): byte-identical output in every format.
+/// when needed): byte-identical output in every format. And `check`'s two
+/// ways to judge: its verdict from the timeline's analysis (a `check::Judge`
+/// beside the renderers, as the pipeline target has it) is the one
+/// `check_reader` gives with an analysis of its own, without segment rows,
+/// as `tcpstate check` runs it.
 pub fn differential(data: &[u8]) {
     use std::sync::OnceLock;
     static POOLS: OnceLock<[rayon::ThreadPool; 2]> = OnceLock::new();
@@ -255,7 +325,13 @@ pub fn differential(data: &[u8]) {
         };
         [pool(1), pool(2)]
     });
-    let here = rendered_here(data);
+    let mut bufs = Buffers::default();
+    let judged = rendered_here(data, &mut bufs).map(|result| {
+        let mut v = Vec::new();
+        verdict(result, &mut v);
+        v
+    });
+    let here = judged.map(|judged| (bufs.out, judged));
     let threaded = |pool: &rayon::ThreadPool, reader: CaptureReader, keep_whole: usize| {
         pool.install(|| {
             let mut r = Render::default();
@@ -278,10 +354,21 @@ pub fn differential(data: &[u8]) {
     let two = CaptureReader::from_bytes("fuzz", data.to_vec())
         .ok()
         .map(|reader| threaded(&pools[1], reader, 0));
-    let (Some(here), Some(streamed), Some(two)) = (here, streamed, two) else {
+    let (Some((here, judged)), Some(streamed), Some(two)) = (here, streamed, two) else {
         // The framer target checks that the ways in open the same inputs.
         return;
     };
+    let reader = CaptureReader::from_bytes("fuzz", data.to_vec()).expect("opened once already");
+    let mut alone = Vec::new();
+    verdict(
+        tcpstate::check::check_reader("fuzz", reader, policy_every_rule(), &Options::default()),
+        &mut alone,
+    );
+    assert!(
+        judged == alone,
+        "check's verdict from the timeline's analysis differs from check_reader's:\n{}",
+        diff(&judged, &alone)
+    );
     assert!(
         here == streamed,
         "streamed on 1 thread differs from in memory here:\n{}",

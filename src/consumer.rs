@@ -356,3 +356,26 @@ impl Consumer for Collector {
         Ok(())
     }
 }
+
+/// A [`Consumer`] that hands everything to two others, the first then the
+/// second: one analysis feeding, say, a renderer and `check`'s
+/// [`Judge`](crate::check::Judge). An error of the first stops the second
+/// from being given that call's records (the analysis stops on it anyway).
+pub struct Tee<'a>(pub &'a mut dyn Consumer, pub &'a mut dyn Consumer);
+
+impl Consumer for Tee<'_> {
+    fn capture_start(&mut self, first_ts: i64) {
+        self.0.capture_start(first_ts);
+        self.1.capture_start(first_ts);
+    }
+
+    fn segments(&mut self, records: &[SegmentRecord]) -> io::Result<()> {
+        self.0.segments(records)?;
+        self.1.segments(records)
+    }
+
+    fn connections(&mut self, records: &[ConnectionRecord]) -> io::Result<()> {
+        self.0.connections(records)?;
+        self.1.connections(records)
+    }
+}

@@ -31,7 +31,7 @@ use crate::capture::{Batch, CaptureError, CaptureReader, FrameDesc, LinkType, Ne
 pub use crate::clock::Clock;
 pub use crate::consumer::{
     Collector, ConnectionRecord, ConnectionSummary, Consumer, EndpointSummary, IcmpError,
-    SegmentRecord, TunnelUse,
+    SegmentRecord, Tee, TunnelUse,
 };
 use crate::decode::{self, Packet, Skip, Tunnel};
 use crate::flow::{self, FlowHasher, FlowKey};

@@ -58,7 +58,8 @@ fn decode_policy_and_select_findings_stay_fixed() {
 /// The seeds: every capture of testdata/ frames the same in memory and as a
 /// stream, and each of its cut points too (a damaged capture ends at the
 /// same frame and offset either way); and gives the same output, rendered
-/// in every format, analysed here, streamed on one thread and on two.
+/// in every format, analysed here, streamed on one thread and on two, and
+/// the same verdict judged beside the renderers as by `check_reader`.
 #[test]
 fn testdata_frames_and_renders_the_same_every_way_in() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/real");

@@ -126,7 +126,11 @@ impl PcapFramer {
         let frames = &mut *c.frames;
         const HDR: usize = 16;
         let frac_ns: i64 = if self.nanosecond { 1 } else { 1000 };
-        let room = max_frames.saturating_sub(frames.len());
+        // No more records than the bytes at hand can hold: a small capture
+        // (one held in memory, say) does not get a batch-sized frame list.
+        let room = max_frames
+            .saturating_sub(frames.len())
+            .min(buf.len().saturating_sub(c.pos) / HDR + 1);
         frames.reserve(room.min(1 << 16));
         let mut p = c.pos;
         let mut ahead = Prefetcher::new(p);

@@ -191,7 +191,11 @@ impl PcapNgFramer {
     fn run_inner<B: ByteOrder>(&mut self, c: &mut Cursor<'_>) -> Inner {
         let (buf, base, max_frames) = (c.buf, c.base, c.max_frames);
         let frames = &mut *c.frames;
-        let room = max_frames.saturating_sub(frames.len());
+        // No more blocks than the bytes at hand can hold: a small capture
+        // (one held in memory, say) does not get a batch-sized frame list.
+        let room = max_frames
+            .saturating_sub(frames.len())
+            .min(buf.len().saturating_sub(c.pos) / BLOCK_OVERHEAD + 1);
         frames.reserve(room.min(1 << 16));
         let mut p = c.pos;
         let mut ahead = Prefetcher::new(p);

@@ -233,8 +233,32 @@ pub fn rules(policy: &Policy) -> Vec<(RuleId, Option<Limit>)> {
     v
 }
 
-/// Collects what the policy needs from finished connections.
-struct Collect<'a> {
+/// `check`'s judge as a [`Consumer`]: collects what the policy needs from
+/// finished connections, and [`Judge::finish`] turns it into the verdict on
+/// the capture. [`check_capture`] and [`check_reader`] run an analysis of
+/// their own into one; a caller that also wants the capture's other
+/// outputs (its timeline, its summary) can feed a judge from the same
+/// analysis instead, beside its other consumers (a [`crate::engine::Tee`]),
+/// and gets the same verdict: the judge reads only finished connections,
+/// which do not depend on whether segment rows are asked for.
+///
+/// ```
+/// use tcpstate::capture::CaptureReader;
+/// use tcpstate::check::Judge;
+/// use tcpstate::engine::{self, Collector, Options, Tee};
+/// use tcpstate::policy::{Layer, Policy};
+///
+/// let policy = Policy::new(Layer::default(), Layer::default());
+/// let bytes = std::fs::read("testdata/real/07-refused.pcap")?;
+/// let capture = CaptureReader::from_bytes("07-refused.pcap", bytes)?;
+/// let (mut rows, mut judge) = (Collector::default(), Judge::new(&policy));
+/// let totals = engine::analyze_here(capture, &Options::timeline(), &mut Tee(&mut rows, &mut judge));
+/// let result = judge.finish("07-refused.pcap", totals);
+/// assert_eq!(rows.segments.len(), 2);
+/// assert_eq!((result.connections, result.frames), (1, 2));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Judge<'a> {
     policy: &'a Policy,
     /// Occurrences per kind (index: position in [`AnomalyKind::ALL`]).
     counts: Vec<u64>,
@@ -249,7 +273,7 @@ fn kind_index(k: AnomalyKind) -> usize {
     k as usize
 }
 
-impl Consumer for Collect<'_> {
+impl Consumer for Judge<'_> {
     fn capture_start(&mut self, _: i64) {}
 
     fn segments(&mut self, _: &[SegmentRecord]) -> io::Result<()> {
@@ -347,27 +371,50 @@ impl CaptureResult {
     }
 }
 
-/// Runs `analyze` into the policy's collector and judges what it found.
+/// Runs `analyze` into a [`Judge`] and judges what it found.
 fn judge(
     file: String,
     policy: &Policy,
-    analyze: impl FnOnce(&mut Collect<'_>) -> std::io::Result<engine::Totals>,
+    analyze: impl FnOnce(&mut Judge<'_>) -> std::io::Result<engine::Totals>,
 ) -> CaptureResult {
+    let mut judge = Judge::new(policy);
+    let totals = analyze(&mut judge);
+    judge.finish(file, totals)
+}
+
+impl<'a> Judge<'a> {
+    /// A judge for `policy`, given nothing yet.
+    pub fn new(policy: &'a Policy) -> Judge<'a> {
+        Judge {
+            policy,
+            counts: vec![0; AnomalyKind::ALL.len()],
+            in_scope: Vec::new(),
+            not_closed: Vec::new(),
+            anomalies: 0,
+            dropped: 0,
+        }
+    }
+
+    /// The verdict on the capture named `file` (the name results and
+    /// problems give), from what the judge was given and the analysis'
+    /// outcome: its totals, or the consumer error that stopped it.
+    pub fn finish(self, file: impl Into<String>, analysis: io::Result<Totals>) -> CaptureResult {
+        verdict(file.into(), self, analysis)
+    }
+}
+
+/// The verdict on `file` from what `sink` was given and the analysis'
+/// outcome (see [`Judge::finish`]).
+fn verdict(file: String, mut sink: Judge<'_>, analysis: io::Result<Totals>) -> CaptureResult {
+    let policy = sink.policy;
     let mut result = CaptureResult {
         opened: true,
         ..CaptureResult::empty(file)
     };
-    let mut sink = Collect {
-        policy,
-        counts: vec![0; AnomalyKind::ALL.len()],
-        in_scope: Vec::new(),
-        not_closed: Vec::new(),
-        anomalies: 0,
-        dropped: 0,
-    };
-    let totals = match analyze(&mut sink) {
+    let totals = match analysis {
         Ok(t) => t,
-        // The sink never fails; keep the type honest anyway.
+        // Another consumer fed by the same analysis failed (a judge never
+        // does): the capture was not read to its end.
         Err(e) => {
             result.problem = Some(CaptureError {
                 file: result.file.clone(),
