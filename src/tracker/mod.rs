@@ -13,10 +13,11 @@
 //!   later segment that withdraws an assumed receipt can correct them.
 //! * embryos: a connection that has seen a single segment is kept as that
 //!   segment (about 80 bytes, not about 2 KB) once [`KEEP_WHOLE`] younger
-//!   ones are, and replayed again when more happens to it ([`embryo`]), so
-//!   that a SYN flood costs under 200 bytes per half-open connection;
+//!   ones are, and replayed again when more happens to it (the `embryo`
+//!   module), so that a SYN flood costs under 200 bytes per half-open
+//!   connection;
 //! * the end of the capture: the connections still open are finished in
-//!   stream order, a chunk at a time ([`Tracker::begin_end`]).
+//!   stream order, a chunk at a time (`Tracker::begin_end`).
 //!
 //! It hands each segment to the connection's replay
 //! ([`crate::replay::Connection::process`]) and, beside it, to the
@@ -189,7 +190,7 @@ struct Side {
 /// How many connections that have seen one segment each tracker keeps
 /// whole by default: the most recent ones, which are the ones a second
 /// segment (the SYN's answer) usually comes for soon. Older ones become
-/// embryos (see [`embryo`]).
+/// embryos (see `tracker::embryo`).
 pub const KEEP_WHOLE: usize = 256;
 
 /// A connection finished during the current batch.
