@@ -515,6 +515,19 @@ impl StreamFilter {
     fn wants(&self, s: u64) -> bool {
         self.streams.as_ref().is_none_or(|v| v.contains(&s))
     }
+
+    /// The streams of the capture at `path` this shows once `--where`
+    /// (`settings.select`) has narrowed it.
+    pub(crate) fn narrowed(
+        &self,
+        path: &Path,
+        settings: &Settings,
+    ) -> Result<StreamFilter, String> {
+        let streams = self.streams.clone();
+        let sel = settings.select.as_deref();
+        crate::select::narrow_streams(path, streams, sel, &settings.engine)
+            .map(|streams| StreamFilter { streams })
+    }
 }
 
 /// Timeline rows of one capture.
@@ -679,13 +692,8 @@ pub fn timeline(
             }
         };
         // `--where`: the streams of this capture it selects.
-        let narrowed = match crate::select::narrow_streams(
-            path,
-            filter.streams.clone(),
-            settings.select.as_deref(),
-            &settings.engine,
-        ) {
-            Ok(streams) => StreamFilter { streams },
+        let narrowed = match filter.narrowed(path, settings) {
+            Ok(f) => f,
             Err(e) => {
                 writeln!(err, "tcpstate: {e}")?;
                 status = Status::InputProblem;

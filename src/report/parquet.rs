@@ -16,6 +16,34 @@ use rayon::prelude::*;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+/// The captures a Parquet command writes.
+struct Inputs {
+    /// Directories read as every command reads them; a capture given twice
+    /// once.
+    files: Vec<PathBuf>,
+    /// One partition per capture: asked for, or several captures.
+    hive: bool,
+    /// Every input was read and distinct.
+    inputs_ok: bool,
+}
+
+/// The captures `files` name, or `None` (said on `err`) when they cannot be
+/// read at all.
+fn inputs(files: &[PathBuf], hive: bool, err: &mut dyn Write) -> io::Result<Option<Inputs>> {
+    if let Err(e) = super::check_inputs(files) {
+        writeln!(err, "tcpstate: {e}")?;
+        return Ok(None);
+    }
+    let (files, expanded_ok) = super::expand_inputs(files, err)?;
+    let hive = hive || files.len() > 1;
+    let (files, distinct) = distinct_partitions(&files, hive, err)?;
+    Ok(Some(Inputs {
+        files,
+        hive,
+        inputs_ok: expanded_ok && distinct,
+    }))
+}
+
 /// Where capture `path`'s files go under `dir`.
 pub fn capture_dir(dir: &Path, path: &Path, hive: bool) -> PathBuf {
     if hive {
@@ -167,21 +195,21 @@ pub fn summary(
     hive: bool,
     err: &mut dyn Write,
 ) -> io::Result<Status> {
-    if let Err(e) = super::check_inputs(files) {
-        writeln!(err, "tcpstate: {e}")?;
+    let Some(Inputs {
+        files,
+        hive,
+        inputs_ok,
+    }) = inputs(files, hive, err)?
+    else {
         return Ok(Status::InputProblem);
-    }
-    // Directories are read as every command reads them.
-    let (files, expanded_ok) = super::expand_inputs(files, err)?;
-    let hive = hive || files.len() > 1;
-    let (files, distinct) = &distinct_partitions(&files, hive, err)?;
-    let inputs_ok = &(expanded_ok && *distinct);
+    };
+    let files = &files;
     let outcomes: Vec<io::Result<Outcome>> = files
         .par_iter()
         .map(|p| summarize_one(p, dir, hive, settings))
         .collect();
     let status = report_outcomes(files, outcomes, err)?;
-    Ok(if *inputs_ok {
+    Ok(if inputs_ok {
         status
     } else {
         Status::InputProblem
@@ -220,18 +248,19 @@ pub fn timeline(
     hive: bool,
     err: &mut dyn Write,
 ) -> io::Result<Status> {
-    if let Err(e) = super::check_inputs(files) {
-        writeln!(err, "tcpstate: {e}")?;
+    let Some(Inputs {
+        files,
+        hive,
+        inputs_ok,
+    }) = inputs(files, hive, err)?
+    else {
         return Ok(Status::InputProblem);
-    }
-    let (files, expanded_ok) = super::expand_inputs(files, err)?;
-    let hive = hive || files.len() > 1;
-    let (files, distinct) = &distinct_partitions(&files, hive, err)?;
-    let inputs_ok = &(expanded_ok && *distinct);
+    };
+    let files = &files;
     let mut engine_opts = settings.engine.clone();
     engine_opts.segments = true;
     let sel = settings.select.as_deref().map(|s| s.text());
-    let mut status = if *inputs_ok {
+    let mut status = if inputs_ok {
         Status::Ok
     } else {
         Status::InputProblem
@@ -251,13 +280,8 @@ pub fn timeline(
                 write_unreadable::<SegColumns>(&dest, &name, &why, sel).map(|_| Err(why))
             }
             Ok(reader) => {
-                let narrowed = match crate::select::narrow_streams(
-                    path,
-                    filter.streams.clone(),
-                    settings.select.as_deref(),
-                    &settings.engine,
-                ) {
-                    Ok(streams) => StreamFilter { streams },
+                let narrowed = match filter.narrowed(path, settings) {
+                    Ok(f) => f,
                     Err(e) => {
                         writeln!(err, "tcpstate: {e}")?;
                         status = Status::InputProblem;

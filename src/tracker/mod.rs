@@ -439,8 +439,7 @@ impl Tracker {
         slot.touched();
         if let Body::Embryo(e) = slot.body {
             let seg = e.segment(&slot.key);
-            let (t, _, _) = first_segment(&seg, e.frame, e.ts, e.now, cfg);
-            slot.body = Body::Full(t);
+            slot.body = Body::Full(first_segment(&seg, e.frame, e.ts, e.now, cfg));
         }
         slot
     }
@@ -866,19 +865,13 @@ fn unreplayed(seg: &TcpSegment, frame: u64, ts: i64, now: i64) -> Box<Tracked> {
     })
 }
 
-/// A connection made by `seg` alone, replayed: what a tracker makes of
-/// its first segment ([`Tracker::segment`]) and of an embryo.
-fn first_segment(
-    seg: &TcpSegment,
-    frame: u64,
-    ts: i64,
-    now: i64,
-    cfg: &Config,
-) -> (Box<Tracked>, SegmentOutcome, Verdicts) {
+/// A connection made by `seg` alone, replayed as [`Tracker::segment`]
+/// replays a connection's first segment: an embryo made whole again.
+fn first_segment(seg: &TcpSegment, frame: u64, ts: i64, now: i64, cfg: &Config) -> Box<Tracked> {
     let mut t = unreplayed(seg, frame, ts, now);
     let outcome = t.conn.process(seg, frame, ts, now, cfg);
-    let analysis = t.analyzers.segment(seg, outcome.direction, frame, ts, now);
-    (t, outcome, analysis)
+    t.analyzers.segment(seg, outcome.direction, frame, ts, now);
+    t
 }
 
 /// Counts a segment that rode in `t`.
