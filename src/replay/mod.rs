@@ -444,7 +444,8 @@ impl Connection {
         let dir = self.direction_of(seg);
         let x = dir.sender();
         let (xi, yi) = (x.index(), x.peer().index());
-        let mut out = self.timers_until(dir, frame, now, cfg);
+        let mut out = SegmentOutcome::blank(dir);
+        self.begin_row(dir, frame, now, cfg, &mut out);
         out.rel_seq = seg
             .seg_seq()
             .since(self.ep[xi].base.unwrap_or(seg.seg_seq()));
@@ -492,8 +493,8 @@ impl Connection {
 
     /// Replays one segment of this connection. `ts` is its timestamp, `now`
     /// the capture clock at its frame (timers are judged against `now`).
-    ///
-    /// The phases, in the order a segment acts (see the module docs):
+    /// [`Connection::process_into`] does the same into an outcome the caller
+    /// keeps (no copy of it: what the tracker does for every segment).
     pub fn process(
         &mut self,
         seg: &TcpSegment,
@@ -502,42 +503,58 @@ impl Connection {
         now: i64,
         cfg: &Config,
     ) -> SegmentOutcome {
+        let mut out = SegmentOutcome::blank(self.direction_of(seg));
+        self.process_into(seg, frame, ts, now, cfg, &mut out);
+        out
+    }
+
+    /// Replays one segment of this connection into `out` (overwritten).
+    ///
+    /// The phases, in the order a segment acts (see the module docs):
+    pub fn process_into(
+        &mut self,
+        seg: &TcpSegment,
+        frame: u64,
+        ts: i64,
+        now: i64,
+        cfg: &Config,
+        out: &mut SegmentOutcome,
+    ) {
         let dir = self.direction_of(seg);
         let x = dir.sender();
         // 1. Timers this segment's timestamp shows have expired (and any
         //    that expired at earlier frames of other connections); the
         //    states before the segment.
-        let mut out = self.timers_until(dir, frame, now, cfg);
+        self.begin_row(dir, frame, now, cfg, out);
         let before = out.state;
         // 2. The connection's counters and clock; what the segment shows by
         //    itself; its relative numbers. A bad checksum stops here.
         let ts = self.account(x, seg, frame, ts, now);
         let s = Seg::new(seg, frame, ts);
-        self.detect_sent(x, seg, frame, ts, &mut out);
-        self.number(x, &s, &mut out);
+        self.detect_sent(x, seg, frame, ts, out);
+        self.number(x, &s, out);
         if seg.checksum == ChecksumStatus::Bad {
             out.verdict = Verdict::BadChecksum;
-            return out;
+            return;
         }
         // 3. What the sender's own segment shows it has received. Receipts
         //    it withdraws are delivered again right after its send event:
         //    the capture saw them earlier, so they arrive next.
-        let redeliver = self.read_ack(x, &s, cfg, &mut out);
+        let redeliver = self.read_ack(x, &s, cfg, out);
         // 4. An RST that answers what the sender received: it had no
         //    connection any more.
-        self.read_rst_answer(x, &s, cfg, &mut out);
+        self.read_rst_answer(x, &s, cfg, out);
         // 5. The send event, and the receipts to deliver again.
-        self.send(x, &s, redeliver, cfg, &mut out);
+        self.send(x, &s, redeliver, cfg, out);
         // 6. The receiver: whether it would accept the segment, and the
         //    receive event.
         self.ready_receiver(x.peer(), &s);
-        let verdict = self.receive(x.peer(), &s, cfg, &mut out);
+        let verdict = self.receive(x.peer(), &s, cfg, out);
         // 7. Anomalies: the states before, the segment, the verdict, the
         //    states after.
-        self.detect_received(x, &s, before[x.peer().index()], verdict, &mut out);
+        self.detect_received(x, &s, before[x.peer().index()], verdict, out);
         out.state = self.state();
         out.uncertain = self.uncertain();
-        out
     }
 
     /// Phase 2: the connection's counters and clock. Returns the time

@@ -128,6 +128,24 @@ pub struct SegmentOutcome {
     pub uncertain: [Option<TcpState>; 2],
 }
 
+impl SegmentOutcome {
+    /// An outcome with nothing in it yet, for a segment sent in `direction`
+    /// (what [`super::Connection::process_into`] fills).
+    pub fn blank(direction: Direction) -> SegmentOutcome {
+        SegmentOutcome {
+            direction,
+            rel_seq: 0,
+            rel_ack: 0,
+            state: [TcpState::Closed; 2],
+            transitions: ArrayVec::new(),
+            verdict: Verdict::Accepted,
+            anomalies: ArrayVec::new(),
+            rewrite: None,
+            uncertain: [None, None],
+        }
+    }
+}
+
 /// A withdrawn receipt. The endpoint's transitions on this segment (other
 /// than the `Revised` one) are what really happened when the earlier frame
 /// arrived; a timeline that still holds that row moves them there.

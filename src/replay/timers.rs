@@ -170,28 +170,41 @@ impl Connection {
             && now >= self.last_clock.saturating_add(cfg.linger_ns())
     }
 
-    /// The outcome of a row at `frame` before its segment: the timers due
-    /// by the clock `now` fired, with their transitions and anomalies.
-    /// Always inlined: the outcome is large, and built in place this way.
+    /// Starts the outcome of a row at `frame`, before its segment: `out` is
+    /// reset, then the timers due by the clock `now` fire, with their
+    /// transitions and anomalies. The outcome is large (about 500 bytes):
+    /// it is filled where the caller keeps it, never returned by value.
     #[inline(always)]
-    pub(super) fn timers_until(
+    pub(super) fn begin_row(
         &mut self,
         dir: Direction,
         frame: u64,
         now: i64,
         cfg: &Config,
-    ) -> SegmentOutcome {
-        let mut out = SegmentOutcome {
-            direction: dir,
-            rel_seq: 0,
-            rel_ack: 0,
-            state: self.state(),
-            transitions: ArrayVec::new(),
-            verdict: Verdict::Accepted,
-            anomalies: ArrayVec::new(),
-            rewrite: None,
-            uncertain: [None, None],
-        };
+        out: &mut SegmentOutcome,
+    ) {
+        // Field by field (every field named, so that a new one cannot be
+        // forgotten): a whole new struct would be built, then copied.
+        let SegmentOutcome {
+            direction,
+            rel_seq,
+            rel_ack,
+            state,
+            transitions,
+            verdict,
+            anomalies,
+            rewrite,
+            uncertain,
+        } = out;
+        *direction = dir;
+        *rel_seq = 0;
+        *rel_ack = 0;
+        *state = self.state();
+        transitions.clear();
+        *verdict = Verdict::Accepted;
+        anomalies.clear();
+        *rewrite = None;
+        *uncertain = [None, None];
         self.advance_clock(now, frame, cfg);
         for t in self.pending.drain(..) {
             let _ = out.transitions.try_push(t);
@@ -199,7 +212,6 @@ impl Connection {
         for a in self.pending_anomalies.drain(..) {
             let _ = out.anomalies.try_push(a);
         }
-        out
     }
 
     /// Transitions that happened between segments (a timer expired, a new

@@ -37,6 +37,7 @@ use crate::decode::{self, Packet, TcpFlags, TcpSegment, Tunnel};
 use crate::flow::{self, FlowHasher, FlowKey};
 use crate::replay::{Config, Connection, Rewrite, SegmentOutcome};
 use crate::state::Basis;
+use crate::vocab::Direction;
 use crate::wireshark::Verdicts;
 use embryo::Embryo;
 use std::cmp::Reverse;
@@ -554,7 +555,9 @@ impl Tracker {
         // `first_segment` does.
         let (young, creation) = (made && slot.fresh(), slot.creation);
         let t = slot.t();
-        let mut outcome = t.conn.process(seg, d.frame, d.ts, d.now, cfg);
+        let mut outcome = SegmentOutcome::blank(Direction::ClientToServer);
+        t.conn
+            .process_into(seg, d.frame, d.ts, d.now, cfg, &mut outcome);
         let analysis = t
             .analyzers
             .segment(seg, outcome.direction, d.frame, d.ts, d.now);
@@ -869,7 +872,8 @@ fn unreplayed(seg: &TcpSegment, frame: u64, ts: i64, now: i64) -> Box<Tracked> {
 /// replays a connection's first segment: an embryo made whole again.
 fn first_segment(seg: &TcpSegment, frame: u64, ts: i64, now: i64, cfg: &Config) -> Box<Tracked> {
     let mut t = unreplayed(seg, frame, ts, now);
-    let outcome = t.conn.process(seg, frame, ts, now, cfg);
+    let mut outcome = SegmentOutcome::blank(Direction::ClientToServer);
+    t.conn.process_into(seg, frame, ts, now, cfg, &mut outcome);
     t.analyzers.segment(seg, outcome.direction, frame, ts, now);
     t
 }
