@@ -601,7 +601,11 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse_from(hoist_command(std::env::args_os().collect()));
     let stdout = io::stdout();
-    let mut out = Guarded::new(io::BufWriter::with_capacity(1 << 20, stdout.lock()));
+    // 64 KiB, a pipe's buffer: rows written one by one are gathered into
+    // writes that fill it, while the timeline's rendered chunks (most
+    // larger than this) go straight to the file, not copied through it
+    // first (with 1 MiB, that copy was 6% of `timeline --format jsonl`).
+    let mut out = Guarded::new(io::BufWriter::with_capacity(64 << 10, stdout.lock()));
     let status = run(cli, &mut out);
     let status = match out.finish() {
         // A closed pipe (`| head`) ends the output quietly; the status stays
