@@ -21,7 +21,14 @@ use std::net::IpAddr;
 
 /// Appends `s` as a JSON string.
 pub fn string(out: &mut Vec<u8>, s: &str) {
-    serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
+    // What JSON escapes (RFC 8259 7; serde_json escapes exactly these):
+    // quote, backslash, control characters. Most strings have none (every
+    // transition's rule is one), and are copied as they are.
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        static_str(out, s);
+    } else {
+        serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
+    }
 }
 
 fn key(out: &mut Vec<u8>, k: &str) {
@@ -568,4 +575,25 @@ pub fn capture(out: &mut Vec<u8>, file_json: &[u8], t: &Totals, selection: Optio
         }
     }
     out.push(b'}');
+}
+
+#[cfg(test)]
+mod tests {
+    /// The copy-as-is path of `string` writes what serde_json writes, for
+    /// strings that need escaping and strings that do not.
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        for s in [
+            "RFC 9293 3.10.7.4: FIN received in TIME-WAIT",
+            "",
+            "quote \" here",
+            "back\\slash",
+            "tab\there, newline\n, nul\0, unit separator\u{1f}",
+            "DEL \u{7f}, é, \u{2028}, 🦀",
+        ] {
+            let mut out = Vec::new();
+            super::string(&mut out, s);
+            assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+    }
 }

@@ -86,19 +86,20 @@ pub fn flags_tcpdump(f: TcpFlags, out: &mut impl std::fmt::Write) {
 
 /// Seconds with nine decimals, from integer nanoseconds (exact).
 pub fn seconds(ns: i64, out: &mut Vec<u8>) {
-    let mut b = itoa::Buffer::new();
-    let (sign, abs) = if ns < 0 {
-        ("-", ns.unsigned_abs())
-    } else {
-        ("", ns as u64)
-    };
-    out.extend_from_slice(sign.as_bytes());
-    out.extend_from_slice(b.format(abs / 1_000_000_000).as_bytes());
-    out.push(b'.');
-    let frac = abs % 1_000_000_000;
-    let digits = b.format(frac);
-    out.extend(std::iter::repeat_n(b'0', 9 - digits.len()));
-    out.extend_from_slice(digits.as_bytes());
+    let abs = ns.unsigned_abs();
+    if ns < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(itoa::Buffer::new().format(abs / 1_000_000_000).as_bytes());
+    // The nine digits of the fraction, zeros included, in one write (a
+    // timeline row has several times: this is a hot path).
+    let mut frac = [b'.'; 10];
+    let mut f = (abs % 1_000_000_000) as u32;
+    for d in frac[1..].iter_mut().rev() {
+        *d = b'0' + (f % 10) as u8;
+        f /= 10;
+    }
+    out.extend_from_slice(&frac);
 }
 
 /// An RFC 3339 UTC timestamp with nanoseconds.
@@ -162,6 +163,12 @@ mod tests {
         v.clear();
         seconds(-5, &mut v);
         assert_eq!(v, b"-0.000000005");
+        v.clear();
+        seconds(i64::MIN, &mut v);
+        assert_eq!(v, b"-9223372036.854775808");
+        v.clear();
+        seconds(1_000_000_000, &mut v);
+        assert_eq!(v, b"1.000000000");
     }
 
     #[test]
