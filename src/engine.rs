@@ -54,7 +54,10 @@ pub struct Options {
     pub verify_checksums: bool,
     /// Produce one [`SegmentRecord`] per TCP segment (the timeline).
     pub segments: bool,
-    /// Frames per batch.
+    /// Frames per batch (default 8,192). Two batches are in flight, with
+    /// their decoded frames and, for a timeline, their rows (about 700
+    /// bytes each): 32,768 cost 84 MB more max RSS on a timeline than
+    /// 8,192, for no speed.
     pub batch_frames: usize,
     /// How many connections that have seen a single segment each shard
     /// keeps whole (the most recent ones). Older ones are kept as that
@@ -81,7 +84,7 @@ impl Default for Options {
             replay: Config::default(),
             verify_checksums: false,
             segments: false,
-            batch_frames: 32 * 1024,
+            batch_frames: 8 * 1024,
             keep_whole: crate::tracker::KEEP_WHOLE,
         }
     }
