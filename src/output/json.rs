@@ -68,7 +68,12 @@ fn static_str(out: &mut Vec<u8>, s: &str) {
 
 fn endpoint(out: &mut Vec<u8>, ip: IpAddr, port: u16) {
     out.extend_from_slice(b"{\"ip\":\"");
-    let _ = std::io::Write::write_fmt(out, format_args!("{ip}"));
+    match ip {
+        IpAddr::V4(a) => out.extend_from_slice(super::ipv4(a, &mut [0; 15]).as_bytes()),
+        IpAddr::V6(a) => {
+            let _ = std::io::Write::write_fmt(out, format_args!("{a}"));
+        }
+    }
     out.extend_from_slice(b"\",\"port\":");
     uint(out, u64::from(port));
     out.push(b'}');

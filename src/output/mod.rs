@@ -84,6 +84,31 @@ pub fn flags_tcpdump(f: TcpFlags, out: &mut impl std::fmt::Write) {
     }
 }
 
+/// An IPv4 address in dotted decimal, as `Display` writes it, into `buf`
+/// (every summary row and JSON record has two: `Display` through the
+/// formatting machinery was 3% of a summary's instructions).
+pub fn ipv4(a: std::net::Ipv4Addr, buf: &mut [u8; 15]) -> &str {
+    let mut n = 0;
+    for (i, o) in a.octets().into_iter().enumerate() {
+        if i > 0 {
+            buf[n] = b'.';
+            n += 1;
+        }
+        if o >= 100 {
+            buf[n] = b'0' + o / 100;
+            n += 1;
+        }
+        if o >= 10 {
+            buf[n] = b'0' + o / 10 % 10;
+            n += 1;
+        }
+        buf[n] = b'0' + o % 10;
+        n += 1;
+    }
+    // Digits and dots only: always UTF-8.
+    std::str::from_utf8(&buf[..n]).unwrap_or_default()
+}
+
 /// Seconds with nine decimals, from integer nanoseconds (exact).
 pub fn seconds(ns: i64, out: &mut Vec<u8>) {
     let abs = ns.unsigned_abs();
@@ -154,6 +179,23 @@ pub fn anomaly_sentence(a: &Anomaly) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv4_is_written_as_display_writes_it() {
+        let mut buf = [0; 15];
+        let mut x: u32 = 0x9e37_79b9;
+        let mut addrs = vec![0, u32::MAX, 0x0a00_6409, 0x6464_6464, 0x0909_0909];
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            addrs.push(x);
+        }
+        for a in addrs {
+            let a = std::net::Ipv4Addr::from(a);
+            assert_eq!(ipv4(a, &mut buf), a.to_string());
+        }
+    }
 
     #[test]
     fn seconds_are_exact() {

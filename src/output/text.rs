@@ -313,9 +313,11 @@ fn secs6(out: &mut impl std::fmt::Write, ns: i128) {
 /// An endpoint as `ADDR:PORT` (`[ADDR]:PORT` for IPv6).
 fn write_addr(out: &mut impl std::fmt::Write, ip: std::net::IpAddr, port: u16) {
     let _ = match ip {
-        std::net::IpAddr::V4(a) => write!(out, "{a}:{port}"),
-        std::net::IpAddr::V6(a) => write!(out, "[{a}]:{port}"),
+        std::net::IpAddr::V4(a) => out.write_str(super::ipv4(a, &mut [0; 15])),
+        std::net::IpAddr::V6(a) => write!(out, "[{a}]"),
     };
+    let _ = out.write_char(':');
+    let _ = out.write_str(itoa::Buffer::new().format(port));
 }
 
 /// The cells of one summary row; `time` writes its START.
