@@ -183,28 +183,8 @@ impl Connection {
         cfg: &Config,
         out: &mut SegmentOutcome,
     ) {
-        // Field by field (every field named, so that a new one cannot be
-        // forgotten): a whole new struct would be built, then copied.
-        let SegmentOutcome {
-            direction,
-            rel_seq,
-            rel_ack,
-            state,
-            transitions,
-            verdict,
-            anomalies,
-            rewrite,
-            uncertain,
-        } = out;
-        *direction = dir;
-        *rel_seq = 0;
-        *rel_ack = 0;
-        *state = self.state();
-        transitions.clear();
-        *verdict = Verdict::Accepted;
-        anomalies.clear();
-        *rewrite = None;
-        *uncertain = [None, None];
+        *out = SegmentOutcome::blank(dir);
+        out.state = self.state();
         self.advance_clock(now, frame, cfg);
         for t in self.pending.drain(..) {
             let _ = out.transitions.try_push(t);
