@@ -306,9 +306,11 @@ pub fn pipeline_into(data: &[u8], bufs: &mut Buffers) {
 
 /// The same bytes through the three ways in: on the calling thread from
 /// memory, on a 1-thread pool from the streaming reader (reads cut at 1 to
-/// 4,096 bytes), on a 2-thread pool from memory with every connection that
-/// has seen one segment kept as an embryo (`keep_whole: 0`, replayed again
-/// when needed): byte-identical output in every format. And `check`'s two
+/// 4,096 bytes) with every connection frozen into bytes between its
+/// segments (`idle_sweep: 0`, made whole again when needed), on a 2-thread
+/// pool from memory with every connection that has seen one segment kept
+/// as an embryo (`keep_whole: 0`, replayed again when needed):
+/// byte-identical output in every format. And `check`'s two
 /// ways to judge: its verdict from the timeline's analysis (a `check::Judge`
 /// beside the renderers, as the pipeline target has it) is the one
 /// `check_reader` gives with an analysis of its own, without segment rows,
@@ -332,11 +334,12 @@ pub fn differential(data: &[u8]) {
         v
     });
     let here = judged.map(|judged| (bufs.out, judged));
-    let threaded = |pool: &rayon::ThreadPool, reader: CaptureReader, keep_whole: usize| {
+    let threaded = |pool: &rayon::ThreadPool, reader: CaptureReader, keep: (usize, usize)| {
         pool.install(|| {
             let mut r = Render::default();
             let opts = Options {
-                keep_whole,
+                keep_whole: keep.0,
+                idle_sweep: keep.1,
                 ..Options::timeline()
             };
             let totals = engine::analyze(reader, &opts, &mut r, None).expect("in memory");
@@ -350,10 +353,10 @@ pub fn differential(data: &[u8]) {
     };
     let streamed = CaptureReader::from_read("fuzz", Box::new(chunky))
         .ok()
-        .map(|reader| threaded(&pools[0], reader, Options::default().keep_whole));
+        .map(|reader| threaded(&pools[0], reader, (Options::default().keep_whole, 0)));
     let two = CaptureReader::from_bytes("fuzz", data.to_vec())
         .ok()
-        .map(|reader| threaded(&pools[1], reader, 0));
+        .map(|reader| threaded(&pools[1], reader, (0, Options::default().idle_sweep)));
     let (Some((here, judged)), Some(streamed), Some(two)) = (here, streamed, two) else {
         // The framer target checks that the ways in open the same inputs.
         return;

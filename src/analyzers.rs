@@ -78,3 +78,5 @@ impl Analyzers {
         self.zeek.shrink();
     }
 }
+
+crate::frozen::frozen_struct!(Analyzers { wireshark, zeek });

@@ -299,6 +299,8 @@ pub(crate) struct Tracked {
     pub(crate) analyzers: Analyzers,
 }
 
+crate::frozen::frozen_struct!(Tracked { conn, analyzers });
+
 /// Receives the results, on the caller's thread, batch by batch. Every
 /// method has a default that ignores what it is given: implement the ones
 /// you need, or use the [`Collector`].

@@ -66,6 +66,15 @@ pub struct Options {
     /// and time differ. 0 keeps none whole (the least memory; slower, as
     /// every answered SYN is then replayed twice).
     pub keep_whole: usize,
+    /// How many connections each tracker (one per shard) holds before it
+    /// looks for idle ones, and how many of its segments, at least, pass
+    /// between two looks. A connection nothing happened to since the last
+    /// look is then kept as bytes (a few hundred, see the `frozen` module)
+    /// instead of its whole replay and analyzers (about 2.5 KB), and made
+    /// whole again when something happens to it: the results are the same,
+    /// only memory and time differ. 0 freezes every connection between its
+    /// segments (for tests); `usize::MAX` never freezes.
+    pub idle_sweep: usize,
 }
 
 impl Options {
@@ -86,6 +95,7 @@ impl Default for Options {
             segments: false,
             batch_frames: 8 * 1024,
             keep_whole: crate::tracker::KEEP_WHOLE,
+            idle_sweep: crate::tracker::IDLE_SWEEP,
         }
     }
 }
@@ -275,11 +285,11 @@ struct Pipeline {
 }
 
 impl Pipeline {
-    fn new(nshards: usize, keep_whole: usize) -> Pipeline {
+    fn new(nshards: usize, opts: &Options) -> Pipeline {
         let hasher = FlowHasher::default();
         Pipeline {
             shards: (0..nshards)
-                .map(|_| Tracker::new(keep_whole, hasher.clone()))
+                .map(|_| Tracker::new(opts.keep_whole, opts.idle_sweep, hasher.clone()))
                 .collect(),
             router: Router { nshards, hasher },
             totals: Totals::default(),
@@ -408,7 +418,7 @@ pub fn analyze(
     progress: Option<Arc<AtomicU64>>,
 ) -> io::Result<Totals> {
     let nshards = (rayon::current_num_threads() * 2).clamp(1, 256);
-    let mut p = Pipeline::new(nshards, opts.keep_whole);
+    let mut p = Pipeline::new(nshards, opts);
     let cfg = opts.replay;
     let batch_frames = opts.batch_frames.max(1);
     let verify = opts.verify_checksums;
@@ -516,7 +526,7 @@ pub fn analyze_here(
     opts: &Options,
     consumer: &mut dyn Consumer,
 ) -> io::Result<Totals> {
-    let mut p = Pipeline::new(1, opts.keep_whole);
+    let mut p = Pipeline::new(1, opts);
     let batch_frames = opts.batch_frames.max(1);
     let mut batch = Batch::new();
     loop {

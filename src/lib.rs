@@ -52,7 +52,8 @@
 //! * [`flow`]: the 4-tuple key segments are demultiplexed by, and the rule
 //!   that starts a new incarnation on it;
 //! * [`tracker`]: one shard's connections in capture order: demultiplexing,
-//!   incarnations, timers, the rows held for rewriting;
+//!   incarnations, timers, the rows held for rewriting, idle connections
+//!   kept frozen into bytes (the private `frozen` module);
 //! * [`state`]: the RFC 9293 endpoint state machine, one `match` on (state, event);
 //! * [`replay`]: the replay of one connection through two endpoint machines;
 //! * [`anomaly`]: the anomalies the replay flags;
@@ -86,6 +87,7 @@ pub mod consumer;
 pub mod decode;
 pub mod engine;
 pub mod flow;
+pub(crate) mod frozen;
 pub mod ladder;
 pub mod netstat;
 pub mod output;

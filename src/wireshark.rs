@@ -105,6 +105,7 @@
 use crate::decode::{TcpFlags, TcpSegment};
 use crate::vocab::{Direction, SeqNumber};
 
+mod frozen;
 mod unacked;
 
 pub use unacked::CAPACITY as UNACKED_CAPACITY;

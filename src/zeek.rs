@@ -57,6 +57,7 @@ use arrayvec::ArrayVec;
 use std::fmt;
 use std::net::IpAddr;
 
+mod frozen;
 mod history;
 mod reassembly;
 mod record;

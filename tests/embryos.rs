@@ -13,13 +13,14 @@ use tcpstate::capture::CaptureReader;
 use tcpstate::engine::{self, Collector, Options};
 
 /// Everything the pipeline hands out for `path`, as text.
-fn records(path: &Path, keep_whole: usize, batch_frames: usize) -> String {
+fn records(path: &Path, keep_whole: usize, idle_sweep: usize, batch_frames: usize) -> String {
     let bytes = std::fs::read(path).expect("a capture");
     let Ok(reader) = CaptureReader::from_bytes("x", bytes) else {
         return String::new();
     };
     let opts = Options {
         keep_whole,
+        idle_sweep,
         batch_frames,
         ..Options::timeline()
     };
@@ -31,11 +32,23 @@ fn records(path: &Path, keep_whole: usize, batch_frames: usize) -> String {
 fn same_either_way(dir: &Path) -> usize {
     let mut n = 0;
     for path in captures_in(dir) {
-        let whole = records(&path, usize::MAX, 32 * 1024);
-        let embryos = records(&path, 0, 7);
+        let whole = records(&path, usize::MAX, usize::MAX, 32 * 1024);
+        let embryos = records(&path, 0, usize::MAX, 7);
         assert!(
             whole == embryos,
             "{}: records differ when connections are kept as embryos",
+            path.display()
+        );
+        let frozen = records(&path, usize::MAX, 0, 7);
+        assert!(
+            whole == frozen,
+            "{}: records differ when idle connections are frozen",
+            path.display()
+        );
+        let both = records(&path, 0, 0, 32 * 1024);
+        assert!(
+            whole == both,
+            "{}: records differ with embryos and frozen connections",
             path.display()
         );
         n += 1;
@@ -69,10 +82,10 @@ fn embryos_woken_by_answers_retransmissions_reuse_and_timers() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("woken.pcap");
     std::fs::write(&path, capture).expect("write");
-    let whole = records(&path, usize::MAX, 32 * 1024);
+    let whole = records(&path, usize::MAX, usize::MAX, 32 * 1024);
     for keep in [0, 1, 2] {
         assert!(
-            whole == records(&path, keep, 1 + keep),
+            whole == records(&path, keep, usize::MAX, 1 + keep),
             "records differ with {keep} kept whole"
         );
     }

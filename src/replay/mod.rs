@@ -51,6 +51,7 @@ pub use crate::vocab::{Direction, Role};
 mod accept;
 mod detect;
 mod endpoint;
+mod frozen;
 mod outcome;
 mod receipts;
 mod reuse;

@@ -16,6 +16,11 @@
 //!   ones are, and replayed again when more happens to it (the `embryo`
 //!   module), so that a SYN flood costs under 200 bytes per half-open
 //!   connection;
+//! * idle connections: past [`IDLE_SWEEP`] connections held, one that
+//!   nothing happened to for a while (most are closed ones waiting out
+//!   TIME_WAIT) is kept frozen into bytes, about 800 rather than 2.5 KB
+//!   (the crate's `frozen` module), and made whole again when something
+//!   happens to it;
 //! * the end of the capture: the connections still open are finished in
 //!   stream order, a chunk at a time (`Tracker::begin_end`).
 //!
@@ -35,6 +40,7 @@ use crate::consumer::{
 };
 use crate::decode::{self, Packet, TcpFlags, TcpSegment, Tunnel};
 use crate::flow::{self, FlowHasher, FlowKey};
+use crate::frozen::{Frozen, Reader, Writer};
 use crate::replay::{Config, Connection, Rewrite, SegmentOutcome};
 use crate::state::Basis;
 use crate::vocab::Direction;
@@ -115,6 +121,16 @@ const IN_HEAP: u8 = 2;
 /// Made by its first segment alone, and nothing happened to it since: it
 /// may become an embryo (see [`embryo`]).
 const FRESH: u8 = 4;
+/// Woken since the last look for idle connections ([`Tracker::sweep`]).
+const TOUCHED: u8 = 8;
+/// How many looks found it idle, in two bits (saturating at 3).
+const IDLE_LOOKS: u8 = 16 | 32;
+const ONE_IDLE_LOOK: u8 = 16;
+/// Looks at which an open connection must have been idle to be frozen:
+/// one whose endpoints are done (in TIME_WAIT, or without a connection)
+/// is frozen at the first look that finds it idle, as it rarely wakes
+/// again; an open one waits, as it usually does.
+const IDLE_LOOKS_OPEN: u8 = 3;
 
 /// What a tracker holds of a connection.
 enum Body {
@@ -122,6 +138,9 @@ enum Body {
     Full(Box<Tracked>),
     /// The one segment it has seen, to replay again when it is needed.
     Embryo(Embryo),
+    /// Idle: the replay and analyzers as bytes ([`crate::frozen`]), made
+    /// whole again when it is needed.
+    Frozen(Box<[u8]>),
 }
 
 impl Body {
@@ -131,7 +150,9 @@ impl Body {
     fn t(&mut self) -> &mut Tracked {
         match self {
             Body::Full(t) => t,
-            Body::Embryo(_) => unreachable!("an embryo is woken before use"),
+            Body::Embryo(_) | Body::Frozen(_) => {
+                unreachable!("an embryo or a frozen connection is woken before use")
+            }
         }
     }
 }
@@ -180,6 +201,12 @@ impl Slot {
     fn touched(&mut self) {
         self.bits &= !FRESH;
     }
+
+    /// Notes that it was needed whole (see [`Tracker::sweep`]).
+    #[inline]
+    fn woken(&mut self) {
+        self.bits = (self.bits & !IDLE_LOOKS) | TOUCHED;
+    }
 }
 
 #[derive(Default)]
@@ -193,6 +220,12 @@ struct Side {
 /// segment (the SYN's answer) usually comes for soon. Older ones become
 /// embryos (see `tracker::embryo`).
 pub const KEEP_WHOLE: usize = 256;
+
+/// How many connections each tracker holds before it looks for idle ones,
+/// and how many of its segments, at least, it replays between two looks,
+/// by default ([`crate::engine::Options::idle_sweep`]). Below that, memory
+/// is no concern (about 10 MB a tracker) and nothing is frozen.
+pub const IDLE_SWEEP: usize = 4096;
 
 /// A connection finished during the current batch.
 struct Done {
@@ -234,6 +267,14 @@ pub(crate) struct Tracker {
     /// happened to it since.
     young: VecDeque<(u32, u64, Embryo)>,
     keep_whole: usize,
+    /// See [`IDLE_SWEEP`].
+    idle_sweep: usize,
+    /// Segments replayed since the last [`Tracker::sweep`].
+    since_sweep: usize,
+    /// Reused to freeze connections into.
+    scratch: Vec<u8>,
+    /// With `idle_sweep` 0: the slots woken since the last sweep.
+    recent: Vec<u32>,
     /// At the end of the capture: the slots of the connections still open,
     /// by stream, the lowest last.
     ending: Vec<u32>,
@@ -259,13 +300,17 @@ pub(crate) struct Tracker {
 }
 
 impl Tracker {
-    pub(crate) fn new(keep_whole: usize, hasher: FlowHasher) -> Tracker {
+    pub(crate) fn new(keep_whole: usize, idle_sweep: usize, hasher: FlowHasher) -> Tracker {
         Tracker {
             flows: hashbrown::HashTable::new(),
             hasher,
             slots: Vec::new(),
             young: VecDeque::new(),
             keep_whole,
+            idle_sweep,
+            since_sweep: 0,
+            scratch: Vec::new(),
+            recent: Vec::new(),
             ending: Vec::new(),
             free: Vec::new(),
             to_free: Vec::new(),
@@ -302,6 +347,12 @@ impl Tracker {
         self.want_rows = want_rows;
         for &i in own {
             let d = &frames[i as usize];
+            self.since_sweep += 1;
+            if (self.since_sweep > self.idle_sweep.max(self.live) && self.live > self.idle_sweep)
+                || self.idle_sweep == 0
+            {
+                self.sweep();
+            }
             self.fire_until(frames, nows, d.now, cfg);
             self.clock = self.clock.max(d.now);
             self.segment(d, extras.tunnel(i), cfg, want_rows);
@@ -436,13 +487,70 @@ impl Tracker {
     /// happened to it.
     #[inline]
     fn wake(&mut self, s: u32, cfg: &Config) -> &mut Slot {
+        if self.idle_sweep == 0 {
+            self.recent.push(s);
+        }
         let slot = self.slots[s as usize].as_mut().expect("live slot");
         slot.touched();
-        if let Body::Embryo(e) = slot.body {
-            let seg = e.segment(&slot.key);
-            slot.body = Body::Full(first_segment(&seg, e.frame, e.ts, e.now, cfg));
+        slot.woken();
+        match &slot.body {
+            Body::Full(_) => {}
+            Body::Embryo(e) => {
+                let seg = e.segment(&slot.key);
+                slot.body = Body::Full(first_segment(&seg, e.frame, e.ts, e.now, cfg));
+            }
+            Body::Frozen(bytes) => slot.body = Body::Full(thaw(bytes)),
         }
         slot
+    }
+
+    /// Looks for idle connections: those not woken since the last look
+    /// are frozen into bytes (see [`crate::frozen`]) if their endpoints
+    /// are done, and after [`IDLE_LOOKS_OPEN`] looks otherwise. Called
+    /// every `live` segments while more than [`IDLE_SWEEP`] connections
+    /// are held, so it costs a bounded amount per segment
+    /// (the CLOCK algorithm of page replacement: a bit per slot, cleared
+    /// at each look, and a count of looks). Connections made by one
+    /// segment are left to become embryos.
+    ///
+    /// With `idle_sweep` 0 (for tests), it freezes the connections woken
+    /// since the last look instead, before every segment.
+    fn sweep(&mut self) {
+        self.since_sweep = 0;
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let test = self.idle_sweep == 0;
+        let mut each = |slot: &mut Slot| {
+            let touched = slot.bits & TOUCHED != 0;
+            slot.bits &= !TOUCHED;
+            if touched || slot.fresh() {
+                return;
+            }
+            if let Body::Full(t) = &slot.body {
+                let looks = ((slot.bits & IDLE_LOOKS) / ONE_IDLE_LOOK + 1).min(3);
+                slot.bits = (slot.bits & !IDLE_LOOKS) | (looks * ONE_IDLE_LOOK);
+                let done =
+                    t.conn.ep.iter().all(|e| {
+                        e.state == crate::state::TcpState::TimeWait || e.state.is_terminal()
+                    });
+                if !(done || looks >= IDLE_LOOKS_OPEN || test) {
+                    return;
+                }
+                let (bytes, buf) = freeze(t, std::mem::take(&mut scratch));
+                scratch = buf;
+                slot.body = Body::Frozen(bytes);
+            }
+        };
+        if self.idle_sweep == 0 {
+            for s in std::mem::take(&mut self.recent) {
+                if let Some(slot) = self.slots[s as usize].as_mut() {
+                    slot.bits &= !TOUCHED;
+                    each(slot);
+                }
+            }
+        } else {
+            self.slots.iter_mut().flatten().for_each(each);
+        }
+        self.scratch = scratch;
     }
 
     /// Notes that the connection in slot `s` was made by `seg` alone: once
@@ -858,6 +966,32 @@ impl Tracker {
             out.push((d.frame, ConnectionRecord { stream, summary }));
         }
     }
+}
+
+/// `t` frozen (see [`crate::frozen`]), written through `scratch`, which is
+/// handed back for reuse.
+fn freeze(t: &Tracked, scratch: Vec<u8>) -> (Box<[u8]>, Vec<u8>) {
+    let mut w = Writer::new(scratch, t.conn.first_ts);
+    t.put(&mut w);
+    let bytes: Box<[u8]> = w.bytes().into();
+    debug_assert!(
+        {
+            let again = thaw(&bytes);
+            let mut w2 = Writer::new(Vec::new(), t.conn.first_ts);
+            again.put(&mut w2);
+            w2.bytes() == &bytes[..]
+        },
+        "a frozen connection thaws into the same connection"
+    );
+    (bytes, w.into_buf())
+}
+
+/// A connection [`freeze`] froze, whole again.
+fn thaw(bytes: &[u8]) -> Box<Tracked> {
+    let mut r = Reader::new(bytes);
+    let t = Box::new(Tracked::take(&mut r));
+    debug_assert!(r.is_done(), "a frozen connection is read to its end");
+    t
 }
 
 /// A connection made by `seg`, before it is replayed.

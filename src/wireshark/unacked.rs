@@ -186,6 +186,9 @@ impl Unacked {
     }
 }
 
+crate::frozen::frozen_struct!(Entry { end, frame, ts });
+crate::frozen::frozen_struct!(Unacked { ring, ordered });
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -197,6 +197,14 @@ impl Gaps {
     }
 }
 
+crate::frozen::frozen_struct!(Reassembler {
+    last_reassem,
+    trim,
+    blocks,
+    skip,
+    did_eof,
+});
+
 #[cfg(test)]
 mod tests {
     use super::*;
