@@ -45,6 +45,14 @@ pub(crate) trait Frozen: Sized {
     fn put(&self, w: &mut Writer);
     /// Reads back a value [`Frozen::put`] wrote.
     fn take(r: &mut Reader) -> Self;
+    /// Reads back a value [`Frozen::put`] wrote into `self`, which it
+    /// replaces whole: in place, field by field, reusing what `self`
+    /// holds (a struct is not built aside and copied in, a list keeps
+    /// its allocation).
+    #[inline(always)]
+    fn take_into(&mut self, r: &mut Reader) {
+        *self = Self::take(r);
+    }
 }
 
 /// The tag byte of an integer: how many bytes follow (0 to 8) in the low
@@ -316,10 +324,15 @@ impl Frozen for String {
     }
     #[inline(always)]
     fn take(r: &mut Reader) -> String {
-        let n = usize::take(r);
-        let s = String::from_utf8_lossy(&r.buf[r.at..r.at + n]).into_owned();
-        r.at += n;
+        let mut s = String::new();
+        s.take_into(r);
         s
+    }
+    fn take_into(&mut self, r: &mut Reader) {
+        let n = usize::take(r);
+        self.clear();
+        self.push_str(&String::from_utf8_lossy(&r.buf[r.at..r.at + n]));
+        r.at += n;
     }
 }
 
@@ -338,6 +351,14 @@ impl<T: Frozen> Frozen for Option<T> {
     fn take(r: &mut Reader) -> Option<T> {
         (r.byte() != 0).then(|| T::take(r))
     }
+    #[inline(always)]
+    fn take_into(&mut self, r: &mut Reader) {
+        match (r.byte() != 0, self.as_mut()) {
+            (true, Some(v)) => v.take_into(r),
+            (true, None) => *self = Some(T::take(r)),
+            (false, _) => *self = None,
+        }
+    }
 }
 
 impl<T: Frozen> Frozen for Box<T> {
@@ -348,6 +369,9 @@ impl<T: Frozen> Frozen for Box<T> {
     #[inline(always)]
     fn take(r: &mut Reader) -> Box<T> {
         Box::new(T::take(r))
+    }
+    fn take_into(&mut self, r: &mut Reader) {
+        (**self).take_into(r);
     }
 }
 
@@ -362,6 +386,11 @@ impl<T: Frozen> Frozen for Vec<T> {
         let n = usize::take(r);
         (0..n).map(|_| T::take(r)).collect()
     }
+    fn take_into(&mut self, r: &mut Reader) {
+        let n = usize::take(r);
+        self.clear();
+        self.extend((0..n).map(|_| T::take(r)));
+    }
 }
 
 impl<T: Frozen> Frozen for VecDeque<T> {
@@ -374,6 +403,11 @@ impl<T: Frozen> Frozen for VecDeque<T> {
     fn take(r: &mut Reader) -> VecDeque<T> {
         let n = usize::take(r);
         (0..n).map(|_| T::take(r)).collect()
+    }
+    fn take_into(&mut self, r: &mut Reader) {
+        let n = usize::take(r);
+        self.clear();
+        self.extend((0..n).map(|_| T::take(r)));
     }
 }
 
@@ -401,6 +435,10 @@ impl<T: Frozen, const N: usize> Frozen for [T; N] {
         // `from_fn` calls in index order.
         std::array::from_fn(|_| T::take(r))
     }
+    #[inline(always)]
+    fn take_into(&mut self, r: &mut Reader) {
+        self.iter_mut().for_each(|v| v.take_into(r));
+    }
 }
 
 impl<A: Frozen, B: Frozen> Frozen for (A, B) {
@@ -413,6 +451,11 @@ impl<A: Frozen, B: Frozen> Frozen for (A, B) {
     fn take(r: &mut Reader) -> (A, B) {
         let a = A::take(r);
         (a, B::take(r))
+    }
+    #[inline(always)]
+    fn take_into(&mut self, r: &mut Reader) {
+        self.0.take_into(r);
+        self.1.take_into(r);
     }
 }
 
@@ -492,6 +535,10 @@ macro_rules! frozen_struct {
             }
             fn take(r: &mut $crate::frozen::Reader) -> $ty {
                 $ty { $( $f: $crate::frozen::Frozen::take(r) ),* }
+            }
+            fn take_into(&mut self, r: &mut $crate::frozen::Reader) {
+                let $ty { $($f),* } = self;
+                $( $crate::frozen::Frozen::take_into($f, r); )*
             }
         }
     };

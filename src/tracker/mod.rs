@@ -227,6 +227,9 @@ pub const KEEP_WHOLE: usize = 256;
 /// is no concern (about 10 MB a tracker) and nothing is frozen.
 pub const IDLE_SWEEP: usize = 4096;
 
+/// How many allocations of whole connections a tracker keeps for reuse.
+const POOL: usize = 256;
+
 /// A connection finished during the current batch.
 struct Done {
     /// The frame that finished it (`u64::MAX`: the end of the capture).
@@ -273,6 +276,10 @@ pub(crate) struct Tracker {
     since_sweep: usize,
     /// Reused to freeze connections into.
     scratch: Vec<u8>,
+    /// The allocations of connections frozen or finished, reused to thaw
+    /// others into (at most [`POOL`]).
+    #[allow(clippy::vec_box, reason = "the boxes are the allocations reused")]
+    pool: Vec<Box<Tracked>>,
     /// With `idle_sweep` 0: the slots woken since the last sweep.
     recent: Vec<u32>,
     /// At the end of the capture: the slots of the connections still open,
@@ -310,6 +317,7 @@ impl Tracker {
             idle_sweep,
             since_sweep: 0,
             scratch: Vec::new(),
+            pool: Vec::new(),
             recent: Vec::new(),
             ending: Vec::new(),
             free: Vec::new(),
@@ -474,6 +482,10 @@ impl Tracker {
         };
         let side = slot.side.map(|b| *b).unwrap_or_default();
         let summary = Box::new(ConnectionSummary::take(&mut t, side.tunnels, side.icmp));
+        // Kept for thawing while connections are being frozen.
+        if self.live >= self.idle_sweep && self.pool.len() < POOL {
+            self.pool.push(t);
+        }
         self.done.push(Done {
             frame,
             creation: slot.creation,
@@ -499,7 +511,7 @@ impl Tracker {
                 let seg = e.segment(&slot.key);
                 slot.body = Body::Full(first_segment(&seg, e.frame, e.ts, e.now, cfg));
             }
-            Body::Frozen(bytes) => slot.body = Body::Full(thaw(bytes)),
+            Body::Frozen(bytes) => slot.body = Body::Full(thaw(bytes, &mut self.pool)),
         }
         slot
     }
@@ -518,6 +530,7 @@ impl Tracker {
     fn sweep(&mut self) {
         self.since_sweep = 0;
         let mut scratch = std::mem::take(&mut self.scratch);
+        let mut pool = std::mem::take(&mut self.pool);
         let test = self.idle_sweep == 0;
         let mut each = |slot: &mut Slot| {
             let touched = slot.bits & TOUCHED != 0;
@@ -537,7 +550,11 @@ impl Tracker {
                 }
                 let (bytes, buf) = freeze(t, std::mem::take(&mut scratch));
                 scratch = buf;
-                slot.body = Body::Frozen(bytes);
+                if let Body::Full(t) = std::mem::replace(&mut slot.body, Body::Frozen(bytes)) {
+                    if pool.len() < POOL {
+                        pool.push(t);
+                    }
+                }
             }
         };
         if self.idle_sweep == 0 {
@@ -551,6 +568,7 @@ impl Tracker {
             self.slots.iter_mut().flatten().for_each(each);
         }
         self.scratch = scratch;
+        self.pool = pool;
     }
 
     /// Notes that the connection in slot `s` was made by `seg` alone: once
@@ -976,7 +994,7 @@ fn freeze(t: &Tracked, scratch: Vec<u8>) -> (Box<[u8]>, Vec<u8>) {
     let bytes: Box<[u8]> = w.bytes().into();
     debug_assert!(
         {
-            let again = thaw(&bytes);
+            let again = thaw(&bytes, &mut Vec::new());
             let mut w2 = Writer::new(Vec::new(), t.conn.first_ts);
             again.put(&mut w2);
             w2.bytes() == &bytes[..]
@@ -986,10 +1004,18 @@ fn freeze(t: &Tracked, scratch: Vec<u8>) -> (Box<[u8]>, Vec<u8>) {
     (bytes, w.into_buf())
 }
 
-/// A connection [`freeze`] froze, whole again.
-fn thaw(bytes: &[u8]) -> Box<Tracked> {
+/// A connection [`freeze`] froze, whole again: in an allocation of `pool`
+/// if there is one.
+#[allow(clippy::vec_box, reason = "the boxes are the allocations reused")]
+fn thaw(bytes: &[u8], pool: &mut Vec<Box<Tracked>>) -> Box<Tracked> {
     let mut r = Reader::new(bytes);
-    let t = Box::new(Tracked::take(&mut r));
+    let t = match pool.pop() {
+        Some(mut t) => {
+            t.take_into(&mut r);
+            t
+        }
+        None => Box::new(Tracked::take(&mut r)),
+    };
     debug_assert!(r.is_done(), "a frozen connection is read to its end");
     t
 }
