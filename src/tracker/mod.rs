@@ -614,6 +614,13 @@ impl Tracker {
                 s
             }
             None => {
+                // Grown by an eighth rather than doubled: the array is
+                // most of a tracker's own memory besides the connections
+                // (160 bytes a slot), and doubling would leave up to half
+                // of it unused at the peak.
+                if self.slots.len() == self.slots.capacity() {
+                    self.slots.reserve_exact((self.slots.len() / 8).max(1024));
+                }
                 self.slots.push(Some(slot));
                 (self.slots.len() - 1) as u32
             }
