@@ -26,10 +26,12 @@ use arrayvec::ArrayVec;
 use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-/// Where a value is written, with the timestamp distances are counted from.
+/// Where a value is written, with the timestamps distances are counted
+/// from.
 pub(crate) struct Writer {
     buf: Vec<u8>,
     ts0: i64,
+    prev: i64,
 }
 
 /// Where a value is read from: bytes a [`Writer`] made in this process.
@@ -37,6 +39,7 @@ pub(crate) struct Reader<'a> {
     buf: &'a [u8],
     at: usize,
     ts0: i64,
+    prev: i64,
 }
 
 /// A value that can be frozen into bytes and made again from them, exactly.
@@ -56,9 +59,11 @@ pub(crate) trait Frozen: Sized {
 }
 
 /// The tag byte of an integer: how many bytes follow (0 to 8) in the low
-/// four bits and, when none does, the value itself (0 to 7) in the top
-/// three.
+/// four bits, a flag in the fifth (for a timestamp: counted from the one
+/// before it rather than from the connection's first) and, when no byte
+/// follows, the value itself (0 to 7) in the top three.
 const TAG_BYTES: u8 = 15;
+const TAG_FLAG: u8 = 16;
 
 impl Writer {
     /// A writer reusing `buf` (cleared), counting timestamps from `ts0`,
@@ -66,8 +71,12 @@ impl Writer {
     pub(crate) fn new(mut buf: Vec<u8>, ts0: i64) -> Writer {
         buf.clear();
         buf.reserve(4096);
-        let mut w = Writer { buf, ts0: 0 };
-        w.int(zigzag(ts0));
+        let mut w = Writer {
+            buf,
+            ts0: 0,
+            prev: ts0,
+        };
+        w.int(zigzag(ts0), 0);
         w.ts0 = ts0;
         w
     }
@@ -89,9 +98,9 @@ impl Writer {
 
     /// An integer: its tag, then its significant bytes, little-endian.
     #[inline(always)]
-    fn int(&mut self, v: u64) {
+    fn int(&mut self, v: u64, flag: u8) {
         if v < 8 {
-            self.buf.push((v as u8) << 5);
+            self.buf.push((v as u8) << 5 | flag);
             return;
         }
         let n = 8 - (v.leading_zeros() / 8) as usize;
@@ -99,10 +108,10 @@ impl Writer {
             // Tag and value in one word, of which 1 + n bytes are kept.
             let at = self.buf.len();
             self.buf
-                .extend_from_slice(&(v << 8 | n as u64).to_le_bytes());
+                .extend_from_slice(&(v << 8 | (n as u8 | flag) as u64).to_le_bytes());
             self.buf.truncate(at + 1 + n);
         } else {
-            self.buf.push(8);
+            self.buf.push(8 | flag);
             self.buf.extend_from_slice(&v.to_le_bytes());
         }
     }
@@ -111,8 +120,14 @@ impl Writer {
 impl<'a> Reader<'a> {
     /// A reader of what a [`Writer`] wrote.
     pub(crate) fn new(buf: &'a [u8]) -> Reader<'a> {
-        let mut r = Reader { buf, at: 0, ts0: 0 };
-        r.ts0 = unzigzag(r.int());
+        let mut r = Reader {
+            buf,
+            at: 0,
+            ts0: 0,
+            prev: 0,
+        };
+        r.ts0 = unzigzag(r.int().0);
+        r.prev = r.ts0;
         r
     }
 
@@ -128,31 +143,34 @@ impl<'a> Reader<'a> {
         b
     }
 
-    /// What [`Writer::int`] wrote: read as one word with its tag when it
-    /// fits in eight bytes and eight are left.
+    /// What [`Writer::int`] wrote, and its flag: read as one word with its
+    /// tag when it fits in eight bytes and eight are left.
     #[inline(always)]
-    fn int(&mut self) -> u64 {
+    fn int(&mut self) -> (u64, bool) {
         if let Some(w) = self.buf.get(self.at..self.at + 8) {
             let word = u64::from_le_bytes(w.try_into().unwrap_or([0; 8]));
-            let n = (word as u8 & TAG_BYTES) as usize;
+            let t = word as u8;
+            let n = (t & TAG_BYTES) as usize;
             if n == 0 {
                 self.at += 1;
-                return (word as u8 >> 5) as u64;
+                return ((t >> 5) as u64, t & TAG_FLAG != 0);
             }
             if n < 8 {
                 self.at += 1 + n;
-                return (word >> 8) & (u64::MAX >> (64 - 8 * n));
+                let v = (word >> 8) & (u64::MAX >> (64 - 8 * n));
+                return (v, t & TAG_FLAG != 0);
             }
         }
         self.int_slow()
     }
 
     #[inline(never)]
-    fn int_slow(&mut self) -> u64 {
+    fn int_slow(&mut self) -> (u64, bool) {
         let t = self.byte();
+        let flag = t & TAG_FLAG != 0;
         let n = (t & TAG_BYTES) as usize;
         if n == 0 {
-            return (t >> 5) as u64;
+            return ((t >> 5) as u64, flag);
         }
         let v = match self.buf.get(self.at..self.at + 8) {
             Some(b) => {
@@ -166,7 +184,7 @@ impl<'a> Reader<'a> {
             }
         };
         self.at += n;
-        v
+        (v, flag)
     }
 }
 
@@ -216,33 +234,33 @@ impl Frozen for i8 {
 impl Frozen for u16 {
     #[inline(always)]
     fn put(&self, w: &mut Writer) {
-        w.int(*self as u64);
+        w.int(*self as u64, 0);
     }
     #[inline(always)]
     fn take(r: &mut Reader) -> u16 {
-        r.int() as u16
+        r.int().0 as u16
     }
 }
 
 impl Frozen for u32 {
     #[inline(always)]
     fn put(&self, w: &mut Writer) {
-        w.int(*self as u64);
+        w.int(*self as u64, 0);
     }
     #[inline(always)]
     fn take(r: &mut Reader) -> u32 {
-        r.int() as u32
+        r.int().0 as u32
     }
 }
 
 impl Frozen for usize {
     #[inline(always)]
     fn put(&self, w: &mut Writer) {
-        w.int(*self as u64);
+        w.int(*self as u64, 0);
     }
     #[inline(always)]
     fn take(r: &mut Reader) -> usize {
-        r.int() as usize
+        r.int().0 as usize
     }
 }
 
@@ -251,39 +269,51 @@ impl Frozen for usize {
 impl Frozen for u64 {
     #[inline(always)]
     fn put(&self, w: &mut Writer) {
-        w.int(*self);
+        w.int(*self, 0);
     }
     #[inline(always)]
     fn take(r: &mut Reader) -> u64 {
-        r.int()
+        r.int().0
     }
 }
 
 /// Timestamps, durations and sentinels: as their distance from the
-/// connection's first timestamp (four or five bytes where the timestamp
-/// would take eight).
+/// connection's first timestamp or from the one written before (often the
+/// same, or close), whichever is smaller: a few bytes where the timestamp
+/// would take eight.
 impl Frozen for i64 {
     #[inline(always)]
     fn put(&self, w: &mut Writer) {
-        w.int(zigzag(self.wrapping_sub(w.ts0)));
+        let first = zigzag(self.wrapping_sub(w.ts0));
+        let before = zigzag(self.wrapping_sub(w.prev));
+        if before < first {
+            w.int(before, TAG_FLAG);
+        } else {
+            w.int(first, 0);
+        }
+        w.prev = *self;
     }
     #[inline(always)]
     fn take(r: &mut Reader) -> i64 {
-        r.ts0.wrapping_add(unzigzag(r.int()))
+        let v = match r.int() {
+            (d, false) => r.ts0.wrapping_add(unzigzag(d)),
+            (d, true) => r.prev.wrapping_add(unzigzag(d)),
+        };
+        r.prev = v;
+        v
     }
 }
 
-/// Sequence numbers are spread over the whole space: four bytes.
+/// Sequence numbers: as integers (most are spread over the whole space and
+/// take five bytes; the unused ones, zero, one).
 impl Frozen for SeqNumber {
     #[inline(always)]
     fn put(&self, w: &mut Writer) {
-        w.buf.extend_from_slice(&self.0.to_le_bytes());
+        w.int(self.0 as u64, 0);
     }
     #[inline(always)]
     fn take(r: &mut Reader) -> SeqNumber {
-        let b = &r.buf[r.at..r.at + 4];
-        r.at += 4;
-        SeqNumber(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        SeqNumber(r.int().0 as u32)
     }
 }
 
@@ -694,7 +724,13 @@ mod tests {
         assert_eq!(round_trip(t0 + 10_000_000, t0) - header, 5);
         assert_eq!(round_trip(t0 + 10_000, t0) - header, 3);
         assert_eq!(round_trip(None::<u64>, t0) - header, 1);
-        assert_eq!(round_trip(SeqNumber(u32::MAX), t0) - header, 4);
+        assert_eq!(round_trip(SeqNumber(u32::MAX), t0) - header, 5);
+        assert_eq!(round_trip(SeqNumber(0), t0) - header, 1);
+        // A timestamp next to the one before takes a byte, however far
+        // both are from the first.
+        let later = t0 + 3_600_000_000_000;
+        assert_eq!(round_trip((later, later + 2), t0) - header, 7 + 1);
+        assert_eq!(round_trip((later, Some(later)), t0) - header, 7 + 2);
     }
 
     #[test]
