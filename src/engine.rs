@@ -69,10 +69,11 @@ pub struct Options {
     /// How many connections each tracker (one per shard) holds before it
     /// looks for idle ones, and how many of its segments, at least, pass
     /// between two looks. A connection nothing happened to since the last
-    /// look is then kept as bytes (a few hundred, see the `frozen` module)
-    /// instead of its whole replay and analyzers (about 2.5 KB), and made
-    /// whole again when something happens to it: the results are the same,
-    /// only memory and time differ. 0 freezes every connection between its
+    /// look, closed (TIME_WAIT, or no connection left) or without a
+    /// segment for 2×MSL, is then kept as bytes (a few hundred, see the
+    /// `frozen` module) instead of its whole replay and analyzers (about
+    /// 2.5 KB), and made whole again when something happens to it: the
+    /// results are the same, only memory and time differ. 0 freezes every connection between its
     /// segments (for tests); `usize::MAX` never freezes.
     pub idle_sweep: usize,
 }

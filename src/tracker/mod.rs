@@ -123,14 +123,6 @@ const IN_HEAP: u8 = 2;
 const FRESH: u8 = 4;
 /// Woken since the last look for idle connections ([`Tracker::sweep`]).
 const TOUCHED: u8 = 8;
-/// How many looks found it idle, in two bits (saturating at 3).
-const IDLE_LOOKS: u8 = 16 | 32;
-const ONE_IDLE_LOOK: u8 = 16;
-/// Looks at which an open connection must have been idle to be frozen:
-/// one whose endpoints are done (in TIME_WAIT, or without a connection)
-/// is frozen at the first look that finds it idle, as it rarely wakes
-/// again; an open one waits, as it usually does.
-const IDLE_LOOKS_OPEN: u8 = 3;
 
 /// What a tracker holds of a connection.
 enum Body {
@@ -205,7 +197,7 @@ impl Slot {
     /// Notes that it was needed whole (see [`Tracker::sweep`]).
     #[inline]
     fn woken(&mut self) {
-        self.bits = (self.bits & !IDLE_LOOKS) | TOUCHED;
+        self.bits |= TOUCHED;
     }
 }
 
@@ -359,7 +351,7 @@ impl Tracker {
             if (self.since_sweep > self.idle_sweep.max(self.live) && self.live > self.idle_sweep)
                 || self.idle_sweep == 0
             {
-                self.sweep();
+                self.sweep(cfg);
             }
             self.fire_until(frames, nows, d.now, cfg);
             self.clock = self.clock.max(d.now);
@@ -516,19 +508,22 @@ impl Tracker {
         slot
     }
 
-    /// Looks for idle connections: those not woken since the last look
-    /// are frozen into bytes (see [`crate::frozen`]) if their endpoints
-    /// are done, and after [`IDLE_LOOKS_OPEN`] looks otherwise. Called
-    /// every `live` segments while more than [`IDLE_SWEEP`] connections
-    /// are held, so it costs a bounded amount per segment
-    /// (the CLOCK algorithm of page replacement: a bit per slot, cleared
-    /// at each look, and a count of looks). Connections made by one
-    /// segment are left to become embryos.
+    /// Looks for idle connections: one not woken since the last look is
+    /// frozen into bytes (see [`crate::frozen`]) if its endpoints are done
+    /// (in TIME_WAIT, or without a connection: it rarely wakes again
+    /// before it expires), or if it is open but has seen no segment for
+    /// the linger period (2×MSL of capture time: a connection between
+    /// bursts would be thawed again soon, at a cost). Called every `live`
+    /// segments while more than [`IDLE_SWEEP`] connections are held, so
+    /// it costs a bounded amount per segment (the CLOCK algorithm of page
+    /// replacement: a bit per slot, cleared at each look). Connections
+    /// made by one segment are left to become embryos.
     ///
     /// With `idle_sweep` 0 (for tests), it freezes the connections woken
     /// since the last look instead, before every segment.
-    fn sweep(&mut self) {
+    fn sweep(&mut self, cfg: &Config) {
         self.since_sweep = 0;
+        let long_idle = self.clock.saturating_sub(cfg.linger_ns());
         let mut scratch = std::mem::take(&mut self.scratch);
         let mut pool = std::mem::take(&mut self.pool);
         let test = self.idle_sweep == 0;
@@ -539,13 +534,11 @@ impl Tracker {
                 return;
             }
             if let Body::Full(t) = &slot.body {
-                let looks = ((slot.bits & IDLE_LOOKS) / ONE_IDLE_LOOK + 1).min(3);
-                slot.bits = (slot.bits & !IDLE_LOOKS) | (looks * ONE_IDLE_LOOK);
                 let done =
                     t.conn.ep.iter().all(|e| {
                         e.state == crate::state::TcpState::TimeWait || e.state.is_terminal()
                     });
-                if !(done || looks >= IDLE_LOOKS_OPEN || test) {
+                if !(done || t.conn.last_clock <= long_idle || test) {
                     return;
                 }
                 let (bytes, buf) = freeze(t, std::mem::take(&mut scratch));
