@@ -220,7 +220,7 @@ pub const KEEP_WHOLE: usize = 256;
 pub const IDLE_SWEEP: usize = 4096;
 
 /// How many allocations of whole connections a tracker keeps for reuse.
-const POOL: usize = 256;
+const POOL: usize = 64;
 
 /// A connection finished during the current batch.
 struct Done {
