@@ -1,23 +1,26 @@
 //! Idle connections frozen into bytes.
 //!
-//! Most connections a tracker holds at any moment are idle: closed ones
-//! waiting out TIME_WAIT and the linger period, open ones between bursts.
-//! The replay and analyzers of one take about 2.5 KB in memory, mostly
-//! zeros, small counts, and timestamps close to the connection's first. The tracker keeps an idle connection as the bytes
-//! of [`Frozen::put`] instead (a few hundred), and makes it whole again
-//! with [`Frozen::take`] when a segment, a timer or the end of the capture
-//! needs it. The round trip is exact: every field of every type is written
-//! and read back, which the [`frozen_struct!`] macro makes the compiler
-//! check (it destructures and rebuilds each struct without `..`), and a
-//! debug assertion checks on every freeze.
+//! Most connections a tracker holds at any moment are idle, above all the
+//! closed ones waiting out TIME_WAIT and the linger period. The replay and
+//! analyzers of one take about 2.5 KB in memory, mostly zeros, small
+//! counts, and timestamps close to each other. The tracker keeps an idle
+//! connection as the bytes of [`Frozen::put`] instead (about 700), and
+//! makes it whole again with [`Frozen::take_into`] when a segment, a timer
+//! or the end of the capture needs it. The round trip is exact: every
+//! field of every type is written and read back, which the
+//! [`frozen_struct!`] macro makes the compiler check (it destructures and
+//! rebuilds each struct without `..`), and a debug assertion checks on
+//! every freeze.
 //!
 //! The encoding is private to one process and never stored, and made to
 //! be quick: an integer is a tag byte (how many bytes follow, or the value
 //! itself when under 8) and its significant bytes, written and read as one
-//! 8-byte word; an `i64` (a timestamp, mostly) is written as its distance
-//! from the connection's first timestamp, zigzag-encoded; a sequence
-//! number is four bytes; an RFC rule (`&'static str`) is its index in a
-//! table of the rules met so far.
+//! 8-byte word; an `i64` (a timestamp, mostly) is written as its distance,
+//! zigzag-encoded, from the connection's first timestamp or from the one
+//! written before it, whichever is smaller (a bit of the tag says which);
+//! a sequence number is an integer like the others (five bytes, or one
+//! when unused); an RFC rule (`&'static str`) is its index in a table of
+//! the rules met so far.
 
 use crate::anomaly::{Anomaly, AnomalyKind};
 use crate::state::{Basis, Origin, TcpState};
