@@ -113,6 +113,11 @@ struct Slot {
     /// [`SCHEDULED`], [`IN_HEAP`], [`FRESH`]. A slot is kept small: a SYN
     /// flood holds a million of them.
     bits: u8,
+    /// Set by a look for idle connections that found this one open and not
+    /// idle long enough: until the clock reaches it (see [`coarse`]),
+    /// later looks pass it by without reading the connection (a cache miss
+    /// each), unless it was woken meanwhile (which clears it). 0: not set.
+    idle_until: u32,
 }
 
 const NO_STREAM: u64 = u64::MAX;
@@ -198,6 +203,7 @@ impl Slot {
     #[inline]
     fn woken(&mut self) {
         self.bits |= TOUCHED;
+        self.idle_until = 0;
     }
 }
 
@@ -221,6 +227,14 @@ pub const IDLE_SWEEP: usize = 4096;
 
 /// How many allocations of whole connections a tracker keeps for reuse.
 const POOL: usize = 64;
+
+/// The clock `t` in units of 2^26 ns (67 ms) from `base`, within `u32`
+/// (see [`Slot::idle_until`]). It never decreases as `t` grows, so a clock
+/// whose value is below a deadline's is before that deadline.
+#[inline]
+fn coarse(t: i64, base: i64) -> u32 {
+    (t.saturating_sub(base) >> 26).clamp(0, u32::MAX as i64) as u32
+}
 
 /// A connection finished during the current batch.
 struct Done {
@@ -296,6 +310,9 @@ pub(crate) struct Tracker {
     want_rows: bool,
     /// The capture's last frame and the clock there (set at its end).
     last: (u64, i64),
+    /// The clock at the first look for idle connections: [`Slot::idle_until`]
+    /// counts from it.
+    sweep_base: Option<i64>,
 }
 
 impl Tracker {
@@ -325,6 +342,7 @@ impl Tracker {
             done: Vec::new(),
             want_rows: false,
             last: (0, 0),
+            sweep_base: None,
         }
     }
 
@@ -524,13 +542,15 @@ impl Tracker {
     fn sweep(&mut self, cfg: &Config) {
         self.since_sweep = 0;
         let long_idle = self.clock.saturating_sub(cfg.linger_ns());
+        let base = *self.sweep_base.get_or_insert(self.clock);
+        let now = coarse(self.clock, base);
         let mut scratch = std::mem::take(&mut self.scratch);
         let mut pool = std::mem::take(&mut self.pool);
         let test = self.idle_sweep == 0;
         let mut each = |slot: &mut Slot| {
             let touched = slot.bits & TOUCHED != 0;
             slot.bits &= !TOUCHED;
-            if touched || slot.fresh() {
+            if touched || slot.fresh() || now < slot.idle_until {
                 return;
             }
             if let Body::Full(t) = &slot.body {
@@ -539,6 +559,8 @@ impl Tracker {
                         e.state == crate::state::TcpState::TimeWait || e.state.is_terminal()
                     });
                 if !(done || t.conn.last_clock <= long_idle || test) {
+                    let idle_at = t.conn.last_clock.saturating_add(cfg.linger_ns());
+                    slot.idle_until = coarse(idle_at, base);
                     return;
                 }
                 let (bytes, buf) = freeze(t, std::mem::take(&mut scratch));
@@ -600,6 +622,7 @@ impl Tracker {
             heap_key: 0,
             side: None,
             bits: if fresh { FRESH } else { 0 },
+            idle_until: 0,
         };
         let s = match self.free.pop() {
             Some(s) => {
