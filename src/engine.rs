@@ -281,8 +281,10 @@ struct Pipeline {
     extras: Extras,
     last_frame: u64,
     clock: Clock,
-    /// The row buffer of the batch before, reused (rows are large).
+    /// The row buffers of the batch before, reused (rows are large): the
+    /// merged rows, and each shard's.
     spare_rows: Vec<SegmentRecord>,
+    spare_ready: Vec<Vec<SegmentRecord>>,
 }
 
 impl Pipeline {
@@ -304,6 +306,7 @@ impl Pipeline {
             last_frame: 0,
             clock: Clock::default(),
             spare_rows: Vec::new(),
+            spare_ready: Vec::new(),
         }
     }
 
@@ -337,15 +340,29 @@ impl Pipeline {
         }
     }
 
-    /// What the batch just worked produced, in the consumer's order.
-    fn collect(&mut self, end: bool) -> Output {
+    /// What the batch just worked produced, for the consumer (see
+    /// [`collect`]).
+    fn collect(&mut self, end: bool, parallel: bool) -> Output {
+        let mut ready = std::mem::take(&mut self.spare_ready);
+        ready.resize_with(self.shards.len(), Vec::new);
         collect(
             &mut self.shards,
             &mut self.next_stream,
             self.last_frame,
             end,
-            std::mem::take(&mut self.spare_rows),
+            parallel,
+            Output {
+                ready,
+                rows: std::mem::take(&mut self.spare_rows),
+                done: Vec::new(),
+            },
         )
+    }
+
+    /// Takes back the buffers of an output handed out.
+    fn recycle(&mut self, out: Output) {
+        self.spare_rows = out.rows;
+        self.spare_ready = out.ready;
     }
 
     /// Finishes the connections still open at the end of the capture and
@@ -381,7 +398,8 @@ impl Pipeline {
             chunk.extend(done.drain(..).map(|d| d.1));
             consumer.connections(&chunk)?;
         }
-        self.collect(true).deliver(consumer)
+        let mut out = self.collect(true, parallel);
+        out.deliver(consumer)
     }
 
     fn finish(mut self) -> Totals {
@@ -461,21 +479,23 @@ pub fn analyze(
     while let Ok((batch, err, end)) = full_rx.recv() {
         let had_start = p.admit(&batch);
         let mut delivered = Ok(());
-        let mut spare_rows = Vec::new();
+        let mut spare = None;
         rayon::in_place_scope(|scope| {
             let work = p.work(&batch, true);
             scope.spawn(move |_| work.run(verify, &cfg, opts.segments));
-            if let Some(out) = pending.take() {
+            if let Some(mut out) = pending.take() {
                 delivered = out.deliver(consumer);
-                spare_rows = out.rows;
+                spare = Some(out);
             }
         });
-        p.spare_rows = spare_rows;
+        if let Some(out) = spare {
+            p.recycle(out);
+        }
         if let (false, Some(ts)) = (had_start, p.totals.first_ts) {
             consumer.capture_start(ts);
         }
         drop(batch_return(&empty_tx, batch));
-        pending = Some(p.collect(false));
+        pending = Some(p.collect(false, true));
         if let Some(e) = err {
             p.totals.error = Some(e);
         }
@@ -488,7 +508,7 @@ pub fn analyze(
             break;
         }
     }
-    if let Some(out) = pending.take() {
+    if let Some(mut out) = pending.take() {
         result = out.deliver(consumer);
     }
     if result.is_ok() {
@@ -542,12 +562,12 @@ pub fn analyze_here(
         if let (false, Some(ts)) = (had_start, p.totals.first_ts) {
             consumer.capture_start(ts);
         }
-        let out = p.collect(false);
+        let mut out = p.collect(false, false);
         if let Some(e) = err {
             p.totals.error = Some(e);
         }
         out.deliver(consumer)?;
-        p.spare_rows = out.rows;
+        p.recycle(out);
         if end {
             p.finish_open(&opts.replay, false, consumer)?;
             return Ok(p.finish());
@@ -699,15 +719,52 @@ impl BatchWork<'_> {
     }
 }
 
-/// What one batch produced, in the consumer's order.
+/// What one batch produced, for the consumer.
 struct Output {
+    /// Each shard's rows ready to be handed out, in merge order
+    /// ([`Tracker::next_row`]).
+    ready: Vec<Vec<SegmentRecord>>,
+    /// The rows of all shards merged (by [`Output::deliver`]).
     rows: Vec<SegmentRecord>,
+    /// The finished connections, in completion order.
     done: Vec<ConnectionRecord>,
 }
 
 impl Output {
-    fn deliver(&self, consumer: &mut dyn Consumer) -> io::Result<()> {
-        if !self.rows.is_empty() {
+    /// Hands the rows, merged into frame order, then the finished
+    /// connections to `consumer`. The merge is done here rather than in
+    /// [`collect`] so that it runs beside the next batch's work: it moves
+    /// every row (over 500 bytes each), which is most of its cost.
+    fn deliver(&mut self, consumer: &mut dyn Consumer) -> io::Result<()> {
+        self.rows.clear();
+        let total: usize = self.ready.iter().map(Vec::len).sum();
+        if total > 0 {
+            // The order first, from the keys alone; then each row is moved
+            // once.
+            let mut order: Vec<u32> = Vec::with_capacity(total);
+            let mut at = vec![0usize; self.ready.len()];
+            loop {
+                let mut next: Option<((u64, bool, u64), usize)> = None;
+                for (i, rows) in self.ready.iter().enumerate() {
+                    if let Some(r) = rows.get(at[i]) {
+                        let k = (r.frame, !r.event, r.stream);
+                        if next.is_none_or(|(n, _)| k < n) {
+                            next = Some((k, i));
+                        }
+                    }
+                }
+                let Some((_, i)) = next else { break };
+                at[i] += 1;
+                order.push(i as u32);
+            }
+            self.rows.reserve(total);
+            let mut from: Vec<_> = self.ready.iter_mut().map(|r| r.drain(..)).collect();
+            for i in order {
+                if let Some(r) = from[i as usize].next() {
+                    self.rows.push(r);
+                }
+            }
+            drop(from);
             consumer.segments(&self.rows)?;
         }
         if !self.done.is_empty() {
@@ -729,7 +786,8 @@ fn collect(
     next_stream: &mut u64,
     last_frame: u64,
     last_batch: bool,
-    mut rows: Vec<SegmentRecord>,
+    parallel: bool,
+    mut out: Output,
 ) -> Output {
     // 1. Stream numbers: connections in the order of their first frame.
     let mut new: Vec<(u64, usize, usize)> = Vec::new();
@@ -749,23 +807,18 @@ fn collect(
         sh.name_streams(streams);
     }
 
-    // 2. Segment rows, in frame order, once held for ROW_HOLD_FRAMES (all
-    //    at the end of the capture); at one frame, rows of timer events (by
-    //    stream), then the segment's. Each tracker's rows are in frame
-    //    order already: they are merged, not sorted (a row is over 500
-    //    bytes; moving them is most of the cost).
-    rows.clear();
-    loop {
-        let mut next: Option<((u64, bool, u64), usize)> = None;
-        for (i, sh) in shards.iter().enumerate() {
-            if let Some(k) = sh.next_row(last_frame, last_batch) {
-                if next.is_none_or(|(n, _)| k < n) {
-                    next = Some((k, i));
-                }
-            }
-        }
-        let Some((_, i)) = next else { break };
-        rows.push(shards[i].pop_row());
+    // 2. Segment rows held for ROW_HOLD_FRAMES (all at the end of the
+    //    capture): each tracker's, taken out in parallel. Each tracker's rows
+    //    are in merge order already (frame; at one frame, rows of timer
+    //    events by stream, then the segment's): they are merged, not
+    //    sorted, by [`Output::deliver`], beside the next batch's work.
+    let take = |(sh, ready): (&mut Tracker, &mut Vec<SegmentRecord>)| {
+        sh.take_ready(last_frame, last_batch, ready);
+    };
+    if parallel {
+        shards.par_iter_mut().zip(&mut out.ready[..]).for_each(take);
+    } else {
+        shards.iter_mut().zip(&mut out.ready[..]).for_each(take);
     }
 
     // 3. Finished connections, in completion order.
@@ -774,10 +827,8 @@ fn collect(
         sh.take_done(streams, &mut done);
     }
     done.sort_unstable_by_key(|(frame, r)| (*frame, r.stream));
-    Output {
-        rows,
-        done: done.into_iter().map(|d| d.1).collect(),
-    }
+    out.done = done.into_iter().map(|d| d.1).collect();
+    out
 }
 
 /// Which tracker replays a frame.

@@ -987,12 +987,21 @@ impl Tracker {
         ))
     }
 
-    /// Takes out the first row held (see [`Tracker::next_row`]).
-    #[inline]
-    pub(crate) fn pop_row(&mut self) -> SegmentRecord {
-        let mut r = self.rows.pop_front().expect("front row");
-        r.record.stream = r.stream.expect("stream assigned");
-        r.record
+    /// Takes out the rows that may be handed out (see
+    /// [`Tracker::next_row`]), in order, into `out`.
+    pub(crate) fn take_ready(
+        &mut self,
+        last_frame: u64,
+        last_batch: bool,
+        out: &mut Vec<SegmentRecord>,
+    ) {
+        while self.next_row(last_frame, last_batch).is_some() {
+            let Some(mut r) = self.rows.pop_front() else {
+                break;
+            };
+            r.record.stream = r.stream.expect("stream assigned");
+            out.push(r.record);
+        }
     }
 
     /// Takes out the connections finished during this batch, each with the
