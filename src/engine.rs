@@ -368,7 +368,8 @@ impl Pipeline {
     /// Finishes the connections still open at the end of the capture and
     /// hands them out, then the rows still held. They go out in chunks of
     /// [`END_CHUNK`] stream numbers, finished in parallel (or on this
-    /// thread) chunk by chunk: memory holds one chunk's records, not a
+    /// thread) chunk by chunk, each handed out while the next is finished:
+    /// memory holds two chunks' records, not a
     /// record for every connection open at the end (a SYN flood's million
     /// embryos would each become 2 KB at once).
     fn finish_open(
@@ -382,21 +383,37 @@ impl Pipeline {
             sh.begin_end(last);
         }
         let mut done = Vec::new();
+        // Each chunk is handed to the consumer while the pool finishes the
+        // next one (the consumer's work is serial; see `analyze`).
+        let mut pending: Vec<ConnectionRecord> = Vec::new();
         while let Some(lo) = self.shards.iter().filter_map(Tracker::next_ending).min() {
             let limit = lo.saturating_add(END_CHUNK);
             let finish = |sh: &mut Tracker| sh.finish_below(limit, cfg);
+            let mut delivered = Ok(());
             if parallel {
-                self.shards.par_iter_mut().for_each(finish);
+                let shards = &mut self.shards;
+                rayon::in_place_scope(|scope| {
+                    scope.spawn(move |_| shards.par_iter_mut().for_each(finish));
+                    if !pending.is_empty() {
+                        delivered = consumer.connections(&pending);
+                    }
+                });
             } else {
                 self.shards.iter_mut().for_each(finish);
+                if !pending.is_empty() {
+                    delivered = consumer.connections(&pending);
+                }
             }
-            let mut chunk = Vec::new();
+            delivered?;
+            pending.clear();
             for sh in &mut self.shards {
                 sh.take_done(&[], &mut done);
             }
             done.sort_unstable_by_key(|(_, r)| r.stream);
-            chunk.extend(done.drain(..).map(|d| d.1));
-            consumer.connections(&chunk)?;
+            pending.extend(done.drain(..).map(|d| d.1));
+        }
+        if !pending.is_empty() {
+            consumer.connections(&pending)?;
         }
         let mut out = self.collect(true, parallel);
         out.deliver(consumer)
