@@ -234,51 +234,25 @@ impl Frozen for i8 {
     }
 }
 
-impl Frozen for u16 {
-    #[inline(always)]
-    fn put(&self, w: &mut Writer) {
-        w.int(*self as u64, 0);
-    }
-    #[inline(always)]
-    fn take(r: &mut Reader) -> u16 {
-        r.int().0 as u16
-    }
+/// Unsigned integers (frame numbers, counts, byte counts, sentinels): as
+/// themselves, in as many bytes as they need (a frame number takes three
+/// up to 16 million frames).
+macro_rules! frozen_uint {
+    ($($t:ty),*) => {$(
+        impl Frozen for $t {
+            #[inline(always)]
+            fn put(&self, w: &mut Writer) {
+                w.int(*self as u64, 0);
+            }
+            #[inline(always)]
+            fn take(r: &mut Reader) -> $t {
+                r.int().0 as $t
+            }
+        }
+    )*};
 }
 
-impl Frozen for u32 {
-    #[inline(always)]
-    fn put(&self, w: &mut Writer) {
-        w.int(*self as u64, 0);
-    }
-    #[inline(always)]
-    fn take(r: &mut Reader) -> u32 {
-        r.int().0 as u32
-    }
-}
-
-impl Frozen for usize {
-    #[inline(always)]
-    fn put(&self, w: &mut Writer) {
-        w.int(*self as u64, 0);
-    }
-    #[inline(always)]
-    fn take(r: &mut Reader) -> usize {
-        r.int().0 as usize
-    }
-}
-
-/// Frame numbers, counts, byte counts and sentinels: as themselves (a
-/// frame number takes three bytes up to 16 million frames).
-impl Frozen for u64 {
-    #[inline(always)]
-    fn put(&self, w: &mut Writer) {
-        w.int(*self, 0);
-    }
-    #[inline(always)]
-    fn take(r: &mut Reader) -> u64 {
-        r.int().0
-    }
-}
+frozen_uint!(u16, u32, u64, usize);
 
 /// Timestamps, durations and sentinels: as their distance from the
 /// connection's first timestamp or from the one written before (often the
