@@ -832,9 +832,13 @@ fn collect(
     let take = |(sh, ready): (&mut Tracker, &mut Vec<SegmentRecord>)| {
         sh.take_ready(last_frame, last_batch, ready);
     };
-    if parallel {
+    // (Without rows, the pool is not woken for nothing.)
+    let any = shards
+        .iter()
+        .any(|sh| sh.next_row(last_frame, last_batch).is_some());
+    if parallel && any {
         shards.par_iter_mut().zip(&mut out.ready[..]).for_each(take);
-    } else {
+    } else if any {
         shards.iter_mut().zip(&mut out.ready[..]).for_each(take);
     }
 
