@@ -150,3 +150,57 @@ fn the_same_seed_writes_the_same_bytes() {
     // 24-byte header, then records of at most 16 + 96 bytes.
     assert!(a.0.len() <= 24 + 5_000 * 112 && a.0.len() > 24 + 5_000 * 70);
 }
+
+/// Many batches, rows handed out while the capture goes on (after
+/// `ROW_HOLD_FRAMES`), and more connections still open at its end than one
+/// chunk of them: the parallel path (six shards whose rows are merged,
+/// each end chunk handed out while the next is finished) gives the rows
+/// and records of the sequential one (one shard, nothing merged), in the
+/// same order.
+#[test]
+fn six_shards_give_the_rows_and_records_of_one() {
+    use tcpstate::capture::CaptureReader;
+    use tcpstate::engine::{self, Collector, Options};
+    let cfg = Config {
+        seed: 31,
+        packets: Some(60_000),
+        concurrency: 6_000,
+        ..Config::default()
+    };
+    let (mut capture, mut truth) = (Vec::new(), Vec::new());
+    let stats = workload::generate(&cfg, &mut capture, &mut truth).expect("generate");
+    // Held at the end: all but those closed with nothing left to wait for
+    // (3 s of capture: TIME_WAIT has not run out); more than one chunk
+    // (4,096 streams) of them.
+    let held_at_end: u64 = stats
+        .by_final
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "CLOSED/CLOSED" | "CLOSED/LISTEN"))
+        .map(|(_, n)| n)
+        .sum();
+    assert!(held_at_end > 4_096, "{stats:?}");
+    let opts = Options {
+        batch_frames: 1_000,
+        ..Options::timeline()
+    };
+    let reader = || CaptureReader::from_bytes("w.pcap", capture.clone()).expect("reader");
+    let mut one = Collector::default();
+    engine::analyze_here(reader(), &opts, &mut one).expect("sequential");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(3)
+        .build()
+        .expect("pool");
+    let mut six = Collector::default();
+    pool.install(|| engine::analyze(reader(), &opts, &mut six, None))
+        .expect("parallel");
+    assert_eq!(one.segments.len(), six.segments.len());
+    assert!(one.segments.len() >= 60_000);
+    for (a, b) in one.segments.iter().zip(&six.segments) {
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    }
+    assert_eq!(one.connections.len(), six.connections.len());
+    assert_eq!(one.connections.len() as u64, stats.connections);
+    for (a, b) in one.connections.iter().zip(&six.connections) {
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    }
+}
