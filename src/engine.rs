@@ -736,10 +736,17 @@ impl BatchWork<'_> {
     }
 }
 
+/// The order in which segment rows are handed out: by frame; at one frame,
+/// the rows of timer events (by stream) before the segment's row. Each
+/// tracker holds its rows in this order; [`Output::deliver`] merges them.
+fn merge_key(r: &SegmentRecord) -> (u64, bool, u64) {
+    (r.frame, !r.event, r.stream)
+}
+
 /// What one batch produced, for the consumer.
 struct Output {
     /// Each shard's rows ready to be handed out, in merge order
-    /// ([`Tracker::next_row`]).
+    /// ([`merge_key`]).
     ready: Vec<Vec<SegmentRecord>>,
     /// The rows of all shards merged (by [`Output::deliver`]).
     rows: Vec<SegmentRecord>,
@@ -764,7 +771,7 @@ impl Output {
                 let mut next: Option<((u64, bool, u64), usize)> = None;
                 for (i, rows) in self.ready.iter().enumerate() {
                     if let Some(r) = rows.get(at[i]) {
-                        let k = (r.frame, !r.event, r.stream);
+                        let k = merge_key(r);
                         if next.is_none_or(|(n, _)| k < n) {
                             next = Some((k, i));
                         }
@@ -833,9 +840,7 @@ fn collect(
         sh.take_ready(last_frame, last_batch, ready);
     };
     // (Without rows, the pool is not woken for nothing.)
-    let any = shards
-        .iter()
-        .any(|sh| sh.next_row(last_frame, last_batch).is_some());
+    let any = shards.iter().any(|sh| sh.has_ready(last_frame, last_batch));
     if parallel && any {
         shards.par_iter_mut().zip(&mut out.ready[..]).for_each(take);
     } else if any {

@@ -541,7 +541,7 @@ impl Tracker {
     /// since the last look instead, before every segment.
     fn sweep(&mut self, cfg: &Config) {
         self.since_sweep = 0;
-        let long_idle = self.clock.saturating_sub(cfg.linger_ns());
+        let clock = self.clock;
         let base = *self.sweep_base.get_or_insert(self.clock);
         let now = coarse(self.clock, base);
         let mut scratch = std::mem::take(&mut self.scratch);
@@ -558,8 +558,9 @@ impl Tracker {
                     t.conn.ep.iter().all(|e| {
                         e.state == crate::state::TcpState::TimeWait || e.state.is_terminal()
                     });
-                if !(done || t.conn.last_clock <= long_idle || test) {
-                    let idle_at = t.conn.last_clock.saturating_add(cfg.linger_ns());
+                // Idle for the linger period: as `Connection::is_done` puts it.
+                let idle_at = t.conn.last_clock.saturating_add(cfg.linger_ns());
+                if !(done || clock >= idle_at || test) {
                     slot.idle_until = coarse(idle_at, base);
                     return;
                 }
@@ -970,37 +971,30 @@ impl Tracker {
         }
     }
 
-    /// The merge key (frame, then event rows before the segment's, then
-    /// stream) of the first row held, if it may be handed out: it has been
-    /// held for [`ROW_HOLD_FRAMES`] before `last_frame`, or the capture
-    /// ended.
+    /// Whether the first row held may be handed out: it has been held for
+    /// [`ROW_HOLD_FRAMES`] before `last_frame`, or the capture ended. Rows
+    /// are held in the engine's merge order (frame, then timer events'
+    /// rows by stream, then the segment's).
     #[inline]
-    pub(crate) fn next_row(&self, last_frame: u64, last_batch: bool) -> Option<(u64, bool, u64)> {
-        let r = self.rows.front()?;
-        if !(last_batch || r.record.frame.saturating_add(ROW_HOLD_FRAMES) <= last_frame) {
-            return None;
-        }
-        Some((
-            r.record.frame,
-            !r.record.event,
-            r.stream.expect("stream assigned"),
-        ))
+    pub(crate) fn has_ready(&self, last_frame: u64, last_batch: bool) -> bool {
+        self.rows.front().is_some_and(|r| {
+            last_batch || r.record.frame.saturating_add(ROW_HOLD_FRAMES) <= last_frame
+        })
     }
 
     /// Takes out the rows that may be handed out (see
-    /// [`Tracker::next_row`]), in order, into `out`.
+    /// [`Tracker::has_ready`]), in order, into `out`, each with its stream.
     pub(crate) fn take_ready(
         &mut self,
         last_frame: u64,
         last_batch: bool,
         out: &mut Vec<SegmentRecord>,
     ) {
-        while self.next_row(last_frame, last_batch).is_some() {
-            let Some(mut r) = self.rows.pop_front() else {
-                break;
-            };
-            r.record.stream = r.stream.expect("stream assigned");
-            out.push(r.record);
+        while self.has_ready(last_frame, last_batch) {
+            if let Some(mut r) = self.rows.pop_front() {
+                r.record.stream = r.stream.expect("stream assigned");
+                out.push(r.record);
+            }
         }
     }
 
