@@ -4,6 +4,24 @@
 //! also the `--help` text), `main` and the exit status; `run.rs` turns each
 //! command's arguments into the library's settings and calls it.
 
+/// The allocator (feature `jemalloc`, on by default; see Cargo.toml for
+/// what it was measured against).
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
+#[global_allocator]
+static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// jemalloc's settings, read when it starts (the environment's
+/// `_RJEM_MALLOC_CONF` overrides them): pages freed are given back to the OS
+/// at once (`dirty_decay_ms`, `muzzy_decay_ms`: 10 s by default), so that
+/// the max RSS follows the memory in use. On the 5M summary: 79 MB, against
+/// 103 MB with jemalloc's defaults and 88-92 MB with a one-second delay
+/// (for about the same speed); a SYN flood of a million connections peaks
+/// at 194 MB, against 262 MB with a one-second delay (arrays grown by
+/// copying leave their old pages behind until they are purged).
+#[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
+#[unsafe(export_name = "_rjem_malloc_conf")]
+static MALLOC_CONF: &[u8; 34] = b"dirty_decay_ms:0,muzzy_decay_ms:0\0";
+
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
 use std::io::{self, IsTerminal, Write};
