@@ -24,11 +24,33 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     // What JSON escapes (RFC 8259 7; serde_json escapes exactly these):
     // quote, backslash, control characters. Most strings have none (every
     // transition's rule is one), and are copied as they are.
-    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if needs_no_escape(s.as_bytes()) {
         static_str(out, s);
     } else {
         serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
     }
+}
+
+/// Whether no byte of `b` is a quote, a backslash or below 0x20: eight
+/// bytes at a time (a transition's rule, on every timeline row that has
+/// one, is a sentence).
+fn needs_no_escape(b: &[u8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    // Whether some byte of `x` is below `n` (`n` <= 0x80): its high bit is
+    // set by the subtraction where it was clear before. Exact as a "some".
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH != 0;
+    let mut words = b.chunks_exact(8);
+    for w in words.by_ref() {
+        let x = u64::from_ne_bytes(w.try_into().expect("eight bytes"));
+        if below(x, 0x20) || below(x ^ (ONES * 0x22), 1) || below(x ^ (ONES * 0x5c), 1) {
+            return false;
+        }
+    }
+    words
+        .remainder()
+        .iter()
+        .all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
 fn key(out: &mut Vec<u8>, k: &str) {
@@ -366,6 +388,23 @@ fn quoted(out: &mut Vec<u8>, e: &IcmpError) {
 }
 
 fn flag_list(out: &mut Vec<u8>, flags: crate::decode::TcpFlags) {
+    // Every combination of the nine named flags, rendered once: on every
+    // timeline row.
+    static ARRAYS: std::sync::LazyLock<Vec<Vec<u8>>> = std::sync::LazyLock::new(|| {
+        (0..1u16 << crate::decode::TcpFlags::NAMES.len())
+            .map(|bits| {
+                let mut a = Vec::new();
+                flag_list_of(&mut a, crate::decode::TcpFlags(bits));
+                a
+            })
+            .collect()
+    });
+    let named = (1u16 << crate::decode::TcpFlags::NAMES.len()) - 1;
+    out.extend_from_slice(&ARRAYS[usize::from(flags.bits() & named)]);
+}
+
+/// The JSON array of the names of the flags set in `flags`, in header order.
+fn flag_list_of(out: &mut Vec<u8>, flags: crate::decode::TcpFlags) {
     out.push(b'[');
     let mut first = true;
     for (bit, name) in crate::decode::TcpFlags::NAMES {
@@ -599,6 +638,46 @@ mod tests {
             let mut out = Vec::new();
             super::string(&mut out, s);
             assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+    }
+
+    /// The eight-bytes-at-a-time test finds every byte JSON escapes at
+    /// every position of a word, and passes every other byte: each byte
+    /// value at each position of a 17-byte string (two words and a rest),
+    /// against serde_json's own escaping.
+    #[test]
+    fn every_byte_that_needs_escaping_is_found_at_every_position() {
+        for b in 0..=0x7fu8 {
+            for at in 0..17 {
+                let mut bytes = vec![b'a'; 17];
+                bytes[at] = b;
+                let s = std::str::from_utf8(&bytes).expect("ASCII");
+                let plain = serde_json::to_vec(s).unwrap()[1..].len() == s.len() + 1;
+                assert_eq!(super::needs_no_escape(&bytes), plain, "byte {b:#x} at {at}");
+            }
+        }
+        // Bytes of multi-byte UTF-8 characters (0x80 and over) need none.
+        assert!(super::needs_no_escape("é🦀\u{2028}ÿÿÿÿÿÿ".as_bytes()));
+    }
+
+    /// The table of flag arrays gives, for every value of the flags field
+    /// (the bits above the nine named ones included), the names of the
+    /// flags set, in header order.
+    #[test]
+    fn flag_arrays_name_the_flags_set() {
+        use crate::decode::TcpFlags;
+        for bits in 0..=u16::MAX {
+            let mut out = Vec::new();
+            super::flag_list(&mut out, TcpFlags(bits));
+            let names: Vec<String> = serde_json::from_slice(&out).expect("a JSON array");
+            let expected: Vec<&str> =
+                ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"]
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| bits & (1 << i) != 0)
+                    .map(|(_, n)| *n)
+                    .collect();
+            assert_eq!(names, expected, "{bits:#x}");
         }
     }
 }

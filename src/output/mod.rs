@@ -117,13 +117,12 @@ pub fn seconds(ns: i64, out: &mut Vec<u8>) {
     }
     out.extend_from_slice(itoa::Buffer::new().format(abs / 1_000_000_000).as_bytes());
     // The nine digits of the fraction, zeros included, in one write (a
-    // timeline row has several times: this is a hot path).
-    let mut frac = [b'.'; 10];
-    let mut f = (abs % 1_000_000_000) as u32;
-    for d in frac[1..].iter_mut().rev() {
-        *d = b'0' + (f % 10) as u8;
-        f /= 10;
-    }
+    // timeline row has several times: this is a hot path): itoa's digits
+    // over a row of zeros.
+    let mut frac = *b".000000000";
+    let mut digits = itoa::Buffer::new();
+    let f = digits.format((abs % 1_000_000_000) as u32).as_bytes();
+    frac[10 - f.len()..].copy_from_slice(f);
     out.extend_from_slice(&frac);
 }
 
@@ -211,6 +210,27 @@ mod tests {
         v.clear();
         seconds(1_000_000_000, &mut v);
         assert_eq!(v, b"1.000000000");
+        // Against the standard library's zero-padded integer formatting:
+        // every length of fraction.
+        for ns in [
+            1,
+            12,
+            123,
+            1_234,
+            12_345,
+            123_456,
+            1_234_567,
+            12_345_678,
+            123_456_789,
+        ] {
+            for secs in [0i64, 7, 1_700_000_000] {
+                let n = secs * 1_000_000_000 + ns;
+                v.clear();
+                seconds(n, &mut v);
+                let expected = format!("{secs}.{:09}", ns);
+                assert_eq!(std::str::from_utf8(&v).unwrap(), expected);
+            }
+        }
     }
 
     #[test]

@@ -546,6 +546,10 @@ struct TimelineSink<'a> {
     prev_shown: Option<i64>,
     out: &'a mut dyn Write,
     wrote_one: bool,
+    /// Bytes per row rendered so far (at least): each chunk's buffer is
+    /// reserved from it, so that it is not grown by copying (a JSON row is
+    /// over 400 bytes, a text row about 110).
+    row_bytes: usize,
 }
 
 impl Consumer for TimelineSink<'_> {
@@ -577,11 +581,12 @@ impl Consumer for TimelineSink<'_> {
             self.time_format,
         );
         let file = self.file.as_deref();
+        let row_bytes = self.row_bytes;
         let chunks: Vec<Vec<u8>> = records
             .par_chunks(CHUNK)
             .zip(starts)
             .map(|(chunk, (mut prev_segment, prev_shown))| {
-                let mut b = Vec::with_capacity(chunk.len() * 256);
+                let mut b = Vec::with_capacity(chunk.len() * row_bytes);
                 let mut time = TimeColumn::new(time_format, first_ts).after(prev_shown);
                 for r in chunk {
                     if filter.wants(r.stream) {
@@ -605,6 +610,9 @@ impl Consumer for TimelineSink<'_> {
                 b
             })
             .collect();
+        let bytes: usize = chunks.iter().map(Vec::len).sum();
+        // A little over the mean, for the next batch's rows.
+        self.row_bytes = self.row_bytes.max(bytes / records.len().max(1) * 9 / 8);
         for c in chunks {
             let mut c = &c[..];
             if self.format == Format::Json && !self.wrote_one && !c.is_empty() {
@@ -726,6 +734,7 @@ pub fn timeline(
             prev_shown: None,
             out: &mut *out,
             wrote_one: false,
+            row_bytes: 128,
         };
         let totals = engine::analyze(reader, &engine_opts, &mut sink, settings.progress.clone())?;
         let mut tail = Vec::new();

@@ -984,18 +984,24 @@ impl Tracker {
 
     /// Takes out the rows that may be handed out (see
     /// [`Tracker::has_ready`]), in order, into `out`, each with its stream.
+    /// Rows are large: each is moved once.
     pub(crate) fn take_ready(
         &mut self,
         last_frame: u64,
         last_batch: bool,
         out: &mut Vec<SegmentRecord>,
     ) {
-        while self.has_ready(last_frame, last_batch) {
-            if let Some(mut r) = self.rows.pop_front() {
-                r.record.stream = r.stream.expect("stream assigned");
-                out.push(r.record);
-            }
-        }
+        let n = if last_batch {
+            self.rows.len()
+        } else {
+            self.rows
+                .partition_point(|r| r.record.frame.saturating_add(ROW_HOLD_FRAMES) <= last_frame)
+        };
+        out.reserve(n);
+        out.extend(self.rows.drain(..n).map(|r| SegmentRecord {
+            stream: r.stream.expect("stream assigned"),
+            ..r.record
+        }));
     }
 
     /// Takes out the connections finished during this batch, each with the
