@@ -546,11 +546,18 @@ struct TimelineSink<'a> {
     prev_shown: Option<i64>,
     out: &'a mut dyn Write,
     wrote_one: bool,
+    /// Rendering buffers kept for the next batch (at most
+    /// [`SPARE_BUFFERS`]).
+    spare: Vec<Vec<u8>>,
     /// Bytes per row rendered so far (at least): each chunk's buffer is
     /// reserved from it, so that it is not grown by copying (a JSON row is
     /// over 400 bytes, a text row about 110).
     row_bytes: usize,
 }
+
+/// Rendering buffers a timeline keeps between batches: a batch of 8,192
+/// frames is rendered in chunks of 2,048 rows.
+const SPARE_BUFFERS: usize = 8;
 
 impl Consumer for TimelineSink<'_> {
     fn capture_start(&mut self, first_ts: i64) {
@@ -582,11 +589,17 @@ impl Consumer for TimelineSink<'_> {
         );
         let file = self.file.as_deref();
         let row_bytes = self.row_bytes;
+        // The buffers of earlier batches, reused: freed, a buffer's pages
+        // would be given back to the OS and faulted in again.
+        let mut bufs = std::mem::take(&mut self.spare);
+        bufs.resize_with(records.len().div_ceil(CHUNK), Vec::new);
         let chunks: Vec<Vec<u8>> = records
             .par_chunks(CHUNK)
             .zip(starts)
-            .map(|(chunk, (mut prev_segment, prev_shown))| {
-                let mut b = Vec::with_capacity(chunk.len() * row_bytes);
+            .zip(bufs)
+            .map(|((chunk, (mut prev_segment, prev_shown)), mut b)| {
+                b.clear();
+                b.reserve(chunk.len() * row_bytes);
                 let mut time = TimeColumn::new(time_format, first_ts).after(prev_shown);
                 for r in chunk {
                     if filter.wants(r.stream) {
@@ -613,8 +626,8 @@ impl Consumer for TimelineSink<'_> {
         let bytes: usize = chunks.iter().map(Vec::len).sum();
         // A little over the mean, for the next batch's rows.
         self.row_bytes = self.row_bytes.max(bytes / records.len().max(1) * 9 / 8);
-        for c in chunks {
-            let mut c = &c[..];
+        for buf in chunks {
+            let mut c = &buf[..];
             if self.format == Format::Json && !self.wrote_one && !c.is_empty() {
                 c = &c[1..]; // no comma before the first element
             }
@@ -622,6 +635,11 @@ impl Consumer for TimelineSink<'_> {
                 self.wrote_one = true;
             }
             self.out.write_all(c)?;
+            // As many as a batch of the usual size needs (the end of the
+            // capture hands out larger ones).
+            if self.spare.len() < SPARE_BUFFERS {
+                self.spare.push(buf);
+            }
         }
         Ok(())
     }
@@ -734,6 +752,7 @@ pub fn timeline(
             prev_shown: None,
             out: &mut *out,
             wrote_one: false,
+            spare: Vec::new(),
             row_bytes: 128,
         };
         let totals = engine::analyze(reader, &engine_opts, &mut sink, settings.progress.clone())?;
