@@ -255,6 +255,15 @@ struct Done {
 /// keeps the result independent of batching and threads.
 pub const ROW_HOLD_FRAMES: u64 = 32 * 1024;
 
+/// Whether a row at `frame` may be handed out once the batch ending at
+/// `last_frame` is replayed: it has been held for [`ROW_HOLD_FRAMES`], or the
+/// capture ended. Rows are held in the engine's merge order (frame, then
+/// timer events' rows by stream, then the segment's).
+#[inline]
+fn hand_out(frame: u64, last_frame: u64, last_batch: bool) -> bool {
+    last_batch || frame.saturating_add(ROW_HOLD_FRAMES) <= last_frame
+}
+
 /// A segment row produced by a tracker.
 struct Row {
     creation: u64,
@@ -971,32 +980,26 @@ impl Tracker {
         }
     }
 
-    /// Whether the first row held may be handed out: it has been held for
-    /// [`ROW_HOLD_FRAMES`] before `last_frame`, or the capture ended. Rows
-    /// are held in the engine's merge order (frame, then timer events'
-    /// rows by stream, then the segment's).
+    /// Whether the first row held may be handed out (see [`hand_out`]).
     #[inline]
     pub(crate) fn has_ready(&self, last_frame: u64, last_batch: bool) -> bool {
-        self.rows.front().is_some_and(|r| {
-            last_batch || r.record.frame.saturating_add(ROW_HOLD_FRAMES) <= last_frame
-        })
+        self.rows
+            .front()
+            .is_some_and(|r| hand_out(r.record.frame, last_frame, last_batch))
     }
 
-    /// Takes out the rows that may be handed out (see
-    /// [`Tracker::has_ready`]), in order, into `out`, each with its stream.
-    /// Rows are large: each is moved once.
+    /// Takes out the rows that may be handed out (see [`hand_out`]), in
+    /// order, into `out`, each with its stream, in one drain.
     pub(crate) fn take_ready(
         &mut self,
         last_frame: u64,
         last_batch: bool,
         out: &mut Vec<SegmentRecord>,
     ) {
-        let n = if last_batch {
-            self.rows.len()
-        } else {
-            self.rows
-                .partition_point(|r| r.record.frame.saturating_add(ROW_HOLD_FRAMES) <= last_frame)
-        };
+        // Rows are held in frame order: the ready ones come first.
+        let n = self
+            .rows
+            .partition_point(|r| hand_out(r.record.frame, last_frame, last_batch));
         out.reserve(n);
         out.extend(self.rows.drain(..n).map(|r| SegmentRecord {
             stream: r.stream.expect("stream assigned"),
