@@ -302,12 +302,29 @@ pub fn summary_table(style: &Style) -> Table {
 fn secs6(out: &mut impl std::fmt::Write, ns: i128) {
     let abs = ns.unsigned_abs();
     let sign = if ns < 0 { "-" } else { "" };
+    // On every summary row: in 64 bits with itoa when it fits.
+    if let Ok(abs) = u64::try_from(abs) {
+        let mut frac = *b"000000";
+        let mut digits = itoa::Buffer::new();
+        let d = digits.format(abs % 1_000_000_000 / 1000).as_bytes();
+        frac[6 - d.len()..].copy_from_slice(d);
+        let _ = out.write_str(sign);
+        let _ = out.write_str(itoa::Buffer::new().format(abs / 1_000_000_000));
+        let _ = out.write_char('.');
+        let _ = out.write_str(std::str::from_utf8(&frac).unwrap_or("000000"));
+        return;
+    }
     let _ = write!(
         out,
         "{sign}{}.{:06}",
         abs / 1_000_000_000,
         abs % 1_000_000_000 / 1000
     );
+}
+
+/// A number, in a cell being written (itoa: on every summary row).
+fn uint(row: &mut Cells, n: u64) {
+    row.text.push_str(itoa::Buffer::new().format(n));
 }
 
 /// An endpoint as `ADDR:PORT` (`[ADDR]:PORT` for IPv6).
@@ -330,13 +347,15 @@ pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&st
         row.push(f, plain);
     }
     let guessed = if c.roles_guessed { "?" } else { "" };
-    let _ = write!(row, "{}", r.stream);
+    uint(&mut row, r.stream);
     row.end(plain);
     for e in [cl, sv] {
         write_addr(&mut row, e.addr, e.port);
         row.push(guessed, plain);
     }
-    let _ = write!(row, "{}-{}", c.first_frame, c.last_frame);
+    uint(&mut row, c.first_frame);
+    row.text.push('-');
+    uint(&mut row, c.last_frame);
     row.end(plain);
     let mut v = Vec::with_capacity(32);
     time.write(c.first_ts, None, &mut v);
@@ -349,7 +368,7 @@ pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&st
         c.payload_bytes[0],
         c.payload_bytes[1],
     ] {
-        let _ = write!(row, "{n}");
+        uint(&mut row, n);
         row.end(plain);
     }
     // An uncertain final state ends with `?` (see `Connection::uncertain`).
@@ -374,7 +393,9 @@ pub fn summary_row(r: &ConnectionRecord, time: &mut TimeColumn, file: Option<&st
         if i > 0 {
             row.text.push(',');
         }
-        let _ = write!(row, "{}@{}", a.kind.id(), a.frame);
+        row.text.push_str(a.kind.id());
+        row.text.push('@');
+        uint(&mut row, a.frame);
         worst = worst.max(Some(a.kind.severity()));
     }
     if c.anomalies_dropped > 0 {
@@ -669,4 +690,37 @@ pub fn totals_line(file: &str, t: &crate::engine::Totals) -> String {
         s.push_str("; capture damaged (see stderr)");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    /// The 64-bit path of `secs6` writes what the standard library's
+    /// formatting writes in 128 bits (its general path), for times of every
+    /// magnitude and both signs.
+    #[test]
+    fn durations_are_written_as_std_formatting_writes_them() {
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut values: Vec<i128> = vec![0, 1, -1, 999, 1_000, 999_999_999, 1_000_000_000];
+        values.extend([i64::MAX, i64::MIN].map(i128::from));
+        values.extend([u64::MAX, u64::MAX - 1].map(i128::from));
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = i128::from(x >> (x % 64));
+            values.push(if x & 1 == 0 { v } else { -v });
+        }
+        for ns in values {
+            let mut s = String::new();
+            super::secs6(&mut s, ns);
+            let abs = ns.unsigned_abs();
+            let sign = if ns < 0 { "-" } else { "" };
+            let expected = format!(
+                "{sign}{}.{:06}",
+                abs / 1_000_000_000,
+                abs % 1_000_000_000 / 1000
+            );
+            assert_eq!(s, expected, "{ns}");
+        }
+    }
 }
