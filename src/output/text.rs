@@ -248,7 +248,7 @@ impl Table {
                 line.push_str("  ");
             }
             if self.right[i] {
-                line.extend(std::iter::repeat_n(' ', pad));
+                spaces(line, pad);
             }
             match (self.color, tone.style()) {
                 (true, Some(s)) => {
@@ -257,11 +257,21 @@ impl Table {
                 _ => line.push_str(text),
             }
             if !self.right[i] && i != last {
-                line.extend(std::iter::repeat_n(' ', pad));
+                spaces(line, pad);
             }
         }
         line.push('\n');
         out.write_all(line.as_bytes())
+    }
+}
+
+/// `n` spaces, a slice at a time (a summary row pads most of its cells).
+fn spaces(line: &mut String, mut n: usize) {
+    const SPACES: &str = "                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        line.push_str(&SPACES[..k]);
+        n -= k;
     }
 }
 
