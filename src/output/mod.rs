@@ -111,19 +111,40 @@ pub fn ipv4(a: std::net::Ipv4Addr, buf: &mut [u8; 15]) -> &str {
 
 /// Seconds with nine decimals, from integer nanoseconds (exact).
 pub fn seconds(ns: i64, out: &mut Vec<u8>) {
-    let abs = ns.unsigned_abs();
     if ns < 0 {
         out.push(b'-');
     }
+    let abs = ns.unsigned_abs();
     out.extend_from_slice(itoa::Buffer::new().format(abs / 1_000_000_000).as_bytes());
-    // The nine digits of the fraction, zeros included, in one write (a
-    // timeline row has several times: this is a hot path): itoa's digits
-    // over a row of zeros.
-    let mut frac = *b".000000000";
+    out.extend_from_slice(&fraction::<10>((abs % 1_000_000_000) as u32));
+}
+
+/// A point then `n` in `N - 1` digits, zeros first: a time's fraction, in
+/// one write (a timeline row has several times; every summary row has
+/// two). `n` has at most `N - 1` digits.
+pub(crate) fn fraction<const N: usize>(n: u32) -> [u8; N] {
+    let mut f = [b'0'; N];
+    f[0] = b'.';
     let mut digits = itoa::Buffer::new();
-    let f = digits.format((abs % 1_000_000_000) as u32).as_bytes();
-    frac[10 - f.len()..].copy_from_slice(f);
-    out.extend_from_slice(&frac);
+    let d = digits.format(n).as_bytes();
+    f[N - d.len()..].copy_from_slice(d);
+    f
+}
+
+/// A time's magnitude in nanoseconds as whole seconds (their digits, in
+/// `int`) and microseconds (truncated). Divided in 64 bits when it fits, as
+/// every real capture's times do, in 128 otherwise.
+pub(crate) fn secs_micros(abs: u128, int: &mut itoa::Buffer) -> (&str, u32) {
+    match u64::try_from(abs) {
+        Ok(abs) => (
+            int.format(abs / 1_000_000_000),
+            (abs % 1_000_000_000 / 1000) as u32,
+        ),
+        Err(_) => (
+            int.format(abs / 1_000_000_000),
+            (abs % 1_000_000_000 / 1000) as u32,
+        ),
+    }
 }
 
 /// An RFC 3339 UTC timestamp with nanoseconds.
@@ -173,6 +194,33 @@ pub fn describe_error(e: &CaptureError) -> String {
 /// The sentence for an anomaly occurrence.
 pub fn anomaly_sentence(a: &Anomaly) -> String {
     a.describe()
+}
+
+/// Times in nanoseconds of every magnitude and both signs, with the edges
+/// of 64 and 128 bits: what the time-writing tests compare on.
+#[cfg(test)]
+pub(crate) fn times_of_every_magnitude() -> Vec<i128> {
+    let mut values: Vec<i128> = vec![0, 1, -1, 999, 1_000, 999_999_999, 1_000_000_000];
+    values.extend([i64::MAX, i64::MIN].map(i128::from));
+    values.extend([u64::MAX, u64::MAX - 1].map(i128::from));
+    values.extend([u64::MAX, u64::MAX - 1].map(|v| -i128::from(v)));
+    values.extend([
+        i128::from(u64::MAX) + 1,
+        10i128.pow(30),
+        i128::MAX,
+        i128::MIN,
+    ]);
+    values.extend([-10i128.pow(25) - 123_456_789]);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..20_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        // Every magnitude up to 2^64, and some above.
+        let v = i128::from(x >> (x % 64)) << (if x % 8 == 0 { x % 60 } else { 0 });
+        values.push(if x & 1 == 0 { v } else { -v });
+    }
+    values
 }
 
 #[cfg(test)]

@@ -169,57 +169,25 @@ impl TimeColumn {
 pub fn fit_seconds(ns: i128, width: usize, out: &mut Vec<u8>) {
     let neg = ns < 0;
     let abs = ns.unsigned_abs();
-    // Most times fit in 64 bits: divided as such, and their digits written
-    // by itoa (this is on every text row). The others go the general way.
-    if let Ok(abs) = u64::try_from(abs) {
-        let mut int = itoa::Buffer::new();
-        let secs = int.format(abs / 1_000_000_000).as_bytes();
-        let micros = (abs % 1_000_000_000 / 1000) as u32;
-        let int_len = secs.len() + usize::from(neg);
-        for decimals in (0..=6usize).rev() {
-            let len = int_len + if decimals > 0 { 1 + decimals } else { 0 };
-            if len <= width {
-                out.resize(out.len() + (width - len), b' ');
-                if neg {
-                    out.push(b'-');
-                }
-                out.extend_from_slice(secs);
-                if decimals > 0 {
-                    let frac = micros / 10u32.pow(6 - decimals as u32);
-                    let mut f = *b".000000";
-                    let mut digits = itoa::Buffer::new();
-                    let d = digits.format(frac).as_bytes();
-                    f[1 + decimals - d.len()..=decimals].copy_from_slice(d);
-                    out.extend_from_slice(&f[..=decimals]);
-                }
-                return;
-            }
-        }
-    }
-    let secs = abs / 1_000_000_000;
-    let micros = (abs % 1_000_000_000 / 1000) as u32;
-    let int_len = secs.to_string().len() + usize::from(neg);
-    for decimals in (0..=6u32).rev() {
-        let len = int_len
-            + if decimals > 0 {
-                1 + decimals as usize
-            } else {
-                0
-            };
+    let mut int = itoa::Buffer::new();
+    let (secs, micros) = super::secs_micros(abs, &mut int);
+    let int_len = secs.len() + usize::from(neg);
+    for decimals in (0..=6usize).rev() {
+        let len = int_len + if decimals > 0 { 1 + decimals } else { 0 };
         if len <= width {
-            let _ = write!(out, "{:>pad$}", "", pad = width - len);
+            out.resize(out.len() + (width - len), b' ');
             if neg {
                 out.push(b'-');
             }
-            let _ = write!(out, "{secs}");
+            out.extend_from_slice(secs.as_bytes());
             if decimals > 0 {
-                let frac = micros / 10u32.pow(6 - decimals);
-                let _ = write!(out, ".{frac:0d$}", d = decimals as usize);
+                // Truncated: the first digits of the six.
+                out.extend_from_slice(&super::fraction::<7>(micros)[..=decimals]);
             }
             return;
         }
     }
-    let mut s = format!("{:.2e}", secs as f64);
+    let mut s = format!("{:.2e}", (abs / 1_000_000_000) as f64);
     if neg {
         s.insert(0, '-');
     }
@@ -237,8 +205,8 @@ mod tests {
         String::from_utf8(v).unwrap()
     }
 
-    /// How `fit_seconds` wrote every time before its 64-bit path: with
-    /// the standard library's formatting, in 128 bits.
+    /// How `fit_seconds` wrote every time before itoa and its 64-bit
+    /// division: with the standard library's formatting, in 128 bits.
     fn fit_with_std(ns: i128, width: usize) -> String {
         let neg = ns < 0;
         let abs = ns.unsigned_abs();
@@ -274,22 +242,9 @@ mod tests {
     }
 
     #[test]
-    fn the_64_bit_path_writes_what_std_formatting_writes() {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut values: Vec<i128> = vec![0, 1, -1, 999, 1_000, 999_999_999, 1_000_000_000];
-        values.extend([i64::MAX, i64::MIN].map(i128::from));
-        values.extend([u64::MAX, u64::MAX - 1].map(i128::from));
-        values.push(-i128::from(u64::MAX));
-        for _ in 0..20_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            // Every magnitude, both signs.
-            let v = i128::from(x >> (x % 64));
-            values.push(if x & 1 == 0 { v } else { -v });
-        }
-        for ns in values {
-            for width in [1, 4, 8, 9, 10, 13, 15, 20, 26] {
+    fn times_are_written_as_std_formatting_writes_them() {
+        for ns in crate::output::times_of_every_magnitude() {
+            for width in [1, 4, 8, 9, 10, 13, 15, 20, 26, 45] {
                 assert_eq!(fit(ns, width), fit_with_std(ns, width), "{ns} in {width}");
             }
         }

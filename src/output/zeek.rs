@@ -93,9 +93,12 @@ fn secs6(out: &mut Vec<u8>, ns: i64) {
     } else {
         (i128::from(ns) - 500) / 1000
     };
-    let sign = if us < 0 { "-" } else { "" };
+    if us < 0 {
+        out.push(b'-');
+    }
     let us = us.unsigned_abs();
-    let _ = write!(out, "{sign}{}.{:06}", us / 1_000_000, us % 1_000_000);
+    out.extend_from_slice(itoa::Buffer::new().format(us / 1_000_000).as_bytes());
+    out.extend_from_slice(&super::fraction::<7>((us % 1_000_000) as u32));
 }
 
 fn count(out: &mut Vec<u8>, n: u64) {
@@ -275,6 +278,9 @@ mod tests {
         assert_eq!(f(1_500), "0.000002");
         assert_eq!(f(1_499), "0.000001");
         assert_eq!(f(0), "0.000000");
+        assert_eq!(f(-1_500), "-0.000002");
+        assert_eq!(f(i64::MAX), "9223372036.854776");
+        assert_eq!(f(i64::MIN), "-9223372036.854776");
     }
 
     #[test]
