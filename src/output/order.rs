@@ -232,7 +232,9 @@ fn read_record(r: &mut impl Read) -> io::Result<Option<(u64, Vec<u8>)>> {
     }
     let stream = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
     let len = u64::from_le_bytes(head[8..].try_into().expect("8 bytes"));
-    let mut row = Vec::new();
+    // Room for the row at once (not grown as it is read), within reason
+    // should the length be damaged.
+    let mut row = Vec::with_capacity(len.min(1 << 20) as usize);
     r.take(len).read_to_end(&mut row)?;
     if row.len() as u64 != len {
         return Err(io::Error::new(

@@ -157,17 +157,35 @@ pub fn encode_row(row: &Cells, out: &mut Vec<u8>) {
     }
 }
 
-/// The cells of a row written by [`encode_row`].
+/// The cells of a row written by [`encode_row`]: their texts copied into
+/// one string, checked as UTF-8 once (this runs for every row that waited
+/// on disk).
 pub fn decode_row(mut b: &[u8]) -> Cells {
-    let mut row = Cells::with_capacity(18);
+    let mut text = Vec::with_capacity(b.len());
+    let mut ends = Vec::with_capacity(18);
     while b.len() >= 5 {
         let tone = Tone::from_code(b[0]);
         let len = u32::from_le_bytes([b[1], b[2], b[3], b[4]]) as usize;
-        let end = (5 + len).min(b.len());
-        row.push(&String::from_utf8_lossy(&b[5..end]), tone);
+        let end = len.saturating_add(5).min(b.len());
+        text.extend_from_slice(&b[5..end]);
+        ends.push((text.len() as u32, tone));
         b = &b[end..];
     }
-    row
+    match String::from_utf8(text) {
+        Ok(text) => Cells { text, ends },
+        // Not bytes `encode_row` wrote (a cell cut inside a character):
+        // each cell on its own, with U+FFFD where it is not UTF-8.
+        Err(e) => {
+            let bytes = e.into_bytes();
+            let mut row = Cells::with_capacity(ends.len());
+            let mut from = 0;
+            for (end, tone) in ends {
+                row.push(&String::from_utf8_lossy(&bytes[from..end as usize]), tone);
+                from = end as usize;
+            }
+            row
+        }
+    }
 }
 
 /// A streaming table: widths from the first rows, then fixed.
@@ -179,7 +197,7 @@ pub struct Table {
     pending: Vec<Cells>,
     color: bool,
     /// The line being written, reused.
-    line: String,
+    line: Vec<u8>,
 }
 
 impl Table {
@@ -194,7 +212,7 @@ impl Table {
             widths: None,
             pending: Vec::new(),
             color,
-            line: String::new(),
+            line: Vec::new(),
         }
     }
 
@@ -240,12 +258,19 @@ impl Table {
         let widths = self.widths.as_ref().expect("widths fixed");
         let line = &mut self.line;
         line.clear();
+        // A cell's width is its characters; in an ASCII row (nearly every
+        // one), its bytes, without counting them one by one.
+        let ascii = row.text.is_ascii();
         let last = row.len().saturating_sub(1);
         for (i, (text, tone)) in row.iter().enumerate() {
-            let w = widths[i];
-            let pad = w.saturating_sub(text.chars().count());
+            let chars = if ascii {
+                text.len()
+            } else {
+                text.chars().count()
+            };
+            let pad = widths[i].saturating_sub(chars);
             if i > 0 {
-                line.push_str("  ");
+                line.extend_from_slice(b"  ");
             }
             if self.right[i] {
                 spaces(line, pad);
@@ -254,23 +279,23 @@ impl Table {
                 (true, Some(s)) => {
                     let _ = write!(line, "{s}{text}{s:#}");
                 }
-                _ => line.push_str(text),
+                _ => line.extend_from_slice(text.as_bytes()),
             }
             if !self.right[i] && i != last {
                 spaces(line, pad);
             }
         }
-        line.push('\n');
-        out.write_all(line.as_bytes())
+        line.push(b'\n');
+        out.write_all(line)
     }
 }
 
 /// `n` spaces, a slice at a time (a summary row pads most of its cells).
-fn spaces(line: &mut String, mut n: usize) {
-    const SPACES: &str = "                                ";
+fn spaces(line: &mut Vec<u8>, mut n: usize) {
+    const SPACES: &[u8] = b"                                ";
     while n > 0 {
         let k = n.min(SPACES.len());
-        line.push_str(&SPACES[..k]);
+        line.extend_from_slice(&SPACES[..k]);
         n -= k;
     }
 }
@@ -692,6 +717,51 @@ pub fn totals_line(file: &str, t: &crate::engine::Totals) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    fn a_row() -> Cells {
+        let mut row = Cells::with_capacity(4);
+        row.push("12", Tone::Plain);
+        row.push("", Tone::Bold);
+        row.push("ESTABLISHED→CLOSED é", Tone::State(TcpState::Established));
+        row.push("lost final ACK", Tone::Severity(Severity::Warning));
+        row
+    }
+
+    /// A row that waited on disk comes back as it was: every cell's text
+    /// (empty, ASCII, not ASCII) and colour.
+    #[test]
+    fn rows_come_back_from_their_bytes_unchanged() {
+        let row = a_row();
+        let mut bytes = Vec::new();
+        encode_row(&row, &mut bytes);
+        assert_eq!(decode_row(&bytes), row);
+        let mut none = Vec::new();
+        encode_row(&Cells::default(), &mut none);
+        assert_eq!(decode_row(&none), Cells::default());
+    }
+
+    /// Damaged bytes (a cell cut inside a character, a length past the
+    /// end) still give cells, with U+FFFD where the text is not UTF-8.
+    #[test]
+    fn damaged_row_bytes_give_cells_without_panicking() {
+        let mut bytes = Vec::new();
+        encode_row(&a_row(), &mut bytes);
+        // The third cell's text starts at byte 17 (a cell is its tone, its
+        // length in 4 bytes, its text); its "→" (3 bytes) 11 bytes in. Cut
+        // after the first byte of the arrow, length included.
+        let third = (1 + 4 + 2) + (1 + 4) + (1 + 4);
+        let mut cut = bytes[..third + 12].to_vec();
+        cut[third - 4..third].copy_from_slice(&12u32.to_le_bytes());
+        let row = decode_row(&cut);
+        let texts: Vec<&str> = row.iter().map(|(t, _)| t).collect();
+        assert_eq!(texts, ["12", "", "ESTABLISHED\u{fffd}"]);
+        for n in 0..bytes.len() {
+            let row = decode_row(&bytes[..n]);
+            assert!(row.len() <= 4);
+        }
+    }
+
     /// `secs6` writes what the standard library's formatting writes in
     /// 128 bits, for times of every magnitude and both signs.
     #[test]
