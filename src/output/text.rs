@@ -262,6 +262,36 @@ impl Table {
         // one), its bytes, without counting them one by one.
         let ascii = row.text.is_ascii();
         let last = row.len().saturating_sub(1);
+        if ascii && !self.color {
+            // Over a line of spaces, each cell's text copied to its place:
+            // one copy a cell, no padding written.
+            let n = row.len();
+            let full = widths[..n.min(widths.len())].iter().sum::<usize>() + 2 * last;
+            line.resize(full, b' ');
+            let mut at = 0;
+            for (i, (text, _)) in row.iter().enumerate() {
+                let pad = widths[i].saturating_sub(text.len());
+                if i > 0 {
+                    at += 2;
+                }
+                if self.right[i] {
+                    at += pad;
+                }
+                let end = at + text.len();
+                if end > line.len() {
+                    // A cell wider than its column pushes the rest right.
+                    line.resize(end, b' ');
+                }
+                line[at..end].copy_from_slice(text.as_bytes());
+                at = end;
+                if !self.right[i] && i != last {
+                    at += pad;
+                }
+            }
+            line.truncate(at);
+            line.push(b'\n');
+            return out.write_all(line);
+        }
         for (i, (text, tone)) in row.iter().enumerate() {
             let chars = if ascii {
                 text.len()
@@ -726,6 +756,68 @@ mod tests {
         row.push("ESTABLISHED→CLOSED é", Tone::State(TcpState::Established));
         row.push("lost final ACK", Tone::Severity(Severity::Warning));
         row
+    }
+
+    /// The table's lines as `format!` pads them (by characters): right- or
+    /// left-aligned in the column's width, two spaces between, the last
+    /// cell unpadded, a cell wider than its column pushing the rest right.
+    fn padded_by_std(cells: &[&str], widths: &[usize], right: &[bool]) -> String {
+        let last = cells.len().saturating_sub(1);
+        let mut s = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                s.push_str("  ");
+            }
+            let w = widths[i];
+            s.push_str(&match (right[i], i == last) {
+                (true, _) => format!("{c:>w$}"),
+                (false, false) => format!("{c:<w$}"),
+                (false, true) => c.to_string(),
+            });
+        }
+        s + "\n"
+    }
+
+    #[test]
+    fn rows_are_padded_as_std_formatting_pads_them() {
+        let right = vec![true, false, false, true, false];
+        let mut table = Table::new(
+            vec!["N", "NAME", "STATE", "PKTS", "NOTE"],
+            right.clone(),
+            false,
+        );
+        let sample: [&[&str]; 2] = [
+            &["1", "alpha", "ESTABLISHED", "10", "x"],
+            &["22", "b", "CLOSED", "3", "a longer note"],
+        ];
+        let widths = [2, 5, 11, 4, 13];
+        let later: [&[&str]; 6] = [
+            &["333", "wider-than-its-column", "", "12345", "end"],
+            &["4", "", "SYN_SENT", "", ""],
+            &["5", "é→ü", "TIME_WAIT", "7", "ünïcode"],
+            &["6", "x"],
+            &[],
+            &["7", "y", "z", "8", "w"],
+        ];
+        let mut out = Vec::new();
+        let mut expected = padded_by_std(&["N", "NAME", "STATE", "PKTS", "NOTE"], &widths, &right);
+        let row = |cells: &[&str]| {
+            let mut r = Cells::with_capacity(cells.len());
+            for c in cells {
+                r.push(c, Tone::Plain);
+            }
+            r
+        };
+        for cells in sample {
+            table.push(row(cells), &mut out).unwrap();
+            expected += &padded_by_std(cells, &widths, &right);
+        }
+        table.flush(&mut out).unwrap();
+        for cells in later {
+            table.push(row(cells), &mut out).unwrap();
+            expected += &padded_by_std(cells, &widths, &right);
+        }
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
 
     /// A row that waited on disk comes back as it was: every cell's text
