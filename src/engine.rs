@@ -271,14 +271,9 @@ struct Pipeline {
     shards: Vec<Tracker>,
     totals: Totals,
     next_stream: u64,
-    decoded: Vec<DecodedFrame>,
-    /// Per shard, the indexes in `decoded` of its segments.
-    own: Vec<Vec<u32>>,
-    /// The clock at each frame of the batch (never decreasing).
-    nows: Vec<i64>,
     unsupported: Vec<(u32, LinkType, u64)>,
     reassembler: Reassembler,
-    extras: Extras,
+    /// The capture's last frame so far.
     last_frame: u64,
     clock: Clock,
     /// The row buffers of the batch before, reused (rows are large): the
@@ -297,12 +292,8 @@ impl Pipeline {
             router: Router { nshards, hasher },
             totals: Totals::default(),
             next_stream: 0,
-            decoded: Vec::new(),
-            own: vec![Vec::new(); nshards],
-            nows: Vec::new(),
             unsupported: Vec::new(),
             reassembler: Reassembler::new(reassembly::Limits::default()),
-            extras: Extras::default(),
             last_frame: 0,
             clock: Clock::default(),
             spare_rows: Vec::new(),
@@ -321,34 +312,31 @@ impl Pipeline {
         self.totals.first_ts.is_some()
     }
 
-    /// The work of one batch: decode, clock, replay; in parallel on the
-    /// pool, or on this thread.
-    fn work<'a>(&'a mut self, batch: &'a Batch, parallel: bool) -> BatchWork<'a> {
-        BatchWork {
-            batch,
-            parallel,
-            router: &self.router,
-            decoded: &mut self.decoded,
-            own: &mut self.own,
-            nows: &mut self.nows,
-            shards: &mut self.shards,
-            clock: &mut self.clock,
-            totals: &mut self.totals,
-            unsupported: &mut self.unsupported,
-            reassembler: &mut self.reassembler,
-            extras: &mut self.extras,
-        }
+    /// The decoding of a batch (frames, clock, each shard's segments),
+    /// and the trackers: apart, so that one batch is decoded while the
+    /// one before it is replayed.
+    fn split(&mut self) -> (DecodeWork<'_>, &mut [Tracker]) {
+        (
+            DecodeWork {
+                router: &self.router,
+                clock: &mut self.clock,
+                totals: &mut self.totals,
+                unsupported: &mut self.unsupported,
+                reassembler: &mut self.reassembler,
+            },
+            &mut self.shards,
+        )
     }
 
-    /// What the batch just worked produced, for the consumer (see
-    /// [`collect`]).
-    fn collect(&mut self, end: bool, parallel: bool) -> Output {
+    /// What the batch just replayed, whose last frame is `last_frame`,
+    /// produced, for the consumer (see [`collect`]).
+    fn collect(&mut self, last_frame: u64, end: bool, parallel: bool) -> Output {
         let mut ready = std::mem::take(&mut self.spare_ready);
         ready.resize_with(self.shards.len(), Vec::new);
         collect(
             &mut self.shards,
             &mut self.next_stream,
-            self.last_frame,
+            last_frame,
             end,
             parallel,
             Output {
@@ -415,7 +403,7 @@ impl Pipeline {
         if !pending.is_empty() {
             consumer.connections(&pending)?;
         }
-        let mut out = self.collect(true, parallel);
+        let mut out = self.collect(self.last_frame, true, parallel);
         out.deliver(consumer)
     }
 
@@ -439,10 +427,11 @@ impl Pipeline {
 /// Analyses one capture, handing results to `consumer` as they are final.
 /// `progress`, if given, is increased by the bytes consumed as they are read.
 ///
-/// A reader thread frames the next batch while the rayon pool (the global
-/// one, or the one this is called in) decodes and replays the current one.
-/// For many small captures, [`analyze_here`] does the same work without
-/// either.
+/// A reader thread frames batches ahead while the rayon pool (the global
+/// one, or the one this is called in) decodes one batch and replays the
+/// one before it, and this thread hands the results of the one before
+/// that to `consumer`. For many small captures, [`analyze_here`] does the
+/// same work without either.
 ///
 /// Damage in the capture is not an `Err`: everything before it is analysed
 /// and the damage is reported in [`Totals::error`]. `Err` is an I/O error of
@@ -487,41 +476,74 @@ pub fn analyze(
         }
     });
 
-    // The results of batch N are handed to the consumer (on this thread)
-    // while the pool decodes and replays batch N+1: the consumer's work
-    // (rendering, freeing finished connections) is serial, and would
-    // otherwise leave the workers idle.
+    // Three things at once: the pool decodes batch N+1 and replays batch N
+    // (different state: the decoding's clock and counts, the trackers),
+    // and this thread hands batch N-1's results to the consumer (its work,
+    // rendering and freeing finished connections, is serial). Without the
+    // overlap each batch would end with the pool waiting on its slowest
+    // shard, and the decoding's serial part.
+    let nshards = p.shards.len();
+    let mut spare = Some(Decoded::new(nshards));
+    // Decoded, to be replayed next, with the batch's damage.
+    let mut waiting: Option<(Decoded, Option<CaptureError>)> = None;
+    let mut reading = true;
     let mut pending: Option<Output> = None;
     let mut result = Ok(());
-    while let Ok((batch, err, end)) = full_rx.recv() {
-        let had_start = p.admit(&batch);
+    loop {
+        let next = if reading { full_rx.recv().ok() } else { None };
+        if next.is_none() && waiting.is_none() {
+            break;
+        }
+        let had_start = next.as_ref().map(|(batch, ..)| p.admit(batch));
+        let mut into = spare.take().unwrap_or_else(|| Decoded::new(nshards));
         let mut delivered = Ok(());
-        let mut spare = None;
-        rayon::in_place_scope(|scope| {
-            let work = p.work(&batch, true);
-            scope.spawn(move |_| work.run(verify, &cfg, opts.segments));
-            if let Some(mut out) = pending.take() {
-                delivered = out.deliver(consumer);
-                spare = Some(out);
-            }
-        });
-        if let Some(out) = spare {
+        let mut spare_out = None;
+        {
+            let (mut decode, shards) = p.split();
+            let (to_replay, into) = (waiting.as_ref().map(|w| &w.0), &mut into);
+            let batch = next.as_ref().map(|n| &n.0);
+            rayon::in_place_scope(|scope| {
+                if let Some(d) = to_replay {
+                    scope.spawn(move |_| replay(shards, d, &cfg, opts.segments, true));
+                }
+                if let Some(batch) = batch {
+                    scope.spawn(move |_| decode.run(batch, into, verify, true));
+                }
+                if let Some(mut out) = pending.take() {
+                    delivered = out.deliver(consumer);
+                    spare_out = Some(out);
+                }
+            });
+        }
+        if let Some(out) = spare_out {
             p.recycle(out);
         }
-        if let (false, Some(ts)) = (had_start, p.totals.first_ts) {
-            consumer.capture_start(ts);
+        // The batch replayed: its results, handed out during the next
+        // round.
+        if let Some((d, err)) = waiting.take() {
+            pending = Some(p.collect(d.last_frame, false, true));
+            if let Some(e) = err {
+                p.totals.error = Some(e);
+            }
+            spare = Some(d);
         }
-        drop(batch_return(&empty_tx, batch));
-        pending = Some(p.collect(false, true));
-        if let Some(e) = err {
-            p.totals.error = Some(e);
+        // The batch decoded: replayed during the next round. Its frames
+        // are decoded, so its bytes go back to the reader.
+        match next {
+            Some((batch, err, end)) => {
+                if let (Some(false), Some(ts)) = (had_start, p.totals.first_ts) {
+                    consumer.capture_start(ts);
+                }
+                into.last_frame = p.last_frame;
+                drop(batch_return(&empty_tx, batch));
+                reading = !end;
+                waiting = Some((into, err));
+            }
+            None => spare = Some(into),
         }
         if delivered.is_err() {
             result = delivered;
             pending = None;
-            break;
-        }
-        if end {
             break;
         }
     }
@@ -567,6 +589,7 @@ pub fn analyze_here(
     let mut p = Pipeline::new(1, opts);
     let batch_frames = opts.batch_frames.max(1);
     let mut batch = Batch::new();
+    let mut decoded = Decoded::new(1);
     loop {
         let (err, end) = match reader.next_batch(&mut batch, batch_frames) {
             Next::Frames => (None, false),
@@ -574,12 +597,13 @@ pub fn analyze_here(
             Next::Damaged(e) => (Some(e), true),
         };
         let had_start = p.admit(&batch);
-        p.work(&batch, false)
-            .run(opts.verify_checksums, &opts.replay, opts.segments);
+        let (mut decode, _) = p.split();
+        decode.run(&batch, &mut decoded, opts.verify_checksums, false);
+        replay(&mut p.shards, &decoded, &opts.replay, opts.segments, false);
         if let (false, Some(ts)) = (had_start, p.totals.first_ts) {
             consumer.capture_start(ts);
         }
-        let mut out = p.collect(false, false);
+        let mut out = p.collect(p.last_frame, false, false);
         if let Some(e) = err {
             p.totals.error = Some(e);
         }
@@ -592,39 +616,60 @@ pub fn analyze_here(
     }
 }
 
-/// The pool's share of one batch: decode, clock, replay.
-struct BatchWork<'a> {
-    batch: &'a Batch,
-    /// On the rayon pool, or on the calling thread.
-    parallel: bool,
+/// One batch decoded, waiting for its replay: its frames, the clock at
+/// each, and each shard's segments.
+struct Decoded {
+    frames: Vec<DecodedFrame>,
+    /// Per shard, the indexes in `frames` of its segments.
+    own: Vec<Vec<u32>>,
+    /// The clock at each frame of the batch (never decreasing).
+    nows: Vec<i64>,
+    extras: Extras,
+    /// The batch's last frame.
+    last_frame: u64,
+}
+
+impl Decoded {
+    fn new(nshards: usize) -> Decoded {
+        Decoded {
+            frames: Vec::new(),
+            own: vec![Vec::new(); nshards],
+            nows: Vec::new(),
+            extras: Extras::default(),
+            last_frame: 0,
+        }
+    }
+}
+
+/// The decoding of batches: what it keeps from one batch to the next.
+struct DecodeWork<'a> {
     router: &'a Router,
-    decoded: &'a mut Vec<DecodedFrame>,
-    own: &'a mut Vec<Vec<u32>>,
-    nows: &'a mut Vec<i64>,
-    shards: &'a mut Vec<Tracker>,
     clock: &'a mut Clock,
     totals: &'a mut Totals,
     unsupported: &'a mut Vec<(u32, LinkType, u64)>,
     reassembler: &'a mut Reassembler,
-    extras: &'a mut Extras,
 }
 
-impl BatchWork<'_> {
-    fn run(self, verify: bool, cfg: &Config, want_rows: bool) {
-        let BatchWork {
-            batch,
-            parallel,
+impl DecodeWork<'_> {
+    /// Decodes `batch` into `into` (in parallel on the pool, or on this
+    /// thread), then reads the clock at each frame, reassembles fragments
+    /// and gives each shard its segments.
+    fn run(&mut self, batch: &Batch, into: &mut Decoded, verify: bool, parallel: bool) {
+        let DecodeWork {
             router,
-            decoded,
-            own,
-            nows,
-            shards,
             clock,
             totals,
             unsupported,
             reassembler,
-            extras,
         } = self;
+        let router: &Router = router;
+        let Decoded {
+            frames: decoded,
+            own,
+            nows,
+            extras,
+            ..
+        } = into;
         let frames = batch.frames();
         // Decode in parallel chunks.
         decoded.clear();
@@ -686,6 +731,7 @@ impl BatchWork<'_> {
         extras.clear();
         extras.decoded = stats.extras;
         // The clock, and each shard's segments.
+        own.resize_with(router.nshards, Vec::new);
         for o in own.iter_mut() {
             o.clear();
         }
@@ -723,16 +769,20 @@ impl BatchWork<'_> {
         if !decoded.is_empty() {
             totals.last_ts = Some(clock.now);
         }
-        // Replay, one task per shard.
-        let (decoded, nows) = (&decoded[..], &nows[..]);
-        let replay = |(sh, own): (&mut Tracker, &Vec<u32>)| {
-            sh.run(decoded, nows, own, extras, cfg, want_rows);
-        };
-        if parallel {
-            shards.par_iter_mut().zip(&own[..]).for_each(replay);
-        } else {
-            shards.iter_mut().zip(&own[..]).for_each(replay);
-        }
+    }
+}
+
+/// Replays a decoded batch: one task per shard (on the pool, or on this
+/// thread).
+fn replay(shards: &mut [Tracker], d: &Decoded, cfg: &Config, want_rows: bool, parallel: bool) {
+    let (decoded, nows, extras) = (&d.frames[..], &d.nows[..], &d.extras);
+    let replay = |(sh, own): (&mut Tracker, &Vec<u32>)| {
+        sh.run(decoded, nows, own, extras, cfg, want_rows);
+    };
+    if parallel {
+        shards.par_iter_mut().zip(&d.own[..]).for_each(replay);
+    } else {
+        shards.iter_mut().zip(&d.own[..]).for_each(replay);
     }
 }
 
