@@ -525,15 +525,19 @@ fn tcp(
     if header_len > segment_len {
         return Err(Skip::TruncatedTcpHeader);
     }
-    if header_len > bytes.len() {
-        // Cut inside the options (by the snapshot length): the fixed part
-        // is all there, and so are the options before the cut.
-        let mut seg = short_header(bytes, segment_len, ip_len, header_len);
-        (seg.src, seg.dst) = (src, dst);
-        *out = Packet::Tcp(seg);
-        return Ok(());
-    }
-    // The fixed 20 bytes and every option are there (checked above).
+    // Every option is there, or the capture cut the header inside them
+    // (by the snapshot length): the fixed 20 bytes are there either way,
+    // and so are the options before the cut.
+    let (options, captured_payload_len) = match bytes.get(20..header_len) {
+        Some(o) => (options(o), (bytes.len() - header_len) as u32),
+        None => {
+            let cut = TcpOptions {
+                truncated: true,
+                ..options(&bytes[20..])
+            };
+            (cut, 0)
+        }
+    };
     let b = |i: usize| bytes[i];
     *out = Packet::Tcp(
         TcpSegment {
@@ -548,9 +552,9 @@ fn tcp(
             urgent_ptr: u16::from_be_bytes([b(18), b(19)]),
             header_len: header_len as u8,
             payload_len: (segment_len - header_len) as u32,
-            captured_payload_len: (bytes.len() - header_len) as u32,
+            captured_payload_len,
             ip_len: ip_len.min(u32::MAX as usize) as u32,
-            options: options(&bytes[20..header_len]),
+            options,
             checksum: ChecksumStatus::NotChecked,
             control: Control::None,
             seq_len: 0,
@@ -558,34 +562,6 @@ fn tcp(
         .classify(),
     );
     Ok(())
-}
-
-/// A TCP header whose options the capture cut (`bytes` holds the 20 fixed
-/// bytes and part of the `header_len - 20` bytes of options).
-fn short_header(bytes: &[u8], segment_len: usize, ip_len: usize, header_len: usize) -> TcpSegment {
-    let b = |i: usize| bytes[i];
-    let mut opts = options(&bytes[20..]);
-    opts.truncated = true;
-    TcpSegment {
-        src: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-        dst: IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED),
-        src_port: u16::from_be_bytes([b(0), b(1)]),
-        dst_port: u16::from_be_bytes([b(2), b(3)]),
-        seq: u32::from_be_bytes([b(4), b(5), b(6), b(7)]),
-        ack: u32::from_be_bytes([b(8), b(9), b(10), b(11)]),
-        flags: TcpFlags(u16::from_be_bytes([b(12) & 0x01, b(13)])),
-        window: u16::from_be_bytes([b(14), b(15)]),
-        urgent_ptr: u16::from_be_bytes([b(18), b(19)]),
-        header_len: header_len as u8,
-        payload_len: (segment_len - header_len) as u32,
-        captured_payload_len: 0,
-        ip_len: ip_len.min(u32::MAX as usize) as u32,
-        options: opts,
-        checksum: ChecksumStatus::NotChecked,
-        control: Control::None,
-        seq_len: 0,
-    }
-    .classify()
 }
 
 /// Reads the options the state machine uses (MSS, window scale, SACK
@@ -727,13 +703,7 @@ mod tests {
     /// blocks) and the damaged ones.
     #[test]
     fn options_are_read_as_etherparse_reads_them() {
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = crate::xorshift64(0x2545_f491_4f6c_dd1d);
         let real: [&[u8]; 3] = [
             &[
                 2, 4, 5, 180, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 1, 3, 3, 7,

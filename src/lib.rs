@@ -101,3 +101,15 @@ pub mod tracker;
 pub mod vocab;
 pub mod wireshark;
 pub mod zeek;
+
+/// Numbers for tests that try many inputs: Marsaglia's xorshift, the same
+/// sequence for the same seed (not 0) on every run.
+#[cfg(test)]
+pub(crate) fn xorshift64(mut x: u64) -> impl FnMut() -> u64 {
+    move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    }
+}

@@ -211,11 +211,9 @@ pub(crate) fn times_of_every_magnitude() -> Vec<i128> {
         i128::MIN,
     ]);
     values.extend([-10i128.pow(25) - 123_456_789]);
-    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = crate::xorshift64(0x9e37_79b9_7f4a_7c15);
     for _ in 0..20_000 {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
+        let x = next();
         // Every magnitude up to 2^64, and some above.
         let v = i128::from(x >> (x % 64)) << (if x % 8 == 0 { x % 60 } else { 0 });
         values.push(if x & 1 == 0 { v } else { -v });

@@ -277,13 +277,7 @@ mod tests {
 
     #[test]
     fn pseudo_random_operations_agree_with_the_full_walk() {
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut rnd = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rnd = crate::xorshift64(0x9e37_79b9_7f4a_7c15);
         for _ in 0..200 {
             let mut ops = Vec::new();
             let mut next: u32 = rnd() as u32;
