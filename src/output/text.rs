@@ -778,13 +778,21 @@ mod tests {
         s + "\n"
     }
 
+    /// Without colour (ASCII rows take the one-copy-a-cell path) and with
+    /// it (the general path: plain cells carry no escapes).
     #[test]
     fn rows_are_padded_as_std_formatting_pads_them() {
+        for color in [false, true] {
+            rows_are_padded_with(color);
+        }
+    }
+
+    fn rows_are_padded_with(color: bool) {
         let right = vec![true, false, false, true, false];
         let mut table = Table::new(
             vec!["N", "NAME", "STATE", "PKTS", "NOTE"],
             right.clone(),
-            false,
+            color,
         );
         let sample: [&[&str]; 2] = [
             &["1", "alpha", "ESTABLISHED", "10", "x"],
@@ -817,7 +825,16 @@ mod tests {
             table.push(row(cells), &mut out).unwrap();
             expected += &padded_by_std(cells, &widths, &right);
         }
-        assert_eq!(String::from_utf8(out).unwrap(), expected);
+        let mut got = String::from_utf8(out).unwrap();
+        if color {
+            // Only the header is styled (bold): its escapes take no room.
+            assert!(
+                got.starts_with(" \u{1b}[1mN\u{1b}[0m  \u{1b}[1mNAME"),
+                "{got:?}"
+            );
+            got = got.replace("\u{1b}[1m", "").replace("\u{1b}[0m", "");
+        }
+        assert_eq!(got, expected);
     }
 
     /// A row that waited on disk comes back as it was: every cell's text
