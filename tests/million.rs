@@ -158,15 +158,18 @@ fn a_million_open_connections_complete() {
         "1,000,000 open connections: peak RSS {} MB, {per} bytes each",
         rss >> 20
     );
-    // README "Limits": about 3 KB of state per open connection.
-    assert!(per <= 3_500, "{per} bytes per open connection");
+    // README "Limits": under memory pressure, open connections nothing
+    // happens to are frozen (about 1 KB each with their slot; 2,644 bytes
+    // each when they were kept whole).
+    assert!(per <= 1_250, "{per} bytes per open connection");
 }
 
 /// Closed connections are held through TIME_WAIT (2×MSL) for late segments:
 /// most of those held at once in a busy capture. Idle, they are kept frozen
 /// (the tracker's `sweep`, the `frozen` module) rather than whole: 500,000
 /// of them took 3,150 bytes each kept whole (1.54 GB peak RSS, release
-/// build), about 1,540 frozen.
+/// build), about 1,540 frozen, about 1,180 frozen in the more frequent
+/// looks of memory pressure.
 #[test]
 #[ignore = "slow in a debug build (CI runs it)"]
 #[cfg(target_os = "linux")]
@@ -181,5 +184,5 @@ fn half_a_million_connections_in_time_wait_are_frozen() {
         "500,000 connections in TIME_WAIT: peak RSS {} MB, {per} bytes each",
         rss >> 20
     );
-    assert!(per <= 2_000, "{per} bytes per connection in TIME_WAIT");
+    assert!(per <= 1_500, "{per} bytes per connection in TIME_WAIT");
 }

@@ -204,3 +204,43 @@ fn six_shards_give_the_rows_and_records_of_one() {
         assert_eq!(format!("{a:?}"), format!("{b:?}"));
     }
 }
+
+/// Thousands of connections open at once are memory pressure for a
+/// tracker that looks for idle connections past 256 (more than 512
+/// whole): every connection nothing happened to since the last look is
+/// frozen, open ones too, and thawed by its next segment or timer. That
+/// changes nothing: the rows and records of a tracker that never freezes.
+#[test]
+fn open_connections_frozen_under_memory_pressure_change_nothing() {
+    use tcpstate::capture::CaptureReader;
+    use tcpstate::engine::{self, Collector, Options};
+    let cfg = Config {
+        seed: 7,
+        packets: Some(60_000),
+        concurrency: 6_000,
+        ..Config::default()
+    };
+    let (mut capture, mut truth) = (Vec::new(), Vec::new());
+    workload::generate(&cfg, &mut capture, &mut truth).expect("generate");
+    let run = |idle_sweep: usize| {
+        let opts = Options {
+            batch_frames: 1_000,
+            idle_sweep,
+            ..Options::timeline()
+        };
+        let reader = CaptureReader::from_bytes("w.pcap", capture.clone()).expect("reader");
+        let mut c = Collector::default();
+        engine::analyze_here(reader, &opts, &mut c).expect("in memory");
+        c
+    };
+    let (whole, pressed) = (run(usize::MAX), run(256));
+    assert!(whole.segments.len() >= 60_000);
+    assert_eq!(whole.segments.len(), pressed.segments.len());
+    for (a, b) in whole.segments.iter().zip(&pressed.segments) {
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    }
+    assert_eq!(whole.connections.len(), pressed.connections.len());
+    for (a, b) in whole.connections.iter().zip(&pressed.connections) {
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+    }
+}
