@@ -76,9 +76,11 @@ pub struct Options {
     /// results are the same, only memory and time differ. While more than
     /// twice this many of a tracker's connections are whole (many open at
     /// once), every one nothing happened to since the last look is frozen,
-    /// open or not, and the looks come 8 times as often. 0 freezes every
-    /// connection between its segments (for tests); `usize::MAX` never
-    /// freezes.
+    /// open or not, and the looks come 8 times as often; should more than a
+    /// quarter of the segments between two looks thaw a connection (more
+    /// connections active at once than that), up to 16 times this many
+    /// are kept whole instead. 0 freezes every connection between its
+    /// segments (for tests); `usize::MAX` never freezes.
     pub idle_sweep: usize,
 }
 

@@ -225,11 +225,16 @@ pub const KEEP_WHOLE: usize = 256;
 /// is no concern (about 10 MB a tracker) and nothing is frozen.
 pub const IDLE_SWEEP: usize = 4096;
 
-/// Under memory pressure (more than twice [`IDLE_SWEEP`] connections of
-/// a tracker whole), a tracker looks for idle connections this many
+/// Under memory pressure (more connections of a tracker whole than its
+/// budget, twice [`IDLE_SWEEP`] at first), a tracker looks for idle connections this many
 /// times as often: every `live / PRESSED_SWEEPS` segments instead of every
 /// `live` (see [`Tracker::sweep`]).
 const PRESSED_SWEEPS: usize = 8;
+
+/// The most connections of a tracker kept whole under memory pressure, in
+/// units of [`IDLE_SWEEP`] (or `idle_sweep`): 16 × 4,096, about 160 MB.
+/// Past it, memory is bounded before time.
+const MAX_BUDGET: usize = 16;
 
 /// How many allocations of whole connections a tracker keeps for reuse.
 const POOL: usize = 64;
@@ -314,6 +319,11 @@ pub(crate) struct Tracker {
     live: usize,
     /// How many of the live connections are whole ([`Body::Full`]).
     whole: usize,
+    /// Past this many whole connections, the tracker is under memory
+    /// pressure (see [`Tracker::sweep`]).
+    budget: usize,
+    /// Connections thawed since the last look for idle ones.
+    thaws: usize,
     creations: u64,
     batch_first_creation: u64,
     clock: i64,
@@ -351,6 +361,8 @@ impl Tracker {
             timers: BinaryHeap::new(),
             live: 0,
             whole: 0,
+            budget: idle_sweep.saturating_mul(2),
+            thaws: 0,
             creations: 0,
             batch_first_creation: 0,
             clock: i64::MIN,
@@ -400,11 +412,11 @@ impl Tracker {
         }
     }
 
-    /// More than twice [`IDLE_SWEEP`] (or `idle_sweep`) connections are
-    /// whole: see [`Tracker::sweep`].
+    /// More connections are whole than the budget allows (twice
+    /// [`IDLE_SWEEP`], or `idle_sweep`, at first): see [`Tracker::sweep`].
     #[inline]
     fn pressed(&self) -> bool {
-        self.whole > self.idle_sweep.saturating_mul(2)
+        self.whole > self.budget
     }
 
     /// How many segments pass between two looks for idle connections, at
@@ -562,6 +574,7 @@ impl Tracker {
             Body::Frozen(bytes) => {
                 slot.body = Body::Full(thaw(bytes, &mut self.pool));
                 self.whole += 1;
+                self.thaws += 1;
             }
         }
         slot
@@ -577,20 +590,34 @@ impl Tracker {
     /// it costs a bounded amount per segment (the CLOCK algorithm of page
     /// replacement: a bit per slot, cleared at each look).
     ///
-    /// Under memory pressure (more than twice [`IDLE_SWEEP`] connections
-    /// whole: many open at once), every connection not woken since the
-    /// last look is frozen, open or not, and the looks come
-    /// [`PRESSED_SWEEPS`] times as often: a connection then stays whole
-    /// only while segments come for it, and memory follows the frozen
-    /// size (about 600 bytes for an open connection) rather than the
-    /// whole one (2,008). A million connections open at once took 2,521
-    /// bytes each without it, 917 with it, and 23% more time (thawing and
-    /// freezing again those that see another segment). Connections
+    /// Under memory pressure (more connections whole than the budget,
+    /// twice [`IDLE_SWEEP`] at first: many open at once), every connection
+    /// not woken since the last look is frozen, open or not, and the looks
+    /// come [`PRESSED_SWEEPS`] times as often: a connection then stays
+    /// whole only while segments come for it, and memory follows the
+    /// frozen size (about 600 bytes for an open connection) rather than
+    /// the whole one (2,008). A million connections open at once took
+    /// 2,521 bytes each without it, 917 with it, and 23% more time
+    /// (thawing and freezing again those that see another segment: about
+    /// one segment in nine thawed a connection). When more than a quarter
+    /// of the segments since the last look thawed one, the pressure is
+    /// thrashing (more connections are active at once than the budget
+    /// holds, each thawed at its next segment, and a thaw and a freeze
+    /// cost about three segments): the budget goes to its maximum,
+    /// [`MAX_BUDGET`], for the rest of the capture.
+    /// Connections
     /// made by one segment are left to become embryos.
     ///
     /// With `idle_sweep` 0 (for tests), it freezes the connections woken
     /// since the last look instead, before every segment.
     fn sweep(&mut self, cfg: &Config) {
+        if self.pressed() && self.thaws.saturating_mul(4) > self.since_sweep {
+            // Thrashing: more than a quarter of the segments since the
+            // last look thawed a connection, which the pressure will
+            // freeze again.
+            self.budget = self.idle_sweep.saturating_mul(MAX_BUDGET);
+        }
+        self.thaws = 0;
         self.since_sweep = 0;
         let clock = self.clock;
         let base = *self.sweep_base.get_or_insert(self.clock);
@@ -1133,6 +1160,116 @@ fn count_tunnel(v: &mut Vec<TunnelUse>, t: Tunnel) {
 }
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use std::net::{IpAddr, Ipv4Addr};
+
+    const SERVER: (IpAddr, u16) = (IpAddr::V4(Ipv4Addr::new(192, 168, 0, 1)), 80);
+
+    fn client(i: u32) -> (IpAddr, u16) {
+        let a = Ipv4Addr::new(10, 1 + (i / 50_000) as u8, 0, 1);
+        (IpAddr::V4(a), 10_000 + (i % 50_000) as u16)
+    }
+
+    /// Frames of `n` connections opened one after the other (SYN, SYN-ACK,
+    /// ACK), then `rounds` rounds in which each of the first `active`
+    /// sends 100 bytes and is acknowledged, in turn; 20 µs apart.
+    fn round_robin(n: u32, active: u32, rounds: u32, hasher: &FlowHasher) -> Vec<DecodedFrame> {
+        let mut segs = Vec::new();
+        let isn = |i: u32| i.wrapping_mul(2_654_435_761);
+        for i in 0..n {
+            let (c, s) = (isn(i), !isn(i));
+            segs.push(TcpSegment::new(client(i), SERVER, TcpFlags::SYN, c, 0, 0));
+            let syn_ack = TcpFlags(TcpFlags::SYN.0 | TcpFlags::ACK.0);
+            let (c1, s1) = (c.wrapping_add(1), s.wrapping_add(1));
+            segs.push(TcpSegment::new(SERVER, client(i), syn_ack, s, c1, 0));
+            segs.push(TcpSegment::new(client(i), SERVER, TcpFlags::ACK, c1, s1, 0));
+        }
+        for k in 0..rounds {
+            for i in 0..active {
+                let c = isn(i).wrapping_add(1 + k * 100);
+                let s = (!isn(i)).wrapping_add(1);
+                let psh_ack = TcpFlags(TcpFlags::PSH.0 | TcpFlags::ACK.0);
+                segs.push(TcpSegment::new(client(i), SERVER, psh_ack, c, s, 100));
+                let acked = c.wrapping_add(100);
+                segs.push(TcpSegment::new(
+                    SERVER,
+                    client(i),
+                    TcpFlags::ACK,
+                    s,
+                    acked,
+                    0,
+                ));
+            }
+        }
+        segs.into_iter()
+            .enumerate()
+            .map(|(f, seg)| {
+                let ts = 1_000_000_000 + f as i64 * 20_000;
+                DecodedFrame {
+                    frame: f as u64 + 1,
+                    ts,
+                    now: ts,
+                    shard: 0,
+                    hash: FlowKey::of(&seg).hash_with(hasher),
+                    packet: Packet::Tcp(seg),
+                }
+            })
+            .collect()
+    }
+
+    /// Replays `frames` through a tracker that looks for idle connections
+    /// past 64 (budget 128 whole, at most 1,024), in batches of 1,000.
+    fn replayed(frames: &[DecodedFrame], hasher: FlowHasher) -> Tracker {
+        let mut t = Tracker::new(KEEP_WHOLE, 64, hasher);
+        let cfg = Config::default();
+        for batch in frames.chunks(1_000) {
+            let nows: Vec<i64> = batch.iter().map(|d| d.now).collect();
+            let own: Vec<u32> = (0..batch.len() as u32).collect();
+            t.run(batch, &nows, &own, &Extras::default(), &cfg, false);
+            t.done.clear();
+        }
+        t
+    }
+
+    /// 600 connections open, 20 of them active: the other 580 are frozen
+    /// under memory pressure and stay frozen; the budget stays as it was.
+    #[test]
+    fn idle_open_connections_are_frozen_under_pressure() {
+        let hasher = FlowHasher::default();
+        let t = replayed(&round_robin(600, 20, 40, &hasher), hasher);
+        assert_eq!(t.live, 600);
+        assert_eq!(t.budget, 128);
+        assert!(t.whole <= 128, "{} whole", t.whole);
+        let frozen = t.slots.iter().flatten();
+        let frozen = frozen.filter(|s| matches!(s.body, Body::Frozen(_))).count();
+        assert!(frozen >= 600 - 128, "{frozen} frozen");
+    }
+
+    /// 600 connections open and all active in turn: each would be thawed
+    /// at its next segment and frozen again at the next look. The budget
+    /// goes to its maximum (1,024), and they are all kept whole.
+    #[test]
+    fn pressure_that_thrashes_raises_the_budget() {
+        let hasher = FlowHasher::default();
+        let t = replayed(&round_robin(600, 600, 6, &hasher), hasher);
+        assert_eq!(t.live, 600);
+        assert_eq!(t.budget, 1_024);
+        assert_eq!(t.whole, 600);
+    }
+
+    /// 3,000 connections active in turn, more than the largest budget:
+    /// memory stays bounded (the budget, and what the segments since the
+    /// last look, every live / 8, thawed).
+    #[test]
+    fn the_largest_budget_still_bounds_memory() {
+        let hasher = FlowHasher::default();
+        let frames = round_robin(3_000, 3_000, 3, &hasher);
+        let t = replayed(&frames, hasher);
+        assert_eq!(t.live, 3_000);
+        assert_eq!(t.budget, 1_024);
+        assert!(t.whole <= 1_024 + 3_000 / 8 + 1, "{} whole", t.whole);
+    }
+
     /// What a connection that has seen one segment costs in its tracker's
     /// slot array, the largest part of its memory (README "Limits": with
     /// the hash table's and the timer heap's entries, under 200 bytes).
