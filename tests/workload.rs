@@ -151,6 +151,33 @@ fn the_same_seed_writes_the_same_bytes() {
     assert!(a.0.len() <= 24 + 5_000 * 112 && a.0.len() > 24 + 5_000 * 70);
 }
 
+/// A 60,000-packet capture of the generator with 6,000 connections open at
+/// once, and its statistics.
+fn sixty_thousand_packets(seed: u64) -> (Vec<u8>, workload::Stats) {
+    let cfg = Config {
+        seed,
+        packets: Some(60_000),
+        concurrency: 6_000,
+        ..Config::default()
+    };
+    let (mut capture, mut truth) = (Vec::new(), Vec::new());
+    let stats = workload::generate(&cfg, &mut capture, &mut truth).expect("generate");
+    (capture, stats)
+}
+
+/// Asserts that two runs handed out the same segment rows and connection
+/// records, in the same order.
+fn assert_same_records(a: &tcpstate::engine::Collector, b: &tcpstate::engine::Collector) {
+    assert_eq!(a.segments.len(), b.segments.len());
+    for (x, y) in a.segments.iter().zip(&b.segments) {
+        assert_eq!(format!("{x:?}"), format!("{y:?}"));
+    }
+    assert_eq!(a.connections.len(), b.connections.len());
+    for (x, y) in a.connections.iter().zip(&b.connections) {
+        assert_eq!(format!("{x:?}"), format!("{y:?}"));
+    }
+}
+
 /// Many batches, rows handed out while the capture goes on (after
 /// `ROW_HOLD_FRAMES`), and more connections still open at its end than one
 /// chunk of them: the parallel path (six shards whose rows are merged,
@@ -161,14 +188,7 @@ fn the_same_seed_writes_the_same_bytes() {
 fn six_shards_give_the_rows_and_records_of_one() {
     use tcpstate::capture::CaptureReader;
     use tcpstate::engine::{self, Collector, Options};
-    let cfg = Config {
-        seed: 31,
-        packets: Some(60_000),
-        concurrency: 6_000,
-        ..Config::default()
-    };
-    let (mut capture, mut truth) = (Vec::new(), Vec::new());
-    let stats = workload::generate(&cfg, &mut capture, &mut truth).expect("generate");
+    let (capture, stats) = sixty_thousand_packets(31);
     // Held at the end: all but those closed with nothing left to wait for
     // (3 s of capture: TIME_WAIT has not run out); more than one chunk
     // (4,096 streams) of them.
@@ -193,16 +213,9 @@ fn six_shards_give_the_rows_and_records_of_one() {
     let mut six = Collector::default();
     pool.install(|| engine::analyze(reader(), &opts, &mut six, None))
         .expect("parallel");
-    assert_eq!(one.segments.len(), six.segments.len());
     assert!(one.segments.len() >= 60_000);
-    for (a, b) in one.segments.iter().zip(&six.segments) {
-        assert_eq!(format!("{a:?}"), format!("{b:?}"));
-    }
-    assert_eq!(one.connections.len(), six.connections.len());
     assert_eq!(one.connections.len() as u64, stats.connections);
-    for (a, b) in one.connections.iter().zip(&six.connections) {
-        assert_eq!(format!("{a:?}"), format!("{b:?}"));
-    }
+    assert_same_records(&one, &six);
 }
 
 /// Thousands of connections open at once are memory pressure for a
@@ -214,14 +227,7 @@ fn six_shards_give_the_rows_and_records_of_one() {
 fn open_connections_frozen_under_memory_pressure_change_nothing() {
     use tcpstate::capture::CaptureReader;
     use tcpstate::engine::{self, Collector, Options};
-    let cfg = Config {
-        seed: 7,
-        packets: Some(60_000),
-        concurrency: 6_000,
-        ..Config::default()
-    };
-    let (mut capture, mut truth) = (Vec::new(), Vec::new());
-    workload::generate(&cfg, &mut capture, &mut truth).expect("generate");
+    let (capture, _) = sixty_thousand_packets(7);
     let run = |idle_sweep: usize| {
         let opts = Options {
             batch_frames: 1_000,
@@ -235,12 +241,5 @@ fn open_connections_frozen_under_memory_pressure_change_nothing() {
     };
     let (whole, pressed) = (run(usize::MAX), run(256));
     assert!(whole.segments.len() >= 60_000);
-    assert_eq!(whole.segments.len(), pressed.segments.len());
-    for (a, b) in whole.segments.iter().zip(&pressed.segments) {
-        assert_eq!(format!("{a:?}"), format!("{b:?}"));
-    }
-    assert_eq!(whole.connections.len(), pressed.connections.len());
-    for (a, b) in whole.connections.iter().zip(&pressed.connections) {
-        assert_eq!(format!("{a:?}"), format!("{b:?}"));
-    }
+    assert_same_records(&whole, &pressed);
 }
