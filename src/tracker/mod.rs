@@ -226,9 +226,9 @@ pub const KEEP_WHOLE: usize = 256;
 pub const IDLE_SWEEP: usize = 4096;
 
 /// Under memory pressure (more connections of a tracker whole than its
-/// budget, twice [`IDLE_SWEEP`] at first), a tracker looks for idle connections this many
-/// times as often: every `live / PRESSED_SWEEPS` segments instead of every
-/// `live` (see [`Tracker::sweep`]).
+/// budget, twice [`IDLE_SWEEP`] at first), a tracker looks for idle
+/// connections this many times as often: every `live / PRESSED_SWEEPS`
+/// segments instead of every `live` (see [`Tracker::sweep`]).
 const PRESSED_SWEEPS: usize = 8;
 
 /// The most connections of a tracker kept whole under memory pressure, in
@@ -605,8 +605,8 @@ impl Tracker {
     /// holds, each thawed at its next segment, and a thaw and a freeze
     /// cost about three segments): the budget goes to its maximum,
     /// [`MAX_BUDGET`], for the rest of the capture.
-    /// Connections
-    /// made by one segment are left to become embryos.
+    ///
+    /// Connections made by one segment are left to become embryos.
     ///
     /// With `idle_sweep` 0 (for tests), it freezes the connections woken
     /// since the last look instead, before every segment.
