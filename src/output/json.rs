@@ -440,10 +440,7 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
     uint(out, r.stream);
     out.extend_from_slice(b",\"time\":");
     seconds(r.ts_ns - first_ts, out);
-    out.extend_from_slice(b",\"ts_ns\":");
-    int(out, r.ts_ns);
-    out.extend_from_slice(b",\"time_epoch\":");
-    epoch(out, r.ts_ns);
+    ts_ns_and_epoch(out, r.ts_ns);
     if let Some(e) = &r.icmp {
         out.extend_from_slice(b",\"icmp\":");
         icmp_error(out, e, false);
@@ -463,14 +460,7 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
         out.extend_from_slice(b",\"len\":");
         uint(out, u64::from(r.payload_len));
     }
-    out.extend_from_slice(b",\"state\":");
-    pair(
-        out,
-        "client",
-        "server",
-        o.state[0].name(),
-        o.state[1].name(),
-    );
+    state_pair(out, o.state);
     uncertain(out, b"state_uncertain", &o.uncertain);
     out.extend_from_slice(b",\"transitions\":[");
     for (i, t) in o.transitions.iter().enumerate() {
@@ -505,6 +495,47 @@ pub fn segment(out: &mut Vec<u8>, file_json: Option<&[u8]>, r: &SegmentRecord, f
         tunnel(out, t);
     }
     out.push(b'}');
+}
+
+/// `,"ts_ns":N,"time_epoch":"S.NNNNNNNNN"`: the epoch string is the
+/// integer's digits with a point before the last nine, so they are made
+/// once (every timeline row has both).
+fn ts_ns_and_epoch(out: &mut Vec<u8>, ns: i64) {
+    out.extend_from_slice(b",\"ts_ns\":");
+    let at = out.len();
+    int(out, ns);
+    let digits = at..out.len();
+    out.extend_from_slice(b",\"time_epoch\":");
+    match digits.len().checked_sub(9) {
+        // At least a second after the epoch: no sign, no zeros to add.
+        Some(point) if point > 0 && ns > 0 => {
+            out.push(b'"');
+            out.extend_from_within(digits.start..digits.start + point);
+            out.push(b'.');
+            out.extend_from_within(digits.start + point..digits.end);
+            out.push(b'"');
+        }
+        _ => epoch(out, ns),
+    }
+}
+
+/// `,"state":{"client":"..","server":".."}`, each of the 121 made once:
+/// on every timeline row.
+fn state_pair(out: &mut Vec<u8>, state: [crate::state::TcpState; 2]) {
+    use crate::state::TcpState;
+    static PAIRS: std::sync::LazyLock<Vec<Vec<u8>>> = std::sync::LazyLock::new(|| {
+        let mut all = Vec::new();
+        for c in TcpState::ALL {
+            for s in TcpState::ALL {
+                let mut v = b",\"state\":".to_vec();
+                pair(&mut v, "client", "server", c.name(), s.name());
+                all.push(v);
+            }
+        }
+        all
+    });
+    // ALL is in declaration order: a state's discriminant is its place.
+    out.extend_from_slice(&PAIRS[state[0] as usize * TcpState::ALL.len() + state[1] as usize]);
 }
 
 /// Wireshark's `tcp.analysis` of a segment: the verdicts, then the values
@@ -678,6 +709,47 @@ mod tests {
                     .map(|(_, n)| *n)
                     .collect();
             assert_eq!(names, expected, "{bits:#x}");
+        }
+    }
+
+    /// Every pair of states, from its table, is the object serde_json
+    /// writes for the two names.
+    #[test]
+    fn state_pairs_from_the_table_are_the_states_named() {
+        use crate::state::TcpState;
+        for c in TcpState::ALL {
+            for s in TcpState::ALL {
+                let mut v = Vec::new();
+                super::state_pair(&mut v, [c, s]);
+                let expected = serde_json::json!({"client": c.name(), "server": s.name()});
+                assert_eq!(
+                    std::str::from_utf8(&v).unwrap(),
+                    format!(",\"state\":{expected}"),
+                    "{c:?} {s:?}"
+                );
+            }
+        }
+    }
+
+    /// The epoch string made from ts_ns's digits is the one made by
+    /// dividing: around every power of ten, a second, zero and negatives.
+    #[test]
+    fn epoch_from_the_digits_is_the_epoch_divided() {
+        let mut times = vec![0i64, 1, -1, i64::MAX, i64::MIN, 1_705_309_200_001_207_000];
+        for p in 0..19 {
+            let t = 10i64.pow(p);
+            times.extend([t - 1, t, t + 1, -t, -t + 1, -t - 1]);
+        }
+        for ns in times {
+            let mut v = Vec::new();
+            super::ts_ns_and_epoch(&mut v, ns);
+            let mut epoch = Vec::new();
+            crate::output::seconds(ns, &mut epoch);
+            let expected = format!(
+                ",\"ts_ns\":{ns},\"time_epoch\":\"{}\"",
+                std::str::from_utf8(&epoch).unwrap()
+            );
+            assert_eq!(std::str::from_utf8(&v).unwrap(), expected, "{ns}");
         }
     }
 }
