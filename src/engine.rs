@@ -69,7 +69,8 @@ pub struct Options {
     /// How many connections each tracker (one per shard) holds before it
     /// looks for idle ones, and how many of its segments, at least, pass
     /// between two looks. A connection nothing happened to since the last
-    /// look, closed (TIME_WAIT, or no connection left) or without a
+    /// look, closed (TIME_WAIT, or no connection left; one closed by FINs
+    /// is frozen at the segment that closed it) or without a
     /// segment for 2×MSL, is then kept as bytes (a few hundred, see the
     /// `frozen` module) instead of its whole replay and analyzers (about
     /// 2.5 KB), and made whole again when something happens to it: the
