@@ -789,31 +789,51 @@ impl Tracker {
         // nothing of the replay but the segment's direction), as
         // `first_segment` does.
         let (young, creation) = (made && slot.fresh(), slot.creation);
-        let t = slot.t();
-        let mut outcome = SegmentOutcome::blank(Direction::ClientToServer);
-        t.conn
-            .process_into(seg, d.frame, d.ts, d.now, cfg, &mut outcome);
-        let analysis = t
-            .analyzers
-            .segment(seg, outcome.direction, d.frame, d.ts, d.now);
         if want_rows {
+            // The row is made in its place in the queue and the replay
+            // writes its outcome there: a row is 704 bytes, and made
+            // aside it was copied into the record, into the queue's entry
+            // and into the queue.
+            self.rows.push_back(Row {
+                creation,
+                stream: slot.stream(),
+                record: SegmentRecord {
+                    frame: d.frame,
+                    ts_ns: d.ts,
+                    stream: 0,
+                    flags: seg.flags,
+                    payload_len: seg.payload_len,
+                    outcome: SegmentOutcome::blank(Direction::ClientToServer),
+                    analysis: Verdicts::default(),
+                    tunnel,
+                    short_header: seg.options.truncated,
+                    icmp: None,
+                    event: false,
+                },
+            });
+            let t = slot.t();
+            let row = self.rows.back_mut().expect("just pushed");
+            let outcome = &mut row.record.outcome;
+            t.conn.process_into(seg, d.frame, d.ts, d.now, cfg, outcome);
+            row.record.analysis = t
+                .analyzers
+                .segment(seg, outcome.direction, d.frame, d.ts, d.now);
             if let Some(rw) = outcome.rewrite {
-                self.rewrite(creation, rw, d.frame, &mut outcome);
+                // Rare: the rewrite changes rows before this one, which is
+                // taken out meanwhile.
+                let mut row = self.rows.pop_back().expect("just pushed");
+                self.rewrite(creation, rw, d.frame, &mut row.record.outcome);
+                self.rows.push_back(row);
             }
-            let row = SegmentRecord {
-                frame: d.frame,
-                ts_ns: d.ts,
-                stream: 0,
-                flags: seg.flags,
-                payload_len: seg.payload_len,
-                outcome,
-                analysis,
-                tunnel,
-                short_header: seg.options.truncated,
-                icmp: None,
-                event: false,
-            };
-            self.push_row(s, row);
+        } else {
+            // The summary: the outcome is not kept (a blank one is cheap;
+            // a row would not be).
+            let t = slot.t();
+            let mut outcome = SegmentOutcome::blank(Direction::ClientToServer);
+            t.conn
+                .process_into(seg, d.frame, d.ts, d.now, cfg, &mut outcome);
+            t.analyzers
+                .segment(seg, outcome.direction, d.frame, d.ts, d.now);
         }
         self.schedule(s, cfg, true);
         if young {
