@@ -155,6 +155,24 @@ impl Body {
 }
 
 impl Slot {
+    /// Freezes a whole connection into bytes written through `scratch`
+    /// (see [`freeze`]), keeping its allocation in `pool` for the next
+    /// thaw. Returns whether it was whole.
+    #[allow(clippy::vec_box, reason = "the boxes are the allocations reused")]
+    fn freeze(&mut self, scratch: &mut Vec<u8>, pool: &mut Vec<Box<Tracked>>) -> bool {
+        let Body::Full(t) = &self.body else {
+            return false;
+        };
+        let (bytes, buf) = freeze(t, std::mem::take(scratch));
+        *scratch = buf;
+        if let Body::Full(t) = std::mem::replace(&mut self.body, Body::Frozen(bytes)) {
+            if pool.len() < POOL {
+                pool.push(t);
+            }
+        }
+        true
+    }
+
     /// See [`Body::t`].
     #[inline]
     fn t(&mut self) -> &mut Tracked {
@@ -635,24 +653,14 @@ impl Tracker {
                 return;
             }
             if let Body::Full(t) = &slot.body {
-                let done =
-                    t.conn.ep.iter().all(|e| {
-                        e.state == crate::state::TcpState::TimeWait || e.state.is_terminal()
-                    });
+                let done = ended(t);
                 // Idle for the linger period: as `Connection::is_done` puts it.
                 let idle_at = t.conn.last_clock.saturating_add(cfg.linger_ns());
                 if !(done || clock >= idle_at || test || pressed) {
                     slot.idle_until = coarse(idle_at, base);
                     return;
                 }
-                let (bytes, buf) = freeze(t, std::mem::take(&mut scratch));
-                scratch = buf;
-                frozen += 1;
-                if let Body::Full(t) = std::mem::replace(&mut slot.body, Body::Frozen(bytes)) {
-                    if pool.len() < POOL {
-                        pool.push(t);
-                    }
-                }
+                frozen += usize::from(slot.freeze(&mut scratch, &mut pool));
             }
         };
         if self.idle_sweep == 0 {
@@ -864,22 +872,10 @@ impl Tracker {
         let Body::Full(t) = &slot.body else {
             return;
         };
-        let ep = &t.conn.ep;
-        let closed = ep.iter().any(|e| e.state == TimeWait)
-            && ep
-                .iter()
-                .all(|e| e.state == TimeWait || e.state.is_terminal());
-        if !closed {
-            return;
+        let closed = ended(t) && t.conn.ep.iter().any(|e| e.state == TimeWait);
+        if closed && slot.freeze(&mut self.scratch, &mut self.pool) {
+            self.whole -= 1;
         }
-        let (bytes, buf) = freeze(t, std::mem::take(&mut self.scratch));
-        self.scratch = buf;
-        if let Body::Full(t) = std::mem::replace(&mut slot.body, Body::Frozen(bytes)) {
-            if self.pool.len() < POOL {
-                self.pool.push(t);
-            }
-        }
-        self.whole -= 1;
     }
 
     /// With rows wanted, the transitions of the connection in slot `s`
@@ -1156,6 +1152,15 @@ impl Tracker {
             out.push((d.frame, ConnectionRecord { stream, summary }));
         }
     }
+}
+
+/// Both endpoints of `t` are done: in TIME_WAIT, or without a connection.
+fn ended(t: &Tracked) -> bool {
+    use crate::state::TcpState::TimeWait;
+    t.conn
+        .ep
+        .iter()
+        .all(|e| e.state == TimeWait || e.state.is_terminal())
 }
 
 /// `t` frozen (see [`crate::frozen`]), written through `scratch`, which is
