@@ -57,7 +57,7 @@ impl FlowKey {
     pub fn of(seg: &TcpSegment) -> FlowKey {
         let a = (seg.src, seg.src_port);
         let b = (seg.dst, seg.dst_port);
-        if a <= b {
+        if endpoint_le(a, b) {
             FlowKey { lo: a, hi: b }
         } else {
             FlowKey { lo: b, hi: a }
@@ -68,6 +68,24 @@ impl FlowKey {
     #[inline]
     pub fn hash_with(&self, h: &FlowHasher) -> u64 {
         h.hash_one(self)
+    }
+}
+
+/// `a <= b` in the order of `(IpAddr, u16)` (an IPv4 address before an
+/// IPv6 one, addresses by their bytes, then ports), with two addresses of
+/// one family compared as one integer each, address and port together: the
+/// key of every segment is made with it, and the derived comparison went
+/// byte by byte through the enum (about 60 instructions a segment).
+#[inline(always)]
+fn endpoint_le(a: (IpAddr, u16), b: (IpAddr, u16)) -> bool {
+    match (a.0, b.0) {
+        (IpAddr::V4(x), IpAddr::V4(y)) => {
+            let word =
+                |ip: std::net::Ipv4Addr, port: u16| u64::from(ip.to_bits()) << 16 | u64::from(port);
+            word(x, a.1) <= word(y, b.1)
+        }
+        (IpAddr::V6(x), IpAddr::V6(y)) => (x.to_bits(), a.1) <= (y.to_bits(), b.1),
+        _ => a <= b,
     }
 }
 
@@ -129,6 +147,35 @@ mod tests {
             FlowKey::of(&a),
             FlowKey::of(&seg(1, 40001, 2, 80, TcpFlags::SYN, 1))
         );
+    }
+
+    #[test]
+    fn endpoints_are_ordered_as_the_derived_order_orders_them() {
+        use std::net::Ipv6Addr;
+        // Addresses and ports that differ in their first byte, their last,
+        // or not at all, of both families.
+        let v4 = [
+            [10, 0, 0, 1],
+            [10, 0, 0, 2],
+            [9, 255, 255, 255],
+            [192, 168, 1, 0],
+            [0; 4],
+            [255; 4],
+        ];
+        let mut ips: Vec<IpAddr> = v4.iter().map(|&o| IpAddr::V4(Ipv4Addr::from(o))).collect();
+        for v in [0u128, 1, 2, 1 << 120, u128::MAX, 0xffff_0a00_0001] {
+            ips.push(IpAddr::V6(Ipv6Addr::from_bits(v)));
+        }
+        let ports = [0u16, 1, 80, 255, 256, 40000, u16::MAX];
+        let eps: Vec<(IpAddr, u16)> = ips
+            .iter()
+            .flat_map(|&ip| ports.iter().map(move |&p| (ip, p)))
+            .collect();
+        for &a in &eps {
+            for &b in &eps {
+                assert_eq!(endpoint_le(a, b), a <= b, "{a:?} <= {b:?}");
+            }
+        }
     }
 
     #[test]
