@@ -337,6 +337,10 @@ pub(crate) struct Tracker {
     live: usize,
     /// How many of the live connections are whole ([`Body::Full`]).
     whole: usize,
+    /// Which slots hold a whole connection, a bit each: the look for idle
+    /// connections reads only those (a fifth of the slots on the 5M
+    /// workload; the others are frozen, embryos or free).
+    whole_bits: Vec<u64>,
     /// Past this many whole connections, the tracker is under memory
     /// pressure (see [`Tracker::sweep`]).
     budget: usize,
@@ -379,6 +383,7 @@ impl Tracker {
             timers: BinaryHeap::new(),
             live: 0,
             whole: 0,
+            whole_bits: Vec::new(),
             budget: idle_sweep.saturating_mul(2),
             thaws: 0,
             creations: 0,
@@ -553,6 +558,7 @@ impl Tracker {
         }
         self.live -= 1;
         self.whole -= 1;
+        self.set_whole(s, false);
         self.to_free.push(s);
         let Body::Full(mut t) = slot.body else {
             unreachable!("woken above")
@@ -588,10 +594,12 @@ impl Tracker {
                 let seg = e.segment(&slot.key);
                 slot.body = Body::Full(first_segment(&seg, e.frame, e.ts, e.now, cfg));
                 self.whole += 1;
+                set_bit(&mut self.whole_bits, s, true);
             }
             Body::Frozen(bytes) => {
                 slot.body = Body::Full(thaw(bytes, &mut self.pool));
                 self.whole += 1;
+                set_bit(&mut self.whole_bits, s, true);
                 self.thaws += 1;
             }
         }
@@ -646,32 +654,59 @@ impl Tracker {
         let test = self.idle_sweep == 0;
         let pressed = self.pressed();
         let mut frozen = 0usize;
-        let mut each = |slot: &mut Slot| {
+        // Whether it froze the connection (whole) in `slot`.
+        let mut each = |slot: &mut Slot| -> bool {
             let touched = slot.bits & TOUCHED != 0;
             slot.bits &= !TOUCHED;
             if touched || slot.fresh() || (now < slot.idle_until && !pressed) {
-                return;
+                return false;
             }
-            if let Body::Full(t) = &slot.body {
-                let done = ended(t);
-                // Idle for the linger period: as `Connection::is_done` puts it.
-                let idle_at = t.conn.last_clock.saturating_add(cfg.linger_ns());
-                if !(done || clock >= idle_at || test || pressed) {
-                    slot.idle_until = coarse(idle_at, base);
-                    return;
-                }
-                frozen += usize::from(slot.freeze(&mut scratch, &mut pool));
+            let Body::Full(t) = &slot.body else {
+                return false;
+            };
+            let done = ended(t);
+            // Idle for the linger period: as `Connection::is_done` puts it.
+            let idle_at = t.conn.last_clock.saturating_add(cfg.linger_ns());
+            if !(done || clock >= idle_at || test || pressed) {
+                slot.idle_until = coarse(idle_at, base);
+                return false;
             }
+            let froze = slot.freeze(&mut scratch, &mut pool);
+            frozen += usize::from(froze);
+            froze
         };
+        debug_assert_eq!(
+            (self.whole_bits.iter())
+                .map(|w| w.count_ones() as usize)
+                .sum::<usize>(),
+            self.whole,
+            "a bit for every whole connection"
+        );
         if self.idle_sweep == 0 {
             for s in std::mem::take(&mut self.recent) {
                 if let Some(slot) = self.slots[s as usize].as_mut() {
                     slot.bits &= !TOUCHED;
-                    each(slot);
+                    if each(slot) {
+                        set_bit(&mut self.whole_bits, s, false);
+                    }
                 }
             }
         } else {
-            self.slots.iter_mut().flatten().for_each(each);
+            // The whole ones only, in slot order: a slot frozen, an
+            // embryo or free has nothing to freeze (its TOUCHED bit is
+            // left as it is: it is set again when the slot is made whole).
+            let slots = &mut self.slots;
+            for (i, word) in self.whole_bits.iter_mut().enumerate() {
+                let mut bits = *word;
+                while bits != 0 {
+                    let b = bits.trailing_zeros();
+                    bits &= bits - 1;
+                    let slot = slots[i * 64 + b as usize].as_mut().expect("whole slot");
+                    if each(slot) {
+                        *word &= !(1u64 << b);
+                    }
+                }
+            }
         }
         self.scratch = scratch;
         self.pool = pool;
@@ -696,6 +731,7 @@ impl Tracker {
                     slot.touched();
                     slot.body = Body::Embryo(e);
                     self.whole -= 1;
+                    set_bit(&mut self.whole_bits, s, false);
                 }
             }
         }
@@ -736,6 +772,7 @@ impl Tracker {
         };
         self.live += 1;
         self.whole += 1;
+        self.set_whole(s, true);
         let (slots, hasher) = (&self.slots, &self.hasher);
         let rehash =
             |&x: &u32| (slots[x as usize].as_ref().expect("live slot").key).hash_with(hasher);
@@ -875,7 +912,19 @@ impl Tracker {
         let closed = ended(t) && t.conn.ep.iter().any(|e| e.state == TimeWait);
         if closed && slot.freeze(&mut self.scratch, &mut self.pool) {
             self.whole -= 1;
+            set_bit(&mut self.whole_bits, s, false);
         }
+    }
+
+    /// Notes whether slot `s` holds a whole connection (see
+    /// [`Tracker::whole_bits`]), growing the bits with the slots.
+    #[inline]
+    fn set_whole(&mut self, s: u32, whole: bool) {
+        let words = self.slots.len().div_ceil(64);
+        if self.whole_bits.len() < words {
+            self.whole_bits.resize(words, 0);
+        }
+        set_bit(&mut self.whole_bits, s, whole);
     }
 
     /// With rows wanted, the transitions of the connection in slot `s`
@@ -1151,6 +1200,17 @@ impl Tracker {
             let summary = d.summary;
             out.push((d.frame, ConnectionRecord { stream, summary }));
         }
+    }
+}
+
+/// Sets or clears bit `i` of `bits`.
+#[inline(always)]
+fn set_bit(bits: &mut [u64], i: u32, on: bool) {
+    let (w, b) = ((i / 64) as usize, i % 64);
+    if on {
+        bits[w] |= 1 << b;
+    } else {
+        bits[w] &= !(1 << b);
     }
 }
 
