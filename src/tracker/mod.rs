@@ -615,7 +615,9 @@ impl Tracker {
     /// bursts would be thawed again soon, at a cost). Called every `live`
     /// segments while more than [`IDLE_SWEEP`] connections are held, so
     /// it costs a bounded amount per segment (the CLOCK algorithm of page
-    /// replacement: a bit per slot, cleared at each look).
+    /// replacement: a bit per slot, cleared at each look; only the slots
+    /// holding a whole connection are looked at, from
+    /// [`Tracker::whole_bits`]).
     ///
     /// Under memory pressure (more connections whole than the budget,
     /// twice [`IDLE_SWEEP`] at first: many open at once), every connection
