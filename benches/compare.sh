@@ -119,7 +119,7 @@ exec {TICK}<>"$DIR/.tick"
 # measure LABEL COMMAND: runs COMMAND (a bash command line) once, recording
 # its wall time, max RSS and sampled peak anonymous RSS under LABEL.
 measure() {
-  local label=$1 cmd=$2 tf="$DIR/.time" peak=0 sum v p
+  local label=$1 cmd=$2 tf="$DIR/.time" peak=0 sum p
   /usr/bin/time -f "%e %M" -o "$tf" bash -c "$cmd" &
   local tp=$! n=0 res shared
   while kill -0 "$tp" 2>/dev/null; do

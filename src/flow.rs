@@ -74,8 +74,9 @@ impl FlowKey {
 /// `a <= b` in the order of `(IpAddr, u16)` (an IPv4 address before an
 /// IPv6 one, addresses by their bytes, then ports), with two addresses of
 /// one family compared as one integer each, address and port together: the
-/// key of every segment is made with it, and the derived comparison went
-/// byte by byte through the enum (about 60 instructions a segment).
+/// key of every segment is made with it, and the derived comparison, byte
+/// by byte through the enum, cost 29 instructions a segment more (the 500k
+/// workload).
 #[inline(always)]
 fn endpoint_le(a: (IpAddr, u16), b: (IpAddr, u16)) -> bool {
     match (a.0, b.0) {
