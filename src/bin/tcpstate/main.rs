@@ -11,16 +11,24 @@
 static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 /// jemalloc's settings, read when it starts (the environment's
-/// `_RJEM_MALLOC_CONF` overrides them): pages freed are given back to the OS
-/// at once (`dirty_decay_ms`, `muzzy_decay_ms`: 10 s by default), so that
-/// the max RSS follows the memory in use. On the 5M summary: 79 MB, against
-/// 103 MB with jemalloc's defaults and 88-92 MB with a one-second delay
-/// (for about the same speed). The million-SYN test (tests/million.rs)
-/// peaks at 229 MB, against 262 MB with a one-second delay and 198 MB with
-/// glibc's malloc: the slot array, grown by copying, is briefly held twice.
+/// `_RJEM_MALLOC_CONF` overrides them). Pages freed go back to the OS a
+/// quarter of a second later (`dirty_decay_ms`; 10 s by default), and at
+/// once for allocations of 1 MiB and more (`oversize_threshold`: those are
+/// served by jemalloc's arena for huge allocations, which it purges
+/// eagerly), so that the max RSS follows the memory in use: the slot
+/// arrays and flow tables, grown by copying, are not briefly held twice.
+/// Giving back every page at once (a decay of 0, the setting before)
+/// cost the second thread a fifth of the summary's time: each `madvise`
+/// of a freed page, and the fault when it is used again, take the
+/// process's memory map and flush the other thread's TLB. Measured on the
+/// 5M summary, 8 alternating runs: at -j 2 median 2.26 -> 1.79 s, CPU
+/// 4.10 -> 3.29 s, max RSS 79.8 -> 80.4 MB; at -j 1 the same (3.23 and
+/// 3.22 s). The million-SYN test (tests/million.rs) peaks at 234 MB, as
+/// with the eager purge (230 MB); a delay alone, without the threshold,
+/// took it to 253-267 MB at 100-250 ms, over its bound of 256.
 #[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[unsafe(export_name = "_rjem_malloc_conf")]
-static MALLOC_CONF: &[u8; 34] = b"dirty_decay_ms:0,muzzy_decay_ms:0\0";
+static MALLOC_CONF: &[u8; 63] = b"dirty_decay_ms:250,muzzy_decay_ms:0,oversize_threshold:1048576\0";
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use std::ffi::OsString;
