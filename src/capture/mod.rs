@@ -396,6 +396,27 @@ pub struct CaptureReader {
     compression: Option<(Compression, Arc<AtomicU64>)>,
 }
 
+/// Standard input, when it is a pipe, is given a 1 MiB buffer (Linux's
+/// default limit for a process without privileges) instead of 64 KiB: a
+/// read returns at most what the pipe holds, so `cat F | tcpstate summary
+/// -` took a read, and the writer a wake-up, for every 64 KiB. Elsewhere,
+/// or if the system refuses, the pipe stays as it is.
+fn widen_stdin_pipe() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: fstat and fcntl on descriptor 0 with a valid buffer and
+        // integer arguments; they change nothing but the pipe's capacity.
+        unsafe {
+            let mut st: libc::stat = std::mem::zeroed();
+            if libc::fstat(libc::STDIN_FILENO, &mut st) == 0
+                && st.st_mode & libc::S_IFMT == libc::S_IFIFO
+            {
+                libc::fcntl(libc::STDIN_FILENO, libc::F_SETPIPE_SZ, 1 << 20);
+            }
+        }
+    }
+}
+
 /// Bytes read before the format is recognised: a classic pcap header needs
 /// 24, and an input that is no capture is described from its first 64
 /// ([`describe_content`]) whether it is a file or a stream, however the
@@ -410,6 +431,7 @@ impl CaptureReader {
     pub fn open(path: &Path) -> Result<CaptureReader, CaptureError> {
         let name = path.display().to_string();
         if path.as_os_str() == "-" {
+            widen_stdin_pipe();
             return CaptureReader::from_read(name, Box::new(std::io::stdin()));
         }
         let open_err = |why: String| CaptureError {
