@@ -54,12 +54,9 @@ pub struct Options {
     pub verify_checksums: bool,
     /// Produce one [`SegmentRecord`] per TCP segment (the timeline).
     pub segments: bool,
-    /// Frames per batch (default 16,384). Two batches are in flight, with
+    /// Frames per batch (default 8,192). Two batches are in flight, with
     /// their decoded frames and, for a timeline, their rows (about 700
-    /// bytes each). Each batch ends with the pool waiting for its slowest
-    /// shard: against 8,192, the 5M summary at -j 2 is 4% faster (paired
-    /// alternating runs, median ratio 0.96 twice), -j 1 the same, for 5 MB
-    /// more max RSS (85 MB); 32,768 cost 84 MB more on a timeline than
+    /// bytes each): 32,768 cost 84 MB more max RSS on a timeline than
     /// 8,192, for no speed.
     pub batch_frames: usize,
     /// How many connections that have seen a single segment each shard
@@ -104,7 +101,7 @@ impl Default for Options {
             replay: Config::default(),
             verify_checksums: false,
             segments: false,
-            batch_frames: 16 * 1024,
+            batch_frames: 8 * 1024,
             keep_whole: crate::tracker::KEEP_WHOLE,
             idle_sweep: crate::tracker::IDLE_SWEEP,
         }

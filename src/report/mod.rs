@@ -555,7 +555,7 @@ struct TimelineSink<'a> {
     row_bytes: usize,
 }
 
-/// Rendering buffers a timeline keeps between batches: a batch of 16,384
+/// Rendering buffers a timeline keeps between batches: a batch of 8,192
 /// frames is rendered in chunks of 2,048 rows.
 const SPARE_BUFFERS: usize = 8;
 
