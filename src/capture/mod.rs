@@ -424,7 +424,8 @@ fn widen_stdin_pipe() {
 const PROBE_LEN: usize = 64;
 
 impl CaptureReader {
-    /// Opens a capture file; `-` is standard input.
+    /// Opens a capture file; `-` is standard input (on Linux, a piped one
+    /// is given a 1 MiB pipe buffer, see `widen_stdin_pipe`).
     ///
     /// Regular files are memory-mapped (or read in chunks if mapping fails);
     /// pipes, FIFOs and standard input are read in chunks.

@@ -18,14 +18,15 @@ static ALLOC: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 /// eagerly), so that the max RSS follows the memory in use: the slot
 /// arrays and flow tables, grown by copying, are not briefly held twice.
 /// Giving back every page at once (a decay of 0, the setting before)
-/// cost the second thread a fifth of the summary's time: each `madvise`
-/// of a freed page, and the fault when it is used again, take the
-/// process's memory map and flush the other thread's TLB. Measured on the
-/// 5M summary, 8 alternating runs: at -j 2 median 2.26 -> 1.79 s, CPU
-/// 4.10 -> 3.29 s, max RSS 79.8 -> 80.4 MB; at -j 1 the same (3.23 and
-/// 3.22 s). The million-SYN test (tests/million.rs) peaks at 234 MB, as
-/// with the eager purge (230 MB); a delay alone, without the threshold,
-/// took it to 253-267 MB at 100-250 ms, over its bound of 256.
+/// made 13,500 `madvise` calls and 50,000 page faults in the 5M summary
+/// at -j 2 (6,300 and 34,000 now); plausibly what made it costly is that
+/// each takes the process's memory map and flushes the other threads'
+/// TLBs. Paired alternating runs of the 5M summary: at -j 2 8% faster
+/// (median ratio 0.917 of 12 pairs, CPU 0.923), at -j 1 6% (0.941), max
+/// RSS 79.9 -> 80.6 MB; the million-open summary 14.95 -> 10.48 s. The
+/// million-SYN test (tests/million.rs) peaks at 235 MB, as with the eager
+/// purge (230 MB); a delay alone, without the threshold, took it to
+/// 253-267 MB at 100-250 ms, over its bound of 256.
 #[cfg(all(feature = "jemalloc", not(target_env = "msvc")))]
 #[unsafe(export_name = "_rjem_malloc_conf")]
 static MALLOC_CONF: &[u8; 63] = b"dirty_decay_ms:250,muzzy_decay_ms:0,oversize_threshold:1048576\0";
