@@ -38,7 +38,7 @@ use crate::flow::{self, FlowHasher, FlowKey};
 use crate::reassembly::{self, Reassembler};
 use crate::replay::Config;
 pub use crate::tracker::ROW_HOLD_FRAMES;
-use crate::tracker::{DecodedFrame, Extras, Tracker};
+use crate::tracker::{Chunk, DecodedFrame, Extras, Key, Tracker};
 use rayon::prelude::*;
 use std::io;
 use std::sync::Arc;
@@ -284,9 +284,9 @@ struct Pipeline {
     last_frame: u64,
     clock: Clock,
     /// The row buffers of the batch before, reused (rows are large): the
-    /// merged rows, and each shard's.
+    /// merged rows, and each shard's chunks, emptied (see [`Output`]).
     spare_rows: Vec<SegmentRecord>,
-    spare_ready: Vec<Vec<SegmentRecord>>,
+    spare_chunks: Vec<Vec<Chunk>>,
 }
 
 impl Pipeline {
@@ -304,7 +304,7 @@ impl Pipeline {
             last_frame: 0,
             clock: Clock::default(),
             spare_rows: Vec::new(),
-            spare_ready: Vec::new(),
+            spare_chunks: Vec::new(),
         }
     }
 
@@ -338,8 +338,9 @@ impl Pipeline {
     /// What the batch just replayed, whose last frame is `last_frame`,
     /// produced, for the consumer (see [`collect`]).
     fn collect(&mut self, last_frame: u64, end: bool, parallel: bool) -> Output {
-        let mut ready = std::mem::take(&mut self.spare_ready);
-        ready.resize_with(self.shards.len(), Vec::new);
+        let mut emptied = std::mem::take(&mut self.spare_chunks);
+        emptied.resize_with(self.shards.len(), Vec::new);
+        let ready = (0..self.shards.len()).map(|_| Vec::new()).collect();
         collect(
             &mut self.shards,
             &mut self.next_stream,
@@ -348,6 +349,7 @@ impl Pipeline {
             parallel,
             Output {
                 ready,
+                emptied,
                 rows: std::mem::take(&mut self.spare_rows),
                 done: Vec::new(),
             },
@@ -357,7 +359,7 @@ impl Pipeline {
     /// Takes back the buffers of an output handed out.
     fn recycle(&mut self, out: Output) {
         self.spare_rows = out.rows;
-        self.spare_ready = out.ready;
+        self.spare_chunks = out.emptied;
     }
 
     /// Finishes the connections still open at the end of the capture and
@@ -796,15 +798,20 @@ fn replay(shards: &mut [Tracker], d: &Decoded, cfg: &Config, want_rows: bool, pa
 /// The order in which segment rows are handed out: by frame; at one frame,
 /// the rows of timer events (by stream) before the segment's row. Each
 /// tracker holds its rows in this order; [`Output::deliver`] merges them.
-fn merge_key(r: &SegmentRecord) -> (u64, bool, u64) {
-    (r.frame, !r.event, r.stream)
+fn merge_key(k: &Key) -> (u64, bool, u64) {
+    let stream = k.stream.expect("stream assigned");
+    (k.frame, !k.event, stream)
 }
 
 /// What one batch produced, for the consumer.
 struct Output {
     /// Each shard's rows ready to be handed out, in merge order
-    /// ([`merge_key`]).
-    ready: Vec<Vec<SegmentRecord>>,
+    /// ([`merge_key`]), in the chunks its tracker held them in: taken out
+    /// as they are, so that a row is moved once, into `rows`.
+    ready: Vec<Vec<Chunk>>,
+    /// Each shard's chunks once emptied into `rows`, kept with their
+    /// allocations (a chunk is over a megabyte) to go back to the shard.
+    emptied: Vec<Vec<Chunk>>,
     /// The rows of all shards merged (by [`Output::deliver`]).
     rows: Vec<SegmentRecord>,
     /// The finished connections, in completion order.
@@ -818,35 +825,49 @@ impl Output {
     /// every row (over 500 bytes each), which is most of its cost.
     fn deliver(&mut self, consumer: &mut dyn Consumer) -> io::Result<()> {
         self.rows.clear();
-        let total: usize = self.ready.iter().map(Vec::len).sum();
+        let total: usize = self.ready.iter().flatten().map(Chunk::len).sum();
         if total > 0 {
-            // The order first, from the keys alone; then each row is moved
-            // once.
+            // The order first, from the keys alone (the rows, made four
+            // batches ago, are out of the cache); then each row is moved
+            // once. A shard's keys are read through a cursor: its chunk,
+            // and the key in it.
             let mut order: Vec<u32> = Vec::with_capacity(total);
-            let mut at = vec![0usize; self.ready.len()];
+            let mut at = vec![(0usize, 0usize); self.ready.len()];
             loop {
                 let mut next: Option<((u64, bool, u64), usize)> = None;
-                for (i, rows) in self.ready.iter().enumerate() {
-                    if let Some(r) = rows.get(at[i]) {
-                        let k = merge_key(r);
+                for (i, chunks) in self.ready.iter().enumerate() {
+                    let (c, j) = &mut at[i];
+                    while chunks.get(*c).is_some_and(|x| *j == x.len()) {
+                        (*c, *j) = (*c + 1, 0);
+                    }
+                    if let Some(key) = chunks.get(*c).map(|x| &x.keys[*j]) {
+                        let k = merge_key(key);
                         if next.is_none_or(|(n, _)| k < n) {
                             next = Some((k, i));
                         }
                     }
                 }
                 let Some((_, i)) = next else { break };
-                at[i] += 1;
+                at[i].1 += 1;
                 order.push(i as u32);
             }
             self.rows.reserve(total);
-            let mut from: Vec<_> = self.ready.iter_mut().map(|r| r.drain(..)).collect();
+            let mut from: Vec<_> = (self.ready.iter_mut())
+                .map(|chunks| chunks.iter_mut().flat_map(Chunk::drain))
+                .collect();
             for i in order {
-                if let Some(r) = from[i as usize].next() {
-                    self.rows.push(r);
+                if let Some((k, r)) = from[i as usize].next() {
+                    self.rows.push(SegmentRecord {
+                        stream: k.stream.expect("stream assigned"),
+                        ..r
+                    });
                 }
             }
             drop(from);
             consumer.segments(&self.rows)?;
+        }
+        for (ready, emptied) in self.ready.iter_mut().zip(&mut self.emptied) {
+            emptied.append(ready);
         }
         if !self.done.is_empty() {
             consumer.connections(&self.done)?;
@@ -893,15 +914,17 @@ fn collect(
     //    are in merge order already (frame; at one frame, rows of timer
     //    events by stream, then the segment's): they are merged, not
     //    sorted, by [`Output::deliver`], beside the next batch's work.
-    let take = |(sh, ready): (&mut Tracker, &mut Vec<SegmentRecord>)| {
-        sh.take_ready(last_frame, last_batch, ready);
+    let take = |(sh, (ready, emptied)): (&mut Tracker, (&mut Vec<Chunk>, &mut Vec<Chunk>))| {
+        sh.take_ready(last_frame, last_batch, emptied, ready);
     };
     // (Without rows, the pool is not woken for nothing.)
     let any = shards.iter().any(|sh| sh.has_ready(last_frame, last_batch));
     if parallel && any {
-        shards.par_iter_mut().zip(&mut out.ready[..]).for_each(take);
+        let to = out.ready.par_iter_mut().zip(&mut out.emptied[..]);
+        shards.par_iter_mut().zip(to).for_each(take);
     } else if any {
-        shards.iter_mut().zip(&mut out.ready[..]).for_each(take);
+        let to = out.ready.iter_mut().zip(&mut out.emptied[..]);
+        shards.iter_mut().zip(to).for_each(take);
     }
 
     // 3. Finished connections, in completion order.

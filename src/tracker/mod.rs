@@ -33,6 +33,7 @@
 //! frame order; a tracker itself knows nothing of threads.
 
 mod embryo;
+mod rows;
 
 use crate::analyzers::Analyzers;
 use crate::consumer::{
@@ -46,6 +47,8 @@ use crate::state::Basis;
 use crate::vocab::Direction;
 use crate::wireshark::Verdicts;
 use embryo::Embryo;
+use rows::RowQueue;
+pub(crate) use rows::{Chunk, Key};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -293,13 +296,6 @@ fn hand_out(frame: u64, last_frame: u64, last_batch: bool) -> bool {
     last_batch || frame.saturating_add(ROW_HOLD_FRAMES) <= last_frame
 }
 
-/// A segment row produced by a tracker.
-struct Row {
-    creation: u64,
-    stream: Option<u64>,
-    record: SegmentRecord,
-}
-
 /// A sequential tracker: the connections whose 4-tuples hash to its shard,
 /// replayed in capture order.
 pub(crate) struct Tracker {
@@ -347,7 +343,7 @@ pub(crate) struct Tracker {
     clock: i64,
     new: Vec<(u64, u64, u32)>,
     /// Rows held for [`ROW_HOLD_FRAMES`], in frame order.
-    rows: std::collections::VecDeque<Row>,
+    rows: RowQueue,
     /// Index in `rows` of the first row of the current batch.
     batch_first_row: usize,
     done: Vec<Done>,
@@ -385,7 +381,7 @@ impl Tracker {
             batch_first_creation: 0,
             clock: i64::MIN,
             new: Vec::new(),
-            rows: std::collections::VecDeque::new(),
+            rows: RowQueue::default(),
             batch_first_row: 0,
             done: Vec::new(),
             want_rows: false,
@@ -410,6 +406,9 @@ impl Tracker {
         self.free.append(&mut self.to_free);
         self.batch_first_creation = self.creations;
         self.batch_first_row = self.rows.len();
+        if want_rows {
+            self.rows.begin_batch();
+        }
         self.want_rows = want_rows;
         for &i in own {
             let d = &frames[i as usize];
@@ -819,10 +818,15 @@ impl Tracker {
             // writes its outcome there: a row is 704 bytes, and made
             // aside it was copied into the record, into the queue's entry
             // and into the queue.
-            self.rows.push_back(Row {
+            let key = Key {
+                frame: d.frame,
                 creation,
                 stream: slot.stream(),
-                record: SegmentRecord {
+                event: false,
+            };
+            self.rows.push(
+                key,
+                SegmentRecord {
                     frame: d.frame,
                     ts_ns: d.ts,
                     stream: 0,
@@ -835,20 +839,20 @@ impl Tracker {
                     icmp: None,
                     event: false,
                 },
-            });
+            );
             let t = slot.t();
-            let row = self.rows.back_mut().expect("just pushed");
-            let outcome = &mut row.record.outcome;
+            let row = self.rows.last_mut().expect("just pushed");
+            let outcome = &mut row.outcome;
             t.conn.process_into(seg, d.frame, d.ts, d.now, cfg, outcome);
-            row.record.analysis = t
+            row.analysis = t
                 .analyzers
                 .segment(seg, outcome.direction, d.frame, d.ts, d.now);
             if let Some(rw) = outcome.rewrite {
                 // Rare: the rewrite changes rows before this one, which is
                 // taken out meanwhile.
-                let mut row = self.rows.pop_back().expect("just pushed");
-                self.rewrite(creation, rw, d.frame, &mut row.record.outcome);
-                self.rows.push_back(row);
+                let (key, mut row) = self.rows.pop().expect("just pushed");
+                self.rewrite(creation, rw, d.frame, &mut row.outcome);
+                self.rows.push(key, row);
             }
         } else {
             // The summary: the outcome is not kept (a blank one is cheap;
@@ -909,43 +913,46 @@ impl Tracker {
             return;
         };
         let creation = slot.creation;
-        let row = Row {
+        let key = Key {
+            frame,
             creation,
             stream: slot.stream(),
-            record: SegmentRecord {
-                frame,
-                ts_ns: ts,
-                stream: 0,
-                flags: TcpFlags(0),
-                payload_len: 0,
-                outcome,
-                analysis: Verdicts::default(),
-                tunnel: None,
-                short_header: false,
-                icmp: None,
-                event: true,
-            },
+            event: true,
+        };
+        let row = SegmentRecord {
+            frame,
+            ts_ns: ts,
+            stream: 0,
+            flags: TcpFlags(0),
+            payload_len: 0,
+            outcome,
+            analysis: Verdicts::default(),
+            tunnel: None,
+            short_header: false,
+            icmp: None,
+            event: true,
         };
         let mut at = self.rows.len();
         while at > 0 {
-            let r = &self.rows[at - 1];
-            if r.record.frame == frame && (!r.record.event || r.creation > creation) {
+            let k = self.rows.key(at - 1);
+            if k.frame == frame && (!k.event || k.creation > creation) {
                 at -= 1;
             } else {
                 break;
             }
         }
-        self.rows.insert(at, row);
+        self.rows.insert(at, key, row);
     }
-
     /// Holds a timeline row of the connection in slot `s`.
     fn push_row(&mut self, s: u32, record: SegmentRecord) {
         let slot = self.slots[s as usize].as_ref().expect("live slot");
-        self.rows.push_back(Row {
+        let key = Key {
+            frame: record.frame,
             creation: slot.creation,
             stream: slot.stream(),
-            record,
-        });
+            event: record.event,
+        };
+        self.rows.push(key, record);
     }
 
     /// An ICMP error quoting a segment: attributed to the connection, not
@@ -1013,16 +1020,18 @@ impl Tracker {
             return; // handed out, or might have been: this row shows the revision
         }
         // The segment's row at that frame (event rows may share the frame).
-        let from = self.rows.partition_point(|r| r.record.frame < rw.frame);
+        let from = self.rows.partition_point(|k| k.frame < rw.frame);
         let Some(first) = (from..self.rows.len())
-            .take_while(|&i| self.rows[i].record.frame == rw.frame)
-            .find(|&i| !self.rows[i].record.event && self.rows[i].creation == creation)
+            .map(|i| (i, self.rows.key(i)))
+            .take_while(|(_, k)| k.frame == rw.frame)
+            .find(|(_, k)| !k.event && k.creation == creation)
+            .map(|(i, _)| i)
         else {
             return; // already handed out: the row of this segment shows the revision
         };
         let e = rw.endpoint;
         let real = outcome.state[e.index()];
-        let row = &mut self.rows[first].record.outcome;
+        let row = &mut self.rows.row_mut(first).outcome;
         if rw.replace {
             row.transitions.retain(|t| t.endpoint != e);
         }
@@ -1036,17 +1045,17 @@ impl Tracker {
         outcome.transitions.retain(|t| t.endpoint != e);
         // Anomalies that happened at that frame go there too.
         for a in outcome.anomalies.iter().filter(|a| a.frame == rw.frame) {
-            let _ = self.rows[first].record.outcome.anomalies.try_push(*a);
+            let _ = self.rows.row_mut(first).outcome.anomalies.try_push(*a);
         }
         outcome.anomalies.retain(|a| a.frame != rw.frame);
-        for (i, r) in self.rows.range_mut(first..).enumerate() {
-            if r.creation == creation {
-                r.record.outcome.state[e.index()] = real;
+        for (i, (k, r)) in self.rows.range_mut(first).enumerate() {
+            if k.creation == creation {
+                r.outcome.state[e.index()] = real;
                 // The endpoint's own segment settled what it had received.
-                r.record.outcome.uncertain[e.index()] = None;
+                r.outcome.uncertain[e.index()] = None;
                 if i > 0 {
                     // What the rows in between said of it did not happen.
-                    r.record.outcome.transitions.retain(|t| t.endpoint != e);
+                    r.outcome.transitions.retain(|t| t.endpoint != e);
                 }
             }
         }
@@ -1063,6 +1072,7 @@ impl Tracker {
         // No batch any more: nothing is created, every row held is named.
         self.batch_first_creation = self.creations;
         self.batch_first_row = self.rows.len();
+        self.rows.begin_batch();
         self.ending = (self.slots.iter().enumerate())
             .filter_map(|(s, x)| x.as_ref().map(|_| s as u32))
             .collect();
@@ -1123,9 +1133,9 @@ impl Tracker {
             }
         }
         self.new.clear();
-        for r in self.rows.range_mut(self.batch_first_row..) {
-            if r.stream.is_none() {
-                r.stream = Some(streams[(r.creation - first) as usize]);
+        for k in self.rows.keys_mut(self.batch_first_row) {
+            if k.stream.is_none() {
+                k.stream = Some(streams[(k.creation - first) as usize]);
             }
         }
     }
@@ -1134,27 +1144,27 @@ impl Tracker {
     #[inline]
     pub(crate) fn has_ready(&self, last_frame: u64, last_batch: bool) -> bool {
         self.rows
-            .front()
-            .is_some_and(|r| hand_out(r.record.frame, last_frame, last_batch))
+            .front_key()
+            .is_some_and(|k| hand_out(k.frame, last_frame, last_batch))
     }
 
     /// Takes out the rows that may be handed out (see [`hand_out`]), in
-    /// order, into `out`, each with its stream, in one drain.
+    /// order, into `out`: the chunks they are held in, as they are (see
+    /// the `rows` module). `spare` is emptied chunks handed back, taken
+    /// for their allocations.
     pub(crate) fn take_ready(
         &mut self,
         last_frame: u64,
         last_batch: bool,
-        out: &mut Vec<SegmentRecord>,
+        spare: &mut Vec<Chunk>,
+        out: &mut Vec<Chunk>,
     ) {
+        self.rows.give_back(spare);
         // Rows are held in frame order: the ready ones come first.
         let n = self
             .rows
-            .partition_point(|r| hand_out(r.record.frame, last_frame, last_batch));
-        out.reserve(n);
-        out.extend(self.rows.drain(..n).map(|r| SegmentRecord {
-            stream: r.stream.expect("stream assigned"),
-            ..r.record
-        }));
+            .partition_point(|k| hand_out(k.frame, last_frame, last_batch));
+        self.rows.take_front(n, out);
     }
 
     /// Takes out the connections finished during this batch, each with the
