@@ -827,11 +827,10 @@ impl Output {
         self.rows.clear();
         let total: usize = self.ready.iter().flatten().map(Chunk::len).sum();
         if total > 0 {
-            // The order first, from the keys alone (the rows, made four
-            // batches ago, are out of the cache); then each row is moved
-            // once. A shard's keys are read through a cursor: its chunk,
-            // and the key in it.
-            let mut order: Vec<u32> = Vec::with_capacity(total);
+            // The order first, from the keys alone; then each row is made
+            // whole once. A shard's keys are read through a cursor: its
+            // chunk, and the key in it.
+            let mut order: Vec<(u32, u32, u32)> = Vec::with_capacity(total);
             let mut at = vec![(0usize, 0usize); self.ready.len()];
             loop {
                 let mut next: Option<((u64, bool, u64), usize)> = None;
@@ -840,7 +839,7 @@ impl Output {
                     while chunks.get(*c).is_some_and(|x| *j == x.len()) {
                         (*c, *j) = (*c + 1, 0);
                     }
-                    if let Some(key) = chunks.get(*c).map(|x| &x.keys[*j]) {
+                    if let Some(key) = chunks.get(*c).map(|x| &x.keys()[*j]) {
                         let k = merge_key(key);
                         if next.is_none_or(|(n, _)| k < n) {
                             next = Some((k, i));
@@ -848,22 +847,22 @@ impl Output {
                     }
                 }
                 let Some((_, i)) = next else { break };
+                order.push((i as u32, at[i].0 as u32, at[i].1 as u32));
                 at[i].1 += 1;
-                order.push(i as u32);
             }
-            self.rows.reserve(total);
-            let mut from: Vec<_> = (self.ready.iter_mut())
-                .map(|chunks| chunks.iter_mut().flat_map(Chunk::drain))
-                .collect();
-            for i in order {
-                if let Some((k, r)) = from[i as usize].next() {
-                    self.rows.push(SegmentRecord {
-                        stream: k.stream.expect("stream assigned"),
-                        ..r
-                    });
-                }
+            // Each row made whole in its place in the merged batch: on the
+            // pool, beside the replay, when it has threads to spare (at one
+            // thread, this thread is the one beside it).
+            let ready = &self.ready;
+            let whole =
+                |&(i, c, j): &(u32, u32, u32)| ready[i as usize][c as usize].record(j as usize);
+            if rayon::current_num_threads() > 1 {
+                self.rows
+                    .par_extend(order.par_iter().with_min_len(512).map(whole));
+            } else {
+                self.rows.extend(order.iter().map(whole));
             }
-            drop(from);
+            self.ready.iter_mut().flatten().for_each(Chunk::clear);
             consumer.segments(&self.rows)?;
         }
         for (ready, emptied) in self.ready.iter_mut().zip(&mut self.emptied) {

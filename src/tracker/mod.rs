@@ -814,46 +814,38 @@ impl Tracker {
         // `first_segment` does.
         let (young, creation) = (made && slot.fresh(), slot.creation);
         if want_rows {
-            // The row is made in its place in the queue and the replay
-            // writes its outcome there: a row is 704 bytes, and made
-            // aside it was copied into the record, into the queue's entry
-            // and into the queue.
+            // The row is made here (the stack is in the cache), then held
+            // compact (see the `rows` module).
             let key = Key {
                 frame: d.frame,
                 creation,
                 stream: slot.stream(),
                 event: false,
             };
-            self.rows.push(
-                key,
-                SegmentRecord {
-                    frame: d.frame,
-                    ts_ns: d.ts,
-                    stream: 0,
-                    flags: seg.flags,
-                    payload_len: seg.payload_len,
-                    outcome: SegmentOutcome::blank(Direction::ClientToServer),
-                    analysis: Verdicts::default(),
-                    tunnel,
-                    short_header: seg.options.truncated,
-                    icmp: None,
-                    event: false,
-                },
-            );
+            let mut row = SegmentRecord {
+                frame: d.frame,
+                ts_ns: d.ts,
+                stream: 0,
+                flags: seg.flags,
+                payload_len: seg.payload_len,
+                outcome: SegmentOutcome::blank(Direction::ClientToServer),
+                analysis: Verdicts::default(),
+                tunnel,
+                short_header: seg.options.truncated,
+                icmp: None,
+                event: false,
+            };
             let t = slot.t();
-            let row = self.rows.last_mut().expect("just pushed");
             let outcome = &mut row.outcome;
             t.conn.process_into(seg, d.frame, d.ts, d.now, cfg, outcome);
             row.analysis = t
                 .analyzers
                 .segment(seg, outcome.direction, d.frame, d.ts, d.now);
-            if let Some(rw) = outcome.rewrite {
-                // Rare: the rewrite changes rows before this one, which is
-                // taken out meanwhile.
-                let (key, mut row) = self.rows.pop().expect("just pushed");
+            if let Some(rw) = row.outcome.rewrite {
+                // Rare: the rewrite changes rows before this one.
                 self.rewrite(creation, rw, d.frame, &mut row.outcome);
-                self.rows.push(key, row);
             }
+            self.rows.push(key, &row);
         } else {
             // The summary: the outcome is not kept (a blank one is cheap;
             // a row would not be).
@@ -941,7 +933,7 @@ impl Tracker {
                 break;
             }
         }
-        self.rows.insert(at, key, row);
+        self.rows.insert(at, key, &row);
     }
     /// Holds a timeline row of the connection in slot `s`.
     fn push_row(&mut self, s: u32, record: SegmentRecord) {
@@ -952,7 +944,7 @@ impl Tracker {
             stream: slot.stream(),
             event: record.event,
         };
-        self.rows.push(key, record);
+        self.rows.push(key, &record);
     }
 
     /// An ICMP error quoting a segment: attributed to the connection, not
@@ -1031,32 +1023,37 @@ impl Tracker {
         };
         let e = rw.endpoint;
         let real = outcome.state[e.index()];
-        let row = &mut self.rows.row_mut(first).outcome;
+        let mut row = self.rows.get(first);
+        let fixed = &mut row.outcome;
         if rw.replace {
-            row.transitions.retain(|t| t.endpoint != e);
+            fixed.transitions.retain(|t| t.endpoint != e);
         }
         for t in outcome
             .transitions
             .iter()
             .filter(|t| t.endpoint == e && t.basis != Basis::Revised)
         {
-            let _ = row.transitions.try_push(*t);
+            let _ = fixed.transitions.try_push(*t);
         }
         outcome.transitions.retain(|t| t.endpoint != e);
         // Anomalies that happened at that frame go there too.
         for a in outcome.anomalies.iter().filter(|a| a.frame == rw.frame) {
-            let _ = self.rows.row_mut(first).outcome.anomalies.try_push(*a);
+            let _ = fixed.anomalies.try_push(*a);
         }
         outcome.anomalies.retain(|a| a.frame != rw.frame);
-        for (i, (k, r)) in self.rows.range_mut(first).enumerate() {
-            if k.creation == creation {
-                r.outcome.state[e.index()] = real;
+        self.rows.set(first, &row);
+        for i in first..self.rows.len() {
+            if self.rows.key(i).creation == creation {
+                let mut row = self.rows.get(i);
+                let r = &mut row.outcome;
+                r.state[e.index()] = real;
                 // The endpoint's own segment settled what it had received.
-                r.outcome.uncertain[e.index()] = None;
-                if i > 0 {
+                r.uncertain[e.index()] = None;
+                if i > first {
                     // What the rows in between said of it did not happen.
-                    r.outcome.transitions.retain(|t| t.endpoint != e);
+                    r.transitions.retain(|t| t.endpoint != e);
                 }
+                self.rows.set(i, &row);
             }
         }
     }
