@@ -824,7 +824,6 @@ impl Output {
     /// [`collect`] so that it runs beside the next batch's work: it moves
     /// every row (over 500 bytes each), which is most of its cost.
     fn deliver(&mut self, consumer: &mut dyn Consumer) -> io::Result<()> {
-        self.rows.clear();
         let total: usize = self.ready.iter().flatten().map(Chunk::len).sum();
         if total > 0 {
             // The order first, from the keys alone; then each row is made
@@ -852,18 +851,25 @@ impl Output {
             }
             // Each row made whole in its place in the merged batch: on the
             // pool, beside the replay, when it has threads to spare (at one
-            // thread, this thread is the one beside it).
+            // thread, this thread is the one beside it). The batch's
+            // records are written over those of the batch before, field
+            // by field (a record is 704 bytes, mostly room for lists).
+            if self.rows.len() < total {
+                self.rows.resize_with(total, crate::tracker::blank);
+            }
             let ready = &self.ready;
-            let whole =
-                |&(i, c, j): &(u32, u32, u32)| ready[i as usize][c as usize].record(j as usize);
+            let whole = |(out, &(i, c, j)): (&mut SegmentRecord, &(u32, u32, u32))| {
+                ready[i as usize][c as usize].record_into(j as usize, out);
+            };
+            let rows = &mut self.rows[..total];
             if rayon::current_num_threads() > 1 {
-                self.rows
-                    .par_extend(order.par_iter().with_min_len(512).map(whole));
+                let pairs = rows.par_iter_mut().zip(order.par_iter());
+                pairs.with_min_len(512).for_each(whole);
             } else {
-                self.rows.extend(order.iter().map(whole));
+                rows.iter_mut().zip(&order).for_each(whole);
             }
             self.ready.iter_mut().flatten().for_each(Chunk::clear);
-            consumer.segments(&self.rows)?;
+            consumer.segments(&self.rows[..total])?;
         }
         for (ready, emptied) in self.ready.iter_mut().zip(&mut self.emptied) {
             emptied.append(ready);

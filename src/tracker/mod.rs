@@ -48,7 +48,7 @@ use crate::vocab::Direction;
 use crate::wireshark::Verdicts;
 use embryo::Embryo;
 use rows::RowQueue;
-pub(crate) use rows::{Chunk, Key};
+pub(crate) use rows::{Chunk, Key, blank};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 

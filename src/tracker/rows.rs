@@ -96,10 +96,17 @@ impl Chunk {
         self.anomalies.clear();
     }
 
-    /// Row `j` whole again, with its stream.
-    pub(crate) fn record(&self, j: usize) -> SegmentRecord {
+    /// Row `j` whole again, with its stream, written over `out` field by
+    /// field: of its lists' room, only what they hold is written.
+    pub(crate) fn record_into(&self, j: usize, out: &mut SegmentRecord) {
         let stream = self.keys[j].stream.expect("stream assigned");
-        whole(&self.rows[j], stream, &self.transitions, &self.anomalies)
+        fill(
+            &self.rows[j],
+            stream,
+            &self.transitions,
+            &self.anomalies,
+            out,
+        );
     }
 
     /// `r` as a row held in this chunk, its lists added to the chunk's (or
@@ -133,38 +140,57 @@ impl Chunk {
     }
 }
 
-/// The record `h` holds, with `stream`; its lists are in `transitions`
-/// and `anomalies`.
-fn whole(
+/// A record to be written over ([`Chunk::record_into`]).
+pub(crate) fn blank() -> SegmentRecord {
+    SegmentRecord {
+        frame: 0,
+        ts_ns: 0,
+        stream: 0,
+        flags: TcpFlags(0),
+        payload_len: 0,
+        outcome: SegmentOutcome::blank(Direction::ClientToServer),
+        analysis: Verdicts::default(),
+        tunnel: None,
+        short_header: false,
+        icmp: None,
+        event: false,
+    }
+}
+
+/// Writes the record `h` holds, with `stream`, over `out`; its lists are
+/// in `transitions` and `anomalies`.
+fn fill(
     h: &Held,
     stream: u64,
     transitions: &[Transition],
     anomalies: &[Anomaly],
-) -> SegmentRecord {
+    out: &mut SegmentRecord,
+) {
     let list = |(at, n): (u32, u32)| at as usize..(at + n) as usize;
-    SegmentRecord {
-        frame: h.frame,
-        ts_ns: h.ts_ns,
-        stream,
-        flags: h.flags,
-        payload_len: h.payload_len,
-        outcome: SegmentOutcome {
-            direction: h.direction,
-            rel_seq: h.rel_seq,
-            rel_ack: h.rel_ack,
-            state: h.state,
-            transitions: transitions[list(h.transitions)].iter().copied().collect(),
-            verdict: h.verdict,
-            anomalies: anomalies[list(h.anomalies)].iter().copied().collect(),
-            rewrite: h.rewrite,
-            uncertain: h.uncertain,
-        },
-        analysis: h.analysis,
-        tunnel: h.tunnel,
-        short_header: h.short_header,
-        icmp: h.icmp,
-        event: h.event,
-    }
+    out.frame = h.frame;
+    out.ts_ns = h.ts_ns;
+    out.stream = stream;
+    out.flags = h.flags;
+    out.payload_len = h.payload_len;
+    let o = &mut out.outcome;
+    o.direction = h.direction;
+    o.rel_seq = h.rel_seq;
+    o.rel_ack = h.rel_ack;
+    o.state = h.state;
+    o.transitions.clear();
+    o.transitions
+        .extend(transitions[list(h.transitions)].iter().copied());
+    o.verdict = h.verdict;
+    o.anomalies.clear();
+    o.anomalies
+        .extend(anomalies[list(h.anomalies)].iter().copied());
+    o.rewrite = h.rewrite;
+    o.uncertain = h.uncertain;
+    out.analysis = h.analysis;
+    out.tunnel = h.tunnel;
+    out.short_header = h.short_header;
+    out.icmp = h.icmp;
+    out.event = h.event;
 }
 
 /// Puts `items` in `list`: over `old` (where and how many) if they fit
@@ -246,8 +272,10 @@ impl RowQueue {
     pub(super) fn get(&self, i: usize) -> SegmentRecord {
         let (k, j) = self.locate(i);
         let c = &self.chunks[k];
+        let mut row = blank();
         let stream = c.keys[j].stream.unwrap_or(0);
-        whole(&c.rows[j], stream, &c.transitions, &c.anomalies)
+        fill(&c.rows[j], stream, &c.transitions, &c.anomalies, &mut row);
+        row
     }
 
     /// Replaces row `i` (all but its key) with `row`.
@@ -399,6 +427,16 @@ mod tests {
         )
     }
 
+    /// Row `j` of `c` whole, written over a record that held another.
+    fn whole(c: &Chunk, j: usize) -> SegmentRecord {
+        let mut r = row(999, 8, 4);
+        r.event = true;
+        r.short_header = false;
+        r.analysis.acks_frame = Some(5);
+        c.record_into(j, &mut r);
+        r
+    }
+
     fn push(q: &mut RowQueue, frame: u64) {
         q.push(
             key(frame),
@@ -426,14 +464,19 @@ mod tests {
         {
             let mut want = row(*f, *t, *a);
             want.stream = f * 10;
-            let got = q.get(i);
-            assert_eq!(sig(&got), sig(&want));
-            assert_eq!(got.outcome, want.outcome);
-            assert_eq!(
-                (got.ts_ns, got.flags, got.payload_len),
-                (want.ts_ns, want.flags, 7)
-            );
-            assert!(got.short_header && !got.event);
+            // Read back for a rewrite, and into a record that held another
+            // (as the merged batch's records do).
+            for got in [q.get(i), whole(&q.chunks[0], i)] {
+                assert_eq!(sig(&got), sig(&want));
+                assert_eq!(got.outcome, want.outcome);
+                let fields = (got.ts_ns, got.flags, got.payload_len);
+                assert_eq!(fields, (want.ts_ns, want.flags, 7));
+                assert_eq!(
+                    (got.analysis, got.tunnel, got.icmp),
+                    (want.analysis, None, None)
+                );
+                assert!(got.short_header && !got.event);
+            }
         }
     }
 
@@ -507,7 +550,7 @@ mod tests {
         q.take_front(3, &mut out);
         let got: Vec<Vec<_>> = out
             .iter()
-            .map(|c| (0..c.len()).map(|j| sig(&c.record(j))).collect())
+            .map(|c| (0..c.len()).map(|j| sig(&whole(c, j))).collect())
             .collect();
         assert_eq!(got, [vec![want(1), want(2)], vec![want(3)]]);
         assert_eq!(frames(&q), [4, 5, 6]);
