@@ -807,7 +807,7 @@ fn merge_key(k: &Key) -> (u64, bool, u64) {
 struct Output {
     /// Each shard's rows ready to be handed out, in merge order
     /// ([`merge_key`]), in the chunks its tracker held them in: taken out
-    /// as they are, so that a row is moved once, into `rows`.
+    /// as they are, so that a row is made whole once, in `rows`.
     ready: Vec<Vec<Chunk>>,
     /// Each shard's chunks once emptied into `rows`, kept with their
     /// allocations (a chunk is over a megabyte) to go back to the shard.
@@ -821,8 +821,10 @@ struct Output {
 impl Output {
     /// Hands the rows, merged into frame order, then the finished
     /// connections to `consumer`. The merge is done here rather than in
-    /// [`collect`] so that it runs beside the next batch's work: it moves
-    /// every row (over 500 bytes each), which is most of its cost.
+    /// [`collect`] so that it runs beside the next batch's work: its order
+    /// is read from the rows' keys on this thread, and the rows are made
+    /// whole in that order (most of its cost) on the pool, or here when
+    /// the pool has one thread.
     fn deliver(&mut self, consumer: &mut dyn Consumer) -> io::Result<()> {
         let total: usize = self.ready.iter().flatten().map(Chunk::len).sum();
         if total > 0 {
