@@ -942,6 +942,33 @@ mod tests {
         );
     }
 
+    /// What header prediction (`replay/predict.rs`) rests on: in
+    /// ESTABLISHED, sending or receiving data and acknowledgments moves
+    /// nothing, whichever side opened, whatever the ACK covers, with no
+    /// intermediate state.
+    #[test]
+    fn established_stays_on_data_and_acknowledgments() {
+        for origin in [Origin::Active, Origin::Passive] {
+            let mut events = vec![SendAck];
+            for acks_our_syn in [false, true] {
+                for acks_our_fin in [false, true] {
+                    events.push(RecvAck {
+                        acks_our_syn,
+                        acks_our_fin,
+                    });
+                }
+            }
+            for e in events {
+                let s = step(Established, origin, e);
+                assert_eq!(
+                    (s.to, s.via, s.inferred),
+                    (Established, None, false),
+                    "{origin:?} {e:?}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn time_wait_survives_everything_but_its_timer_an_rst_or_a_reopen() {
         for e in [

@@ -19,7 +19,7 @@ pub(super) type Judgement = (Verdict, Option<Event>);
 /// What the segment's acknowledgment covers of the receiver's own sequence
 /// space.
 #[derive(Clone, Copy)]
-struct Acks {
+pub(super) struct Acks {
     /// The ACK bit is set.
     ack: bool,
     /// SND.UNA < SEG.ACK =< SND.NXT for the receiver's SYN (an unknown ISN,
@@ -30,7 +30,7 @@ struct Acks {
 }
 
 impl Acks {
-    fn of(rcv: &Endpoint, seg: &TcpSegment) -> Acks {
+    pub(super) fn of(rcv: &Endpoint, seg: &TcpSegment) -> Acks {
         let ack = seg.flags.contains(TcpFlags::ACK);
         let a = seg.seg_ack();
         Acks {
@@ -43,7 +43,7 @@ impl Acks {
             our_fin: ack && rcv.fin.is_some_and(|(fs, _)| a.gt(fs)),
         }
     }
-    fn recv_ack(self) -> Event {
+    pub(super) fn recv_ack(self) -> Event {
         Event::RecvAck {
             acks_our_syn: self.our_syn,
             acks_our_fin: self.our_fin,
@@ -141,7 +141,7 @@ fn in_synchronized(rcv: &Endpoint, peer: &Endpoint, seg: &TcpSegment, acks: Acks
 /// at RCV.NXT is accepted even with a zero window ("special allowance ...
 /// to accept valid ACKs, URGs, and RSTs"); otherwise its first or last
 /// sequence number must lie in the window.
-fn acceptable(seq: SeqNumber, len: u32, rcv_nxt: SeqNumber, wnd: u32) -> bool {
+pub(super) fn acceptable(seq: SeqNumber, len: u32, rcv_nxt: SeqNumber, wnd: u32) -> bool {
     seq == rcv_nxt
         || (wnd > 0
             && (seq.in_window(rcv_nxt, wnd)

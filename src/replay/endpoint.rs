@@ -8,7 +8,7 @@
 use super::*;
 
 /// One endpoint: its state and sequence variables.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint {
     /// Its address.
     pub addr: IpAddr,
