@@ -27,7 +27,7 @@ fi
 seeds="$(mktemp -d)"
 trap 'rm -rf "$seeds"' EXIT
 python3 seeds.py "$seeds" "${captures[@]}"
-cargo +nightly fuzz build -O
+cargo +nightly fuzz build -O -a
 status=0
 for t in "${targets[@]}"; do
   # Leak checking is off for the capture targets: a compressed input is
@@ -43,7 +43,7 @@ for t in "${targets[@]}"; do
   mkdir -p "corpus/$t"
   log="$(mktemp)"
   echo "==> $t: ${seconds}s from $(ls "$seed" | wc -l) seeds"
-  if ! cargo +nightly fuzz run -O "$t" "corpus/$t" "$seed" -- \
+  if ! cargo +nightly fuzz run -O -a "$t" "corpus/$t" "$seed" -- \
       -dict=captures.dict -max_total_time="$seconds" -timeout=10 \
       -rss_limit_mb=2048 -detect_leaks="$leaks" -print_final_stats=1 > "$log" 2>&1; then
     status=1
