@@ -19,7 +19,7 @@ pub(super) type Judgement = (Verdict, Option<Event>);
 /// What the segment's acknowledgment covers of the receiver's own sequence
 /// space.
 #[derive(Clone, Copy)]
-pub(super) struct Acks {
+struct Acks {
     /// The ACK bit is set.
     ack: bool,
     /// SND.UNA < SEG.ACK =< SND.NXT for the receiver's SYN (an unknown ISN,
@@ -30,7 +30,7 @@ pub(super) struct Acks {
 }
 
 impl Acks {
-    pub(super) fn of(rcv: &Endpoint, seg: &TcpSegment) -> Acks {
+    fn of(rcv: &Endpoint, seg: &TcpSegment) -> Acks {
         let ack = seg.flags.contains(TcpFlags::ACK);
         let a = seg.seg_ack();
         Acks {
@@ -43,7 +43,7 @@ impl Acks {
             our_fin: ack && rcv.fin.is_some_and(|(fs, _)| a.gt(fs)),
         }
     }
-    pub(super) fn recv_ack(self) -> Event {
+    fn recv_ack(self) -> Event {
         Event::RecvAck {
             acks_our_syn: self.our_syn,
             acks_our_fin: self.our_fin,

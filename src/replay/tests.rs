@@ -444,3 +444,43 @@ fn three_duplicate_acks_show_what_the_receiver_lacks() {
     let o = replay_sack(&segs);
     assert_eq!(o[11].verdict, Verdict::Accepted);
 }
+
+/// Header prediction (`predict.rs`) takes the data and acknowledgments
+/// between two ESTABLISHED endpoints and nothing else: not the handshake's
+/// last ACK (the server is still in SYN-RECEIVED), not a FIN, not a
+/// segment the receiver would find unacceptable, not an ACK of data the
+/// capture did not show. (Builds with debug assertions, as the tests are,
+/// replay every predicted segment in full as well and compare.)
+#[test]
+fn prediction_takes_in_order_data_and_acks_between_established_endpoints() {
+    let cfg = Config::default();
+    let script: &[(bool, TcpFlags, u32, u32, u32, bool)] = &[
+        (true, SY, 100, 0, 0, false),
+        (false, SY | A, 500, 101, 0, false),
+        // The handshake's last ACK: the server leaves SYN-RECEIVED.
+        (true, A, 101, 501, 0, false),
+        (true, A | TcpFlags::PSH, 101, 501, 10, true),
+        (false, A, 501, 111, 0, true),
+        (false, A, 501, 111, 20, true),
+        // Already received: an old duplicate.
+        (true, A, 101, 501, 10, false),
+        // Acknowledges 5 bytes of the server's the capture never showed.
+        (true, A, 111, 526, 0, false),
+        (true, A, 111, 526, 0, true),
+        (true, F | A, 111, 526, 0, false),
+        // The server in CLOSE_WAIT: its data (which acknowledges the FIN)
+        // is not predicted any more.
+        (false, A, 526, 112, 5, false),
+    ];
+    let first = seg(true, SY, 100, 0, 0);
+    let mut conn = Connection::new(&first, 1, 0, 0);
+    let mut out = SegmentOutcome::blank(Direction::ClientToServer);
+    for (i, &(c, fl, sq, ak, len, predicted)) in script.iter().enumerate() {
+        let s = seg(c, fl, sq, ak, len);
+        let x = conn.direction_of(&s).sender();
+        assert_eq!(conn.predictable(x, &s), predicted, "segment {}", i + 1);
+        conn.process_into(&s, i as u64 + 1, 0, 0, &cfg, &mut out);
+    }
+    assert_eq!(conn.state(), [FinWait2, CloseWait]);
+    assert_eq!(kinds(&conn), ["ack-of-unseen-data"]);
+}
