@@ -957,12 +957,11 @@ impl Router {
     /// (which the shard's tracker uses too).
     #[inline]
     fn route(&self, p: &Packet) -> (u32, u64) {
-        let key = match p {
-            Packet::Tcp(seg) => FlowKey::of(seg),
-            Packet::Icmp(q) => FlowKey::of(&q.seg),
+        let h = match p {
+            Packet::Tcp(seg) => FlowKey::hash_of(seg, &self.hasher),
+            Packet::Icmp(q) => FlowKey::hash_of(&q.seg, &self.hasher),
             _ => return (NOT_TCP, 0),
         };
-        let h = key.hash_with(&self.hasher);
         (flow::shard_of_hash(h, self.nshards) as u32, h)
     }
 }
