@@ -410,7 +410,9 @@ impl Tracker {
             self.rows.begin_batch();
         }
         self.want_rows = want_rows;
-        for &i in own {
+        let mut guessed = [u32::MAX; GUESSES];
+        for (k, &i) in own.iter().enumerate() {
+            self.prefetch_ahead(frames, own, k, &mut guessed);
             let d = &frames[i as usize];
             self.since_sweep += 1;
             if (self.since_sweep > self.idle_sweep.max(self.sweep_period())
@@ -426,6 +428,58 @@ impl Tracker {
         if let Some(last) = frames.last() {
             self.fire_until(frames, nows, last.now, cfg);
             self.clock = self.clock.max(last.now);
+        }
+    }
+
+    /// Starts loading what the segments a few places ahead of `own[k]`
+    /// will read, in three stages, each needing what the one before
+    /// loaded: the frame; then its connection's slot, found by the first
+    /// entry of the flow table with its hash's tag (a wrong guess only
+    /// loads the wrong lines), kept in `guessed`; then the lines of that
+    /// connection that every segment reads.
+    #[inline(always)]
+    fn prefetch_ahead(
+        &self,
+        frames: &[DecodedFrame],
+        own: &[u32],
+        k: usize,
+        guessed: &mut [u32; GUESSES],
+    ) {
+        if let Some(&j) = own.get(k + FRAME_AHEAD) {
+            let d: *const u8 = (&frames[j as usize] as *const DecodedFrame).cast();
+            for line in 0..std::mem::size_of::<DecodedFrame>().div_ceil(64) {
+                prefetch(d.wrapping_add(line * 64));
+            }
+        }
+        // Guessed at k - GUESSES, for k + CONNECTION_AHEAD.
+        let g = std::mem::replace(&mut guessed[k % GUESSES], u32::MAX);
+        if let Some(&j) = own.get(k + SLOT_AHEAD) {
+            if let Some(&s) = self.flows.find(frames[j as usize].hash, |_| true) {
+                guessed[k % GUESSES] = s;
+                // Its address only: the slot itself is not read yet.
+                let p: *const u8 = self.slots.as_ptr().wrapping_add(s as usize).cast();
+                for line in 0..std::mem::size_of::<Option<Slot>>().div_ceil(64) {
+                    prefetch(p.wrapping_add(line * 64));
+                }
+            }
+        }
+        if let Some(Some(Slot {
+            body: Body::Full(t),
+            ..
+        })) = self.slots.get(g as usize)
+        {
+            for ep in &t.conn.ep {
+                let p: *const u8 = (ep as *const crate::replay::Endpoint).cast();
+                prefetch(p);
+                prefetch(p.wrapping_add(64));
+                // Where the direction is found.
+                prefetch((&ep.addr as *const std::net::IpAddr).cast());
+            }
+            prefetch((&t.conn.packets as *const [u64; 2]).cast());
+            let a: *const u8 = (&t.analyzers.wireshark as *const crate::wireshark::Analyzer).cast();
+            prefetch(a);
+            let z: *const u8 = (&t.analyzers.zeek as *const crate::zeek::Zeek).cast();
+            prefetch(z);
         }
     }
 
@@ -1251,6 +1305,27 @@ fn freeze(t: &Tracked, scratch: Vec<u8>) -> (Box<[u8]>, Vec<u8>) {
         "a frozen connection thaws into the same connection"
     );
     (bytes, w.into_buf())
+}
+
+/// How many of a tracker's segments ahead [`Tracker::prefetch_ahead`]
+/// loads the frame, the slot and the connection.
+const FRAME_AHEAD: usize = 12;
+const SLOT_AHEAD: usize = 8;
+const CONNECTION_AHEAD: usize = 4;
+const GUESSES: usize = SLOT_AHEAD - CONNECTION_AHEAD;
+
+/// Asks the CPU to start loading the cache line of `p`. Any address will
+/// do: a prefetch never faults and changes nothing but the cache.
+#[inline(always)]
+fn prefetch(p: *const u8) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch has no architectural effect and never faults,
+    // whatever the address.
+    unsafe {
+        std::arch::x86_64::_mm_prefetch(p.cast::<i8>(), std::arch::x86_64::_MM_HINT_T0);
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = p;
 }
 
 /// A connection [`freeze`] froze, whole again: in an allocation of `pool`
