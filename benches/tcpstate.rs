@@ -396,6 +396,28 @@ fn bench_analyze(c: &mut Criterion) {
         })
     });
     g.finish();
+    // The shape of compare.sh's workload: 5,600 connections open at once
+    // and tens of thousands lingering, more than the caches hold, so that
+    // what a segment costs includes fetching its connection from memory
+    // (the 100k capture above, 1,000 open, stays in the caches).
+    let cap = capture(
+        "analyze-many-open.pcap",
+        500_000,
+        5_600,
+        CaptureFormat::Pcap,
+    );
+    let mut g = c.benchmark_group("analyze-many-open");
+    g.throughput(Throughput::Elements(cap.packets));
+    g.sample_size(10);
+    g.bench_function("engine-summary", |b| {
+        b.iter(|| {
+            let r = CaptureReader::open(&cap.path).expect("open");
+            let mut count = Count(0);
+            engine::analyze(r, &engine::Options::default(), &mut count, None).expect("analyze");
+            count.0
+        })
+    });
+    g.finish();
 }
 
 fn bench_workload(c: &mut Criterion) {
