@@ -362,19 +362,20 @@ impl Consumer for Count {
     }
 }
 
+/// The engine over a whole capture, its results counted, not rendered.
+fn engine_summary(path: &std::path::Path) -> u64 {
+    let r = CaptureReader::open(path).expect("open");
+    let mut count = Count(0);
+    engine::analyze(r, &engine::Options::default(), &mut count, None).expect("analyze");
+    count.0
+}
+
 fn bench_analyze(c: &mut Criterion) {
     let cap = capture("analyze.pcap", 100_000, 1_000, CaptureFormat::Pcap);
     let mut g = c.benchmark_group("analyze");
     g.throughput(Throughput::Elements(cap.packets));
     g.sample_size(10);
-    g.bench_function("engine-summary", |b| {
-        b.iter(|| {
-            let r = CaptureReader::open(&cap.path).expect("open");
-            let mut count = Count(0);
-            engine::analyze(r, &engine::Options::default(), &mut count, None).expect("analyze");
-            count.0
-        })
-    });
+    g.bench_function("engine-summary", |b| b.iter(|| engine_summary(&cap.path)));
     let settings = Settings {
         engine: engine::Options::default(),
         format: Format::Jsonl,
@@ -409,14 +410,7 @@ fn bench_analyze(c: &mut Criterion) {
     let mut g = c.benchmark_group("analyze-many-open");
     g.throughput(Throughput::Elements(cap.packets));
     g.sample_size(10);
-    g.bench_function("engine-summary", |b| {
-        b.iter(|| {
-            let r = CaptureReader::open(&cap.path).expect("open");
-            let mut count = Count(0);
-            engine::analyze(r, &engine::Options::default(), &mut count, None).expect("analyze");
-            count.0
-        })
-    });
+    g.bench_function("engine-summary", |b| b.iter(|| engine_summary(&cap.path)));
     g.finish();
 }
 
