@@ -92,6 +92,7 @@ pub mod ladder;
 pub mod netstat;
 pub mod output;
 pub mod policy;
+pub(crate) mod prefetch;
 pub mod reassembly;
 pub mod replay;
 pub mod report;

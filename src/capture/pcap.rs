@@ -270,7 +270,6 @@ pub(crate) struct Prefetcher {
 
 /// How far ahead of the record being framed the input is prefetched.
 const PREFETCH_AHEAD: usize = 4096;
-const CACHE_LINE: usize = 64;
 
 impl Prefetcher {
     pub(crate) fn new(pos: usize) -> Prefetcher {
@@ -284,26 +283,8 @@ impl Prefetcher {
     pub(crate) fn advance(&mut self, buf: &[u8], pos: usize) {
         let target = (pos + PREFETCH_AHEAD).min(buf.len());
         while self.next < target {
-            prefetch(buf, self.next);
-            self.next += CACHE_LINE;
+            crate::prefetch::line(buf.as_ptr().wrapping_add(self.next));
+            self.next += crate::prefetch::LINE;
         }
     }
-}
-
-/// Asks the CPU to start loading `buf[at]`.
-#[inline(always)]
-fn prefetch(buf: &[u8], at: usize) {
-    #[cfg(target_arch = "x86_64")]
-    if at < buf.len() {
-        // SAFETY: prefetching has no architectural effect; the address is
-        // inside `buf`.
-        unsafe {
-            std::arch::x86_64::_mm_prefetch(
-                buf.as_ptr().add(at) as *const i8,
-                std::arch::x86_64::_MM_HINT_T0,
-            );
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (buf, at);
 }

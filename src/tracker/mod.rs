@@ -42,6 +42,7 @@ use crate::consumer::{
 use crate::decode::{self, Packet, TcpFlags, TcpSegment, Tunnel};
 use crate::flow::{self, FlowHasher, FlowKey};
 use crate::frozen::{Frozen, Reader, Writer};
+use crate::prefetch;
 use crate::replay::{Config, Connection, Rewrite, SegmentOutcome};
 use crate::state::Basis;
 use crate::vocab::Direction;
@@ -448,10 +449,7 @@ impl Tracker {
         guessed: &mut [u32; GUESSES],
     ) {
         if let Some(&j) = own.get(k + FRAME_AHEAD) {
-            let d: *const u8 = (&frames[j as usize] as *const DecodedFrame).cast();
-            for line in 0..std::mem::size_of::<DecodedFrame>().div_ceil(64) {
-                prefetch(d.wrapping_add(line * 64));
-            }
+            prefetch::value(&frames[j as usize]);
         }
         // Guessed at k - GUESSES, for k + CONNECTION_AHEAD.
         let g = std::mem::replace(&mut guessed[k % GUESSES], u32::MAX);
@@ -459,10 +457,8 @@ impl Tracker {
             if let Some(&s) = self.flows.find(frames[j as usize].hash, |_| true) {
                 guessed[k % GUESSES] = s;
                 // Its address only: the slot itself is not read yet.
-                let p: *const u8 = self.slots.as_ptr().wrapping_add(s as usize).cast();
-                for line in 0..std::mem::size_of::<Option<Slot>>().div_ceil(64) {
-                    prefetch(p.wrapping_add(line * 64));
-                }
+                let p = self.slots.as_ptr().wrapping_add(s as usize);
+                prefetch::lines(p.cast(), std::mem::size_of::<Option<Slot>>());
             }
         }
         if let Some(Some(Slot {
@@ -470,10 +466,7 @@ impl Tracker {
             ..
         })) = self.slots.get(g as usize)
         {
-            let p: *const u8 = (&**t as *const Tracked).cast();
-            for line in 0..std::mem::size_of::<Tracked>().div_ceil(64) {
-                prefetch(p.wrapping_add(line * 64));
-            }
+            prefetch::value::<Tracked>(t);
         }
     }
 
@@ -1307,20 +1300,6 @@ const FRAME_AHEAD: usize = 12;
 const SLOT_AHEAD: usize = 8;
 const CONNECTION_AHEAD: usize = 4;
 const GUESSES: usize = SLOT_AHEAD - CONNECTION_AHEAD;
-
-/// Asks the CPU to start loading the cache line of `p`. Any address will
-/// do: a prefetch never faults and changes nothing but the cache.
-#[inline(always)]
-fn prefetch(p: *const u8) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch has no architectural effect and never faults,
-    // whatever the address.
-    unsafe {
-        std::arch::x86_64::_mm_prefetch(p.cast::<i8>(), std::arch::x86_64::_MM_HINT_T0);
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = p;
-}
 
 /// A connection [`freeze`] froze, whole again: in an allocation of `pool`
 /// if there is one.
