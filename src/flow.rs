@@ -27,28 +27,32 @@ pub struct FlowKey {
 }
 
 impl std::hash::Hash for FlowKey {
-    /// Hashed as a few whole words rather than field by field (the
-    /// addresses' enum tags, bytes and lengths): it is hashed for every
-    /// segment, twice (its shard, its connection). Equal keys give equal
-    /// words.
+    /// See [`hash_words`]. Equal keys give equal words.
     #[inline(always)]
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        let ports = u32::from(self.lo.1) << 16 | u32::from(self.hi.1);
-        match (self.lo.0, self.hi.0) {
-            (IpAddr::V4(a), IpAddr::V4(b)) => {
-                h.write_u64(u64::from(a.to_bits()) << 32 | u64::from(b.to_bits()));
-            }
-            (a, b) => {
-                let word = |x: IpAddr| match x {
-                    IpAddr::V4(v) => u128::from(v.to_bits()),
-                    IpAddr::V6(v) => v.to_bits(),
-                };
-                h.write_u128(word(a));
-                h.write_u128(word(b));
-            }
-        }
-        h.write_u32(ports);
+        hash_words(h, (&self.lo.0, self.lo.1), (&self.hi.0, self.hi.1));
     }
+}
+
+/// The words a key is hashed as, its lower endpoint `lo` first: a few
+/// whole words rather than field by field (the addresses' enum tags, bytes
+/// and lengths), as every segment is hashed.
+#[inline(always)]
+fn hash_words<H: Hasher>(h: &mut H, lo: (&IpAddr, u16), hi: (&IpAddr, u16)) {
+    match (lo.0, hi.0) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            h.write_u64(u64::from(a.to_bits()) << 32 | u64::from(b.to_bits()));
+        }
+        (a, b) => {
+            let word = |x: &IpAddr| match x {
+                IpAddr::V4(v) => u128::from(v.to_bits()),
+                IpAddr::V6(v) => v.to_bits(),
+            };
+            h.write_u128(word(a));
+            h.write_u128(word(b));
+        }
+    }
+    h.write_u32(u32::from(lo.1) << 16 | u32::from(hi.1));
 }
 
 impl FlowKey {
@@ -57,7 +61,7 @@ impl FlowKey {
     pub fn of(seg: &TcpSegment) -> FlowKey {
         let a = (seg.src, seg.src_port);
         let b = (seg.dst, seg.dst_port);
-        if endpoint_le(a, b) {
+        if endpoint_le((&a.0, a.1), (&b.0, b.1)) {
             FlowKey { lo: a, hi: b }
         } else {
             FlowKey { lo: b, hi: a }
@@ -70,36 +74,18 @@ impl FlowKey {
         h.hash_one(self)
     }
 
-    /// The hash under `h` of the key of `seg`: `FlowKey::of(seg).hash_with(h)`,
-    /// for two addresses of one family without making the key. Every
-    /// segment is hashed so, in the parallel decode, and the key made on
-    /// the stack (two 17-byte address enums, stored in pieces and read
-    /// back whole) cost 113 instructions a segment and a stall on each
-    /// read.
+    /// The hash under `h` of the key of `seg`, `FlowKey::of(seg).hash_with(h)`,
+    /// without making the key: every segment is hashed so, in the parallel
+    /// decode, and the key made on the stack (two 17-byte address enums,
+    /// stored in pieces and read back whole) cost 113 instructions a
+    /// segment and a stall on each read.
     #[inline]
     pub fn hash_of(seg: &TcpSegment, h: &FlowHasher) -> u64 {
-        // The words of `endpoint_le`, then those of `Hash`, in its order.
+        let a = (&seg.src, seg.src_port);
+        let b = (&seg.dst, seg.dst_port);
+        let (lo, hi) = if endpoint_le(a, b) { (a, b) } else { (b, a) };
         let mut s = h.build_hasher();
-        let (lo_port, hi_port) = match (&seg.src, &seg.dst) {
-            (IpAddr::V4(a), IpAddr::V4(b)) => {
-                let word = |ip: &std::net::Ipv4Addr, port: u16| {
-                    u64::from(ip.to_bits()) << 16 | u64::from(port)
-                };
-                let (x, y) = (word(a, seg.src_port), word(b, seg.dst_port));
-                let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
-                s.write_u64((lo >> 16) << 32 | hi >> 16);
-                (lo as u16, hi as u16)
-            }
-            (IpAddr::V6(a), IpAddr::V6(b)) => {
-                let (x, y) = ((a.to_bits(), seg.src_port), (b.to_bits(), seg.dst_port));
-                let (lo, hi) = if x <= y { (x, y) } else { (y, x) };
-                s.write_u128(lo.0);
-                s.write_u128(hi.0);
-                (lo.1, hi.1)
-            }
-            _ => return FlowKey::of(seg).hash_with(h),
-        };
-        s.write_u32(u32::from(lo_port) << 16 | u32::from(hi_port));
+        hash_words(&mut s, lo, hi);
         s.finish()
     }
 }
@@ -111,11 +97,12 @@ impl FlowKey {
 /// by byte through the enum, cost 29 instructions a segment more (the 500k
 /// workload).
 #[inline(always)]
-fn endpoint_le(a: (IpAddr, u16), b: (IpAddr, u16)) -> bool {
+fn endpoint_le(a: (&IpAddr, u16), b: (&IpAddr, u16)) -> bool {
     match (a.0, b.0) {
         (IpAddr::V4(x), IpAddr::V4(y)) => {
-            let word =
-                |ip: std::net::Ipv4Addr, port: u16| u64::from(ip.to_bits()) << 16 | u64::from(port);
+            let word = |ip: &std::net::Ipv4Addr, port: u16| {
+                u64::from(ip.to_bits()) << 16 | u64::from(port)
+            };
             word(x, a.1) <= word(y, b.1)
         }
         (IpAddr::V6(x), IpAddr::V6(y)) => (x.to_bits(), a.1) <= (y.to_bits(), b.1),
@@ -207,7 +194,11 @@ mod tests {
             .collect();
         for &a in &eps {
             for &b in &eps {
-                assert_eq!(endpoint_le(a, b), a <= b, "{a:?} <= {b:?}");
+                assert_eq!(
+                    endpoint_le((&a.0, a.1), (&b.0, b.1)),
+                    a <= b,
+                    "{a:?} <= {b:?}"
+                );
             }
         }
     }
