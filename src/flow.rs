@@ -27,7 +27,9 @@ pub struct FlowKey {
 }
 
 impl std::hash::Hash for FlowKey {
-    /// See [`hash_words`]. Equal keys give equal words.
+    /// As a few whole words rather than field by field (the addresses' enum
+    /// tags, bytes and lengths): every segment is hashed. Equal keys give
+    /// equal words.
     #[inline(always)]
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
         hash_words(h, (&self.lo.0, self.lo.1), (&self.hi.0, self.hi.1));
